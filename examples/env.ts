@@ -1,0 +1,4 @@
+/** The demo Worker's bindings (wrangler.toml). */
+export interface Env {
+  ROOMS: DurableObjectNamespace;
+}

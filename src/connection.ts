@@ -1,0 +1,182 @@
+import { assertCloseArguments } from "./close-code.js";
+import type { ConnectionRecord } from "./durable-object/record.js";
+import { persistRecord } from "./durable-object/record.js";
+import { WebSocketDisconnect, WebSocketError } from "./errors.js";
+import type { Frame } from "./message.js";
+import type { ReceiveOptions } from "./queue.js";
+import { FrameQueue } from "./queue.js";
+import { WebSocketState } from "./state.js";
+
+const OPEN = 1;
+
+/** Answers the upgrade request that is still waiting for the handler's decision. */
+export interface Handshake {
+  /** Accept the socket and answer 101 with these extra headers. */
+  accept(responseHeaders: Headers): void;
+  /** Answer with an HTTP error instead of upgrading. */
+  refuse(status: number, message: string): void;
+}
+
+/** What a connection tells its room object about itself. */
+export interface ConnectionOwner {
+  /** The server closed the connection: drop it from every room. */
+  forget(connection: Connection): void;
+}
+
+/**
+ * One connection's state machine, behind the public `WebSocket` facade. Owns the server end of the
+ * socket, the record kept in its attachment and the queue the handler receives from.
+ */
+export class Connection {
+  state: WebSocketState;
+  readonly record: ConnectionRecord;
+  readonly socket: WebSocket;
+  readonly resumed: boolean;
+  readonly queue: FrameQueue;
+  readonly #owner: ConnectionOwner;
+  #handshake: Handshake | null;
+  #acceptCalled = false;
+  /** Set when the client closed first; a later send reports it. */
+  #remoteClose: WebSocketDisconnect | null = null;
+
+  constructor(init: {
+    record: ConnectionRecord;
+    socket: WebSocket;
+    owner: ConnectionOwner;
+    queueCapacity: number;
+    /** Present for a fresh upgrade; absent when the connection is rebuilt after hibernation. */
+    handshake?: Handshake;
+  }) {
+    this.record = init.record;
+    this.socket = init.socket;
+    this.#owner = init.owner;
+    this.queue = new FrameQueue(init.queueCapacity);
+    this.#handshake = init.handshake ?? null;
+    this.resumed = init.handshake === undefined;
+    this.state = this.resumed ? WebSocketState.CONNECTED : WebSocketState.CONNECTING;
+  }
+
+  get isOpen(): boolean {
+    return this.state === WebSocketState.CONNECTED;
+  }
+
+  /** Stores the record in the socket's attachment. */
+  persist(): void {
+    persistRecord(this.socket, this.record);
+  }
+
+  accept(subprotocol: string | undefined, headers: HeadersInit | undefined): void {
+    if (this.#acceptCalled) throw new WebSocketError("accept() was already called on this connection");
+    this.#acceptCalled = true;
+    // A resumed connection was accepted before the room object hibernated.
+    if (this.resumed) return;
+    if (this.state !== WebSocketState.CONNECTING || this.#handshake === null) {
+      throw new WebSocketError(`Cannot accept: the connection is ${this.state}`);
+    }
+    const responseHeaders = new Headers(headers);
+    if (subprotocol !== undefined) {
+      const offered = this.#offeredSubprotocols();
+      if (!offered.includes(subprotocol)) {
+        throw new WebSocketError(
+          `Cannot accept subprotocol "${subprotocol}": the client offered ${offered.length ? offered.map((p) => `"${p}"`).join(", ") : "none"}`,
+        );
+      }
+      responseHeaders.set("Sec-WebSocket-Protocol", subprotocol);
+      this.record.subprotocol = subprotocol;
+    }
+    this.persist();
+    this.#handshake.accept(responseHeaders);
+    this.#handshake = null;
+    this.state = WebSocketState.CONNECTED;
+  }
+
+  send(frame: Frame | ArrayBufferView): void {
+    if (this.state !== WebSocketState.CONNECTED) throw this.#cannotSend();
+    try {
+      this.socket.send(frame);
+    } catch (error) {
+      // The client's close can reach the socket before its close event reaches us.
+      if (this.socket.readyState !== OPEN) throw new WebSocketDisconnect(1006, "The client is gone");
+      throw error;
+    }
+  }
+
+  take(options?: ReceiveOptions): Promise<Frame> {
+    if (this.state === WebSocketState.CONNECTING) {
+      return Promise.reject(new WebSocketError("Cannot receive before accept()"));
+    }
+    return this.queue.take(options);
+  }
+
+  close(code: number, reason: string): void {
+    assertCloseArguments(code, reason);
+    switch (this.state) {
+      case WebSocketState.CONNECTING:
+        this.state = WebSocketState.DISCONNECTED;
+        this.#refuse(403, "The WebSocket handler closed the connection before accepting it");
+        this.queue.end(new WebSocketDisconnect(code, reason), true);
+        return;
+      case WebSocketState.CONNECTED:
+        this.state = WebSocketState.DISCONNECTING;
+        this.record.closing = true;
+        this.#owner.forget(this);
+        try {
+          this.persist();
+          this.socket.close(code, reason);
+        } catch {
+          // The client went away at the same moment; its close event finishes the job.
+        }
+        this.queue.end(new WebSocketDisconnect(code, reason), true);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A frame from the client. False when the handler's queue is full. */
+  deliver(frame: Frame): boolean {
+    return this.state !== WebSocketState.CONNECTED || this.queue.push(frame);
+  }
+
+  /** The client's close frame, or its disappearance (1006). */
+  remoteClosed(code: number, reason: string): void {
+    const wasOpen = this.state === WebSocketState.CONNECTED;
+    this.state = WebSocketState.DISCONNECTED;
+    if (!wasOpen) return;
+    this.#remoteClose = new WebSocketDisconnect(code, reason);
+    this.#owner.forget(this);
+    this.queue.end(this.#remoteClose, false);
+  }
+
+  /** The handler returned (or threw, with `failure`): close what it left open. */
+  finish(failure?: unknown): void {
+    if (this.state === WebSocketState.CONNECTING) {
+      this.state = WebSocketState.DISCONNECTED;
+      if (failure === undefined) this.#refuse(403, "The WebSocket handler returned without accepting the connection");
+      else this.#refuse(500, "The WebSocket handler failed before accepting the connection");
+    } else if (this.state === WebSocketState.CONNECTED) {
+      if (failure === undefined) this.close(1000, "");
+      else this.close(1011, "Internal error");
+    }
+    this.queue.abandon(new WebSocketDisconnect(1000, ""));
+  }
+
+  #refuse(status: number, message: string): void {
+    this.#handshake?.refuse(status, message);
+    this.#handshake = null;
+  }
+
+  #cannotSend(): Error {
+    if (this.#remoteClose !== null) return new WebSocketDisconnect(this.#remoteClose.code, this.#remoteClose.reason);
+    if (this.state === WebSocketState.CONNECTING) return new WebSocketError("Cannot send before accept()");
+    return new WebSocketError("Cannot send after close()");
+  }
+
+  #offeredSubprotocols(): string[] {
+    const header = this.record.headers.find(([name]) => name === "sec-websocket-protocol")?.[1] ?? "";
+    return header
+      .split(",")
+      .map((protocol) => protocol.trim())
+      .filter((protocol) => protocol !== "");
+  }
+}

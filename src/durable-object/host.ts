@@ -1,0 +1,226 @@
+import type { Handshake } from "../connection.js";
+import { Connection } from "../connection.js";
+import { WebSocketDisconnect, WebSocketError } from "../errors.js";
+import { clientHeaders, readHandoff } from "../handoff.js";
+import type { Frame } from "../message.js";
+import type { ResolvedLimits } from "../options.js";
+import type { WebSocketRoute } from "../router.js";
+import { WebSocket } from "../websocket.js";
+import { runInRoomObject } from "./current-room.js";
+import { Membership } from "./membership.js";
+import type { ConnectionRecord } from "./record.js";
+import { readRecord } from "./record.js";
+
+const OPEN = 1;
+const CLOSED = 3;
+/** Close codes that report a state rather than travel in a frame; the runtime refuses to send them. */
+const UNSENDABLE_CLOSE_CODES = new Set([1005, 1006, 1015]);
+
+/** What a room object needs from the app that made it. */
+export interface RoomApp {
+  readonly router: { getRoute(pattern: string): WebSocketRoute<never> | undefined };
+  readonly limits: ResolvedLimits;
+}
+
+/**
+ * The in-memory side of one room object: the connections whose handlers are running, the room
+ * membership index, and the hibernation events. Everything here can be rebuilt from the sockets'
+ * attachments, which is what happens after a wake.
+ */
+export class RoomHost {
+  readonly #ctx: DurableObjectState;
+  readonly #env: unknown;
+  readonly #app: RoomApp;
+  /** Connections whose handler is running, by their server socket. */
+  readonly #running = new Map<globalThis.WebSocket, Connection>();
+  #membership: Membership | null = null;
+
+  constructor(ctx: DurableObjectState, env: unknown, app: RoomApp) {
+    this.#ctx = ctx;
+    this.#env = env;
+    this.#app = app;
+  }
+
+  /** The upgrade request the Worker forwarded: resolves when the handler accepts or refuses. */
+  upgrade(request: Request): Promise<Response> {
+    const handoff = readHandoff(request);
+    if (handoff === null) {
+      return Promise.resolve(new Response("Room objects take only upgrades forwarded by the app's Worker", { status: 400 }));
+    }
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return Promise.resolve(new Response("Expected a WebSocket upgrade", { status: 426, headers: { Upgrade: "websocket" } }));
+    }
+    const route = this.#app.router.getRoute(handoff.route);
+    if (route === undefined) {
+      return Promise.resolve(new Response(`No WebSocket route ${handoff.route}`, { status: 404 }));
+    }
+    const url = new URL(request.url);
+    const record: ConnectionRecord = {
+      id: crypto.randomUUID(),
+      route: route.path,
+      path: url.pathname,
+      params: handoff.params,
+      headers: clientHeaders(request.headers),
+      search: url.search,
+      clientHost: request.headers.get("cf-connecting-ip"),
+      subprotocol: null,
+      rooms: [],
+      data: undefined,
+      closing: false,
+    };
+    const { 0: client, 1: server } = new WebSocketPair();
+    return new Promise<Response>((resolve) => {
+      const handshake: Handshake = {
+        accept: (headers) => {
+          this.#ctx.acceptWebSocket(server);
+          resolve(new Response(null, { status: 101, webSocket: client, headers }));
+        },
+        refuse: (status, message) => resolve(new Response(message, { status })),
+      };
+      this.#run(this.#connect(record, server, handshake), route);
+    });
+  }
+
+  message(socket: globalThis.WebSocket, frame: Frame): Promise<void> | undefined {
+    const connection = this.#running.get(socket) ?? this.#resume(socket);
+    if (connection === undefined) return undefined;
+    if (!connection.deliver(frame)) {
+      console.warn(`[hypern] connection ${connection.record.id} on ${connection.record.route}: ` +
+        `${this.#app.limits.maxQueuedMessages} messages wait for the handler; closing with 1013`);
+      connection.close(1013, "Message queue full: the handler is not keeping up");
+      return undefined;
+    }
+    return connection.queue.untaken();
+  }
+
+  closed(socket: globalThis.WebSocket, code: number, reason: string): Promise<void> | undefined {
+    answerClose(socket, code, reason);
+    const connection = this.#running.get(socket) ?? this.#resume(socket);
+    if (connection === undefined) return undefined;
+    connection.remoteClosed(code, reason);
+    return connection.queue.untaken();
+  }
+
+  errored(socket: globalThis.WebSocket, error: unknown): Promise<void> | undefined {
+    return this.closed(socket, 1006, error instanceof Error ? error.message : String(error));
+  }
+
+  // Rooms, for WebSocketRoom.
+
+  join(room: string, connection: Connection): void {
+    const { record } = connection;
+    if (record.rooms.includes(room)) return;
+    if (this.#running.get(connection.socket) !== connection) {
+      throw new WebSocketError("This connection belongs to another room object (or its handler has ended)");
+    }
+    if (!connection.isOpen) throw new WebSocketError(`Cannot join room "${room}": the connection is ${connection.state}`);
+    const membership = this.#members();
+    record.rooms.push(room);
+    try {
+      connection.persist();
+    } catch (error) {
+      record.rooms.pop();
+      throw error;
+    }
+    membership.add(room, record.id, connection.socket);
+  }
+
+  leave(room: string, connection: Connection): void {
+    const { record } = connection;
+    const index = record.rooms.indexOf(room);
+    if (index === -1) return;
+    record.rooms.splice(index, 1);
+    if (connection.isOpen) connection.persist();
+    this.#members().remove(room, record.id);
+  }
+
+  /** Called by a connection the server closed or the client left: it is in no room any more. */
+  forget(connection: Connection): void {
+    if (this.#membership === null) return;
+    for (const room of connection.record.rooms) this.#membership.remove(room, connection.record.id);
+  }
+
+  members(room: string): ReadonlyMap<string, globalThis.WebSocket> {
+    return this.#members().members(room);
+  }
+
+  broadcast(room: string, frame: string | ArrayBuffer | ArrayBufferView, exclude: ReadonlySet<string> | undefined): void {
+    this.#members().send(room, frame, exclude);
+  }
+
+  // The whole object, for app.room(env, name) over RPC.
+
+  /** Open sockets with their connection ids, dormant ones included. */
+  *sockets(): Generator<[id: string, socket: globalThis.WebSocket]> {
+    for (const socket of this.#ctx.getWebSockets()) {
+      if (socket.readyState !== OPEN) continue;
+      const record = this.#recordOf(socket);
+      if (record !== null && !record.closing) yield [record.id, socket];
+    }
+  }
+
+  /** Closes a connection whether its handler runs or not; a dormant one's handler is resumed to see it. */
+  close(socket: globalThis.WebSocket, code: number, reason: string): void {
+    (this.#running.get(socket) ?? this.#resume(socket))?.close(code, reason);
+  }
+
+  #members(): Membership {
+    return (this.#membership ??= new Membership(this.#ctx.getWebSockets(), (socket) => this.#recordOf(socket)));
+  }
+
+  #recordOf(socket: globalThis.WebSocket): ConnectionRecord | null {
+    return this.#running.get(socket)?.record ?? readRecord(socket);
+  }
+
+  #connect(record: ConnectionRecord, socket: globalThis.WebSocket, handshake?: Handshake): Connection {
+    return new Connection({ record, socket, owner: this, queueCapacity: this.#app.limits.maxQueuedMessages, handshake });
+  }
+
+  /** A connection whose handler is not running (the object woke from hibernation): run it again. */
+  #resume(socket: globalThis.WebSocket): Connection | undefined {
+    const record = readRecord(socket);
+    if (record === null || record.closing) return undefined;
+    const route = this.#app.router.getRoute(record.route);
+    if (route === undefined) {
+      console.error(`[hypern] connection ${record.id}: its route ${record.route} no longer exists; closing with 1012`);
+      if (socket.readyState === OPEN) socket.close(1012, "Route no longer exists");
+      return undefined;
+    }
+    const connection = this.#connect(record, socket);
+    this.#run(connection, route);
+    return connection;
+  }
+
+  #run(connection: Connection, route: WebSocketRoute<never>): void {
+    this.#running.set(connection.socket, connection);
+    const ws = new WebSocket(connection);
+    runInRoomObject(this, () => invoke(route, ws, this.#env, this.#ctx)).then(
+      () => this.#finished(connection),
+      (error: unknown) => this.#finished(connection, error),
+    );
+  }
+
+  #finished(connection: Connection, error?: unknown): void {
+    this.#running.delete(connection.socket);
+    if (error === undefined || error instanceof WebSocketDisconnect) {
+      connection.finish();
+      return;
+    }
+    console.error(`[hypern] handler for ${connection.record.route} failed (connection ${connection.record.id}):`, error);
+    connection.finish(error);
+  }
+}
+
+async function invoke(route: WebSocketRoute<never>, ws: WebSocket, env: unknown, ctx: DurableObjectState): Promise<void> {
+  await route.handler(ws, env as never, ctx);
+}
+
+/** Completes the closing handshake where the runtime has not done it already. */
+function answerClose(socket: globalThis.WebSocket, code: number, reason: string): void {
+  if (UNSENDABLE_CLOSE_CODES.has(code) || socket.readyState === CLOSED) return;
+  try {
+    socket.close(code, reason);
+  } catch {
+    // Already closing from our side: nothing to answer.
+  }
+}

@@ -1,0 +1,64 @@
+import type { ConnectionRecord } from "./record.js";
+
+const OPEN = 1;
+
+/** Connection ids to leave out of a broadcast: one id or any iterable of ids. */
+export type Exclude = string | Iterable<string>;
+
+export function toIdSet(exclude: Exclude | undefined): ReadonlySet<string> | undefined {
+  if (exclude === undefined) return undefined;
+  if (typeof exclude === "string") return new Set([exclude]);
+  return exclude instanceof Set ? (exclude as ReadonlySet<string>) : new Set(exclude);
+}
+
+/**
+ * Which connections are in which named room of one room object, dormant ones included. After a wake
+ * it is rebuilt from the sockets' attachments, so it is exactly what the records say.
+ */
+export class Membership {
+  readonly #rooms = new Map<string, Map<string, WebSocket>>();
+
+  constructor(sockets: Iterable<WebSocket>, recordOf: (socket: WebSocket) => ConnectionRecord | null) {
+    for (const socket of sockets) {
+      if (socket.readyState !== OPEN) continue;
+      const record = recordOf(socket);
+      if (record === null || record.closing) continue;
+      for (const room of record.rooms) this.add(room, record.id, socket);
+    }
+  }
+
+  add(room: string, id: string, socket: WebSocket): void {
+    let members = this.#rooms.get(room);
+    if (members === undefined) this.#rooms.set(room, (members = new Map()));
+    members.set(id, socket);
+  }
+
+  remove(room: string, id: string): void {
+    const members = this.#rooms.get(room);
+    if (members?.delete(id) && members.size === 0) this.#rooms.delete(room);
+  }
+
+  /** Sends to every member but the excluded; members whose socket is dead are dropped. */
+  send(room: string, frame: string | ArrayBuffer | ArrayBufferView, exclude: ReadonlySet<string> | undefined): void {
+    const members = this.#rooms.get(room);
+    if (members === undefined) return;
+    for (const [id, socket] of members) {
+      if (exclude?.has(id)) continue;
+      try {
+        socket.send(frame);
+      } catch {
+        this.remove(room, id);
+      }
+    }
+  }
+
+  /** The live members' sockets by id, after dropping dead ones. */
+  members(room: string): ReadonlyMap<string, WebSocket> {
+    const members = this.#rooms.get(room);
+    if (members === undefined) return new Map();
+    for (const [id, socket] of members) {
+      if (socket.readyState !== OPEN) this.remove(room, id);
+    }
+    return members;
+  }
+}

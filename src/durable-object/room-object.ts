@@ -1,0 +1,69 @@
+import { DurableObject } from "cloudflare:workers";
+import { assertCloseArguments } from "../close-code.js";
+import type { RoomApp } from "./host.js";
+import { RoomHost } from "./host.js";
+
+/** What Worker code may ask of a room object over RPC (see `app.room(env, name)`). */
+export interface RoomObjectRpc {
+  /** Sends to every open connection of the object but the excluded ids; returns how many were sent to. */
+  roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude?: readonly string[]): number;
+  roomCloseAll(code: number, reason: string): void;
+  roomConnections(): string[];
+}
+
+export type RoomObjectClass<Env> = new (ctx: DurableObjectState, env: Env) => DurableObject<Env> & RoomObjectRpc;
+
+/**
+ * The Durable Object class of an app: one instance per room name, holding its connections through
+ * the WebSocket Hibernation API. Subclass it in the Worker's entry module to export it.
+ */
+export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
+  return class RoomObject extends DurableObject<Env> implements RoomObjectRpc {
+    readonly #host: RoomHost;
+
+    constructor(ctx: DurableObjectState, env: Env) {
+      super(ctx, env);
+      this.#host = new RoomHost(ctx, env, app);
+    }
+
+    override fetch(request: Request): Promise<Response> {
+      return this.#host.upgrade(request);
+    }
+
+    override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> | undefined {
+      return this.#host.message(ws, message);
+    }
+
+    override webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> | undefined {
+      return this.#host.closed(ws, code, reason);
+    }
+
+    override webSocketError(ws: WebSocket, error: unknown): Promise<void> | undefined {
+      return this.#host.errored(ws, error);
+    }
+
+    roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude: readonly string[] = []): number {
+      const skip = new Set(exclude);
+      let sent = 0;
+      for (const [id, socket] of this.#host.sockets()) {
+        if (skip.has(id)) continue;
+        try {
+          socket.send(frame);
+          sent += 1;
+        } catch {
+          // Closed in the meantime: its close event cleans up.
+        }
+      }
+      return sent;
+    }
+
+    roomCloseAll(code: number, reason: string): void {
+      assertCloseArguments(code, reason);
+      for (const [, socket] of [...this.#host.sockets()]) this.#host.close(socket, code, reason);
+    }
+
+    roomConnections(): string[] {
+      return [...this.#host.sockets()].map(([id]) => id);
+    }
+  };
+}

@@ -1,0 +1,33 @@
+import type { WebSocketMessage } from "./message.js";
+
+/** Misuse of a connection (wrong state, wrong frame type, bad JSON). The connection stays open. */
+export class WebSocketError extends Error {
+  override name = "WebSocketError";
+  /** The frame that could not be handed over as asked, when the error is about a received frame. */
+  readonly frame: WebSocketMessage | undefined;
+
+  constructor(message: string, options?: { frame?: WebSocketMessage; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.frame = options?.frame;
+  }
+}
+
+/**
+ * The connection is closed, by either side. Raised by every pending and later `receive*()`, and by a
+ * send after the client has gone. Code 1005 means the client gave no code, 1006 that it vanished.
+ */
+export class WebSocketDisconnect extends Error {
+  override name = "WebSocketDisconnect";
+
+  constructor(
+    readonly code = 1000,
+    readonly reason = "",
+  ) {
+    super(`WebSocket disconnected: code=${code}${reason ? ` reason=${reason}` : ""}`);
+  }
+}
+
+/** A `receive*({ timeout })` gave up. The connection stays open and the late message is kept. */
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+}

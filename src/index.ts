@@ -1,0 +1,15 @@
+export { Hypern } from "./app.js";
+export type { HypernLimits, HypernOptions } from "./options.js";
+export { WebSocket } from "./websocket.js";
+export type { AcceptOptions } from "./websocket.js";
+export { WebSocketState } from "./state.js";
+export { TimeoutError, WebSocketDisconnect, WebSocketError } from "./errors.js";
+export type { WebSocketMessage } from "./message.js";
+export type { ReceiveOptions } from "./queue.js";
+export { WebSocketRoom } from "./room.js";
+export type { BroadcastOptions } from "./room.js";
+export { WebSocketRoute, WebSocketRouter } from "./router.js";
+export type { PlacementRequest, RouteOptions, WebSocketHandler } from "./router.js";
+export type { RouteParams } from "./route-params.js";
+export { RoomClient } from "./room-client.js";
+export type { RoomObjectClass } from "./durable-object/room-object.js";

@@ -1,0 +1,103 @@
+import { IttyRouter } from "itty-router";
+import type { AnyParams, RouteParams } from "./route-params.js";
+import type { WebSocket } from "./websocket.js";
+
+/** A connection's handler: Hypern's `async def handler(ws)`, plus the Worker's `env` and the room object's state. */
+export type WebSocketHandler<Env = unknown, Params = AnyParams, Data = unknown> = (
+  ws: WebSocket<Params, Data>,
+  env: Env,
+  ctx: DurableObjectState,
+) => void | Promise<void>;
+
+/** What the placement function sees of an upgrade request. */
+export interface PlacementRequest<Env = unknown, Params = AnyParams> {
+  readonly params: Params;
+  readonly request: Request;
+  readonly url: URL;
+  readonly env: Env;
+}
+
+export interface RouteOptions<Env = unknown, Params = AnyParams> {
+  /**
+   * Names the room object that hosts the connection: connections with the same name share one Durable
+   * Object (and its `WebSocketRoom`s). Default: the route's pattern, so one object per route.
+   */
+  room?: (request: PlacementRequest<Env, Params>) => string | Promise<string>;
+}
+
+/** A registered route: its pattern, handler and options. */
+export class WebSocketRoute<Env = unknown> {
+  constructor(
+    readonly path: string,
+    readonly handler: WebSocketHandler<Env>,
+    readonly options: RouteOptions<Env> = {},
+  ) {}
+}
+
+/** A route that matched a concrete path, with its params as captured (still percent-encoded). */
+export interface RouteMatch<Env = unknown> {
+  readonly route: WebSocketRoute<Env>;
+  readonly rawParams: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * A set of WebSocket routes: Hypern's WebSocketRouter. Patterns are itty-router's: `:name`, `:name?`,
+ * `:name+`, `*`. Mount it on an app with `app.include(router, { prefix })`.
+ */
+export class WebSocketRouter<Env = unknown> {
+  readonly #routes: WebSocketRoute<Env>[] = [];
+  readonly #byPath = new Map<string, WebSocketRoute<Env>>();
+  readonly #patterns = IttyRouter();
+
+  /** Registers a handler; chainable. Params are typed from the path pattern. */
+  route<Path extends string, Data = unknown>(
+    path: Path,
+    handler: WebSocketHandler<Env, RouteParams<Path>, Data>,
+    options?: RouteOptions<Env, RouteParams<Path>>,
+  ): this {
+    this.addRoute(path, handler, options);
+    return this;
+  }
+
+  /** Registers a handler and returns the route. */
+  addRoute<Path extends string, Data = unknown>(
+    path: Path,
+    handler: WebSocketHandler<Env, RouteParams<Path>, Data>,
+    options?: RouteOptions<Env, RouteParams<Path>>,
+  ): WebSocketRoute<Env> {
+    if (typeof path !== "string" || !path.startsWith("/")) {
+      throw new TypeError(`A route path must be a string starting with "/", got ${JSON.stringify(path)}`);
+    }
+    if (typeof handler !== "function") throw new TypeError(`The handler for ${path} must be a function`);
+    if (this.#byPath.has(path)) throw new Error(`A WebSocket route for ${path} is already registered`);
+    const route = new WebSocketRoute<Env>(path, handler as WebSocketHandler<Env>, (options ?? {}) as RouteOptions<Env>);
+    this.#routes.push(route);
+    this.#byPath.set(path, route);
+    this.#patterns.all(path);
+    return route;
+  }
+
+  /** The handler registered for `path`: a pattern as registered, or else a concrete path it matches. */
+  getHandler(path: string): WebSocketHandler<Env> | undefined {
+    return (this.#byPath.get(path) ?? this.match(path)?.route)?.handler;
+  }
+
+  /** The route registered under exactly this pattern. */
+  getRoute(pattern: string): WebSocketRoute<Env> | undefined {
+    return this.#byPath.get(pattern);
+  }
+
+  /** All routes, in registration order. */
+  getRoutes(): WebSocketRoute<Env>[] {
+    return [...this.#routes];
+  }
+
+  /** The first route whose pattern matches the concrete path. */
+  match(pathname: string): RouteMatch<Env> | undefined {
+    for (const [index, [, pattern]] of this.#patterns.routes.entries()) {
+      const found = pattern.exec(pathname);
+      if (found !== null) return { route: this.#routes[index] as WebSocketRoute<Env>, rawParams: { ...found.groups } };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,193 @@
+import type { Connection } from "./connection.js";
+import { WebSocketError } from "./errors.js";
+import type { WebSocketMessage } from "./message.js";
+import { toMessage } from "./message.js";
+import type { ReceiveOptions } from "./queue.js";
+import type { AnyParams } from "./route-params.js";
+import { WebSocketState } from "./state.js";
+
+export interface AcceptOptions {
+  /** One of the subprotocols the client offered in `Sec-WebSocket-Protocol`. */
+  subprotocol?: string;
+  /** Extra headers for the 101 response. */
+  headers?: HeadersInit;
+}
+
+let connectionOf: (ws: WebSocket<AnyParams, unknown>) => Connection;
+
+/** The library's side of the facade: the connection behind a handler's `ws`. */
+export function connectionBehind(ws: WebSocket<AnyParams, unknown>): Connection {
+  return connectionOf(ws);
+}
+
+/**
+ * One client connection, as a handler sees it: Hypern's WebSocket.
+ *
+ * `accept()` first; then `send*()` and `receive*()`; the end comes as a `WebSocketDisconnect` from a
+ * receive (or a send after the client left). After a hibernation the handler runs again on the same
+ * connection with `resumed === true`.
+ *
+ * @typeParam Params - the route params, typed from the route's path pattern.
+ * @typeParam Data - the per-connection state kept with `setData()`.
+ */
+export class WebSocket<Params = AnyParams, Data = unknown> {
+  readonly #connection: Connection;
+  #headers: Headers | undefined;
+  #queryParams: URLSearchParams | undefined;
+
+  static {
+    connectionOf = (ws) => ws.#connection;
+  }
+
+  /** @internal Handlers receive their `ws`; it is not made by user code. */
+  constructor(connection: Connection) {
+    this.#connection = connection;
+  }
+
+  /** Server-made connection id (a UUID), stable across hibernation. */
+  get id(): string {
+    return this.#connection.record.id;
+  }
+
+  get state(): WebSocketState {
+    return this.#connection.state;
+  }
+
+  get isConnected(): boolean {
+    return this.#connection.state === WebSocketState.CONNECTED;
+  }
+
+  /** The request path, as sent (percent-encoded). */
+  get path(): string {
+    return this.#connection.record.path;
+  }
+
+  /** Route params, percent-decoded. */
+  get params(): Params {
+    return this.#connection.record.params as Params;
+  }
+
+  /** The upgrade request's headers (names are lower-case), without the library's internal ones. */
+  get headers(): Headers {
+    return (this.#headers ??= new Headers(this.#connection.record.headers as [string, string][]));
+  }
+
+  get queryParams(): URLSearchParams {
+    return (this.#queryParams ??= new URLSearchParams(this.#connection.record.search));
+  }
+
+  /** The client's IP address, from `CF-Connecting-IP`; null when absent. */
+  get clientHost(): string | null {
+    return this.#connection.record.clientHost;
+  }
+
+  /** The subprotocol chosen at `accept()`, or null. */
+  get subprotocol(): string | null {
+    return this.#connection.record.subprotocol;
+  }
+
+  /**
+   * True when the handler runs again after the room object hibernated (or was evicted) while the
+   * connection stayed open. `accept()` then resolves at once and the rooms joined are already joined:
+   * guard one-time effects (a "joined" notice) with `if (!ws.resumed)`.
+   */
+  get resumed(): boolean {
+    return this.#connection.resumed;
+  }
+
+  /** Per-connection state that survives hibernation; set it with `setData()`. */
+  get data(): Data | undefined {
+    return this.#connection.record.data as Data | undefined;
+  }
+
+  /**
+   * Replaces `data` and stores it with the connection, so it survives hibernation. Mutating the
+   * object returned by `data` in place is not stored: call `setData()` again.
+   * @throws WebSocketError when the connection's record would exceed the runtime's 16 KiB limit.
+   */
+  setData(data: Data): void {
+    const record = this.#connection.record;
+    const previous = record.data;
+    record.data = data;
+    if (this.#connection.state !== WebSocketState.CONNECTED) return;
+    try {
+      this.#connection.persist();
+    } catch (error) {
+      record.data = previous;
+      throw error;
+    }
+  }
+
+  /**
+   * Completes the WebSocket handshake: the 101 response is sent only now.
+   * @throws WebSocketError on a second call, after `close()`, or for a subprotocol the client did not offer.
+   */
+  async accept(options?: AcceptOptions): Promise<void> {
+    this.#connection.accept(options?.subprotocol, options?.headers);
+  }
+
+  /** @throws WebSocketError before `accept()` or after `close()`; WebSocketDisconnect once the client has left. */
+  sendText(text: string): void {
+    if (typeof text !== "string") throw new TypeError(`sendText() takes a string, got ${typeof text}`);
+    this.#connection.send(text);
+  }
+
+  /** @throws WebSocketError before `accept()` or after `close()`; WebSocketDisconnect once the client has left. */
+  sendBytes(data: ArrayBuffer | ArrayBufferView): void {
+    if (!(data instanceof ArrayBuffer || ArrayBuffer.isView(data))) {
+      throw new TypeError("sendBytes() takes an ArrayBuffer or a typed array");
+    }
+    this.#connection.send(data);
+  }
+
+  /** Sends `value` as compact JSON text. */
+  sendJson(value: unknown): void {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`sendJson() cannot serialize ${typeof value}`);
+    this.#connection.send(text);
+  }
+
+  /**
+   * The next message, text or bytes.
+   * @throws WebSocketDisconnect once the connection is closed; TimeoutError after `timeout` ms.
+   */
+  async receive(options?: ReceiveOptions): Promise<WebSocketMessage> {
+    return toMessage(await this.#connection.take(options));
+  }
+
+  /** The next message, which must be text. A binary frame raises a WebSocketError carrying it. */
+  async receiveText(options?: ReceiveOptions): Promise<string> {
+    const frame = await this.#connection.take(options);
+    if (typeof frame !== "string") {
+      throw new WebSocketError("Expected a text message, got a binary one", { frame: toMessage(frame) });
+    }
+    return frame;
+  }
+
+  /** The next message, which must be binary. A text frame raises a WebSocketError carrying it. */
+  async receiveBytes(options?: ReceiveOptions): Promise<Uint8Array> {
+    const frame = await this.#connection.take(options);
+    if (typeof frame === "string") {
+      throw new WebSocketError("Expected a binary message, got a text one", { frame: toMessage(frame) });
+    }
+    return new Uint8Array(frame);
+  }
+
+  /** The next message, which must be JSON text. Bad JSON raises a WebSocketError carrying the frame. */
+  async receiveJson<T = unknown>(options?: ReceiveOptions): Promise<T> {
+    const text = await this.receiveText(options);
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new WebSocketError("The text message is not valid JSON", { frame: toMessage(text), cause: error });
+    }
+  }
+
+  /**
+   * Closes the connection (before `accept()`: refuses the upgrade with HTTP 403). Idempotent.
+   * @throws RangeError for a code outside 1000-1003, 1007-1014, 3000-4999 or a reason over 123 UTF-8 bytes.
+   */
+  close(code = 1000, reason = ""): void {
+    this.#connection.close(code, reason);
+  }
+}
