@@ -67,9 +67,11 @@ export class Connection {
 
   accept(subprotocol: string | undefined, headers: HeadersInit | undefined): void {
     if (this.#acceptCalled) throw new WebSocketError("accept() was already called on this connection");
-    this.#acceptCalled = true;
     // A resumed connection was accepted before the room object hibernated.
-    if (this.resumed) return;
+    if (this.resumed) {
+      this.#acceptCalled = true;
+      return;
+    }
     if (this.state !== WebSocketState.CONNECTING || this.#handshake === null) {
       throw new WebSocketError(`Cannot accept: the connection is ${this.state}`);
     }
@@ -87,6 +89,7 @@ export class Connection {
     this.persist();
     this.#handshake.accept(responseHeaders);
     this.#handshake = null;
+    this.#acceptCalled = true;
     this.state = WebSocketState.CONNECTED;
   }
 

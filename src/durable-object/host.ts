@@ -13,8 +13,10 @@ import { readRecord } from "./record.js";
 
 const OPEN = 1;
 const CLOSED = 3;
-/** Close codes that report a state rather than travel in a frame; the runtime refuses to send them. */
-const UNSENDABLE_CLOSE_CODES = new Set([1005, 1006, 1015]);
+// Close codes that report a state rather than travel in a frame; the runtime refuses to send them.
+const NO_STATUS_RECEIVED = 1005;
+const ABNORMAL_CLOSURE = 1006;
+const TLS_HANDSHAKE_FAILURE = 1015;
 
 /** What a room object needs from the app that made it. */
 export interface RoomApp {
@@ -215,12 +217,14 @@ async function invoke(route: WebSocketRoute<never>, ws: WebSocket, env: unknown,
   await route.handler(ws, env as never, ctx);
 }
 
-/** Completes the closing handshake where the runtime has not done it already. */
+/** Completes the closing handshake: the runtime does not answer a hibernatable socket's close frame. */
 function answerClose(socket: globalThis.WebSocket, code: number, reason: string): void {
-  if (UNSENDABLE_CLOSE_CODES.has(code) || socket.readyState === CLOSED) return;
+  if (socket.readyState === CLOSED || code === ABNORMAL_CLOSURE || code === TLS_HANDSHAKE_FAILURE) return;
   try {
-    socket.close(code, reason);
+    // 1005 means the client's frame had no code: answer with none either (sending 1005 throws).
+    if (code === NO_STATUS_RECEIVED) socket.close();
+    else socket.close(code, reason);
   } catch {
-    // Already closing from our side: nothing to answer.
+    // Already closed from our side: nothing to answer.
   }
 }

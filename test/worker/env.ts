@@ -1,0 +1,3 @@
+export interface TestEnv {
+  ROOMS: DurableObjectNamespace;
+}

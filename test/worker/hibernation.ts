@@ -1,0 +1,58 @@
+import { WebSocketDisconnect, WebSocketRoom, WebSocketRouter } from "../../src/index.js";
+import type { TestEnv } from "./env.js";
+import { report } from "./reports.js";
+
+const members = new WebSocketRoom("members");
+
+/** Counts room object constructions per object name, so tests can see a real eviction happened. */
+export const constructions = new Map<string, number>();
+
+/**
+ * A handler with one-time effects guarded by `resumed`, per-connection data, room membership and a
+ * disconnect path: what hibernation must preserve. Text commands:
+ * `who`, `set:<json>`, `join`, `say:<text>`, `n:<i>` (echoed back).
+ */
+export const hibernation = new WebSocketRouter<TestEnv>().route(
+  "/hib/:object",
+  async (ws) => {
+    await ws.accept();
+    const key = ws.queryParams.get("report");
+    report(key, { started: ws.id, resumed: ws.resumed });
+    if (!ws.resumed) ws.sendText("hello");
+    try {
+      for (;;) {
+        const text = await ws.receiveText();
+        if (text.startsWith("n:")) {
+          ws.sendText(text);
+        } else if (text === "who") {
+          ws.sendJson({
+            resumed: ws.resumed,
+            id: ws.id,
+            params: ws.params,
+            path: ws.path,
+            header: ws.headers.get("x-test"),
+            query: ws.queryParams.get("q"),
+            data: ws.data ?? null,
+            members: members.getConnections().sort(),
+            size: members.size,
+          });
+        } else if (text.startsWith("set:")) {
+          ws.setData(JSON.parse(text.slice(4)));
+          ws.sendText("set");
+        } else if (text === "join") {
+          members.join(ws);
+          ws.sendText("joined");
+        } else if (text.startsWith("say:")) {
+          members.broadcast(`${ws.id}:${text.slice(4)}`, { exclude: ws.id });
+          ws.sendText("said");
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof WebSocketDisconnect)) throw error;
+      report(key, { disconnected: ws.id, resumed: ws.resumed, code: error.code, reason: error.reason });
+      members.leave(ws);
+      members.broadcast(`left:${ws.id}`);
+    }
+  },
+  { room: ({ params }) => `hib:${params.object}` },
+);

@@ -1,0 +1,18 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Inside workerd, against test/worker: the library, its room objects and real hibernation.
+        plugins: [cloudflareTest({ wrangler: { configPath: "./test/worker/wrangler.toml" } })],
+        test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
+      },
+      {
+        // In Node: `wrangler dev` of the demo app, driven by real clients.
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 90_000 },
+      },
+    ],
+  },
+});
