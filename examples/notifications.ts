@@ -1,5 +1,4 @@
 import { WebSocketDisconnect, WebSocketRoom, WebSocketRouter } from "../src/index.js";
-import type { Env } from "./env.js";
 
 const subscribers = new WebSocketRoom("notifications");
 

@@ -2,7 +2,6 @@ import { AutoRouter } from "itty-router";
 import { Hypern } from "../src/index.js";
 import { chat } from "./chat.js";
 import { echo } from "./echo.js";
-import type { Env } from "./env.js";
 import { notifications } from "./notifications.js";
 
 /** Plain HTTP routes, next to the WebSocket ones: push into rooms from outside. */

@@ -1,6 +1,5 @@
 import { WebSocketDisconnect, WebSocketError, WebSocketRouter } from "../../src/index.js";
 import type { WebSocket } from "../../src/index.js";
-import type { TestEnv } from "./env.js";
 import { describeError, report } from "./reports.js";
 
 /** Ends the handler quietly when the client leaves, as user handlers do. */
@@ -14,7 +13,7 @@ async function untilDisconnect(loop: () => Promise<void>): Promise<void> {
 
 const reportKey = (ws: WebSocket): string | null => ws.queryParams.get("report");
 
-export const basics = new WebSocketRouter<TestEnv>()
+export const basics = new WebSocketRouter<Env>()
   .route("/echo", async (ws) => {
     await ws.accept();
     await untilDisconnect(async () => {

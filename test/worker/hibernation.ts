@@ -1,5 +1,4 @@
 import { WebSocketDisconnect, WebSocketRoom, WebSocketRouter } from "../../src/index.js";
-import type { TestEnv } from "./env.js";
 import { report } from "./reports.js";
 
 const members = new WebSocketRoom("members");
@@ -12,7 +11,7 @@ export const constructions = new Map<string, number>();
  * disconnect path: what hibernation must preserve. Text commands:
  * `who`, `set:<json>`, `join`, `say:<text>`, `n:<i>` (echoed back).
  */
-export const hibernation = new WebSocketRouter<TestEnv>().route(
+export const hibernation = new WebSocketRouter<Env>().route(
   "/hib/:object",
   async (ws) => {
     await ws.accept();

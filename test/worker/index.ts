@@ -1,7 +1,6 @@
 import { AutoRouter } from "itty-router";
 import { Hypern, WebSocketRouter } from "../../src/index.js";
 import { basics } from "./basics.js";
-import type { TestEnv } from "./env.js";
 import { constructions, hibernation } from "./hibernation.js";
 import { rooms } from "./rooms.js";
 
@@ -10,14 +9,14 @@ const http = AutoRouter();
 /** A small queue bound so that overflow is cheap to reach. */
 export const QUEUE_BOUND = 16;
 
-const app = new Hypern<TestEnv>({
+const app = new Hypern<Env>({
   limits: { maxQueuedMessages: QUEUE_BOUND },
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
 app.include(basics).include(rooms).include(hibernation);
 
-const mounted = new WebSocketRouter<TestEnv>().route(
+const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",
   async (ws) => {
     await ws.accept();
@@ -28,21 +27,21 @@ const mounted = new WebSocketRouter<TestEnv>().route(
 app.include(mounted, { prefix: "/ws/" });
 
 // Room objects from plain Worker code, over RPC.
-http.post("/push/:object", async (request, env: TestEnv) => {
+http.post("/push/:object", async (request, env: Env) => {
   const exclude = new URL(request.url).searchParams.getAll("exclude");
   return Response.json({ sent: await app.room(env, request.params.object ?? "").broadcast(await request.text(), { exclude }) });
 });
-http.post("/push-json/:object", async (request, env: TestEnv) =>
+http.post("/push-json/:object", async (request, env: Env) =>
   Response.json({ sent: await app.room(env, request.params.object ?? "").broadcastJson(await request.json()) }),
 );
-http.post("/push-bytes/:object", async (request, env: TestEnv) =>
+http.post("/push-bytes/:object", async (request, env: Env) =>
   Response.json({ sent: await app.room(env, request.params.object ?? "").broadcastBytes(await request.arrayBuffer()) }),
 );
-http.get("/connections/:object", async (request, env: TestEnv) => {
+http.get("/connections/:object", async (request, env: Env) => {
   const room = app.room(env, request.params.object ?? "");
   return Response.json({ ids: (await room.getConnections()).sort(), size: await room.size() });
 });
-http.post("/close/:object", async (request, env: TestEnv) => {
+http.post("/close/:object", async (request, env: Env) => {
   const code = Number(new URL(request.url).searchParams.get("code") ?? 1000);
   try {
     await app.room(env, request.params.object ?? "").closeAll(code, "closed by the server");
@@ -56,7 +55,7 @@ export { app };
 export default app;
 
 export class TestRooms extends app.RoomObject {
-  constructor(ctx: DurableObjectState, env: TestEnv) {
+  constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const name = ctx.id.name ?? ctx.id.toString();
     constructions.set(name, (constructions.get(name) ?? 0) + 1);

@@ -1,5 +1,4 @@
 import { WebSocketDisconnect, WebSocketRoom, WebSocketRouter } from "../../src/index.js";
-import type { TestEnv } from "./env.js";
 
 /** Made once per isolate: every room object in it shares this module, and so these rooms. */
 const shared = new WebSocketRoom("shared");
@@ -16,7 +15,7 @@ type Command =
  * Drives `WebSocketRoom` from the client: each JSON command gets a `{ reply }` with the room's
  * size and members afterwards; broadcasts from others arrive as they are.
  */
-export const rooms = new WebSocketRouter<TestEnv>().route(
+export const rooms = new WebSocketRouter<Env>().route(
   "/room/:object",
   async (ws) => {
     await ws.accept();

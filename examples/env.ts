@@ -1,4 +1,0 @@
-/** The demo Worker's bindings (wrangler.toml). */
-export interface Env {
-  ROOMS: DurableObjectNamespace;
-}

@@ -1,3 +1,0 @@
-export interface TestEnv {
-  ROOMS: DurableObjectNamespace;
-}
