@@ -3,7 +3,7 @@ import { report } from "./reports.js";
 
 const members = new WebSocketRoom("members");
 
-/** Counts room object constructions per object name, so tests can see a real eviction happened. */
+/** Counts room object constructions per object id, so tests can see that a real eviction happened. */
 export const constructions = new Map<string, number>();
 
 /**

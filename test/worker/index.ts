@@ -57,7 +57,7 @@ export default app;
 export class TestRooms extends app.RoomObject {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const name = ctx.id.name ?? ctx.id.toString();
-    constructions.set(name, (constructions.get(name) ?? 0) + 1);
+    const id = ctx.id.toString();
+    constructions.set(id, (constructions.get(id) ?? 0) + 1);
   }
 }

@@ -1,0 +1,142 @@
+import { env, evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { constructions } from "../worker/hibernation.js";
+import { reported } from "../worker/reports.js";
+import type { TestClient } from "./client.js";
+import { connect, eventually } from "./client.js";
+
+let objects = 0;
+const freshObject = (): string => `hib-${Date.now()}-${++objects}`;
+
+/** The room object behind `/hib/:object`, and how often it has been constructed. */
+function roomObject(object: string): { stub: DurableObjectStub; constructed: () => number } {
+  const id = env.ROOMS.idFromName(`hib:${object}`);
+  return { stub: env.ROOMS.get(id), constructed: () => constructions.get(id.toString()) ?? 0 };
+}
+
+/** Evicts for real: the constructor must run again before the next event is handled. */
+async function evict(object: string): Promise<void> {
+  const { stub } = roomObject(object);
+  await evictDurableObject(stub);
+}
+
+async function ask(client: TestClient, text: string): Promise<string> {
+  client.send(text);
+  return client.nextText();
+}
+
+async function joined(object: string, count: number): Promise<{ clients: TestClient[]; ids: string[] }> {
+  const clients: TestClient[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const client = await connect(`/hib/${object}`);
+    expect(await client.next()).toBe("hello");
+    expect(await ask(client, "join")).toBe("joined");
+    ids.push(JSON.parse(await ask(client, "who")).id);
+    clients.push(client);
+  }
+  return { clients, ids };
+}
+
+describe("hibernation with evictDurableObject", () => {
+  it("keeps the client socket working; the handler resumes with resumed === true and everything it knew", async () => {
+    const object = freshObject();
+    const { constructed } = roomObject(object);
+    const client = await connect(`/hib/${object}?q=query-value&report=resume-${object}`, { "X-Test": "header-value" });
+    expect(await client.next()).toBe("hello");
+    expect(await ask(client, 'set:{"score":7,"tags":["a","b"]}')).toBe("set");
+    expect(await ask(client, "join")).toBe("joined");
+    const before = JSON.parse(await ask(client, "who"));
+    expect(before).toMatchObject({ resumed: false, params: { object }, header: "header-value", query: "query-value", size: 1 });
+    const constructionsBefore = constructed();
+
+    await evict(object);
+    const after = JSON.parse(await ask(client, "who"));
+
+    expect(constructed()).toBe(constructionsBefore + 1);
+    expect(after).toEqual({ ...before, resumed: true });
+    expect(reported(`resume-${object}`)).toEqual([
+      { started: before.id, resumed: false },
+      { started: before.id, resumed: true },
+    ]);
+    // One-time effects are guarded by `resumed`: no second greeting.
+    expect(await client.silence(50)).toEqual([]);
+  });
+
+  it("stores setData() made after a resume, across a second eviction", async () => {
+    const object = freshObject();
+    const client = await connect(`/hib/${object}`);
+    expect(await client.next()).toBe("hello");
+    expect(await ask(client, 'set:{"round":1}')).toBe("set");
+    await evict(object);
+    expect(await ask(client, 'set:{"round":2}')).toBe("set");
+    await evict(object);
+    expect(JSON.parse(await ask(client, "who"))).toMatchObject({ resumed: true, data: { round: 2 } });
+  });
+
+  it("keeps room membership; a broadcast from a woken connection reaches dormant members", async () => {
+    const object = freshObject();
+    const { clients: [a, b, c], ids } = await joined(object, 3);
+    await evict(object);
+
+    expect(await ask(a!, "say:after the wake")).toBe("said");
+    // b and c have not sent anything since the eviction: their handlers are not running.
+    expect(await b!.next()).toBe(`${ids[0]}:after the wake`);
+    expect(await c!.next()).toBe(`${ids[0]}:after the wake`);
+    const seenByB = JSON.parse(await ask(b!, "who"));
+    expect(seenByB).toMatchObject({ resumed: true, size: 3, members: [...ids].sort() });
+  });
+
+  it("counts dormant members in size and getConnections", async () => {
+    const object = freshObject();
+    const { clients: [a], ids } = await joined(object, 4);
+    await evict(object);
+    expect(JSON.parse(await ask(a!, "who"))).toMatchObject({ resumed: true, size: 4, members: [...ids].sort() });
+  });
+
+  it("runs a dormant connection's disconnect path when its client closes", async () => {
+    const object = freshObject();
+    const { clients: [a], ids } = await joined(object, 1);
+    const key = `close-dormant-${object}`;
+    const b = await connect(`/hib/${object}?report=${key}`);
+    expect(await b.next()).toBe("hello");
+    expect(await ask(b, "join")).toBe("joined");
+    const bId = JSON.parse(await ask(b, "who")).id;
+    await evict(object);
+
+    b.close(4003, "going away while dormant");
+    expect(await b.closed).toEqual({ code: 4003, reason: "going away while dormant" });
+    expect(await a!.next()).toBe(`left:${bId}`);
+    expect(reported(key)).toEqual([
+      { started: bId, resumed: false },
+      { started: bId, resumed: true },
+      { disconnected: bId, resumed: true, code: 4003, reason: "going away while dormant" },
+    ]);
+    expect(JSON.parse(await ask(a!, "who"))).toMatchObject({ size: 1, members: ids });
+  });
+
+  it("delivers a burst of messages sent around evictions once each and in order", async () => {
+    const object = freshObject();
+    const { constructed } = roomObject(object);
+    const client = await connect(`/hib/${object}`);
+    expect(await client.next()).toBe("hello");
+    const total = 800;
+    const evictions = 3;
+    const constructionsBefore = constructed();
+
+    const received: string[] = [];
+    const receiving = (async () => {
+      for (let i = 0; i < total; i++) received.push(await client.nextText());
+    })();
+    const batch = total / (evictions + 1);
+    for (let round = 0; round <= evictions; round++) {
+      for (let i = round * batch; i < (round + 1) * batch; i++) client.send(`n:${i}`);
+      if (round < evictions) await evict(object);
+    }
+    await receiving;
+
+    expect(received).toEqual(Array.from({ length: total }, (_, i) => `n:${i}`));
+    expect(await client.silence(50)).toEqual([]);
+    expect(constructed()).toBe(constructionsBefore + evictions);
+  });
+});
