@@ -120,22 +120,31 @@ describe("hibernation with evictDurableObject", () => {
     const { constructed } = roomObject(object);
     const client = await connect(`/hib/${object}`);
     expect(await client.next()).toBe("hello");
-    const total = 800;
+    const batch = 200;
     const evictions = 3;
     const constructionsBefore = constructed();
 
     const received: string[] = [];
+    let sent = 0;
+    let finished = false;
     const receiving = (async () => {
-      for (let i = 0; i < total; i++) received.push(await client.nextText());
+      while (!finished || received.length < sent) received.push(await client.nextText());
     })();
-    const batch = total / (evictions + 1);
     for (let round = 0; round <= evictions; round++) {
-      for (let i = round * batch; i < (round + 1) * batch; i++) client.send(`n:${i}`);
-      if (round < evictions) await evict(object);
+      // One round trip so that the object is running, then a batch, then the eviction while it is in flight.
+      client.send(`n:${sent++}`);
+      await eventually(() => expect(received).toHaveLength(sent));
+      for (let i = 0; i < batch; i++) client.send(`n:${sent++}`);
+      if (round < evictions) {
+        const inFlightAtEviction = sent - received.length;
+        expect(inFlightAtEviction).toBeGreaterThan(0);
+        await evict(object);
+      }
     }
+    finished = true;
     await receiving;
 
-    expect(received).toEqual(Array.from({ length: total }, (_, i) => `n:${i}`));
+    expect(received).toEqual(Array.from({ length: sent }, (_, i) => `n:${i}`));
     expect(await client.silence(50)).toEqual([]);
     expect(constructed()).toBe(constructionsBefore + evictions);
   });
