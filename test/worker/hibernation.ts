@@ -9,7 +9,7 @@ export const constructions = new Map<string, number>();
 /**
  * A handler with one-time effects guarded by `resumed`, per-connection data, room membership and a
  * disconnect path: what hibernation must preserve. Text commands:
- * `who`, `set:<json>`, `join`, `say:<text>`, `n:<i>` (echoed back).
+ * `who`, `set:<json>`, `join`, `say:<text>`, `closeAll`, `n:<i>` (echoed back).
  */
 export const hibernation = new WebSocketRouter<Env>().route(
   "/hib/:object",
@@ -41,6 +41,8 @@ export const hibernation = new WebSocketRouter<Env>().route(
         } else if (text === "join") {
           members.join(ws);
           ws.sendText("joined");
+        } else if (text === "closeAll") {
+          members.closeAll(4006, "closing all");
         } else if (text.startsWith("say:")) {
           members.broadcast(`${ws.id}:${text.slice(4)}`, { exclude: ws.id });
           ws.sendText("said");

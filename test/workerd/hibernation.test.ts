@@ -115,6 +115,23 @@ describe("hibernation with evictDurableObject", () => {
     expect(JSON.parse(await ask(a!, "who"))).toMatchObject({ size: 1, members: ids });
   });
 
+  it("closeAll reaches dormant members and runs their disconnect path", async () => {
+    const object = freshObject();
+    const { clients: [a, b] } = await joined(object, 2);
+    const key = `close-all-${object}`;
+    const c = await connect(`/hib/${object}?report=${key}`);
+    expect(await c.next()).toBe("hello");
+    expect(await ask(c, "join")).toBe("joined");
+    const cId = JSON.parse(await ask(c, "who")).id;
+    await evict(object);
+
+    a!.send("closeAll");
+    for (const client of [a!, b!, c]) expect(await client.closed).toEqual({ code: 4006, reason: "closing all" });
+    await eventually(() =>
+      expect(reported(key).at(-1)).toEqual({ disconnected: cId, resumed: true, code: 4006, reason: "closing all" }),
+    );
+  });
+
   it("delivers a burst of messages sent around evictions once each and in order", async () => {
     const object = freshObject();
     const { constructed } = roomObject(object);

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { TimeoutError, WebSocketDisconnect } from "../../src/index.js";
+import { FrameQueue } from "../../src/queue.js";
+
+const settled = async (promise: Promise<unknown> | undefined): Promise<boolean> => {
+  if (promise === undefined) return true;
+  let done = false;
+  void promise.then(() => (done = true));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return done;
+};
+
+describe("FrameQueue", () => {
+  it("hands frames over in order, to waiting takers first", async () => {
+    const queue = new FrameQueue(10);
+    const waiting = queue.take();
+    queue.push("a");
+    queue.push("b");
+    queue.push("c");
+    expect(await waiting).toBe("a");
+    expect(await queue.take()).toBe("b");
+    expect(await queue.take()).toBe("c");
+    expect(queue.size).toBe(0);
+  });
+
+  it("refuses past its capacity", () => {
+    const queue = new FrameQueue(2);
+    expect(queue.push("a")).toBe(true);
+    expect(queue.push("b")).toBe(true);
+    expect(queue.push("c")).toBe(false);
+    expect(queue.size).toBe(2);
+  });
+
+  it("untaken() settles only once everything pushed so far has been taken", async () => {
+    const queue = new FrameQueue(10);
+    expect(queue.untaken()).toBeUndefined();
+    queue.push("a");
+    queue.push("b");
+    const pending = queue.untaken();
+    expect(await settled(pending)).toBe(false);
+    await queue.take();
+    expect(await settled(pending)).toBe(false);
+    await queue.take();
+    expect(await settled(pending)).toBe(true);
+  });
+
+  it("ends after the buffered frames, for every later take, and counts the end as untaken until seen", async () => {
+    const queue = new FrameQueue(10);
+    queue.push("last words");
+    const disconnect = new WebSocketDisconnect(4000, "bye");
+    queue.end(disconnect, false);
+    const pending = queue.untaken();
+    expect(await queue.take()).toBe("last words");
+    expect(await settled(pending)).toBe(false);
+    await expect(queue.take()).rejects.toBe(disconnect);
+    expect(await settled(pending)).toBe(true);
+    await expect(queue.take()).rejects.toBe(disconnect);
+    queue.end(new WebSocketDisconnect(1000), false);
+    await expect(queue.take()).rejects.toBe(disconnect);
+  });
+
+  it("wakes pending takers when it ends, and drops buffered frames when told to discard", async () => {
+    const queue = new FrameQueue(10);
+    const waiting = queue.take();
+    const disconnect = new WebSocketDisconnect(1006);
+    queue.end(disconnect, true);
+    await expect(waiting).rejects.toBe(disconnect);
+
+    const discarding = new FrameQueue(10);
+    discarding.push("dropped");
+    discarding.end(disconnect, true);
+    expect(discarding.size).toBe(0);
+    await expect(discarding.take()).rejects.toBe(disconnect);
+  });
+
+  it("abandon() settles untaken() even when nobody will take again", async () => {
+    const queue = new FrameQueue(10);
+    queue.push("never taken");
+    const pending = queue.untaken();
+    queue.abandon(new WebSocketDisconnect());
+    expect(await settled(pending)).toBe(true);
+    expect(queue.untaken()).toBeUndefined();
+  });
+
+  it("a timed-out take gives up without losing the frame that comes later", async () => {
+    const queue = new FrameQueue(10);
+    await expect(queue.take({ timeout: 5 })).rejects.toBeInstanceOf(TimeoutError);
+    queue.push("late");
+    expect(await queue.take({ timeout: 1_000 })).toBe("late");
+  });
+
+  it("an aborted take rejects with the signal's reason and leaves the frame for the next take", async () => {
+    const queue = new FrameQueue(10);
+    const controller = new AbortController();
+    const taking = queue.take({ signal: controller.signal });
+    controller.abort(new Error("stop"));
+    await expect(taking).rejects.toThrow("stop");
+    await expect(queue.take({ signal: controller.signal })).rejects.toThrow("stop");
+    queue.push("kept");
+    expect(await queue.take()).toBe("kept");
+  });
+
+  it("rejects a timeout that is not a finite, non-negative number", async () => {
+    const queue = new FrameQueue(10);
+    for (const timeout of [-1, Number.NaN, Number.POSITIVE_INFINITY, "5" as unknown as number]) {
+      await expect(queue.take({ timeout })).rejects.toBeInstanceOf(RangeError);
+    }
+  });
+});
