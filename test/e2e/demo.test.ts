@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DevServer } from "./wrangler-dev.js";
+import { startWranglerDev } from "./wrangler-dev.js";
+import { Client } from "./ws-client.js";
+
+let server: DevServer;
+
+beforeAll(async () => {
+  server = await startWranglerDev("wrangler.toml");
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("the demo app under wrangler dev, with real ws clients", () => {
+  it("echoes", async () => {
+    const client = await Client.open(`${server.wsOrigin}/echo`);
+    client.send("hello over TCP");
+    expect(await client.next()).toBe("echo: hello over TCP");
+    client.close(1000, "done");
+    expect(await client.closed).toEqual({ code: 1000, reason: "done" });
+  });
+
+  it("runs a three-person chat: welcome, joined and left notices, messages to everyone but the sender", async () => {
+    const room = `lobby-${Date.now()}`;
+    const join = async (name: string): Promise<{ client: Client; id: string }> => {
+      const client = await Client.open(`${server.wsOrigin}/chat/${room}?name=${name}`);
+      const welcome = await client.nextJson<{ type: string; id: string; name: string; room: string }>();
+      expect(welcome).toMatchObject({ type: "welcome", name, room });
+      return { client, id: welcome.id };
+    };
+
+    const alice = await join("alice");
+    const bob = await join("bob");
+    expect(await alice.client.nextJson()).toEqual({ type: "joined", id: bob.id, name: "bob" });
+    const carol = await join("carol");
+    expect(await alice.client.nextJson()).toEqual({ type: "joined", id: carol.id, name: "carol" });
+    expect(await bob.client.nextJson()).toEqual({ type: "joined", id: carol.id, name: "carol" });
+
+    alice.client.send("hi all");
+    const fromAlice = { type: "message", id: alice.id, name: "alice", text: "hi all" };
+    expect(await bob.client.nextJson()).toEqual(fromAlice);
+    expect(await carol.client.nextJson()).toEqual(fromAlice);
+
+    carol.client.send("hi alice");
+    const fromCarol = { type: "message", id: carol.id, name: "carol", text: "hi alice" };
+    expect(await alice.client.nextJson()).toEqual(fromCarol);
+    expect(await bob.client.nextJson()).toEqual(fromCarol);
+
+    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, {
+      method: "POST",
+      body: JSON.stringify({ text: "from the HTTP API" }),
+    });
+    expect(await pushed.json()).toEqual({ delivered: 3 });
+    const fromServer = { type: "message", id: null, name: "server", text: "from the HTTP API" };
+    for (const person of [alice, bob, carol]) expect(await person.client.nextJson()).toEqual(fromServer);
+
+    bob.client.close(1000, "bye");
+    expect(await alice.client.nextJson()).toEqual({ type: "left", id: bob.id, name: "bob" });
+    expect(await carol.client.nextJson()).toEqual({ type: "left", id: bob.id, name: "bob" });
+
+    for (const person of [alice, carol]) expect(await person.client.silence(100)).toEqual([]);
+    alice.client.close();
+    carol.client.close();
+  });
+
+  it("serves the prefix-mounted notifications router and the HTTP push into it", async () => {
+    const subscriber = await Client.open(`${server.wsOrigin}/ws/notifications`);
+    expect(await subscriber.nextJson()).toMatchObject({ type: "subscribed" });
+    const response = await fetch(`${server.origin}/api/notify`, { method: "POST", body: JSON.stringify({ text: "deploy done" }) });
+    expect((await response.json()) as { delivered: number }).toMatchObject({ delivered: expect.any(Number) });
+    expect(await subscriber.nextJson()).toEqual({ type: "notification", text: "deploy done" });
+    subscriber.close();
+  });
+
+  it("answers plain HTTP on a WebSocket route with 426 and unknown paths with 404", async () => {
+    expect((await fetch(`${server.origin}/echo`)).status).toBe(426);
+    expect((await fetch(`${server.origin}/no/such/path`)).status).toBe(404);
+  });
+});
