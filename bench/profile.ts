@@ -1,0 +1,76 @@
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { parseArgs } from "node:util";
+import type { Implementation } from "./clients.ts";
+import { Inspector } from "./inspector.ts";
+import { broadcast } from "./scenarios/broadcast.ts";
+import { churn } from "./scenarios/churn.ts";
+import { echo } from "./scenarios/echo.ts";
+import { buildWorker, startServer } from "./server.ts";
+
+/**
+ * Samples V8's CPU profile inside workerd (through its inspector) while one implementation runs one
+ * scenario, then prints the functions with the most self time. `--out` saves a .cpuprofile for DevTools.
+ */
+const { values: flags } = parseArgs({
+  options: {
+    scenario: { type: "string", default: "echo" },
+    implementation: { type: "string", default: "ours" },
+    rounds: { type: "string", default: "5" },
+    top: { type: "string", default: "25" },
+    out: { type: "string" },
+  },
+});
+const implementation = flags.implementation as Implementation;
+const run = {
+  echo: (server: Parameters<typeof echo>[0]) => echo(server, implementation, { connections: 50, messagesPerConnection: 200, pipeline: 10, payloadBytes: 64 }),
+  broadcast: (server: Parameters<typeof echo>[0]) => broadcast(server, implementation, { members: 500, messages: 50, window: 4, payloadBytes: 64 }),
+  churn: (server: Parameters<typeof echo>[0]) => churn(server, implementation, { connections: 300, concurrency: 10 }),
+}[flags.scenario as "echo" | "broadcast" | "churn"];
+if (run === undefined) throw new Error(`Unknown scenario ${flags.scenario}`);
+
+const inspectorPort = await new Promise<number>((resolve) => {
+  const probe = createServer().listen(0, "127.0.0.1", () => {
+    const address = probe.address();
+    probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+  });
+});
+const server = await startServer(buildWorker(), { inspectorPort });
+try {
+  await run(server);
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as { id: string; webSocketDebuggerUrl: string }[];
+  const target = targets.find((t) => t.id.includes("core:user"));
+  if (target === undefined) throw new Error(`No user worker among inspector targets: ${targets.map((t) => t.id).join(", ")}`);
+  const inspector = new Inspector(target.webSocketDebuggerUrl);
+  await inspector.opened;
+  await inspector.call("Profiler.enable");
+  await inspector.call("Profiler.setSamplingInterval", { interval: 100 });
+  await inspector.call("Profiler.start");
+  for (let i = 0; i < Number(flags.rounds); i++) await run(server);
+  const { profile } = (await inspector.call("Profiler.stop")) as { profile: Profile };
+  inspector.close();
+  if (flags.out) writeFileSync(flags.out, JSON.stringify(profile));
+  printTop(profile, Number(flags.top));
+} finally {
+  await server.dispose();
+}
+
+interface Profile {
+  nodes: { id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+}
+
+function printTop(profile: Profile, count: number): void {
+  const selfHits = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    total += hits;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const key = `${functionName || "(anonymous)"} ${url.split("/").pop() ?? ""}:${lineNumber + 1}`;
+    selfHits.set(key, (selfHits.get(key) ?? 0) + hits);
+  }
+  console.log(`${flags.scenario} / ${implementation}: ${total} samples; self time by function:`);
+  for (const [key, hits] of [...selfHits].sort((a, b) => b[1] - a[1]).slice(0, count)) {
+    console.log(`${((hits / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
+  }
+}

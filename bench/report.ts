@@ -1,0 +1,144 @@
+import type { Implementation } from "./clients.ts";
+import { IMPLEMENTATIONS } from "./clients.ts";
+import { median } from "./stats.ts";
+
+export type Measurement = Record<string, number>;
+export type ScenarioName = "echo" | "broadcast" | "churn" | "idle";
+export type Runs = Record<ScenarioName, Record<Implementation, Measurement[]>>;
+
+/** What each scenario reports, its headline (server cost) first; all of them: lower is better unless noted. */
+export const METRICS: Record<ScenarioName, { key: string; label: string; higherIsBetter?: boolean }[]> = {
+  echo: [
+    { key: "cpuMicrosPerMessage", label: "server CPU µs / message" },
+    { key: "messagesPerSecond", label: "messages / s", higherIsBetter: true },
+    { key: "p50Ms", label: "p50 round trip ms" },
+    { key: "p99Ms", label: "p99 round trip ms" },
+  ],
+  broadcast: [
+    { key: "cpuMicrosPerMessage", label: "server CPU µs / delivery" },
+    { key: "deliveriesPerSecond", label: "deliveries / s", higherIsBetter: true },
+    { key: "p99Ms", label: "p99 delivery ms" },
+  ],
+  churn: [
+    { key: "cpuMicrosPerConnection", label: "server CPU µs / connection" },
+    { key: "connectionsPerSecond", label: "connections / s", higherIsBetter: true },
+    { key: "p99Ms", label: "p99 connection life ms" },
+  ],
+  idle: [{ key: "mebibytesPer1000", label: "workerd RSS MiB / 1,000 idle connections" }],
+};
+
+export interface Summary {
+  scenario: ScenarioName;
+  metric: string;
+  label: string;
+  higherIsBetter: boolean;
+  medians: Record<Implementation, number>;
+  /** Each implementation's median over raw's. */
+  ratios: Record<Implementation, number>;
+}
+
+export function summarize(runs: Runs): Summary[] {
+  const rows: Summary[] = [];
+  for (const scenario of Object.keys(METRICS) as ScenarioName[]) {
+    for (const { key, label, higherIsBetter = false } of METRICS[scenario]) {
+      const medians = Object.fromEntries(
+        IMPLEMENTATIONS.map((impl) => [impl, median(runs[scenario][impl].map((run) => run[key] as number))]),
+      ) as Record<Implementation, number>;
+      const ratios = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, medians[impl] / medians.raw])) as Record<Implementation, number>;
+      rows.push({ scenario, metric: key, label, higherIsBetter, medians, ratios });
+    }
+  }
+  return rows;
+}
+
+export interface TargetCheck {
+  target: string;
+  value: number;
+  limit: number;
+  met: boolean;
+}
+
+/** The issue's targets, checked on the medians. */
+export function checkTargets(rows: readonly Summary[]): TargetCheck[] {
+  const row = (scenario: ScenarioName, metric: string): Summary => {
+    const found = rows.find((r) => r.scenario === scenario && r.metric === metric);
+    if (found === undefined) throw new Error(`No ${scenario} ${metric}`);
+    return found;
+  };
+  const checks: TargetCheck[] = [];
+  const atMost = (target: string, value: number, limit: number): void => {
+    checks.push({ target, value, limit, met: value <= limit });
+  };
+  atMost("echo: ours CPU/message ≤ 1.10× raw", row("echo", "cpuMicrosPerMessage").ratios.ours, 1.1);
+  atMost("broadcast: ours CPU/delivery ≤ 1.10× raw", row("broadcast", "cpuMicrosPerMessage").ratios.ours, 1.1);
+  for (const [scenario, metric] of [
+    ["echo", "cpuMicrosPerMessage"],
+    ["broadcast", "cpuMicrosPerMessage"],
+    ["churn", "cpuMicrosPerConnection"],
+    ["idle", "mebibytesPer1000"],
+  ] as const) {
+    const { medians } = row(scenario, metric);
+    atMost(`${scenario}: ours ≤ PartyServer (${metric}, ratio ours/party)`, medians.ours / medians.party, 1);
+  }
+  atMost("idle: ours memory ≤ 1.25× raw", row("idle", "mebibytesPer1000").ratios.ours, 1.25);
+  return checks;
+}
+
+const fixed = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2));
+
+export function markdownTable(rows: readonly Summary[]): string {
+  const lines = ["| scenario | metric | raw | ours (× raw) | PartyServer (× raw) |", "|---|---|---:|---:|---:|"];
+  for (const r of rows) {
+    const cell = (impl: Implementation): string => `${fixed(r.medians[impl])} (${r.ratios[impl].toFixed(2)}×)`;
+    lines.push(`| ${r.scenario} | ${r.label}${r.higherIsBetter ? " (higher is better)" : ""} | ${fixed(r.medians.raw)} | ${cell("ours")} | ${cell("party")} |`);
+  }
+  return lines.join("\n");
+}
+
+export function targetsTable(checks: readonly TargetCheck[]): string {
+  const lines = ["| target | measured | met |", "|---|---:|:---:|"];
+  for (const c of checks) lines.push(`| ${c.target} | ${c.value.toFixed(2)} (limit ${c.limit.toFixed(2)}) | ${c.met ? "yes" : "**no**"} |`);
+  return lines.join("\n");
+}
+
+/** A bar chart of the headline costs as ratios to raw: one group per scenario, lower is better. */
+export function svgChart(rows: readonly Summary[], caption: string): string {
+  const headline = rows.filter((r) => METRICS[r.scenario][0]?.key === r.metric);
+  const colors: Record<Implementation, string> = { raw: "#9aa5b1", ours: "#2f80ed", party: "#f2994a" };
+  const names: Record<Implementation, string> = { raw: "raw Hibernation API", ours: "ours", party: "PartyServer" };
+  const barHeight = 16;
+  const groupHeight = IMPLEMENTATIONS.length * (barHeight + 4) + 22;
+  const left = 230;
+  const width = 760;
+  const maxRatio = Math.max(1.5, ...headline.flatMap((r) => IMPLEMENTATIONS.map((impl) => r.ratios[impl])));
+  const scale = (width - left - 90) / maxRatio;
+  const height = 70 + headline.length * groupHeight + 30;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="12" y="22" font-size="15" font-weight="600">Server cost as a ratio to the raw Hibernation API (lower is better)</text>`,
+    `<text x="12" y="40" fill="#555">${escapeXml(caption)}</text>`,
+  ];
+  const axisX = left + scale;
+  parts.push(`<line x1="${axisX}" y1="52" x2="${axisX}" y2="${height - 24}" stroke="#333" stroke-dasharray="4 3"/>`);
+  parts.push(`<text x="${axisX}" y="${height - 8}" text-anchor="middle" fill="#333">1.0× raw</text>`);
+  headline.forEach((r, group) => {
+    const top = 60 + group * groupHeight;
+    parts.push(`<text x="12" y="${top + 12}" font-weight="600">${escapeXml(r.scenario)}</text>`);
+    parts.push(`<text x="12" y="${top + 28}" fill="#555">${escapeXml(r.label)}</text>`);
+    IMPLEMENTATIONS.forEach((impl, index) => {
+      const y = top + index * (barHeight + 4);
+      const w = Math.max(1, r.ratios[impl] * scale);
+      parts.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${colors[impl]}"/>`);
+      parts.push(
+        `<text x="${left + w + 6}" y="${y + 12}">${names[impl]}: ${r.ratios[impl].toFixed(2)}× (${fixed(r.medians[impl])})</text>`,
+      );
+    });
+  });
+  parts.push("</svg>");
+  return parts.join("\n");
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}

@@ -1,0 +1,148 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { Implementation } from "./clients.ts";
+import { IMPLEMENTATIONS } from "./clients.ts";
+import type { Measurement, Runs, ScenarioName } from "./report.ts";
+import { checkTargets, markdownTable, summarize, svgChart, targetsTable } from "./report.ts";
+import { broadcast } from "./scenarios/broadcast.ts";
+import { churn } from "./scenarios/churn.ts";
+import { echo } from "./scenarios/echo.ts";
+import { idle } from "./scenarios/idle.ts";
+import type { BenchServer } from "./server.ts";
+import { buildWorker, startServer } from "./server.ts";
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    repetitions: { type: "string" },
+    connections: { type: "string" },
+    messages: { type: "string" },
+    members: { type: "string" },
+    broadcasts: { type: "string" },
+    churn: { type: "string" },
+    idle: { type: "string" },
+    scenarios: { type: "string", default: "echo,broadcast,churn,idle" },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (flags.help) {
+  console.log(`npm run bench -- [--quick] [--repetitions R] [--connections C] [--messages M] [--members N]
+                      [--broadcasts K] [--churn T] [--idle I]
+  --quick         small sizes, one repetition (a smoke run, under a minute); writes bench/quick-results.json only
+  --repetitions   interleaved repetitions of every scenario (default 5)
+  --connections   echo connections (default 100)      --messages    messages per echo connection (default 200)
+  --members       broadcast members (default 1000)    --broadcasts  broadcast messages (default 100)
+  --churn         connections opened and closed (default 500)
+  --idle          idle connections held (default 1000)
+  --scenarios     which to run, comma-separated (default echo,broadcast,churn,idle); a partial run writes no files`);
+  process.exit(0);
+}
+
+const size = (flag: string | undefined, full: number, quick: number): number => {
+  const value = flag === undefined ? (flags.quick ? quick : full) : Number(flag);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`Sizes must be whole numbers >= 1, got ${flag}`);
+  return value;
+};
+
+const sizes = {
+  repetitions: size(flags.repetitions, 5, 1),
+  echo: { connections: size(flags.connections, 100, 20), messagesPerConnection: size(flags.messages, 200, 50), pipeline: 10, payloadBytes: 64 },
+  broadcast: { members: size(flags.members, 1000, 100), messages: size(flags.broadcasts, 100, 20), window: 4, payloadBytes: 64 },
+  churn: { connections: size(flags.churn, 500, 60), concurrency: 10 },
+  idle: { connections: size(flags.idle, 1000, 200), settleMs: flags.quick ? 500 : 2000 },
+};
+
+const scenarios = new Set(flags.scenarios.split(","));
+for (const name of scenarios) {
+  if (!["echo", "broadcast", "churn", "idle"].includes(name)) throw new Error(`Unknown scenario ${name}`);
+}
+const partial = scenarios.size < 4;
+
+const runs = Object.fromEntries(
+  (["echo", "broadcast", "churn", "idle"] as const).map((s) => [s, { raw: [], ours: [], party: [] }]),
+) as unknown as Runs;
+
+/** A different order each repetition, so that no implementation always runs first. */
+const rotated = (rep: number): Implementation[] => IMPLEMENTATIONS.map((_, i) => IMPLEMENTATIONS[(i + rep) % IMPLEMENTATIONS.length] as Implementation);
+
+function record(scenario: ScenarioName, implementation: Implementation, measurement: Measurement): void {
+  runs[scenario][implementation].push(measurement);
+  const shown = Object.entries(measurement).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ");
+  console.log(`  ${scenario.padEnd(9)} ${implementation.padEnd(5)} ${shown}`);
+}
+
+const started = Date.now();
+console.log("Bundling bench/worker with wrangler deploy --dry-run ...");
+const script = buildWorker();
+
+const shared: BenchServer = await startServer(script);
+try {
+  for (let rep = 0; rep < sizes.repetitions; rep++) {
+    console.log(`Repetition ${rep + 1}/${sizes.repetitions}`);
+    for (const implementation of rotated(rep)) {
+      if (scenarios.has("echo")) record("echo", implementation, await echo(shared, implementation, sizes.echo));
+    }
+    for (const implementation of rotated(rep)) {
+      if (scenarios.has("broadcast")) record("broadcast", implementation, await broadcast(shared, implementation, sizes.broadcast));
+    }
+    for (const implementation of rotated(rep)) {
+      if (scenarios.has("churn")) record("churn", implementation, await churn(shared, implementation, sizes.churn));
+    }
+  }
+} finally {
+  await shared.dispose();
+}
+for (let rep = 0; rep < sizes.repetitions && scenarios.has("idle"); rep++) {
+  for (const implementation of rotated(rep)) {
+    const fresh = await startServer(script);
+    try {
+      record("idle", implementation, await idle(fresh, implementation, sizes.idle));
+    } finally {
+      await fresh.dispose();
+    }
+  }
+}
+
+if (partial) {
+  for (const scenario of scenarios) {
+    for (const implementation of IMPLEMENTATIONS) {
+      const values = runs[scenario as ScenarioName][implementation];
+      console.log(`${scenario} ${implementation}: ${values.map((v) => Object.values(v).at(-1)?.toFixed(2)).join(" ")}`);
+    }
+  }
+  process.exit(0);
+}
+
+const rows = summarize(runs);
+const checks = checkTargets(rows);
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}`;
+const caption = `${flags.quick ? "quick run" : "full run"}, ${new Date().toISOString().slice(0, 10)}, medians of ${sizes.repetitions} interleaved repetition(s); ${machine}`;
+console.log(`\n${markdownTable(rows)}\n\n${targetsTable(checks)}\n\n${caption}; took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+const result = { date: new Date().toISOString(), quick: flags.quick, machine, sizes, summary: rows, targets: checks, runs };
+if (flags.quick) {
+  writeFileSync(join(benchDir, "quick-results.json"), `${JSON.stringify(result, null, 2)}\n`);
+} else {
+  mkdirSync(benchDir, { recursive: true });
+  writeFileSync(join(benchDir, "results.json"), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(benchDir, "results.svg"), `${svgChart(rows, caption)}\n`);
+  updateReadme(`${markdownTable(rows)}\n\n${targetsTable(checks)}\n\n${caption}.`);
+}
+
+/** Replaces the README's benchmark figures between their markers. */
+function updateReadme(figures: string): void {
+  const readme = join(benchDir, "..", "README.md");
+  const text = readFileSync(readme, "utf8");
+  const start = "<!-- bench:results:start -->";
+  const end = "<!-- bench:results:end -->";
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from === -1 || to === -1) throw new Error(`README.md has no ${start} ... ${end} markers`);
+  writeFileSync(readme, `${text.slice(0, from + start.length)}\n${figures}\n${text.slice(to)}`);
+}

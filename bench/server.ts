@@ -1,0 +1,59 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { childProcesses, cpuNanoseconds, residentBytes } from "./process-stats.ts";
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+
+/** Bundles the benchmark Worker exactly as `wrangler deploy` would, without uploading it. */
+export function buildWorker(): string {
+  const outdir = mkdtempSync(join(tmpdir(), "hypern-bench-"));
+  execFileSync(
+    process.execPath,
+    [join(benchDir, "..", "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run",
+      "--config", join(benchDir, "wrangler.toml"), "--outdir", outdir],
+    { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  return join(outdir, "index.js");
+}
+
+/** One workerd process hosting the three implementations, and its resource counters. */
+export interface BenchServer {
+  readonly url: string;
+  readonly wsUrl: string;
+  cpuNanoseconds(): number;
+  residentBytes(): number;
+  dispose(): Promise<void>;
+}
+
+export async function startServer(scriptPath: string, options: { inspectorPort?: number } = {}): Promise<BenchServer> {
+  const before = new Set(childProcesses(process.pid, "workerd"));
+  const miniflare = new Miniflare(convertV4MiniflareOptions({
+    modules: true,
+    scriptPath,
+    modulesRoot: dirname(scriptPath),
+    compatibilityDate: "2026-11-01",
+    host: "127.0.0.1",
+    port: 0,
+    ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort, inspectorHost: "127.0.0.1" }),
+    durableObjects: {
+      RAW: { className: "RawRoom", useSQLite: true },
+      OURS: { className: "OursRoom", useSQLite: true },
+      PARTY: { className: "PartyRoom", useSQLite: true },
+    },
+  }));
+  const url = (await miniflare.ready).toString().replace(/\/$/, "");
+  const started = childProcesses(process.pid, "workerd").filter((pid) => !before.has(pid));
+  if (started.length !== 1) throw new Error(`Expected one new workerd process, found ${started.length}`);
+  const pid = started[0] as number;
+  return {
+    url,
+    wsUrl: url.replace(/^http/, "ws"),
+    cpuNanoseconds: () => cpuNanoseconds(pid),
+    residentBytes: () => residentBytes(pid),
+    dispose: () => miniflare.dispose(),
+  };
+}

@@ -1,0 +1,24 @@
+import { getServerByName } from "partyserver";
+import { ours } from "./ours.js";
+
+export { PartyRoom } from "./party.js";
+export { RawRoom } from "./raw.js";
+export class OursRoom extends ours.RoomObject {}
+
+/** `/{raw|ours|party}/{echo|broadcast}/:room`: each implementation through its natural entry point. */
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const [, implementation, scenario, room] = new URL(request.url).pathname.split("/");
+    const name = `${scenario}:${room}`;
+    switch (implementation) {
+      case "ours":
+        return ours.fetch(request, env, ctx);
+      case "raw":
+        return env.RAW.get(env.RAW.idFromName(name)).fetch(request);
+      case "party":
+        return (await getServerByName(env.PARTY, name)).fetch(request);
+      default:
+        return new Response("ok");
+    }
+  },
+};

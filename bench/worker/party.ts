@@ -1,0 +1,12 @@
+import { Server } from "partyserver";
+import type { Connection, WSMessage } from "partyserver";
+
+/** The same rooms on PartyServer, with hibernation on. */
+export class PartyRoom extends Server {
+  static override options = { hibernate: true };
+
+  override onMessage(connection: Connection, message: WSMessage): void {
+    if (this.name.startsWith("echo:")) connection.send(message);
+    else this.broadcast(message, [connection.id]);
+  }
+}
