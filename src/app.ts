@@ -1,13 +1,12 @@
 import type { RoomApp } from "./durable-object/host.js";
 import type { RoomObjectClass, RoomObjectRpc } from "./durable-object/room-object.js";
 import { roomObjectClass } from "./durable-object/room-object.js";
-import { withHandoff } from "./handoff.js";
 import type { HypernOptions, ResolvedLimits } from "./options.js";
 import { DEFAULT_BINDING, resolveLimits } from "./options.js";
 import { RoomClient } from "./room-client.js";
 import type { RouteParams } from "./route-params.js";
-import type { RouteMatch, RouteOptions, WebSocketHandler } from "./router.js";
-import { WebSocketRouter } from "./router.js";
+import type { RouteOptions, WebSocketHandler } from "./router.js";
+import { WebSocketRouter, decodeParams } from "./router.js";
 
 /** The longest room name the Worker forwards: names become Durable Object ids via `idFromName`. */
 const MAX_ROOM_NAME_LENGTH = 512;
@@ -65,11 +64,13 @@ export class Hypern<Env = unknown> {
     if (request.method !== "GET") return text(405, "A WebSocket upgrade must be a GET request", { Allow: "GET" });
     const params = decodeParams(match.rawParams);
     if (params === null) return text(400, "The path has malformed percent-encoding");
-    const room = await this.#placement(match, params, request, url, env);
+    const place = match.route.options.room;
+    const room = place === undefined ? match.route.path : await place({ params, request, url, env });
     if (typeof room !== "string" || room === "" || room.length > MAX_ROOM_NAME_LENGTH) {
       return text(400, `Invalid room name: it must be 1 to ${MAX_ROOM_NAME_LENGTH} characters`);
     }
-    return this.#stub(env, room).fetch(withHandoff(request, { route: match.route.path, params }));
+    // The room object matches the path again itself: nothing travels in headers a client could forge.
+    return this.#stub(env, room).fetch(request);
   };
 
   /** A room object seen from Worker code: broadcast into it, close it, list its connections (over RPC). */
@@ -84,11 +85,6 @@ export class Hypern<Env = unknown> {
     return (this.#roomObject ??= roomObjectClass<Env>(app));
   }
 
-  #placement(match: RouteMatch<Env>, params: Record<string, string | undefined>, request: Request, url: URL, env: Env) {
-    const place = match.route.options.room;
-    return place === undefined ? match.route.path : place({ params, request, url, env });
-  }
-
   #stub(env: Env, name: string): DurableObjectStub {
     const namespace = (env as Record<string, unknown> | undefined)?.[this.#binding] as DurableObjectNamespace | undefined;
     if (namespace === undefined || typeof namespace.idFromName !== "function") {
@@ -99,18 +95,6 @@ export class Hypern<Env = unknown> {
     }
     return namespace.get(namespace.idFromName(name));
   }
-}
-
-function decodeParams(raw: RouteMatch["rawParams"]): Record<string, string | undefined> | null {
-  const params: Record<string, string | undefined> = {};
-  try {
-    for (const [name, value] of Object.entries(raw)) {
-      params[name] = value === undefined ? undefined : decodeURIComponent(value);
-    }
-  } catch {
-    return null;
-  }
-  return params;
 }
 
 function text(status: number, body: string, headers?: Record<string, string>): Response {

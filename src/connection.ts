@@ -3,7 +3,7 @@ import type { ConnectionRecord } from "./durable-object/record.js";
 import { persistRecord } from "./durable-object/record.js";
 import { WebSocketDisconnect, WebSocketError } from "./errors.js";
 import type { Frame } from "./message.js";
-import type { ReceiveOptions } from "./queue.js";
+import type { Convert, ReceiveOptions } from "./queue.js";
 import { FrameQueue } from "./queue.js";
 import { WebSocketState } from "./state.js";
 
@@ -30,17 +30,20 @@ export interface ConnectionOwner {
 export class Connection {
   state: WebSocketState;
   readonly record: ConnectionRecord;
+  readonly requestHeaders: readonly (readonly [string, string])[];
   readonly socket: WebSocket;
   readonly resumed: boolean;
   readonly queue: FrameQueue;
   readonly #owner: ConnectionOwner;
   #handshake: Handshake | null;
   #acceptCalled = false;
-  /** Set when the client closed first; a later send reports it. */
-  #remoteClose: WebSocketDisconnect | null = null;
+  /** Why the connection ended, when it was not the handler's own close(): a later send reports it. */
+  #disconnect: WebSocketDisconnect | null = null;
 
   constructor(init: {
     record: ConnectionRecord;
+    /** The upgrade request's headers in full; the record keeps those that fit its budget. */
+    requestHeaders?: readonly (readonly [string, string])[];
     socket: WebSocket;
     owner: ConnectionOwner;
     queueCapacity: number;
@@ -48,6 +51,7 @@ export class Connection {
     handshake?: Handshake;
   }) {
     this.record = init.record;
+    this.requestHeaders = init.requestHeaders ?? init.record.headers;
     this.socket = init.socket;
     this.#owner = init.owner;
     this.queue = new FrameQueue(init.queueCapacity);
@@ -104,41 +108,30 @@ export class Connection {
     }
   }
 
-  take(options?: ReceiveOptions): Promise<Frame> {
+  take<T>(convert: Convert<T>, options?: ReceiveOptions): Promise<T> {
     if (this.state === WebSocketState.CONNECTING) {
       return Promise.reject(new WebSocketError("Cannot receive before accept()"));
     }
-    return this.queue.take(options);
+    return this.queue.take(convert, options);
   }
 
+  /** The handler's own close. */
   close(code: number, reason: string): void {
     assertCloseArguments(code, reason);
-    switch (this.state) {
-      case WebSocketState.CONNECTING:
-        this.state = WebSocketState.DISCONNECTED;
-        this.#refuse(403, "The WebSocket handler closed the connection before accepting it");
-        this.queue.end(new WebSocketDisconnect(code, reason), true);
-        return;
-      case WebSocketState.CONNECTED:
-        this.state = WebSocketState.DISCONNECTING;
-        this.record.closing = true;
-        this.#owner.forget(this);
-        try {
-          this.persist();
-          this.socket.close(code, reason);
-        } catch {
-          // The client went away at the same moment; its close event finishes the job.
-        }
-        this.queue.end(new WebSocketDisconnect(code, reason), true);
-        return;
-      default:
-        return;
-    }
+    this.#close(new WebSocketDisconnect(code, reason));
+  }
+
+  /** The library closes the connection under the handler (a room's closeAll, a full queue): sends then report it. */
+  closeUnder(code: number, reason: string): void {
+    assertCloseArguments(code, reason);
+    const disconnect = new WebSocketDisconnect(code, reason);
+    if (this.state === WebSocketState.CONNECTED) this.#disconnect = disconnect;
+    this.#close(disconnect);
   }
 
   /** A frame from the client. False when the handler's queue is full. */
   deliver(frame: Frame): boolean {
-    return this.state !== WebSocketState.CONNECTED || this.queue.push(frame);
+    return this.queue.push(frame);
   }
 
   /** The client's close frame, or its disappearance (1006). */
@@ -146,9 +139,9 @@ export class Connection {
     const wasOpen = this.state === WebSocketState.CONNECTED;
     this.state = WebSocketState.DISCONNECTED;
     if (!wasOpen) return;
-    this.#remoteClose = new WebSocketDisconnect(code, reason);
+    this.#disconnect = new WebSocketDisconnect(code, reason);
     this.#owner.forget(this);
-    this.queue.end(this.#remoteClose, false);
+    this.queue.end(this.#disconnect, false);
   }
 
   /** The handler returned (or threw, with `failure`): close what it left open. */
@@ -158,10 +151,34 @@ export class Connection {
       if (failure === undefined) this.#refuse(403, "The WebSocket handler returned without accepting the connection");
       else this.#refuse(500, "The WebSocket handler failed before accepting the connection");
     } else if (this.state === WebSocketState.CONNECTED) {
-      if (failure === undefined) this.close(1000, "");
-      else this.close(1011, "Internal error");
+      if (failure === undefined) this.#close(new WebSocketDisconnect(1000, ""));
+      else this.#close(new WebSocketDisconnect(1011, "Internal error"));
     }
-    this.queue.abandon(new WebSocketDisconnect(1000, ""));
+    this.queue.abandon(() => new WebSocketDisconnect(1006, "The handler has ended"));
+  }
+
+  #close(disconnect: WebSocketDisconnect): void {
+    switch (this.state) {
+      case WebSocketState.CONNECTING:
+        this.state = WebSocketState.DISCONNECTED;
+        this.#refuse(403, "The WebSocket handler closed the connection before accepting it");
+        this.queue.end(disconnect, true);
+        return;
+      case WebSocketState.CONNECTED:
+        this.state = WebSocketState.DISCONNECTING;
+        this.record.closing = true;
+        this.#owner.forget(this);
+        try {
+          this.persist();
+          this.socket.close(disconnect.code, disconnect.reason);
+        } catch {
+          // The client went away at the same moment; its close event finishes the job.
+        }
+        this.queue.end(disconnect, true);
+        return;
+      default:
+        return;
+    }
   }
 
   #refuse(status: number, message: string): void {
@@ -170,7 +187,7 @@ export class Connection {
   }
 
   #cannotSend(): Error {
-    if (this.#remoteClose !== null) return new WebSocketDisconnect(this.#remoteClose.code, this.#remoteClose.reason);
+    if (this.#disconnect !== null) return new WebSocketDisconnect(this.#disconnect.code, this.#disconnect.reason);
     if (this.state === WebSocketState.CONNECTING) return new WebSocketError("Cannot send before accept()");
     return new WebSocketError("Cannot send after close()");
   }

@@ -1,3 +1,5 @@
+import { WebSocketError } from "./errors.js";
+
 /** A frame as the runtime hands it over: text as a string, binary as an ArrayBuffer. */
 export type Frame = string | ArrayBuffer;
 
@@ -10,4 +12,27 @@ export function toMessage(frame: Frame): WebSocketMessage {
   return typeof frame === "string"
     ? { type: "text", data: frame }
     : { type: "bytes", data: new Uint8Array(frame) };
+}
+
+export function expectText(frame: Frame): string {
+  if (typeof frame !== "string") {
+    throw new WebSocketError("Expected a text message, got a binary one", { frame: toMessage(frame) });
+  }
+  return frame;
+}
+
+export function expectBytes(frame: Frame): Uint8Array {
+  if (typeof frame === "string") {
+    throw new WebSocketError("Expected a binary message, got a text one", { frame: toMessage(frame) });
+  }
+  return new Uint8Array(frame);
+}
+
+export function parseJson(frame: Frame): unknown {
+  const text = expectText(frame);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new WebSocketError("The text message is not valid JSON", { frame: toMessage(text), cause: error });
+  }
 }

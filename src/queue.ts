@@ -9,9 +9,12 @@ export interface ReceiveOptions {
   signal?: AbortSignal;
 }
 
+/** Turns a frame into what a receive returns, or throws to reject that receive. */
+export type Convert<T> = (frame: Frame) => T;
+
 interface Waiter {
-  resolve(frame: Frame): void;
-  reject(error: unknown): void;
+  deliver(frame: Frame): void;
+  fail(error: unknown): void;
 }
 
 /**
@@ -20,6 +23,7 @@ interface Waiter {
  * Bounded: `push` refuses past `capacity`. Ends with an error (the disconnect) that every receive gets
  * once the frames before it are taken. `untaken()` lets the runtime event that delivered a frame stay
  * open until the handler has it, which keeps the room object from hibernating with frames in memory.
+ * A receive converts its frame as it takes it, so each receive costs one promise.
  */
 export class FrameQueue {
   readonly #capacity: number;
@@ -42,7 +46,7 @@ export class FrameQueue {
   push(frame: Frame): boolean {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      waiter.resolve(frame);
+      waiter.deliver(frame);
       return true;
     }
     if (this.size >= this.#capacity) return false;
@@ -61,17 +65,23 @@ export class FrameQueue {
     return this.#allTaken.promise;
   }
 
-  take(options?: ReceiveOptions): Promise<Frame> {
-    if (this.size > 0) return Promise.resolve(this.#shift());
+  take<T>(convert: Convert<T>, options?: ReceiveOptions): Promise<T> {
+    if (this.size > 0) {
+      try {
+        return Promise.resolve(convert(this.#shift()));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (this.#end !== null) {
       this.#endSeen = true;
       this.#settleIfAllTaken();
       return Promise.reject(this.#end);
     }
     if (options === undefined || (options.timeout === undefined && options.signal === undefined)) {
-      return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+      return new Promise<T>((resolve, reject) => this.#waiters.push(waiter(convert, resolve, reject)));
     }
-    return this.#takeWithin(options);
+    return this.#takeWithin(convert, options);
   }
 
   /**
@@ -84,14 +94,14 @@ export class FrameQueue {
     if (discard) this.#dropFrames();
     if (this.size === 0 && this.#waiters.length > 0) {
       this.#endSeen = true;
-      for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+      for (const pending of this.#waiters.splice(0)) pending.fail(error);
     }
     this.#settleIfAllTaken();
   }
 
-  /** The handler is gone: nothing will be taken any more. */
-  abandon(error: Error): void {
-    this.end(error, true);
+  /** The handler is gone: nothing will be taken any more. `reason` is made only if the queue had not ended. */
+  abandon(reason: () => Error): void {
+    if (this.#end === null) this.end(reason(), true);
     this.#dropFrames();
     this.#endSeen = true;
     this.#settleIfAllTaken();
@@ -122,46 +132,51 @@ export class FrameQueue {
     }
   }
 
-  #takeWithin({ timeout, signal }: ReceiveOptions): Promise<Frame> {
+  #takeWithin<T>(convert: Convert<T>, { timeout, signal }: ReceiveOptions): Promise<T> {
     if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout))) {
       return Promise.reject(new RangeError(`timeout must be a finite number of milliseconds >= 0, got ${String(timeout)}`));
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<Frame>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = (): void => {
-        this.#forget(waiter);
+      const giveUp = (error: unknown): void => {
+        const index = this.#waiters.indexOf(pending);
+        if (index !== -1) this.#waiters.splice(index, 1);
         cleanup();
-        reject(signal?.reason);
+        reject(error);
       };
+      const onAbort = (): void => giveUp(signal?.reason);
       const cleanup = (): void => {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
       };
-      const waiter: Waiter = {
-        resolve: (frame) => {
+      const pending = waiter(
+        convert,
+        (value) => {
           cleanup();
-          resolve(frame);
+          resolve(value);
         },
-        reject: (error) => {
+        (error) => {
           cleanup();
           reject(error);
         },
-      };
-      if (timeout !== undefined) {
-        timer = setTimeout(() => {
-          this.#forget(waiter);
-          signal?.removeEventListener("abort", onAbort);
-          reject(new TimeoutError(`No message within ${timeout} ms`));
-        }, timeout);
-      }
+      );
+      if (timeout !== undefined) timer = setTimeout(() => giveUp(new TimeoutError(`No message within ${timeout} ms`)), timeout);
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(waiter);
+      this.#waiters.push(pending);
     });
   }
+}
 
-  #forget(waiter: Waiter): void {
-    const index = this.#waiters.indexOf(waiter);
-    if (index !== -1) this.#waiters.splice(index, 1);
-  }
+function waiter<T>(convert: Convert<T>, resolve: (value: T) => void, reject: (error: unknown) => void): Waiter {
+  return {
+    deliver(frame) {
+      try {
+        resolve(convert(frame));
+      } catch (error) {
+        reject(error);
+      }
+    },
+    fail: reject,
+  };
 }

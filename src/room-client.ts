@@ -50,7 +50,7 @@ export class RoomClient {
   }
 
   async size(): Promise<number> {
-    return (await this.#stub.roomConnections()).length;
+    return this.#stub.roomSize();
   }
 }
 

@@ -71,6 +71,6 @@ export class WebSocketRoom {
 
   /** Number of members, dormant ones included. */
   get size(): number {
-    return currentRoomObject("size").members(this.name).size;
+    return currentRoomObject("size").size(this.name);
   }
 }

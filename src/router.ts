@@ -101,3 +101,14 @@ export class WebSocketRouter<Env = unknown> {
     return undefined;
   }
 }
+
+/** Percent-decodes captured params; null when one is malformed. */
+export function decodeParams(raw: RouteMatch["rawParams"]): Record<string, string | undefined> | null {
+  const params: Record<string, string | undefined> = {};
+  try {
+    for (const [name, value] of Object.entries(raw)) params[name] = value === undefined ? undefined : decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+  return params;
+}

@@ -1,7 +1,6 @@
 import type { Connection } from "./connection.js";
-import { WebSocketError } from "./errors.js";
 import type { WebSocketMessage } from "./message.js";
-import { toMessage } from "./message.js";
+import { expectBytes, expectText, parseJson, toMessage } from "./message.js";
 import type { ReceiveOptions } from "./queue.js";
 import type { AnyParams } from "./route-params.js";
 import { WebSocketState } from "./state.js";
@@ -67,9 +66,12 @@ export class WebSocket<Params = AnyParams, Data = unknown> {
     return this.#connection.record.params as Params;
   }
 
-  /** The upgrade request's headers (names are lower-case), without the library's internal ones. */
+  /**
+   * The upgrade request's headers (names are lower-case). After a resume, only those kept with the
+   * connection: up to 8 KiB of them, the largest values left out past that.
+   */
   get headers(): Headers {
-    return (this.#headers ??= new Headers(this.#connection.record.headers as [string, string][]));
+    return (this.#headers ??= new Headers(this.#connection.requestHeaders as [string, string][]));
   }
 
   get queryParams(): URLSearchParams {
@@ -151,36 +153,23 @@ export class WebSocket<Params = AnyParams, Data = unknown> {
    * The next message, text or bytes.
    * @throws WebSocketDisconnect once the connection is closed; TimeoutError after `timeout` ms.
    */
-  async receive(options?: ReceiveOptions): Promise<WebSocketMessage> {
-    return toMessage(await this.#connection.take(options));
+  receive(options?: ReceiveOptions): Promise<WebSocketMessage> {
+    return this.#connection.take(toMessage, options);
   }
 
   /** The next message, which must be text. A binary frame raises a WebSocketError carrying it. */
-  async receiveText(options?: ReceiveOptions): Promise<string> {
-    const frame = await this.#connection.take(options);
-    if (typeof frame !== "string") {
-      throw new WebSocketError("Expected a text message, got a binary one", { frame: toMessage(frame) });
-    }
-    return frame;
+  receiveText(options?: ReceiveOptions): Promise<string> {
+    return this.#connection.take(expectText, options);
   }
 
   /** The next message, which must be binary. A text frame raises a WebSocketError carrying it. */
-  async receiveBytes(options?: ReceiveOptions): Promise<Uint8Array> {
-    const frame = await this.#connection.take(options);
-    if (typeof frame === "string") {
-      throw new WebSocketError("Expected a binary message, got a text one", { frame: toMessage(frame) });
-    }
-    return new Uint8Array(frame);
+  receiveBytes(options?: ReceiveOptions): Promise<Uint8Array> {
+    return this.#connection.take(expectBytes, options);
   }
 
   /** The next message, which must be JSON text. Bad JSON raises a WebSocketError carrying the frame. */
-  async receiveJson<T = unknown>(options?: ReceiveOptions): Promise<T> {
-    const text = await this.receiveText(options);
-    try {
-      return JSON.parse(text) as T;
-    } catch (error) {
-      throw new WebSocketError("The text message is not valid JSON", { frame: toMessage(text), cause: error });
-    }
+  receiveJson<T = unknown>(options?: ReceiveOptions): Promise<T> {
+    return this.#connection.take(parseJson, options) as Promise<T>;
   }
 
   /**

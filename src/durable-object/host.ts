@@ -1,26 +1,31 @@
+import { isSendableCloseCode } from "../close-code.js";
 import type { Handshake } from "../connection.js";
 import { Connection } from "../connection.js";
 import { WebSocketDisconnect, WebSocketError } from "../errors.js";
-import { clientHeaders, readHandoff } from "../handoff.js";
 import type { Frame } from "../message.js";
 import type { ResolvedLimits } from "../options.js";
-import type { WebSocketRoute } from "../router.js";
+import type { RouteMatch, WebSocketRoute } from "../router.js";
+import { decodeParams } from "../router.js";
 import { WebSocket } from "../websocket.js";
 import { runInRoomObject } from "./current-room.js";
 import { Membership } from "./membership.js";
 import type { ConnectionRecord } from "./record.js";
-import { readRecord } from "./record.js";
+import { headersToStore, readRecord } from "./record.js";
 
 const OPEN = 1;
 const CLOSED = 3;
 // Close codes that report a state rather than travel in a frame; the runtime refuses to send them.
 const NO_STATUS_RECEIVED = 1005;
+const PROTOCOL_ERROR = 1002;
 const ABNORMAL_CLOSURE = 1006;
 const TLS_HANDSHAKE_FAILURE = 1015;
 
 /** What a room object needs from the app that made it. */
 export interface RoomApp {
-  readonly router: { getRoute(pattern: string): WebSocketRoute<never> | undefined };
+  readonly router: {
+    getRoute(pattern: string): WebSocketRoute<never> | undefined;
+    match(pathname: string): RouteMatch<never> | undefined;
+  };
   readonly limits: ResolvedLimits;
 }
 
@@ -45,24 +50,22 @@ export class RoomHost {
 
   /** The upgrade request the Worker forwarded: resolves when the handler accepts or refuses. */
   upgrade(request: Request): Promise<Response> {
-    const handoff = readHandoff(request);
-    if (handoff === null) {
-      return Promise.resolve(new Response("Room objects take only upgrades forwarded by the app's Worker", { status: 400 }));
-    }
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return Promise.resolve(new Response("Expected a WebSocket upgrade", { status: 426, headers: { Upgrade: "websocket" } }));
     }
-    const route = this.#app.router.getRoute(handoff.route);
-    if (route === undefined) {
-      return Promise.resolve(new Response(`No WebSocket route ${handoff.route}`, { status: 404 }));
-    }
     const url = new URL(request.url);
+    const match = this.#app.router.match(url.pathname);
+    if (match === undefined) return Promise.resolve(new Response(`No WebSocket route matches ${url.pathname}`, { status: 404 }));
+    const params = decodeParams(match.rawParams);
+    if (params === null) return Promise.resolve(new Response("The path has malformed percent-encoding", { status: 400 }));
+    const { route } = match;
+    const requestHeaders = [...request.headers];
     const record: ConnectionRecord = {
       id: crypto.randomUUID(),
       route: route.path,
       path: url.pathname,
-      params: handoff.params,
-      headers: clientHeaders(request.headers),
+      params,
+      headers: headersToStore(requestHeaders),
       search: url.search,
       clientHost: request.headers.get("cf-connecting-ip"),
       subprotocol: null,
@@ -74,22 +77,24 @@ export class RoomHost {
     return new Promise<Response>((resolve) => {
       const handshake: Handshake = {
         accept: (headers) => {
-          this.#ctx.acceptWebSocket(server);
+          // The id as a tag lets RPC broadcasts exclude ids without reading every attachment.
+          this.#ctx.acceptWebSocket(server, [record.id]);
           resolve(new Response(null, { status: 101, webSocket: client, headers }));
         },
         refuse: (status, message) => resolve(new Response(message, { status })),
       };
-      this.#run(this.#connect(record, server, handshake), route);
+      this.#run(this.#connect(record, server, { handshake, requestHeaders }), route);
     });
   }
 
   message(socket: globalThis.WebSocket, frame: Frame): Promise<void> | undefined {
     const connection = this.#running.get(socket) ?? this.#resume(socket);
-    if (connection === undefined) return undefined;
+    // After the server's close, frames still in flight from the client are not the handler's.
+    if (connection === undefined || !connection.isOpen) return undefined;
     if (!connection.deliver(frame)) {
       console.warn(`[hypern] connection ${connection.record.id} on ${connection.record.route}: ` +
         `${this.#app.limits.maxQueuedMessages} messages wait for the handler; closing with 1013`);
-      connection.close(1013, "Message queue full: the handler is not keeping up");
+      connection.closeUnder(1013, "Message queue full: the handler is not keeping up");
       return undefined;
     }
     return connection.queue.untaken();
@@ -146,6 +151,10 @@ export class RoomHost {
     return this.#members().members(room);
   }
 
+  size(room: string): number {
+    return this.#members().size(room);
+  }
+
   broadcast(room: string, frame: string | ArrayBuffer | ArrayBufferView, exclude: ReadonlySet<string> | undefined): void {
     this.#members().send(room, frame, exclude);
   }
@@ -155,15 +164,16 @@ export class RoomHost {
   /** Open sockets with their connection ids, dormant ones included. */
   *sockets(): Generator<[id: string, socket: globalThis.WebSocket]> {
     for (const socket of this.#ctx.getWebSockets()) {
+      // A socket the server closed is CLOSING: only open ones are the app's.
       if (socket.readyState !== OPEN) continue;
-      const record = this.#recordOf(socket);
-      if (record !== null && !record.closing) yield [record.id, socket];
+      const id = this.#running.get(socket)?.record.id ?? this.#ctx.getTags(socket)[0];
+      if (id !== undefined) yield [id, socket];
     }
   }
 
   /** Closes a connection whether its handler runs or not; a dormant one's handler is resumed to see it. */
   close(socket: globalThis.WebSocket, code: number, reason: string): void {
-    (this.#running.get(socket) ?? this.#resume(socket))?.close(code, reason);
+    (this.#running.get(socket) ?? this.#resume(socket))?.closeUnder(code, reason);
   }
 
   #members(): Membership {
@@ -174,8 +184,12 @@ export class RoomHost {
     return this.#running.get(socket)?.record ?? readRecord(socket);
   }
 
-  #connect(record: ConnectionRecord, socket: globalThis.WebSocket, handshake?: Handshake): Connection {
-    return new Connection({ record, socket, owner: this, queueCapacity: this.#app.limits.maxQueuedMessages, handshake });
+  #connect(
+    record: ConnectionRecord,
+    socket: globalThis.WebSocket,
+    upgrade?: { handshake: Handshake; requestHeaders: readonly (readonly [string, string])[] },
+  ): Connection {
+    return new Connection({ record, socket, owner: this, queueCapacity: this.#app.limits.maxQueuedMessages, ...upgrade });
   }
 
   /** A connection whose handler is not running (the object woke from hibernation): run it again. */
@@ -223,7 +237,8 @@ function answerClose(socket: globalThis.WebSocket, code: number, reason: string)
   try {
     // 1005 means the client's frame had no code: answer with none either (sending 1005 throws).
     if (code === NO_STATUS_RECEIVED) socket.close();
-    else socket.close(code, reason);
+    else if (isSendableCloseCode(code)) socket.close(code, reason);
+    else socket.close(PROTOCOL_ERROR, "Invalid close code");
   } catch {
     // Already closed from our side: nothing to answer.
   }

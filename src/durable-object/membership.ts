@@ -52,6 +52,11 @@ export class Membership {
     }
   }
 
+  /** How many members the room has; one whose socket just died counts until its close event. */
+  size(room: string): number {
+    return this.#rooms.get(room)?.size ?? 0;
+  }
+
   /** The live members' sockets by id, after dropping dead ones. */
   members(room: string): ReadonlyMap<string, WebSocket> {
     const members = this.#rooms.get(room);

@@ -9,6 +9,7 @@ export interface RoomObjectRpc {
   roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude?: readonly string[]): number;
   roomCloseAll(code: number, reason: string): void;
   roomConnections(): string[];
+  roomSize(): number;
 }
 
 export type RoomObjectClass<Env> = new (ctx: DurableObjectState, env: Env) => DurableObject<Env> & RoomObjectRpc;
@@ -64,6 +65,12 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
 
     roomConnections(): string[] {
       return [...this.#host.sockets()].map(([id]) => id);
+    }
+
+    roomSize(): number {
+      let size = 0;
+      for (const _ of this.#host.sockets()) size += 1;
+      return size;
     }
   };
 }

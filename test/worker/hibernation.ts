@@ -9,7 +9,7 @@ export const constructions = new Map<string, number>();
 /**
  * A handler with one-time effects guarded by `resumed`, per-connection data, room membership and a
  * disconnect path: what hibernation must preserve. Text commands:
- * `who`, `set:<json>`, `join`, `say:<text>`, `closeAll`, `n:<i>` (echoed back).
+ * `who`, `headers`, `set:<json>`, `join`, `say:<text>`, `closeAll`, `n:<i>` (echoed back).
  */
 export const hibernation = new WebSocketRouter<Env>().route(
   "/hib/:object",
@@ -41,6 +41,8 @@ export const hibernation = new WebSocketRouter<Env>().route(
         } else if (text === "join") {
           members.join(ws);
           ws.sendText("joined");
+        } else if (text === "headers") {
+          ws.sendJson({ resumed: ws.resumed, cookieLength: ws.headers.get("cookie")?.length ?? null, xTest: ws.headers.get("x-test") });
         } else if (text === "closeAll") {
           members.closeAll(4006, "closing all");
         } else if (text.startsWith("say:")) {
@@ -51,6 +53,11 @@ export const hibernation = new WebSocketRouter<Env>().route(
     } catch (error) {
       if (!(error instanceof WebSocketDisconnect)) throw error;
       report(key, { disconnected: ws.id, resumed: ws.resumed, code: error.code, reason: error.reason });
+      try {
+        ws.sendText("after the end");
+      } catch (sendError) {
+        report(key, { sendAfterEnd: sendError instanceof Error ? sendError.name : typeof sendError });
+      }
       members.leave(ws);
       members.broadcast(`left:${ws.id}`);
     }

@@ -1,4 +1,4 @@
-import { createExecutionContext, env } from "cloudflare:test";
+import { createExecutionContext, env, evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Hypern } from "../../src/index.js";
 import { reported } from "../worker/reports.js";
@@ -85,15 +85,27 @@ describe("connection properties", () => {
     expect(info.params).toEqual({ name: "solo" });
   });
 
-  it("gives every connection its own server-made id, whatever the client sends", async () => {
-    const spoof = { "x-hypern-handoff": encodeURIComponent(JSON.stringify({ route: "/echo", params: { name: "evil" } })), "x-hypern-id": "evil" };
-    const [a, b] = await Promise.all([connect("/info/a", spoof), connect("/info/b", spoof)]);
+  it("gives every connection its own server-made id; headers a client adds change nothing", async () => {
+    const forged = { "x-hypern-handoff": encodeURIComponent(JSON.stringify({ route: "/echo", params: { name: "evil" } })), "x-connection-id": "evil" };
+    const [a, b] = await Promise.all([connect("/info/a", forged), connect("/info/b", forged)]);
     const [infoA, infoB] = await Promise.all([a.nextJson<Record<string, unknown>>(), b.nextJson<Record<string, unknown>>()]);
     expect(infoA.id).toMatch(uuid);
     expect(infoA.id).not.toBe(infoB.id);
-    // The spoofed handoff neither rerouted the connection nor showed up in its headers.
+    expect(infoA.id).not.toBe("evil");
+    // The room object routes by the path alone: the forged header is just a header.
     expect(infoA.params).toEqual({ name: "a" });
-    expect(Object.keys(infoA.headers as object).filter((name) => name.startsWith("x-hypern-"))).toEqual([]);
+    expect(infoA.path).toBe("/info/a");
+  });
+
+  it("keeps headers too large to store: all of them on the first run, all but the largest after a resume", async () => {
+    const cookie = `session=${"c".repeat(17_000)}`;
+    const client = await connect("/hib/big-headers?report=big-headers", { Cookie: cookie, "X-Test": "small" });
+    expect(await client.next()).toBe("hello");
+    client.send("headers");
+    expect(await client.nextJson()).toEqual({ resumed: false, cookieLength: cookie.length, xTest: "small" });
+    await evictDurableObject(env.ROOMS.get(env.ROOMS.idFromName("hib:big-headers")));
+    client.send("headers");
+    expect(await client.nextJson()).toEqual({ resumed: true, cookieLength: null, xTest: "small" });
   });
 
   it("accepts with a subprotocol the client offered, and refuses one it did not", async () => {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { TimeoutError, WebSocketDisconnect } from "../../src/index.js";
+import type { Frame } from "../../src/message.js";
+import { expectText } from "../../src/message.js";
 import { FrameQueue } from "../../src/queue.js";
+
+const asIs = (frame: Frame): Frame => frame;
 
 const settled = async (promise: Promise<unknown> | undefined): Promise<boolean> => {
   if (promise === undefined) return true;
@@ -13,13 +17,13 @@ const settled = async (promise: Promise<unknown> | undefined): Promise<boolean> 
 describe("FrameQueue", () => {
   it("hands frames over in order, to waiting takers first", async () => {
     const queue = new FrameQueue(10);
-    const waiting = queue.take();
+    const waiting = queue.take(asIs);
     queue.push("a");
     queue.push("b");
     queue.push("c");
     expect(await waiting).toBe("a");
-    expect(await queue.take()).toBe("b");
-    expect(await queue.take()).toBe("c");
+    expect(await queue.take(asIs)).toBe("b");
+    expect(await queue.take(asIs)).toBe("c");
     expect(queue.size).toBe(0);
   });
 
@@ -38,9 +42,9 @@ describe("FrameQueue", () => {
     queue.push("b");
     const pending = queue.untaken();
     expect(await settled(pending)).toBe(false);
-    await queue.take();
+    await queue.take(asIs);
     expect(await settled(pending)).toBe(false);
-    await queue.take();
+    await queue.take(asIs);
     expect(await settled(pending)).toBe(true);
   });
 
@@ -50,18 +54,18 @@ describe("FrameQueue", () => {
     const disconnect = new WebSocketDisconnect(4000, "bye");
     queue.end(disconnect, false);
     const pending = queue.untaken();
-    expect(await queue.take()).toBe("last words");
+    expect(await queue.take(asIs)).toBe("last words");
     expect(await settled(pending)).toBe(false);
-    await expect(queue.take()).rejects.toBe(disconnect);
+    await expect(queue.take(asIs)).rejects.toBe(disconnect);
     expect(await settled(pending)).toBe(true);
-    await expect(queue.take()).rejects.toBe(disconnect);
+    await expect(queue.take(asIs)).rejects.toBe(disconnect);
     queue.end(new WebSocketDisconnect(1000), false);
-    await expect(queue.take()).rejects.toBe(disconnect);
+    await expect(queue.take(asIs)).rejects.toBe(disconnect);
   });
 
   it("wakes pending takers when it ends, and drops buffered frames when told to discard", async () => {
     const queue = new FrameQueue(10);
-    const waiting = queue.take();
+    const waiting = queue.take(asIs);
     const disconnect = new WebSocketDisconnect(1006);
     queue.end(disconnect, true);
     await expect(waiting).rejects.toBe(disconnect);
@@ -70,40 +74,51 @@ describe("FrameQueue", () => {
     discarding.push("dropped");
     discarding.end(disconnect, true);
     expect(discarding.size).toBe(0);
-    await expect(discarding.take()).rejects.toBe(disconnect);
+    await expect(discarding.take(asIs)).rejects.toBe(disconnect);
   });
 
   it("abandon() settles untaken() even when nobody will take again", async () => {
     const queue = new FrameQueue(10);
     queue.push("never taken");
     const pending = queue.untaken();
-    queue.abandon(new WebSocketDisconnect());
+    queue.abandon(() => new WebSocketDisconnect());
     expect(await settled(pending)).toBe(true);
     expect(queue.untaken()).toBeUndefined();
   });
 
   it("a timed-out take gives up without losing the frame that comes later", async () => {
     const queue = new FrameQueue(10);
-    await expect(queue.take({ timeout: 5 })).rejects.toBeInstanceOf(TimeoutError);
+    await expect(queue.take(asIs, { timeout: 5 })).rejects.toBeInstanceOf(TimeoutError);
     queue.push("late");
-    expect(await queue.take({ timeout: 1_000 })).toBe("late");
+    expect(await queue.take(asIs, { timeout: 1_000 })).toBe("late");
   });
 
   it("an aborted take rejects with the signal's reason and leaves the frame for the next take", async () => {
     const queue = new FrameQueue(10);
     const controller = new AbortController();
-    const taking = queue.take({ signal: controller.signal });
+    const taking = queue.take(asIs, { signal: controller.signal });
     controller.abort(new Error("stop"));
     await expect(taking).rejects.toThrow("stop");
-    await expect(queue.take({ signal: controller.signal })).rejects.toThrow("stop");
+    await expect(queue.take(asIs, { signal: controller.signal })).rejects.toThrow("stop");
     queue.push("kept");
-    expect(await queue.take()).toBe("kept");
+    expect(await queue.take(asIs)).toBe("kept");
+  });
+
+  it("converts a frame as it is taken; a conversion error rejects that receive and consumes the frame", async () => {
+    const queue = new FrameQueue(10);
+    queue.push(new Uint8Array([1]).buffer);
+    queue.push("text");
+    await expect(queue.take(expectText)).rejects.toThrow("Expected a text message, got a binary one");
+    expect(await queue.take(expectText)).toBe("text");
+    const waiting = queue.take(expectText);
+    queue.push(new Uint8Array([2]).buffer);
+    await expect(waiting).rejects.toThrow("Expected a text message, got a binary one");
   });
 
   it("rejects a timeout that is not a finite, non-negative number", async () => {
     const queue = new FrameQueue(10);
     for (const timeout of [-1, Number.NaN, Number.POSITIVE_INFINITY, "5" as unknown as number]) {
-      await expect(queue.take({ timeout })).rejects.toBeInstanceOf(RangeError);
+      await expect(queue.take(asIs, { timeout })).rejects.toBeInstanceOf(RangeError);
     }
   });
 });
