@@ -1,15 +1,31 @@
 import type { RoomApp } from "./durable-object/host.js";
 import type { RoomObjectClass, RoomObjectRpc } from "./durable-object/room-object.js";
 import { roomObjectClass } from "./durable-object/room-object.js";
-import type { HypernOptions, ResolvedLimits } from "./options.js";
-import { DEFAULT_BINDING, resolveLimits } from "./options.js";
+import type { Authorize, OriginPolicy } from "./admission.js";
+import { isAllowedOrigin, isValidRoomName, jsonSize, withAdmission } from "./admission.js";
+import type { HypernLimits, ResolvedLimits } from "./options.js";
+import { resolveLimits } from "./options.js";
 import { RoomClient } from "./room-client.js";
 import type { RouteParams } from "./route-params.js";
 import type { RouteOptions, WebSocketHandler } from "./router.js";
 import { WebSocketRouter, decodeParams } from "./router.js";
 
-/** The longest room name the Worker forwards: names become Durable Object ids via `idFromName`. */
-const MAX_ROOM_NAME_LENGTH = 512;
+export interface HypernOptions<Env = unknown> {
+  /** Name of the Durable Object namespace binding that hosts the rooms. Default "ROOMS". */
+  binding?: string;
+  limits?: HypernLimits;
+  /**
+   * Origins allowed to open connections (against cross-site WebSocket hijacking): others get 403.
+   * Requests without an Origin header (clients that are not browsers) are let through. Default: any.
+   */
+  origins?: OriginPolicy;
+  /** Admits or refuses each upgrade in the Worker, before any room object is touched. */
+  authorize?: Authorize<Env>;
+  /** Answers requests that match no WebSocket route (HTTP routes, pages). Default: 404. */
+  fallback?: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
+}
+
+const DEFAULT_BINDING = "ROOMS";
 
 /**
  * A Hypern-style WebSocket app on Workers. Register handlers with `ws()`, export the app as the
@@ -17,15 +33,13 @@ const MAX_ROOM_NAME_LENGTH = 512;
  */
 export class Hypern<Env = unknown> {
   readonly #router = new WebSocketRouter<Env>();
-  readonly #binding: string;
+  readonly #options: HypernOptions<Env>;
   readonly #limits: ResolvedLimits;
-  readonly #fallback: HypernOptions<Env>["fallback"];
   #roomObject: RoomObjectClass<Env> | undefined;
 
   constructor(options: HypernOptions<Env> = {}) {
-    this.#binding = options.binding ?? DEFAULT_BINDING;
+    this.#options = options;
     this.#limits = resolveLimits(options.limits);
-    this.#fallback = options.fallback;
   }
 
   /** Registers a WebSocket handler for a path pattern (`:name`, `:name?`, `:name+`, `*`). */
@@ -51,12 +65,14 @@ export class Hypern<Env = unknown> {
     return this.#router;
   }
 
-  /** The Worker's fetch handler: routes upgrades to their room objects. */
+  /** The Worker's fetch handler: admits upgrades and routes them to their room objects. */
   readonly fetch = async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
     const url = new URL(request.url);
     const match = this.#router.match(url.pathname);
     if (match === undefined) {
-      return this.#fallback ? this.#fallback(request, env, ctx) : text(404, `No WebSocket route matches ${url.pathname}`);
+      return this.#options.fallback
+        ? this.#options.fallback(request, env, ctx)
+        : text(404, `No WebSocket route matches ${url.pathname}`);
     }
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return text(426, `${url.pathname} is a WebSocket endpoint: connect with a WebSocket client`, { Upgrade: "websocket" });
@@ -64,13 +80,26 @@ export class Hypern<Env = unknown> {
     if (request.method !== "GET") return text(405, "A WebSocket upgrade must be a GET request", { Allow: "GET" });
     const params = decodeParams(match.rawParams);
     if (params === null) return text(400, "The path has malformed percent-encoding");
+    if (!isAllowedOrigin(this.#options.origins, request.headers.get("origin"))) {
+      return text(403, "This origin may not open WebSocket connections here");
+    }
+    let forwarded = request;
+    const { authorize } = this.#options;
+    if (authorize !== undefined) {
+      const verdict = await authorize({ request, env, route: match.route.path, params });
+      if (verdict instanceof Response) return verdict;
+      this.#checkAdmittedData(verdict);
+      forwarded = withAdmission(request, verdict);
+    }
+    // Without a placement function, the route's own pattern names its object; a placement's name is
+    // usually made from client input, so it is checked.
     const place = match.route.options.room;
     const room = place === undefined ? match.route.path : await place({ params, request, url, env });
-    if (typeof room !== "string" || room === "" || room.length > MAX_ROOM_NAME_LENGTH) {
-      return text(400, `Invalid room name: it must be 1 to ${MAX_ROOM_NAME_LENGTH} characters`);
+    if (place !== undefined && !isValidRoomName(room)) {
+      return text(400, "Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /");
     }
-    // The room object matches the path again itself: nothing travels in headers a client could forge.
-    return this.#stub(env, room).fetch(request);
+    // The room object matches the path again itself: only admitted data travels in a header.
+    return this.#stub(env, room).fetch(forwarded);
   };
 
   /** A room object seen from Worker code: broadcast into it, close it, list its connections (over RPC). */
@@ -81,15 +110,28 @@ export class Hypern<Env = unknown> {
 
   /** The Durable Object class bound to this app: `export class Rooms extends app.RoomObject {}`. */
   get RoomObject(): RoomObjectClass<Env> {
-    const app: RoomApp = { router: this.#router, limits: this.#limits };
+    const app: RoomApp = { router: this.#router, limits: this.#limits, admits: this.#options.authorize !== undefined };
     return (this.#roomObject ??= roomObjectClass<Env>(app));
   }
 
+  #checkAdmittedData(data: unknown): void {
+    let size: number;
+    try {
+      size = jsonSize(data);
+    } catch (error) {
+      throw new TypeError("authorize() must return JSON-serializable data (it becomes ws.data)", { cause: error });
+    }
+    if (size > this.#limits.maxDataBytes) {
+      throw new RangeError(`authorize() returned ${size} bytes of data (as JSON), over limits.maxDataBytes (${this.#limits.maxDataBytes})`);
+    }
+  }
+
   #stub(env: Env, name: string): DurableObjectStub {
-    const namespace = (env as Record<string, unknown> | undefined)?.[this.#binding] as DurableObjectNamespace | undefined;
+    const binding = this.#options.binding ?? DEFAULT_BINDING;
+    const namespace = (env as Record<string, unknown> | undefined)?.[binding] as DurableObjectNamespace | undefined;
     if (namespace === undefined || typeof namespace.idFromName !== "function") {
       throw new Error(
-        `No Durable Object binding "${this.#binding}" in env: add [[durable_objects.bindings]] name = "${this.#binding}" ` +
+        `No Durable Object binding "${binding}" in env: add [[durable_objects.bindings]] name = "${binding}" ` +
           'to wrangler.toml (class_name = your "extends app.RoomObject" class), or pass { binding } to new Hypern()',
       );
     }

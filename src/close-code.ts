@@ -1,4 +1,4 @@
-const encoder = new TextEncoder();
+import { fitsUtf8 } from "./utf8.js";
 
 /** The longest close reason a close frame can carry: 125 payload bytes minus the 2-byte code. */
 export const MAX_CLOSE_REASON_BYTES = 123;
@@ -20,8 +20,7 @@ export function assertCloseArguments(code: number, reason: string): void {
   if (typeof reason !== "string") {
     throw new TypeError("The close reason must be a string");
   }
-  // A UTF-16 unit encodes to at most 3 UTF-8 bytes, so short reasons need no encoding to check.
-  if (reason.length * 3 > MAX_CLOSE_REASON_BYTES && encoder.encode(reason).byteLength > MAX_CLOSE_REASON_BYTES) {
+  if (!fitsUtf8(reason, MAX_CLOSE_REASON_BYTES)) {
     throw new RangeError(`The close reason is longer than ${MAX_CLOSE_REASON_BYTES} UTF-8 bytes`);
   }
 }

@@ -5,6 +5,10 @@ import { WebSocketDisconnect, WebSocketError } from "./errors.js";
 import type { Frame } from "./message.js";
 import type { Convert, ReceiveOptions } from "./queue.js";
 import { FrameQueue } from "./queue.js";
+import type { Violation } from "./inbound-limits.js";
+import { InboundLimits, QUEUE_FULL } from "./inbound-limits.js";
+import { jsonSize } from "./admission.js";
+import type { ResolvedLimits } from "./options.js";
 import { WebSocketState } from "./state.js";
 
 const OPEN = 1;
@@ -35,6 +39,8 @@ export class Connection {
   readonly resumed: boolean;
   readonly queue: FrameQueue;
   readonly #owner: ConnectionOwner;
+  readonly #inbound: InboundLimits;
+  readonly #maxDataBytes: number;
   #handshake: Handshake | null;
   #acceptCalled = false;
   /** Why the connection ended, when it was not the handler's own close(): a later send reports it. */
@@ -46,7 +52,7 @@ export class Connection {
     requestHeaders?: readonly (readonly [string, string])[];
     socket: WebSocket;
     owner: ConnectionOwner;
-    queueCapacity: number;
+    limits: ResolvedLimits;
     /** Present for a fresh upgrade; absent when the connection is rebuilt after hibernation. */
     handshake?: Handshake;
   }) {
@@ -54,7 +60,9 @@ export class Connection {
     this.requestHeaders = init.requestHeaders ?? init.record.headers;
     this.socket = init.socket;
     this.#owner = init.owner;
-    this.queue = new FrameQueue(init.queueCapacity);
+    this.queue = new FrameQueue(init.limits.maxQueuedMessages, init.limits.maxQueuedBytes);
+    this.#inbound = new InboundLimits(init.limits, Date.now());
+    this.#maxDataBytes = init.limits.maxDataBytes;
     this.#handshake = init.handshake ?? null;
     this.resumed = init.handshake === undefined;
     this.state = this.resumed ? WebSocketState.CONNECTED : WebSocketState.CONNECTING;
@@ -67,6 +75,25 @@ export class Connection {
   /** Stores the record in the socket's attachment. */
   persist(): void {
     persistRecord(this.socket, this.record);
+  }
+
+  setData(data: unknown): void {
+    const size = measuredJsonSize(data);
+    if (size !== undefined && size > this.#maxDataBytes) {
+      throw new WebSocketError(
+        `ws.data would be ${size} bytes as JSON, over limits.maxDataBytes (${this.#maxDataBytes}): ` +
+          "keep per-connection state small and store the rest in Durable Object storage",
+      );
+    }
+    const previous = this.record.data;
+    this.record.data = data;
+    if (!this.isOpen) return;
+    try {
+      this.persist();
+    } catch (error) {
+      this.record.data = previous;
+      throw error;
+    }
   }
 
   accept(subprotocol: string | undefined, headers: HeadersInit | undefined): void {
@@ -129,9 +156,9 @@ export class Connection {
     this.#close(disconnect);
   }
 
-  /** A frame from the client. False when the handler's queue is full. */
-  deliver(frame: Frame): boolean {
-    return this.queue.push(frame);
+  /** A frame from the client, queued for the handler unless it breaks a limit (then: which one). */
+  deliver(frame: Frame): Violation | undefined {
+    return this.#inbound.check(frame, Date.now()) ?? (this.queue.push(frame) ? undefined : QUEUE_FULL);
   }
 
   /** The client's close frame, or its disappearance (1006). */
@@ -198,5 +225,14 @@ export class Connection {
       .split(",")
       .map((protocol) => protocol.trim())
       .filter((protocol) => protocol !== "");
+  }
+}
+
+/** The JSON size of data, or undefined for data JSON cannot measure (the attachment's own limit still holds). */
+function measuredJsonSize(data: unknown): number | undefined {
+  try {
+    return jsonSize(data);
+  } catch {
+    return undefined;
   }
 }

@@ -1,5 +1,7 @@
 export { Hypern } from "./app.js";
-export type { HypernLimits, HypernOptions } from "./options.js";
+export type { HypernOptions } from "./app.js";
+export type { HypernLimits } from "./options.js";
+export type { Authorize, AuthorizeRequest, OriginPolicy } from "./admission.js";
 export { WebSocket } from "./websocket.js";
 export type { AcceptOptions } from "./websocket.js";
 export { WebSocketState } from "./state.js";

@@ -1,29 +1,43 @@
+/** Per-connection and per-room limits. Every one closes or refuses with a clear code, never silently. */
 export interface HypernLimits {
-  /**
-   * Messages one connection may have waiting for its handler's `receive*()`. Past it the connection
-   * is closed with 1013 (Try Again Later) instead of dropping anything. Default 1024.
-   */
+  /** Largest message a client may send, in bytes; past it the connection is closed with 1009. Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** Messages one connection may have waiting for its handler; past it: closed with 1013. Default 1024. */
   maxQueuedMessages?: number;
+  /** Bytes (characters for text) one connection may have waiting for its handler; past it: 1013. Default 8 MiB. */
+  maxQueuedBytes?: number;
+  /** Sustained messages per second one connection may send (a token bucket); past it: closed with 1008. Default 500. */
+  messagesPerSecond?: number;
+  /** Messages one connection may send at once before the rate applies. Default 1000. */
+  messageBurst?: number;
+  /** Open connections one room object may hold; the next upgrade is refused with HTTP 503. Default 10,000. */
+  maxConnectionsPerRoom?: number;
+  /** Largest `ws.data`, measured as JSON; `setData()` throws a WebSocketError past it. Default 4096. */
+  maxDataBytes?: number;
 }
 
-export interface HypernOptions<Env = unknown> {
-  /** Name of the Durable Object namespace binding that hosts the rooms. Default "ROOMS". */
-  binding?: string;
-  limits?: HypernLimits;
-  /** Answers requests that match no WebSocket route (HTTP routes, pages). Default: 404. */
-  fallback?: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
-}
+export type ResolvedLimits = Readonly<Required<HypernLimits>>;
 
-export interface ResolvedLimits {
-  readonly maxQueuedMessages: number;
-}
+export const DEFAULT_LIMITS: ResolvedLimits = {
+  maxMessageBytes: 1 << 20,
+  maxQueuedMessages: 1024,
+  maxQueuedBytes: 8 << 20,
+  messagesPerSecond: 500,
+  messageBurst: 1000,
+  maxConnectionsPerRoom: 10_000,
+  maxDataBytes: 4096,
+};
 
-export const DEFAULT_BINDING = "ROOMS";
-
-export function resolveLimits(limits: HypernLimits | undefined): ResolvedLimits {
-  const maxQueuedMessages = limits?.maxQueuedMessages ?? 1024;
-  if (!Number.isInteger(maxQueuedMessages) || maxQueuedMessages < 1) {
-    throw new RangeError(`limits.maxQueuedMessages must be a whole number >= 1, got ${String(maxQueuedMessages)}`);
+export function resolveLimits(limits: HypernLimits = {}): ResolvedLimits {
+  const resolved = { ...DEFAULT_LIMITS, ...definedOnly(limits) };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!(typeof value === "number" && value >= 1 && (Number.isInteger(value) || value === Number.POSITIVE_INFINITY))) {
+      throw new RangeError(`limits.${name} must be a whole number >= 1 (or Infinity for no limit), got ${String(value)}`);
+    }
   }
-  return { maxQueuedMessages };
+  return resolved;
+}
+
+function definedOnly(limits: HypernLimits): HypernLimits {
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }

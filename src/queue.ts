@@ -20,13 +20,15 @@ interface Waiter {
 /**
  * The inbound frames of one connection, waiting for the handler's `receive*()`.
  *
- * Bounded: `push` refuses past `capacity`. Ends with an error (the disconnect) that every receive gets
+ * Bounded in frames and in weight (bytes, or characters for text): `push` refuses past either. Ends with an error (the disconnect) that every receive gets
  * once the frames before it are taken. `untaken()` lets the runtime event that delivered a frame stay
  * open until the handler has it, which keeps the room object from hibernating with frames in memory.
  * A receive converts its frame as it takes it, so each receive costs one promise.
  */
 export class FrameQueue {
-  readonly #capacity: number;
+  readonly #maxFrames: number;
+  readonly #maxWeight: number;
+  #weight = 0;
   readonly #frames: (Frame | undefined)[] = [];
   #head = 0;
   readonly #waiters: Waiter[] = [];
@@ -34,8 +36,9 @@ export class FrameQueue {
   #endSeen = false;
   #allTaken: { promise: Promise<void>; resolve: () => void } | null = null;
 
-  constructor(capacity: number) {
-    this.#capacity = capacity;
+  constructor(maxFrames: number, maxWeight = Number.POSITIVE_INFINITY) {
+    this.#maxFrames = maxFrames;
+    this.#maxWeight = maxWeight;
   }
 
   get size(): number {
@@ -49,8 +52,10 @@ export class FrameQueue {
       waiter.deliver(frame);
       return true;
     }
-    if (this.size >= this.#capacity) return false;
+    const weight = weightOf(frame);
+    if (this.size >= this.#maxFrames || this.#weight + weight > this.#maxWeight) return false;
     this.#frames.push(frame);
+    this.#weight += weight;
     return true;
   }
 
@@ -115,6 +120,7 @@ export class FrameQueue {
     const frame = this.#frames[this.#head] as Frame;
     this.#frames[this.#head] = undefined;
     this.#head += 1;
+    this.#weight -= weightOf(frame);
     if (this.#head === this.#frames.length) this.#dropFrames();
     this.#settleIfAllTaken();
     return frame;
@@ -123,6 +129,7 @@ export class FrameQueue {
   #dropFrames(): void {
     this.#frames.length = 0;
     this.#head = 0;
+    this.#weight = 0;
   }
 
   #settleIfAllTaken(): void {
@@ -166,6 +173,10 @@ export class FrameQueue {
       this.#waiters.push(pending);
     });
   }
+}
+
+function weightOf(frame: Frame): number {
+  return typeof frame === "string" ? frame.length : frame.byteLength;
 }
 
 function waiter<T>(convert: Convert<T>, resolve: (value: T) => void, reject: (error: unknown) => void): Waiter {

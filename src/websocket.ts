@@ -105,19 +105,11 @@ export class WebSocket<Params = AnyParams, Data = unknown> {
   /**
    * Replaces `data` and stores it with the connection, so it survives hibernation. Mutating the
    * object returned by `data` in place is not stored: call `setData()` again.
-   * @throws WebSocketError when the connection's record would exceed the runtime's 16 KiB limit.
+   * @throws WebSocketError past `limits.maxDataBytes` (measured as JSON), or when the connection's
+   * record would not fit the runtime's 16 KiB attachment; `data` is then unchanged.
    */
   setData(data: Data): void {
-    const record = this.#connection.record;
-    const previous = record.data;
-    record.data = data;
-    if (this.#connection.state !== WebSocketState.CONNECTED) return;
-    try {
-      this.#connection.persist();
-    } catch (error) {
-      record.data = previous;
-      throw error;
-    }
+    this.#connection.setData(data);
   }
 
   /**

@@ -6,6 +6,7 @@ import type { Frame } from "../message.js";
 import type { ResolvedLimits } from "../options.js";
 import type { RouteMatch, WebSocketRoute } from "../router.js";
 import { decodeParams } from "../router.js";
+import { ADMISSION_HEADER, readAdmission } from "../admission.js";
 import { WebSocket } from "../websocket.js";
 import { runInRoomObject } from "./current-room.js";
 import { Membership } from "./membership.js";
@@ -27,6 +28,8 @@ export interface RoomApp {
     match(pathname: string): RouteMatch<never> | undefined;
   };
   readonly limits: ResolvedLimits;
+  /** Whether the app has `authorize`: then every upgrade carries its admission from the Worker. */
+  readonly admits: boolean;
 }
 
 /**
@@ -41,6 +44,8 @@ export class RoomHost {
   /** Connections whose handler is running, by their server socket. */
   readonly #running = new Map<globalThis.WebSocket, Connection>();
   #membership: Membership | null = null;
+  /** Connections accepted or being accepted and not yet closed; counted from the sockets after a wake. */
+  #open: number | null = null;
 
   constructor(ctx: DurableObjectState, env: unknown, app: RoomApp) {
     this.#ctx = ctx;
@@ -50,19 +55,22 @@ export class RoomHost {
 
   /** The upgrade request the Worker forwarded: resolves when the handler accepts or refuses. */
   upgrade(request: Request): Promise<Response> {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return Promise.resolve(new Response("Expected a WebSocket upgrade", { status: 426, headers: { Upgrade: "websocket" } }));
-    }
+    const refused = (status: number, message: string): Promise<Response> => Promise.resolve(new Response(message, { status }));
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return refused(426, "Expected a WebSocket upgrade");
     const url = new URL(request.url);
     const match = this.#app.router.match(url.pathname);
-    if (match === undefined) return Promise.resolve(new Response(`No WebSocket route matches ${url.pathname}`, { status: 404 }));
+    if (match === undefined) return refused(404, `No WebSocket route matches ${url.pathname}`);
     const params = decodeParams(match.rawParams);
-    if (params === null) return Promise.resolve(new Response("The path has malformed percent-encoding", { status: 400 }));
-    const { route } = match;
-    const requestHeaders = [...request.headers];
+    if (params === null) return refused(400, "The path has malformed percent-encoding");
+    const admission = this.#app.admits ? readAdmission(request.headers) : { data: undefined };
+    if (admission === null) return refused(400, "This app admits connections through its Worker only");
+    if (this.#openConnections() >= this.#app.limits.maxConnectionsPerRoom) {
+      return refused(503, `This room is full: it holds at most ${this.#app.limits.maxConnectionsPerRoom} connections`);
+    }
+    const requestHeaders = [...request.headers].filter(([name]) => name !== ADMISSION_HEADER);
     const record: ConnectionRecord = {
       id: crypto.randomUUID(),
-      route: route.path,
+      route: match.route.path,
       path: url.pathname,
       params,
       headers: headersToStore(requestHeaders),
@@ -70,10 +78,11 @@ export class RoomHost {
       clientHost: request.headers.get("cf-connecting-ip"),
       subprotocol: null,
       rooms: [],
-      data: undefined,
+      data: admission.data,
       closing: false,
     };
     const { 0: client, 1: server } = new WebSocketPair();
+    this.#open = this.#openConnections() + 1;
     return new Promise<Response>((resolve) => {
       const handshake: Handshake = {
         accept: (headers) => {
@@ -81,9 +90,12 @@ export class RoomHost {
           this.#ctx.acceptWebSocket(server, [record.id]);
           resolve(new Response(null, { status: 101, webSocket: client, headers }));
         },
-        refuse: (status, message) => resolve(new Response(message, { status })),
+        refuse: (status, message) => {
+          this.#open = this.#openConnections() - 1;
+          resolve(new Response(message, { status }));
+        },
       };
-      this.#run(this.#connect(record, server, { handshake, requestHeaders }), route);
+      this.#run(this.#connect(record, server, { handshake, requestHeaders }), match.route);
     });
   }
 
@@ -91,10 +103,10 @@ export class RoomHost {
     const connection = this.#running.get(socket) ?? this.#resume(socket);
     // After the server's close, frames still in flight from the client are not the handler's.
     if (connection === undefined || !connection.isOpen) return undefined;
-    if (!connection.deliver(frame)) {
-      console.warn(`[hypern] connection ${connection.record.id} on ${connection.record.route}: ` +
-        `${this.#app.limits.maxQueuedMessages} messages wait for the handler; closing with 1013`);
-      connection.closeUnder(1013, "Message queue full: the handler is not keeping up");
+    const violation = connection.deliver(frame);
+    if (violation !== undefined) {
+      console.warn(`[hypern] connection ${connection.record.id} on ${connection.record.route}: ${violation.reason}; closing with ${violation.code}`);
+      connection.closeUnder(violation.code, violation.reason);
       return undefined;
     }
     return connection.queue.untaken();
@@ -141,8 +153,9 @@ export class RoomHost {
     this.#members().remove(room, record.id);
   }
 
-  /** Called by a connection the server closed or the client left: it is in no room any more. */
+  /** Called once by a connection the server closed or the client left: it is in no room any more. */
   forget(connection: Connection): void {
+    if (this.#open !== null) this.#open -= 1;
     if (this.#membership === null) return;
     for (const room of connection.record.rooms) this.#membership.remove(room, connection.record.id);
   }
@@ -176,6 +189,10 @@ export class RoomHost {
     (this.#running.get(socket) ?? this.#resume(socket))?.closeUnder(code, reason);
   }
 
+  #openConnections(): number {
+    return (this.#open ??= this.#ctx.getWebSockets().filter((socket) => socket.readyState === OPEN).length);
+  }
+
   #members(): Membership {
     return (this.#membership ??= new Membership(this.#ctx.getWebSockets(), (socket) => this.#recordOf(socket)));
   }
@@ -189,7 +206,7 @@ export class RoomHost {
     socket: globalThis.WebSocket,
     upgrade?: { handshake: Handshake; requestHeaders: readonly (readonly [string, string])[] },
   ): Connection {
-    return new Connection({ record, socket, owner: this, queueCapacity: this.#app.limits.maxQueuedMessages, ...upgrade });
+    return new Connection({ record, socket, owner: this, limits: this.#app.limits, ...upgrade });
   }
 
   /** A connection whose handler is not running (the object woke from hibernation): run it again. */

@@ -3,18 +3,24 @@ import { Hypern, WebSocketRouter } from "../../src/index.js";
 import { basics } from "./basics.js";
 import { constructions, hibernation } from "./hibernation.js";
 import { rooms } from "./rooms.js";
+import { counter } from "./counter.js";
+import { script } from "./script.js";
+import { strict } from "./strict.js";
+
+export { StrictRooms } from "./strict.js";
 
 const http = AutoRouter();
 
 /** A small queue bound so that overflow is cheap to reach. */
 export const QUEUE_BOUND = 16;
 
+// No rate limit here: the eviction storm sends 10,000 messages at once. test/worker/strict.ts has one.
 const app = new Hypern<Env>({
-  limits: { maxQueuedMessages: QUEUE_BOUND },
+  limits: { maxQueuedMessages: QUEUE_BOUND, messagesPerSecond: Number.POSITIVE_INFINITY },
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",
@@ -52,7 +58,13 @@ http.post("/close/:object", async (request, env: Env) => {
 });
 
 export { app };
-export default app;
+
+/** `/strict/*` goes to the strict app, everything else to the main one (whose fallback is `http`). */
+export default {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    return new URL(request.url).pathname.startsWith("/strict/") ? strict.fetch(request, env, ctx) : app.fetch(request, env, ctx);
+  },
+};
 
 export class TestRooms extends app.RoomObject {
   constructor(ctx: DurableObjectState, env: Env) {

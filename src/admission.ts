@@ -1,0 +1,60 @@
+/**
+ * Who may open a connection, decided in the Worker before any room object is touched, and what the
+ * connection then carries into its room object.
+ */
+
+/** Origins allowed to open connections: exact origins (`"https://app.example"`), or a predicate. */
+export type OriginPolicy = readonly string[] | ((origin: string) => boolean);
+
+/** What `authorize` sees of the upgrade. */
+export interface AuthorizeRequest<Env = unknown> {
+  readonly request: Request;
+  readonly env: Env;
+  /** The matched route's pattern and its decoded params. */
+  readonly route: string;
+  readonly params: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Admits or refuses an upgrade. Return a Response to refuse with it (say 401); return anything else
+ * to admit: a value other than undefined becomes the connection's initial `ws.data` (it must be
+ * JSON-serializable and fit `limits.maxDataBytes`).
+ */
+export type Authorize<Env = unknown> = (request: AuthorizeRequest<Env>) => unknown;
+
+/** Room names the Worker forwards: letters and digits of any script and `_ . : @ ~ - /`, 1 to 256 of them. */
+const ROOM_NAME = /^[\p{L}\p{N}_.:@~\-/]{1,256}$/u;
+
+export function isValidRoomName(name: unknown): name is string {
+  return typeof name === "string" && ROOM_NAME.test(name);
+}
+
+/** A browser's cross-site upgrade carries its page's Origin; clients that are not browsers send none. */
+export function isAllowedOrigin(policy: OriginPolicy | undefined, origin: string | null): boolean {
+  if (policy === undefined || origin === null) return true;
+  return typeof policy === "function" ? policy(origin) : policy.includes(origin);
+}
+
+/**
+ * The header that carries admitted data from the Worker to the room object. It is read only when the
+ * app has `authorize`, and then the Worker always sets it, so a client's copy never gets through.
+ */
+export const ADMISSION_HEADER = "x-hypern-admission";
+
+export function withAdmission(request: Request, data: unknown): Request {
+  const headers = new Headers(request.headers);
+  headers.set(ADMISSION_HEADER, data === undefined ? "" : encodeURIComponent(JSON.stringify(data)));
+  return new Request(request, { headers });
+}
+
+/** The admitted data, or null when the request did not come through the app's Worker. */
+export function readAdmission(headers: Headers): { data: unknown } | null {
+  const header = headers.get(ADMISSION_HEADER);
+  if (header === null) return null;
+  return { data: header === "" ? undefined : JSON.parse(decodeURIComponent(header)) };
+}
+
+/** Measures data the way `maxDataBytes` counts it: its JSON text's length. */
+export function jsonSize(data: unknown): number {
+  return data === undefined ? 0 : (JSON.stringify(data)?.length ?? 0);
+}

@@ -1,0 +1,58 @@
+import { Hypern, WebSocketDisconnect, WebSocketError } from "../../src/index.js";
+import { report } from "./reports.js";
+
+/** Tight limits, an origin allow-list and an authorize hook, so the tests can reach each of them cheaply. */
+export const STRICT_LIMITS = {
+  maxMessageBytes: 1024,
+  maxQueuedMessages: 100,
+  maxQueuedBytes: 4096,
+  messagesPerSecond: 20,
+  messageBurst: 10,
+  maxConnectionsPerRoom: 3,
+  maxDataBytes: 256,
+} as const;
+
+export const strict = new Hypern<Env>({
+  binding: "STRICT",
+  limits: STRICT_LIMITS,
+  origins: ["https://good.example"],
+  authorize: ({ request, route }) => {
+    const token = new URL(request.url).searchParams.get("token");
+    if (token === null) return new Response("Sign in first", { status: 401 });
+    return { user: token, route };
+  },
+});
+
+strict.ws(
+  "/strict/room/:room",
+  async (ws) => {
+    await ws.accept();
+    const key = ws.queryParams.get("report");
+    ws.sendJson({ data: ws.data ?? null, resumed: ws.resumed, headers: [...ws.headers.keys()] });
+    try {
+      for (;;) {
+        const text = await ws.receiveText();
+        if (text === "wait") {
+          // Stops reading, so that messages queue up.
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+        } else if (text.startsWith("data:")) {
+          try {
+            ws.setData(JSON.parse(text.slice(5)));
+            ws.sendJson({ data: ws.data });
+          } catch (error) {
+            if (!(error instanceof WebSocketError)) throw error;
+            ws.sendJson({ error: error.name, message: error.message, data: ws.data });
+          }
+        } else {
+          ws.sendText(`ok:${text.length}`);
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof WebSocketDisconnect)) throw error;
+      report(key, { code: error.code, reason: error.reason });
+    }
+  },
+  { room: ({ params }) => params.room },
+);
+
+export class StrictRooms extends strict.RoomObject {}
