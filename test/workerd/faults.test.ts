@@ -1,0 +1,64 @@
+import { abortAllDurableObjects, env, evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { constructions } from "../worker/hibernation.js";
+import { connect } from "./client.js";
+
+describe("faults", () => {
+  it("loses, duplicates and reorders nothing when the room object is evicted every few ms during 10,000 messages", { timeout: 60_000 }, async () => {
+    const object = `storm-${Date.now()}`;
+    const id = env.ROOMS.idFromName(`hib:${object}`);
+    const stub = env.ROOMS.get(id);
+    const client = await connect(`/hib/${object}`);
+    expect(await client.next()).toBe("hello");
+    const total = 10_000;
+    const constructedBefore = constructions.get(id.toString()) ?? 0;
+
+    let done = false;
+    let evictions = 0;
+    const storm = (async () => {
+      while (!done) {
+        // "Not currently running" when the previous eviction left nothing to evict yet: try again.
+        await evictDurableObject(stub).then(() => (evictions += 1), () => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+    })();
+    const received: string[] = [];
+    for (let i = 0; i < total; i++) {
+      client.send(`n:${i}`);
+      if (i % 100 === 99) {
+        // Keep a window in flight so that evictions land between and during deliveries, and give the
+        // storm its turns (echoes already in the inbox would otherwise be taken without yielding).
+        while (received.length < i - 200) received.push(await client.nextText());
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }
+    while (received.length < total) received.push(await client.nextText());
+    done = true;
+    await storm;
+
+    expect(received).toEqual(Array.from({ length: total }, (_, i) => `n:${i}`));
+    expect(await client.silence(50)).toEqual([]);
+    console.log(`eviction storm: ${evictions} evictions during ${total} messages`);
+    expect(evictions).toBeGreaterThanOrEqual(20);
+    expect((constructions.get(id.toString()) ?? 0) - constructedBefore).toBe(evictions);
+  });
+
+  it("survives a reset of every room object mid-conversation: clients see the close, reconnect, and storage is intact", async () => {
+    const name = `reset-${Date.now()}`;
+    const first = await connect(`/counter/${name}`);
+    for (const expected of ["1", "2", "3"]) {
+      first.send("inc");
+      expect(await first.next()).toBe(expected);
+    }
+    const bystander = await connect(`/echo`);
+
+    await abortAllDurableObjects();
+    const closed = await first.closed;
+    expect(closed.code).toBe(1006);
+    expect((await bystander.closed).code).toBe(1006);
+
+    const again = await connect(`/counter/${name}`);
+    again.send("inc");
+    expect(await again.next()).toBe("4");
+  });
+});
