@@ -15,11 +15,9 @@ import { headersToStore, readRecord } from "./record.js";
 
 const OPEN = 1;
 const CLOSED = 3;
-// Close codes that report a state rather than travel in a frame; the runtime refuses to send them.
+/** The code a close frame without a code is reported with; it never travels in a frame. */
 const NO_STATUS_RECEIVED = 1005;
 const PROTOCOL_ERROR = 1002;
-const ABNORMAL_CLOSURE = 1006;
-const TLS_HANDSHAKE_FAILURE = 1015;
 
 /** What a room object needs from the app that made it. */
 export interface RoomApp {
@@ -248,9 +246,12 @@ async function invoke(route: WebSocketRoute<never>, ws: WebSocket, env: unknown,
   await route.handler(ws, env as never, ctx);
 }
 
-/** Completes the closing handshake: the runtime does not answer a hibernatable socket's close frame. */
+/**
+ * Completes the closing handshake: the runtime does not answer a hibernatable socket's close frame.
+ * A socket that is already CLOSED (the client vanished: 1006) has nobody to answer.
+ */
 function answerClose(socket: globalThis.WebSocket, code: number, reason: string): void {
-  if (socket.readyState === CLOSED || code === ABNORMAL_CLOSURE || code === TLS_HANDSHAKE_FAILURE) return;
+  if (socket.readyState === CLOSED) return;
   try {
     // 1005 means the client's frame had no code: answer with none either (sending 1005 throws).
     if (code === NO_STATUS_RECEIVED) socket.close();
