@@ -97,11 +97,9 @@ function showState(current: Session, state: ConnectionState): void {
   status.dataset.phase = state.phase;
   statusLabel.textContent = statusText(state);
   sendButton.disabled = state.phase !== "open";
-  if (state.phase === "retrying") {
-    const { code, reason } = state.close;
-    log.notice(`Connection closed: ${describeClose(code, reason)}. Reconnecting in ${seconds(state.delayMs)}.`, "alert");
-  } else if (state.phase === "stopped") {
-    log.notice(`Connection closed: ${describeClose(state.close.code, state.close.reason)}. Join again to retry.`, "alert");
+  if (state.phase === "retrying" || state.phase === "stopped") {
+    const next = state.phase === "retrying" ? `Reconnecting in ${seconds(state.delayMs)}.` : "Join again to retry.";
+    log.notice(`Connection closed: ${describeClose(state.close.code, state.close.reason)}. ${next}`, "alert");
   }
 }
 

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +8,7 @@ import { startWranglerDev } from "../e2e/wrangler-dev.js";
 import { ChatPage, UI_WAIT } from "./chat-page.js";
 import { launchChromium } from "./chromium.js";
 
-const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/browser/", import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/browser", import.meta.url));
 
 let server: DevServer;
 /** Awaited by every test, so that without Chromium each test fails with the reason (none is skipped). */
@@ -136,7 +137,7 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     await bob.waitForMessage("alice", "still here?");
     await bob.send("yes");
     await alice.waitForMessage("bob", "yes");
-    await alice.page.screenshot({ path: `${ARTIFACTS}/chat.png` });
+    await alice.page.screenshot({ path: join(ARTIFACTS, "chat.png") });
   });
 
   it("fits a phone-width screen", async () => {
@@ -153,6 +154,6 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     }));
     expect(layout.pageWidth).toBeLessThanOrEqual(layout.viewportWidth);
     expect(layout.sendBottom).toBeLessThanOrEqual(layout.viewportHeight);
-    await phone.page.screenshot({ path: `${ARTIFACTS}/chat-phone.png` });
+    await phone.page.screenshot({ path: join(ARTIFACTS, "chat-phone.png") });
   });
 });
