@@ -13,6 +13,10 @@ export default defineConfig({
         // In Node: `wrangler dev` of the demo app, driven by real clients.
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 90_000 },
       },
+      {
+        // In Node: the demo's chat page, its logic alone and the page in headless Chromium against `wrangler dev`.
+        test: { name: "browser", include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 90_000, hookTimeout: 120_000 },
+      },
     ],
   },
 });

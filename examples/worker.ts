@@ -4,7 +4,10 @@ import { chat } from "./chat.js";
 import { echo } from "./echo.js";
 import { notifications } from "./notifications.js";
 
-/** Plain HTTP routes, next to the WebSocket ones: push into rooms from outside. */
+/**
+ * Plain HTTP routes, next to the WebSocket ones: push into rooms from outside. The chat page and its
+ * files are Workers static assets (wrangler.toml `[assets]`), served before the Worker runs.
+ */
 const http = AutoRouter();
 
 const app = new Hypern<Env>({ fallback: (request, env, ctx) => http.fetch(request, env, ctx) });
@@ -13,27 +16,17 @@ app.ws("/echo", echo);
 app.ws("/chat/:room", chat, { room: ({ params }) => `chat:${params.room}` });
 app.include(notifications, { prefix: "/ws" });
 
-http.get("/", () =>
-  new Response(
-    [
-      "Hypern WebSocket demo",
-      "",
-      "  ws://HOST/echo                 echoes text",
-      "  ws://HOST/chat/:room?name=you  chat room (JSON events)",
-      "  ws://HOST/ws/notifications     receives what POST /api/notify sends",
-      "  POST /api/rooms/:room/messages {\"text\": \"...\"}  posts into a chat room",
-      "  POST /api/notify               {\"text\": \"...\"}  notifies every subscriber",
-      "",
-    ].join("\n"),
-    { headers: { "Content-Type": "text/plain; charset=utf-8" } },
-  ),
-);
-
 http.post("/api/rooms/:room/messages", async (request, env: Env) => {
   const text = await readText(request);
   if (text === null) return Response.json({ error: 'Send JSON {"text": "..."}' }, { status: 400 });
   const delivered = await app.room(env, `chat:${request.params.room}`).broadcastJson({ type: "message", id: null, name: "server", text });
   return Response.json({ delivered });
+});
+
+/** Closes every connection of a chat room with 1012 (service restart): the chat page says why and reconnects. */
+http.post("/api/rooms/:room/close", async (request, env: Env) => {
+  await app.room(env, `chat:${request.params.room}`).closeAll(1012, "room restarted by the server");
+  return new Response(null, { status: 204 });
 });
 
 http.post("/api/notify", async (request, env: Env) => {

@@ -1,0 +1,159 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { DevServer } from "../e2e/wrangler-dev.js";
+import { startWranglerDev } from "../e2e/wrangler-dev.js";
+import { ChatPage, UI_WAIT } from "./chat-page.js";
+import { launchChromium } from "./chromium.js";
+
+const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/browser", import.meta.url));
+
+let server: DevServer;
+/** Awaited by every test, so that without Chromium each test fails with the reason (none is skipped). */
+let browser: Promise<Browser>;
+let opened: ChatPage[] = [];
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = launchChromium();
+  browser.catch(() => {}); // Handled: the tests await it and fail with its error.
+  server = await startWranglerDev("wrangler.toml");
+});
+
+afterEach(async () => {
+  const errors = opened.flatMap((chat) => chat.errors());
+  await Promise.all(opened.map((chat) => chat.close()));
+  opened = [];
+  expect(errors, "errors in the pages").toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.then((launched) => launched.close(), () => {});
+  await server?.stop();
+});
+
+async function openPage(viewport?: { width: number; height: number }): Promise<ChatPage> {
+  const chat = await ChatPage.open(await browser, server.origin, viewport);
+  opened.push(chat);
+  return chat;
+}
+
+async function joined(name: string, room: string): Promise<ChatPage> {
+  const chat = await openPage();
+  await chat.join(name, room);
+  return chat;
+}
+
+// Every run starts a fresh wrangler dev with empty storage, so each test only needs room names of its own.
+describe("the chat page in headless Chromium, served by wrangler dev", () => {
+  it("lets two people in one room exchange messages and see each other join and leave", async () => {
+    const room = "general";
+    const alice = await joined("alice", room);
+    await alice.waitForMembers(1);
+    const bob = await joined("bob", room);
+    await bob.waitForMembers(2);
+    await alice.waitForNotice("bob joined");
+    await alice.waitForMembers(2);
+
+    await alice.send("hi bob");
+    await bob.waitForMessage("alice", "hi bob");
+    await bob.send("hello alice");
+    await alice.waitForMessage("bob", "hello alice");
+    expect(await alice.messages()).toEqual([
+      { author: "alice", text: "hi bob", own: true },
+      { author: "bob", text: "hello alice", own: false },
+    ]);
+    expect(await alice.status()).toBe("Connected");
+
+    await bob.close();
+    await alice.waitForNotice("bob left");
+    await alice.waitForMembers(1);
+    expect(await alice.notices()).toEqual([`You joined #${room} as alice`, "bob joined", "bob left"]);
+  });
+
+  it("keeps rooms apart, and moves a person over when they switch rooms", async () => {
+    const [roomA, roomB] = ["room-a", "room-b"];
+    const carol = await joined("carol", roomB);
+    const alice = await joined("alice", roomA);
+    const bob = await joined("bob", roomA);
+    await alice.waitForNotice("bob joined");
+    await alice.send("only for room a");
+    await bob.waitForMessage("alice", "only for room a");
+    await carol.send("only for room b");
+
+    expect(await carol.notices()).toEqual([`You joined #${roomB} as carol`]);
+    expect(await carol.messages()).toEqual([{ author: "carol", text: "only for room b", own: true }]);
+    expect(await bob.messages()).toEqual([{ author: "alice", text: "only for room a", own: false }]);
+
+    await carol.join("carol", roomA);
+    expect(carol.page.url()).toBe(`${server.origin}/?room=${roomA}`);
+    await carol.waitForMembers(3);
+    expect(await carol.notices()).toEqual([`You joined #${roomA} as carol`]);
+    expect(await carol.messages()).toEqual([]);
+    for (const person of [alice, bob]) await person.waitForNotice("carol joined");
+
+    await carol.send("made it to room a");
+    for (const person of [alice, bob]) await person.waitForMessage("carol", "made it to room a");
+  });
+
+  it("shows a page that reloads as left, then joined again, to the others", async () => {
+    const room = "reload";
+    const alice = await joined("alice", room);
+    const bob = await joined("bob", room);
+    await alice.waitForNotice("bob joined");
+
+    await bob.page.reload();
+    // The room is in the address and the name in local storage: the page goes straight back in.
+    await bob.waitForNotice(`You joined #${room} as bob`);
+    await expect.poll(() => alice.notices(), UI_WAIT).toEqual([`You joined #${room} as alice`, "bob joined", "bob left", "bob joined"]);
+    await alice.waitForMembers(2);
+
+    await bob.send("back again");
+    await alice.waitForMessage("bob", "back again");
+  });
+
+  it("reconnects after the server closes the room, and says why in words", async () => {
+    const room = "lobby";
+    const alice = await joined("alice", room);
+    const bob = await joined("bob", room);
+    await alice.waitForNotice("bob joined");
+    await bob.send("see you after the restart");
+    await alice.waitForMessage("bob", "see you after the restart");
+
+    const response = await fetch(`${server.origin}/api/rooms/${room}/close`, { method: "POST" });
+    expect(response.status).toBe(204);
+
+    const closedNotice = /^Connection closed: 1012 service restart \(“room restarted by the server”\)\. Reconnecting in \d+\.\d s\.$/;
+    for (const [person, name] of [[alice, "alice"], [bob, "bob"]] as const) {
+      await person.waitForNotice(closedNotice);
+      await person.waitForNotice(`Back in #${room} as ${name}`);
+    }
+    for (const person of [alice, bob]) await person.waitForMembers(2);
+    expect(await alice.status()).toBe("Connected");
+
+    await alice.send("still here?");
+    await bob.waitForMessage("alice", "still here?");
+    await bob.send("yes");
+    await alice.waitForMessage("bob", "yes");
+    await alice.page.screenshot({ path: join(ARTIFACTS, "chat.png") });
+  });
+
+  it("fits a phone-width screen", async () => {
+    const room = "phone";
+    const phone = await openPage({ width: 360, height: 640 });
+    await phone.join("a-rather-long-display-name-here", room);
+    await phone.send(`a long message without spaces: ${"x".repeat(200)}`);
+
+    const layout = await phone.page.evaluate(() => ({
+      pageWidth: document.documentElement.scrollWidth,
+      viewportWidth: window.innerWidth,
+      sendBottom: document.getElementById("send")?.getBoundingClientRect().bottom ?? Infinity,
+      viewportHeight: window.innerHeight,
+    }));
+    expect(layout.pageWidth).toBeLessThanOrEqual(layout.viewportWidth);
+    expect(layout.sendBottom).toBeLessThanOrEqual(layout.viewportHeight);
+    await phone.page.screenshot({ path: join(ARTIFACTS, "chat-phone.png") });
+  });
+});

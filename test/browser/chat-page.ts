@@ -1,0 +1,93 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { expect } from "vitest";
+
+/** For `expect.poll`: long enough for a slow shared machine; each wait ends as soon as its condition holds. */
+export const UI_WAIT = { timeout: 20_000, interval: 100 };
+
+export interface ShownMessage {
+  author: string;
+  text: string;
+  own: boolean;
+}
+
+/** One person's browser (its own context: its own storage) on the demo's chat page. */
+export class ChatPage {
+  readonly page: Page;
+  readonly #context: BrowserContext;
+  readonly #errors: string[] = [];
+
+  private constructor(context: BrowserContext, page: Page) {
+    this.#context = context;
+    this.page = page;
+    page.on("pageerror", (error) => this.#errors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") this.#errors.push(message.text());
+    });
+  }
+
+  static async open(browser: Browser, origin: string, viewport = { width: 400, height: 720 }): Promise<ChatPage> {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    await page.goto(origin);
+    return new ChatPage(context, page);
+  }
+
+  /** Fills in the form, joins, and waits for the server's welcome. */
+  async join(name: string, room: string): Promise<void> {
+    await this.page.getByLabel("Name", { exact: true }).fill(name);
+    await this.page.getByLabel("Room", { exact: true }).fill(room);
+    await this.page.getByRole("button", { name: "Join" }).click();
+    await this.waitForNotice(`You joined #${room} as ${name}`);
+  }
+
+  /** Sends a message and waits until the page shows it as sent. */
+  async send(text: string): Promise<void> {
+    await this.page.getByLabel("Message", { exact: true }).fill(text);
+    await this.page.getByRole("button", { name: "Send" }).click();
+    await expect.poll(() => this.messages(), UI_WAIT).toContainEqual(expect.objectContaining({ text, own: true }));
+  }
+
+  async waitForNotice(text: string | RegExp): Promise<void> {
+    const matcher = typeof text === "string" ? text : expect.stringMatching(text);
+    await expect.poll(() => this.notices(), UI_WAIT).toContainEqual(matcher);
+  }
+
+  async waitForMessage(author: string, text: string): Promise<void> {
+    await expect.poll(() => this.messages(), UI_WAIT).toContainEqual({ author, text, own: false });
+  }
+
+  async waitForMembers(count: number): Promise<void> {
+    await expect.poll(() => this.members(), UI_WAIT).toBe(count === 1 ? "1 person here" : `${count} people here`);
+  }
+
+  notices(): Promise<string[]> {
+    return this.page.locator("#log li.notice").allTextContents();
+  }
+
+  messages(): Promise<ShownMessage[]> {
+    return this.page.locator("#log li.message").evaluateAll((items) =>
+      items.map((item) => ({
+        author: item.querySelector(".author")?.textContent ?? "",
+        text: item.querySelector(".text")?.textContent ?? "",
+        own: item.classList.contains("own"),
+      })),
+    );
+  }
+
+  async members(): Promise<string> {
+    return (await this.page.locator("#members").textContent()) ?? "";
+  }
+
+  async status(): Promise<string> {
+    return (await this.page.locator("#status-text").textContent()) ?? "";
+  }
+
+  /** Script errors and console errors the page has had so far. */
+  errors(): string[] {
+    return [...this.#errors];
+  }
+
+  close(): Promise<void> {
+    return this.#context.close();
+  }
+}
