@@ -21,6 +21,8 @@ export interface HypernOptions<Env = unknown> {
   origins?: OriginPolicy;
   /** Admits or refuses each upgrade in the Worker, before any room object is touched. */
   authorize?: Authorize<Env>;
+  /** Log every connect, resume and close with its connection id and room; failures are always logged. Default false. */
+  verbose?: boolean;
   /** Answers requests that match no WebSocket route (HTTP routes, pages). Default: 404. */
   fallback?: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
 }
@@ -110,7 +112,12 @@ export class Hypern<Env = unknown> {
 
   /** The Durable Object class bound to this app: `export class Rooms extends app.RoomObject {}`. */
   get RoomObject(): RoomObjectClass<Env> {
-    const app: RoomApp = { router: this.#router, limits: this.#limits, admits: this.#options.authorize !== undefined };
+    const app: RoomApp = {
+      router: this.#router,
+      limits: this.#limits,
+      admits: this.#options.authorize !== undefined,
+      verbose: this.#options.verbose ?? false,
+    };
     return (this.#roomObject ??= roomObjectClass<Env>(app));
   }
 

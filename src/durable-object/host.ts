@@ -9,6 +9,7 @@ import { decodeParams } from "../router.js";
 import { ADMISSION_HEADER, readAdmission } from "../admission.js";
 import { WebSocket } from "../websocket.js";
 import { runInRoomObject } from "./current-room.js";
+import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
 import type { ConnectionRecord } from "./record.js";
 import { headersToStore, readRecord } from "./record.js";
@@ -28,6 +29,8 @@ export interface RoomApp {
   readonly limits: ResolvedLimits;
   /** Whether the app has `authorize`: then every upgrade carries its admission from the Worker. */
   readonly admits: boolean;
+  /** Log every connect, resume and close, not only failures. */
+  readonly verbose: boolean;
 }
 
 /**
@@ -39,6 +42,7 @@ export class RoomHost {
   readonly #ctx: DurableObjectState;
   readonly #env: unknown;
   readonly #app: RoomApp;
+  readonly #log: RoomLog;
   /** Connections whose handler is running, by their server socket. */
   readonly #running = new Map<globalThis.WebSocket, Connection>();
   #membership: Membership | null = null;
@@ -49,6 +53,7 @@ export class RoomHost {
     this.#ctx = ctx;
     this.#env = env;
     this.#app = app;
+    this.#log = new RoomLog(ctx.id.name ?? ctx.id.toString(), app.verbose);
   }
 
   /** The upgrade request the Worker forwarded: resolves when the handler accepts or refuses. */
@@ -86,6 +91,7 @@ export class RoomHost {
         accept: (headers) => {
           // The id as a tag lets RPC broadcasts exclude ids without reading every attachment.
           this.#ctx.acceptWebSocket(server, [record.id]);
+          this.#log.connected(record);
           resolve(new Response(null, { status: 101, webSocket: client, headers }));
         },
         refuse: (status, message) => {
@@ -103,7 +109,7 @@ export class RoomHost {
     if (connection === undefined || !connection.isOpen) return undefined;
     const violation = connection.deliver(frame);
     if (violation !== undefined) {
-      console.warn(`[hypern] connection ${connection.record.id} on ${connection.record.route}: ${violation.reason}; closing with ${violation.code}`);
+      this.#log.closedByLibrary(connection.record, violation.code, violation.reason);
       connection.closeUnder(violation.code, violation.reason);
       return undefined;
     }
@@ -114,6 +120,7 @@ export class RoomHost {
     answerClose(socket, code, reason);
     const connection = this.#running.get(socket) ?? this.#resume(socket);
     if (connection === undefined) return undefined;
+    this.#log.clientClosed(connection.record, code, reason);
     connection.remoteClosed(code, reason);
     return connection.queue.untaken();
   }
@@ -213,11 +220,12 @@ export class RoomHost {
     if (record === null || record.closing) return undefined;
     const route = this.#app.router.getRoute(record.route);
     if (route === undefined) {
-      console.error(`[hypern] connection ${record.id}: its route ${record.route} no longer exists; closing with 1012`);
+      this.#log.closedByLibrary(record, 1012, "its route no longer exists (was it renamed in a deploy?)");
       if (socket.readyState === OPEN) socket.close(1012, "Route no longer exists");
       return undefined;
     }
     const connection = this.#connect(record, socket);
+    this.#log.resumed(record);
     this.#run(connection, route);
     return connection;
   }
@@ -234,10 +242,11 @@ export class RoomHost {
   #finished(connection: Connection, error?: unknown): void {
     this.#running.delete(connection.socket);
     if (error === undefined || error instanceof WebSocketDisconnect) {
+      this.#log.handlerEnded(connection.record);
       connection.finish();
       return;
     }
-    console.error(`[hypern] handler for ${connection.record.route} failed (connection ${connection.record.id}):`, error);
+    this.#log.handlerFailed(connection.record, error);
     connection.finish(error);
   }
 }

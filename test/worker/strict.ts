@@ -1,7 +1,7 @@
 import { Hypern, WebSocketDisconnect, WebSocketError } from "../../src/index.js";
 import { report } from "./reports.js";
 
-/** Tight limits, an origin allow-list and an authorize hook, so the tests can reach each of them cheaply. */
+/** Tight limits, an origin allow-list, an authorize hook and verbose logs, so the tests can reach each cheaply. */
 export const STRICT_LIMITS = {
   maxMessageBytes: 1024,
   maxQueuedMessages: 100,
@@ -15,6 +15,7 @@ export const STRICT_LIMITS = {
 export const strict = new Hypern<Env>({
   binding: "STRICT",
   limits: STRICT_LIMITS,
+  verbose: true,
   origins: ["https://good.example"],
   authorize: ({ request, route }) => {
     const token = new URL(request.url).searchParams.get("token");

@@ -1,5 +1,5 @@
 import { env, evictDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { STRICT_LIMITS } from "../worker/strict.js";
 import { reported } from "../worker/reports.js";
 import { connect, eventually, upgrade } from "./client.js";
@@ -124,5 +124,35 @@ describe("limits close with clear codes", () => {
     client.send("x".repeat(STRICT_LIMITS.maxMessageBytes + 1));
     await client.closed;
     await eventually(() => expect(reported("limit-close")).toEqual([{ code: 1009, reason: `Message too big: the limit is ${STRICT_LIMITS.maxMessageBytes} bytes` }]));
+  });
+});
+
+describe("logs", () => {
+  it("with verbose, logs connect, resume and close with the connection id and room; failures always", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
+    const warnings = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
+    try {
+      const room = freshRoom();
+      const { client } = await join(room, "token=dana");
+      await evictDurableObject(env.STRICT.get(env.STRICT.idFromName(room)));
+      client.send("hello");
+      await client.nextJson();
+      expect(await client.next()).toBe("ok:5");
+      client.send("x".repeat(STRICT_LIMITS.maxMessageBytes + 1));
+      await client.closed;
+      const expected = (event: string): string => `[hypern] room "${room}" /strict/room/:room connection ID: ${event}`;
+      await eventually(() =>
+        expect(lines.filter((line) => line.includes(`room "${room}"`)).map((line) => line.replace(/[0-9a-f-]{36}/, "ID"))).toEqual([
+          expected("connected"),
+          expected("resumed after hibernation"),
+          expected(`Message too big: the limit is ${STRICT_LIMITS.maxMessageBytes} bytes; closing with 1009`),
+          expected("handler ended"),
+        ]),
+      );
+    } finally {
+      spy.mockRestore();
+      warnings.mockRestore();
+    }
   });
 });
