@@ -17,6 +17,10 @@ export default defineConfig({
         // In Node: the demo's chat page, its logic alone and the page in headless Chromium against `wrangler dev`.
         test: { name: "browser", include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 90_000, hookTimeout: 120_000 },
       },
+      {
+        // `npm run test:load` only: wrangler dev under many connections (sizes from LOAD_* variables).
+        test: { name: "load", include: ["test/load/**/*.test.ts"], environment: "node", hookTimeout: 120_000 },
+      },
     ],
   },
 });

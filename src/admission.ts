@@ -53,8 +53,3 @@ export function readAdmission(headers: Headers): { data: unknown } | null {
   if (header === null) return null;
   return { data: header === "" ? undefined : JSON.parse(decodeURIComponent(header)) };
 }
-
-/** Measures data the way `maxDataBytes` counts it: its JSON text's length. */
-export function jsonSize(data: unknown): number {
-  return data === undefined ? 0 : (JSON.stringify(data)?.length ?? 0);
-}

@@ -1,10 +1,9 @@
-import type { RoomApp } from "./durable-object/host.js";
 import type { RoomObjectClass, RoomObjectRpc } from "./durable-object/room-object.js";
 import { roomObjectClass } from "./durable-object/room-object.js";
 import type { Authorize, OriginPolicy } from "./admission.js";
-import { isAllowedOrigin, isValidRoomName, jsonSize, withAdmission } from "./admission.js";
+import { isAllowedOrigin, isValidRoomName, withAdmission } from "./admission.js";
 import type { HypernLimits, ResolvedLimits } from "./options.js";
-import { resolveLimits } from "./options.js";
+import { dataSize, resolveLimits } from "./options.js";
 import { RoomClient } from "./room-client.js";
 import type { RouteParams } from "./route-params.js";
 import type { RouteOptions, WebSocketHandler } from "./router.js";
@@ -112,19 +111,18 @@ export class Hypern<Env = unknown> {
 
   /** The Durable Object class bound to this app: `export class Rooms extends app.RoomObject {}`. */
   get RoomObject(): RoomObjectClass<Env> {
-    const app: RoomApp = {
+    return (this.#roomObject ??= roomObjectClass<Env>({
       router: this.#router,
       limits: this.#limits,
       admits: this.#options.authorize !== undefined,
       verbose: this.#options.verbose ?? false,
-    };
-    return (this.#roomObject ??= roomObjectClass<Env>(app));
+    }));
   }
 
   #checkAdmittedData(data: unknown): void {
     let size: number;
     try {
-      size = jsonSize(data);
+      size = dataSize(data);
     } catch (error) {
       throw new TypeError("authorize() must return JSON-serializable data (it becomes ws.data)", { cause: error });
     }

@@ -2,13 +2,13 @@ import { assertCloseArguments } from "./close-code.js";
 import type { ConnectionRecord } from "./durable-object/record.js";
 import { persistRecord } from "./durable-object/record.js";
 import { WebSocketDisconnect, WebSocketError } from "./errors.js";
-import type { Frame } from "./message.js";
-import type { Convert, ReceiveOptions } from "./queue.js";
-import { FrameQueue } from "./queue.js";
 import type { Violation } from "./inbound-limits.js";
 import { InboundLimits, QUEUE_FULL } from "./inbound-limits.js";
-import { jsonSize } from "./admission.js";
+import type { Frame } from "./message.js";
 import type { ResolvedLimits } from "./options.js";
+import { dataSize } from "./options.js";
+import type { Convert, ReceiveOptions } from "./queue.js";
+import { FrameQueue } from "./queue.js";
 import { WebSocketState } from "./state.js";
 
 const OPEN = 1;
@@ -23,7 +23,7 @@ export interface Handshake {
 
 /** What a connection tells its room object about itself. */
 export interface ConnectionOwner {
-  /** The server closed the connection: drop it from every room. */
+  /** The connection stopped being open (either side closed it): drop it from every room. Called once. */
   forget(connection: Connection): void;
 }
 
@@ -220,7 +220,7 @@ export class Connection {
   }
 
   #offeredSubprotocols(): string[] {
-    const header = this.record.headers.find(([name]) => name === "sec-websocket-protocol")?.[1] ?? "";
+    const header = this.requestHeaders.find(([name]) => name === "sec-websocket-protocol")?.[1] ?? "";
     return header
       .split(",")
       .map((protocol) => protocol.trim())
@@ -231,7 +231,7 @@ export class Connection {
 /** The JSON size of data, or undefined for data JSON cannot measure (the attachment's own limit still holds). */
 function measuredJsonSize(data: unknown): number | undefined {
   try {
-    return jsonSize(data);
+    return dataSize(data);
   } catch {
     return undefined;
   }

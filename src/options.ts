@@ -41,3 +41,8 @@ export function resolveLimits(limits: HypernLimits = {}): ResolvedLimits {
 function definedOnly(limits: HypernLimits): HypernLimits {
   return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }
+
+/** Measures data the way `maxDataBytes` counts it: the length of its JSON text. Throws for data JSON cannot hold. */
+export function dataSize(data: unknown): number {
+  return data === undefined ? 0 : (JSON.stringify(data)?.length ?? 0);
+}

@@ -1,3 +1,4 @@
+import { ADMISSION_HEADER, readAdmission } from "../admission.js";
 import { isSendableCloseCode } from "../close-code.js";
 import type { Handshake } from "../connection.js";
 import { Connection } from "../connection.js";
@@ -6,7 +7,6 @@ import type { Frame } from "../message.js";
 import type { ResolvedLimits } from "../options.js";
 import type { RouteMatch, WebSocketRoute } from "../router.js";
 import { decodeParams } from "../router.js";
-import { ADMISSION_HEADER, readAdmission } from "../admission.js";
 import { WebSocket } from "../websocket.js";
 import { runInRoomObject } from "./current-room.js";
 import { RoomLog } from "./log.js";
@@ -118,15 +118,12 @@ export class RoomHost {
 
   closed(socket: globalThis.WebSocket, code: number, reason: string): Promise<void> | undefined {
     answerClose(socket, code, reason);
-    const connection = this.#running.get(socket) ?? this.#resume(socket);
-    if (connection === undefined) return undefined;
-    this.#log.clientClosed(connection.record, code, reason);
-    connection.remoteClosed(code, reason);
-    return connection.queue.untaken();
+    return this.#ended(socket, code, reason);
   }
 
+  /** The socket failed: nothing to answer, the handler sees an abnormal closure. */
   errored(socket: globalThis.WebSocket, error: unknown): Promise<void> | undefined {
-    return this.closed(socket, 1006, error instanceof Error ? error.message : String(error));
+    return this.#ended(socket, 1006, error instanceof Error ? error.message : String(error));
   }
 
   // Rooms, for WebSocketRoom.
@@ -192,6 +189,14 @@ export class RoomHost {
   /** Closes a connection whether its handler runs or not; a dormant one's handler is resumed to see it. */
   close(socket: globalThis.WebSocket, code: number, reason: string): void {
     (this.#running.get(socket) ?? this.#resume(socket))?.closeUnder(code, reason);
+  }
+
+  #ended(socket: globalThis.WebSocket, code: number, reason: string): Promise<void> | undefined {
+    const connection = this.#running.get(socket) ?? this.#resume(socket);
+    if (connection === undefined) return undefined;
+    this.#log.clientClosed(connection.record, code, reason);
+    connection.remoteClosed(code, reason);
+    return connection.queue.untaken();
   }
 
   #openConnections(): number {
