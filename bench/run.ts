@@ -35,7 +35,7 @@ if (flags.help) {
   console.log(`npm run bench -- [--quick] [--repetitions R] [--connections C] [--messages M] [--members N]
                       [--broadcasts K] [--churn T] [--idle I]
   --quick         small sizes, one repetition (a smoke run, under a minute); writes bench/quick-results.json only
-  --repetitions   interleaved repetitions of every scenario (default 5)
+  --repetitions   interleaved repetitions of every scenario (default 9)
   --connections   echo connections (default 100)      --messages    messages per echo connection (default 200)
   --members       broadcast members (default 1000)    --broadcasts  broadcast messages (default 100)
   --churn         connections opened and closed (default 500)
@@ -51,7 +51,7 @@ const size = (flag: string | undefined, full: number, quick: number): number => 
 };
 
 const sizes = {
-  repetitions: size(flags.repetitions, 5, 1),
+  repetitions: size(flags.repetitions, 9, 1),
   echo: { connections: size(flags.connections, 100, 20), messagesPerConnection: size(flags.messages, 200, 50), pipeline: 10, payloadBytes: 64 },
   broadcast: { members: size(flags.members, 1000, 100), messages: size(flags.broadcasts, 100, 20), window: 4, payloadBytes: 64 },
   churn: { connections: size(flags.churn, 500, 60), concurrency: 10 },

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
@@ -18,6 +18,17 @@ export function buildWorker(): string {
     { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
   );
   return join(outdir, "index.js");
+}
+
+/**
+ * workerd (every thread) on the last core, this load generator on the others: on a 2-core machine
+ * they would otherwise keep migrating onto each other's core, which is most of the run-to-run noise.
+ */
+function pinToSeparateCores(workerdPid: number): void {
+  const cores = availableParallelism();
+  if (cores < 2) return;
+  execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", String(cores - 1), String(workerdPid)], { stdio: "ignore" });
+  execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", `0-${cores - 2}`, String(process.pid)], { stdio: "ignore" });
 }
 
 /** One workerd process hosting the three implementations, and its resource counters. */
@@ -49,6 +60,7 @@ export async function startServer(scriptPath: string, options: { inspectorPort?:
   const started = childProcesses(process.pid, "workerd").filter((pid) => !before.has(pid));
   if (started.length !== 1) throw new Error(`Expected one new workerd process, found ${started.length}`);
   const pid = started[0] as number;
+  pinToSeparateCores(pid);
   return {
     url,
     wsUrl: url.replace(/^http/, "ws"),

@@ -158,7 +158,7 @@ export class Connection {
 
   /** A frame from the client, queued for the handler unless it breaks a limit (then: which one). */
   deliver(frame: Frame): Violation | undefined {
-    return this.#inbound.check(frame, Date.now()) ?? (this.queue.push(frame) ? undefined : QUEUE_FULL);
+    return this.#inbound.check(frame) ?? (this.queue.push(frame) ? undefined : QUEUE_FULL);
   }
 
   /** The client's close frame, or its disappearance (1006). */

@@ -24,9 +24,9 @@ export class InboundLimits {
     this.#tooFast = { code: 1008, reason: `Too many messages: the limit is ${limits.messagesPerSecond} per second` };
   }
 
-  check(frame: Frame, now: number): Violation | undefined {
+  check(frame: Frame): Violation | undefined {
     if (typeof frame === "string" ? !fitsUtf8(frame, this.#maxBytes) : frame.byteLength > this.#maxBytes) return this.#tooBig;
-    if (this.#bucket !== null && !this.#bucket.take(now)) return this.#tooFast;
+    if (this.#bucket !== null && !this.#bucket.take(Date.now())) return this.#tooFast;
     return undefined;
   }
 }

@@ -12,9 +12,30 @@ export interface ReceiveOptions {
 /** Turns a frame into what a receive returns, or throws to reject that receive. */
 export type Convert<T> = (frame: Frame) => T;
 
-interface Waiter {
+/** A receive waiting for a frame. */
+interface Pending {
   deliver(frame: Frame): void;
   fail(error: unknown): void;
+}
+
+/** A class rather than closures: one small object per receive, on the hot path. */
+class Waiter<T> implements Pending {
+  constructor(
+    readonly convert: Convert<T>,
+    readonly resolve: (value: T) => void,
+    readonly fail: (error: unknown) => void,
+  ) {}
+
+  deliver(frame: Frame): void {
+    let value: T;
+    try {
+      value = this.convert(frame);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.resolve(value);
+  }
 }
 
 /**
@@ -31,7 +52,7 @@ export class FrameQueue {
   #weight = 0;
   readonly #frames: (Frame | undefined)[] = [];
   #head = 0;
-  readonly #waiters: Waiter[] = [];
+  readonly #waiters: Pending[] = [];
   #end: Error | null = null;
   #endSeen = false;
   #allTaken: { promise: Promise<void>; resolve: () => void } | null = null;
@@ -84,7 +105,7 @@ export class FrameQueue {
       return Promise.reject(this.#end);
     }
     if (options === undefined || (options.timeout === undefined && options.signal === undefined)) {
-      return new Promise<T>((resolve, reject) => this.#waiters.push(waiter(convert, resolve, reject)));
+      return new Promise<T>((resolve, reject) => this.#waiters.push(new Waiter(convert, resolve, reject)));
     }
     return this.#takeWithin(convert, options);
   }
@@ -157,7 +178,7 @@ export class FrameQueue {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
       };
-      const pending = waiter(
+      const pending = new Waiter<T>(
         convert,
         (value) => {
           cleanup();
@@ -177,17 +198,4 @@ export class FrameQueue {
 
 function weightOf(frame: Frame): number {
   return typeof frame === "string" ? frame.length : frame.byteLength;
-}
-
-function waiter<T>(convert: Convert<T>, resolve: (value: T) => void, reject: (error: unknown) => void): Waiter {
-  return {
-    deliver(frame) {
-      try {
-        resolve(convert(frame));
-      } catch (error) {
-        reject(error);
-      }
-    },
-    fail: reject,
-  };
 }
