@@ -23,7 +23,7 @@ const { values: flags } = parseArgs({
 });
 const implementation = flags.implementation as Implementation;
 const run = {
-  echo: (server: Parameters<typeof echo>[0]) => echo(server, implementation, { connections: 50, messagesPerConnection: 200, pipeline: 10, payloadBytes: 64 }),
+  echo: (server: Parameters<typeof echo>[0]) => echo(server, implementation, { connections: 50, pacedRate: 5000, pacedSeconds: 2, messagesPerConnection: 200, pipeline: 10, payloadBytes: 64 }),
   broadcast: (server: Parameters<typeof echo>[0]) => broadcast(server, implementation, { members: 500, messages: 50, window: 4, payloadBytes: 64 }),
   churn: (server: Parameters<typeof echo>[0]) => churn(server, implementation, { connections: 300, concurrency: 10 }),
 }[flags.scenario as "echo" | "broadcast" | "churn"];

@@ -22,6 +22,7 @@ const { values: flags } = parseArgs({
     repetitions: { type: "string" },
     connections: { type: "string" },
     messages: { type: "string" },
+    rate: { type: "string" },
     members: { type: "string" },
     broadcasts: { type: "string" },
     churn: { type: "string" },
@@ -36,7 +37,8 @@ if (flags.help) {
                       [--broadcasts K] [--churn T] [--idle I]
   --quick         small sizes, one repetition (a smoke run, under a minute); writes bench/quick-results.json only
   --repetitions   interleaved repetitions of every scenario (default 9)
-  --connections   echo connections (default 100)      --messages    messages per echo connection (default 200)
+  --connections   echo connections (default 100)      --rate        echo's paced load, messages/s (default 5000)
+  --messages      messages per echo connection in the saturated (throughput) phase (default 200)
   --members       broadcast members (default 1000)    --broadcasts  broadcast messages (default 100)
   --churn         connections opened and closed (default 500)
   --idle          idle connections held (default 1000)
@@ -52,7 +54,14 @@ const size = (flag: string | undefined, full: number, quick: number): number => 
 
 const sizes = {
   repetitions: size(flags.repetitions, 9, 1),
-  echo: { connections: size(flags.connections, 100, 20), messagesPerConnection: size(flags.messages, 200, 50), pipeline: 10, payloadBytes: 64 },
+  echo: {
+    connections: size(flags.connections, 100, 20),
+    pacedRate: size(flags.rate, 5000, 2000),
+    pacedSeconds: flags.quick ? 1 : 3,
+    messagesPerConnection: size(flags.messages, 200, 50),
+    pipeline: 10,
+    payloadBytes: 64,
+  },
   broadcast: { members: size(flags.members, 1000, 100), messages: size(flags.broadcasts, 100, 20), window: 4, payloadBytes: 64 },
   churn: { connections: size(flags.churn, 500, 60), concurrency: 10 },
   idle: { connections: size(flags.idle, 1000, 200), settleMs: flags.quick ? 500 : 2000 },
@@ -110,12 +119,7 @@ for (let rep = 0; rep < sizes.repetitions && scenarios.has("idle"); rep++) {
 }
 
 if (partial) {
-  for (const scenario of scenarios) {
-    for (const implementation of IMPLEMENTATIONS) {
-      const values = runs[scenario as ScenarioName][implementation];
-      console.log(`${scenario} ${implementation}: ${values.map((v) => Object.values(v).at(-1)?.toFixed(2)).join(" ")}`);
-    }
-  }
+  console.log(`\n${markdownTable(summarize(runs, [...scenarios] as ScenarioName[]))}`);
   process.exit(0);
 }
 
