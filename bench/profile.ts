@@ -25,7 +25,7 @@ const implementation = flags.implementation as Implementation;
 const run = {
   echo: (server: Parameters<typeof echo>[0]) => echo(server, implementation, { connections: 50, pacedRate: 5000, pacedSeconds: 2, messagesPerConnection: 200, pipeline: 10, payloadBytes: 64 }),
   broadcast: (server: Parameters<typeof echo>[0]) => broadcast(server, implementation, { members: 500, messages: 50, window: 4, payloadBytes: 64 }),
-  churn: (server: Parameters<typeof echo>[0]) => churn(server, implementation, { connections: 300, concurrency: 10 }),
+  churn: (server: Parameters<typeof echo>[0]) => churn(server, implementation, { pacedRate: 300, pacedSeconds: 1, connections: 300, concurrency: 10 }),
 }[flags.scenario as "echo" | "broadcast" | "churn"];
 if (run === undefined) throw new Error(`Unknown scenario ${flags.scenario}`);
 

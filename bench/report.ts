@@ -20,9 +20,9 @@ export const METRICS: Record<ScenarioName, { key: string; label: string; higherI
     { key: "p99Ms", label: "p99 delivery ms" },
   ],
   churn: [
-    { key: "cpuMicrosPerConnection", label: "server CPU µs / connection" },
-    { key: "connectionsPerSecond", label: "connections / s", higherIsBetter: true },
-    { key: "p99Ms", label: "p99 connection life ms" },
+    { key: "cpuMicrosPerConnection", label: "server CPU µs / connection (paced)" },
+    { key: "connectionsPerSecond", label: "connections / s (saturated)", higherIsBetter: true },
+    { key: "p99Ms", label: "p99 connection life ms (paced)" },
   ],
   idle: [{ key: "mebibytesPer1000", label: "workerd RSS MiB / 1,000 idle connections" }],
 };

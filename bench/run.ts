@@ -40,7 +40,7 @@ if (flags.help) {
   --connections   echo connections (default 100)      --rate        echo's paced load, messages/s (default 5000)
   --messages      messages per echo connection in the saturated (throughput) phase (default 200)
   --members       broadcast members (default 1000)    --broadcasts  broadcast messages (default 100)
-  --churn         connections opened and closed (default 500)
+  --churn         connections opened and closed in churn's saturated phase (default 500; 300/s are paced for 3 s first)
   --idle          idle connections held (default 1000)
   --scenarios     which to run, comma-separated (default echo,broadcast,churn,idle); a partial run writes no files`);
   process.exit(0);
@@ -63,7 +63,7 @@ const sizes = {
     payloadBytes: 64,
   },
   broadcast: { members: size(flags.members, 1000, 100), messages: size(flags.broadcasts, 100, 20), window: 4, payloadBytes: 64 },
-  churn: { connections: size(flags.churn, 500, 60), concurrency: 10 },
+  churn: { pacedRate: 300, pacedSeconds: flags.quick ? 1 : 3, connections: size(flags.churn, 500, 60), concurrency: 10 },
   idle: { connections: size(flags.idle, 1000, 200), settleMs: flags.quick ? 500 : 2000 },
 };
 

@@ -96,7 +96,7 @@ export class WebSocketRouter<Env = unknown> {
   match(pathname: string): RouteMatch<Env> | undefined {
     for (const [index, [, pattern]] of this.#patterns.routes.entries()) {
       const found = pattern.exec(pathname);
-      if (found !== null) return { route: this.#routes[index] as WebSocketRoute<Env>, rawParams: { ...found.groups } };
+      if (found !== null) return { route: this.#routes[index] as WebSocketRoute<Env>, rawParams: found.groups ?? {} };
     }
     return undefined;
   }
