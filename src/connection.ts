@@ -61,7 +61,7 @@ export class Connection {
     this.socket = init.socket;
     this.#owner = init.owner;
     this.queue = new FrameQueue(init.limits.maxQueuedMessages, init.limits.maxQueuedBytes);
-    this.#inbound = new InboundLimits(init.limits, Date.now());
+    this.#inbound = new InboundLimits(init.limits);
     this.#maxDataBytes = init.limits.maxDataBytes;
     this.#handshake = init.handshake ?? null;
     this.resumed = init.handshake === undefined;

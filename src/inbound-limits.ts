@@ -16,17 +16,17 @@ export class InboundLimits {
   readonly #tooBig: Violation;
   readonly #tooFast: Violation;
 
-  constructor(limits: ResolvedLimits, now: number) {
+  constructor(limits: ResolvedLimits) {
     this.#maxBytes = limits.maxMessageBytes;
     this.#bucket =
-      limits.messagesPerSecond === Number.POSITIVE_INFINITY ? null : new TokenBucket(limits.messagesPerSecond, limits.messageBurst, now);
+      limits.messagesPerSecond === Number.POSITIVE_INFINITY ? null : new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
     this.#tooBig = { code: 1009, reason: `Message too big: the limit is ${limits.maxMessageBytes} bytes` };
     this.#tooFast = { code: 1008, reason: `Too many messages: the limit is ${limits.messagesPerSecond} per second` };
   }
 
   check(frame: Frame): Violation | undefined {
     if (typeof frame === "string" ? !fitsUtf8(frame, this.#maxBytes) : frame.byteLength > this.#maxBytes) return this.#tooBig;
-    if (this.#bucket !== null && !this.#bucket.take(Date.now())) return this.#tooFast;
+    if (this.#bucket !== null && !this.#bucket.take()) return this.#tooFast;
     return undefined;
   }
 }
