@@ -51,5 +51,10 @@ export function withAdmission(request: Request, data: unknown): Request {
 export function readAdmission(headers: Headers): { data: unknown } | null {
   const header = headers.get(ADMISSION_HEADER);
   if (header === null) return null;
-  return { data: header === "" ? undefined : JSON.parse(decodeURIComponent(header)) };
+  if (header === "") return { data: undefined };
+  try {
+    return { data: JSON.parse(decodeURIComponent(header)) };
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,8 @@
 import { assertCloseArguments } from "./close-code.js";
 import type { Exclude } from "./durable-object/membership.js";
+import { toIdSet } from "./durable-object/membership.js";
 import type { RoomObjectRpc } from "./durable-object/room-object.js";
+import { bytesPayload, jsonPayload, textPayload } from "./payload.js";
 
 export interface RoomClientBroadcastOptions {
   /** Connection ids to skip: one id or any iterable of ids. */
@@ -21,21 +23,15 @@ export class RoomClient {
 
   /** Sends text to every connection; resolves with how many it was sent to. */
   async broadcast(text: string, options?: RoomClientBroadcastOptions): Promise<number> {
-    if (typeof text !== "string") throw new TypeError(`broadcast() takes a string, got ${typeof text}`);
-    return this.#stub.roomBroadcast(text, excludeList(options));
+    return this.#stub.roomBroadcast(textPayload(text, "broadcast"), excludeList(options));
   }
 
   async broadcastJson(value: unknown, options?: RoomClientBroadcastOptions): Promise<number> {
-    const text = JSON.stringify(value);
-    if (text === undefined) throw new TypeError(`broadcastJson() cannot serialize ${typeof value}`);
-    return this.#stub.roomBroadcast(text, excludeList(options));
+    return this.#stub.roomBroadcast(jsonPayload(value, "broadcastJson"), excludeList(options));
   }
 
   async broadcastBytes(data: ArrayBuffer | ArrayBufferView, options?: RoomClientBroadcastOptions): Promise<number> {
-    if (!(data instanceof ArrayBuffer || ArrayBuffer.isView(data))) {
-      throw new TypeError("broadcastBytes() takes an ArrayBuffer or a typed array");
-    }
-    return this.#stub.roomBroadcast(data, excludeList(options));
+    return this.#stub.roomBroadcast(bytesPayload(data, "broadcastBytes"), excludeList(options));
   }
 
   /** Closes every connection; the handlers see a WebSocketDisconnect with this code and reason. */
@@ -54,8 +50,7 @@ export class RoomClient {
   }
 }
 
+/** The ids to exclude, as an array: what travels over RPC. */
 function excludeList(options: RoomClientBroadcastOptions | undefined): string[] {
-  const exclude = options?.exclude;
-  if (exclude === undefined) return [];
-  return typeof exclude === "string" ? [exclude] : [...exclude];
+  return [...(toIdSet(options?.exclude) ?? [])];
 }

@@ -2,6 +2,7 @@ import { assertCloseArguments } from "./close-code.js";
 import { currentRoomObject } from "./durable-object/current-room.js";
 import type { Exclude } from "./durable-object/membership.js";
 import { toIdSet } from "./durable-object/membership.js";
+import { bytesPayload, jsonPayload, textPayload } from "./payload.js";
 import type { AnyParams } from "./route-params.js";
 import type { WebSocket } from "./websocket.js";
 import { connectionBehind } from "./websocket.js";
@@ -39,22 +40,16 @@ export class WebSocketRoom {
   }
 
   broadcast(text: string, options?: BroadcastOptions): void {
-    if (typeof text !== "string") throw new TypeError(`broadcast() takes a string, got ${typeof text}`);
-    currentRoomObject("broadcast").broadcast(this.name, text, toIdSet(options?.exclude));
+    currentRoomObject("broadcast").broadcast(this.name, textPayload(text, "broadcast"), toIdSet(options?.exclude));
   }
 
   /** Broadcasts `value` as compact JSON text, serialized once for all members. */
   broadcastJson(value: unknown, options?: BroadcastOptions): void {
-    const text = JSON.stringify(value);
-    if (text === undefined) throw new TypeError(`broadcastJson() cannot serialize ${typeof value}`);
-    currentRoomObject("broadcastJson").broadcast(this.name, text, toIdSet(options?.exclude));
+    currentRoomObject("broadcastJson").broadcast(this.name, jsonPayload(value, "broadcastJson"), toIdSet(options?.exclude));
   }
 
   broadcastBytes(data: ArrayBuffer | ArrayBufferView, options?: BroadcastOptions): void {
-    if (!(data instanceof ArrayBuffer || ArrayBuffer.isView(data))) {
-      throw new TypeError("broadcastBytes() takes an ArrayBuffer or a typed array");
-    }
-    currentRoomObject("broadcastBytes").broadcast(this.name, data, toIdSet(options?.exclude));
+    currentRoomObject("broadcastBytes").broadcast(this.name, bytesPayload(data, "broadcastBytes"), toIdSet(options?.exclude));
   }
 
   /** Closes every member; the handlers of dormant members run again to see their disconnect. */

@@ -1,6 +1,7 @@
 import type { Connection } from "./connection.js";
 import type { WebSocketMessage } from "./message.js";
 import { expectBytes, expectText, parseJson, toMessage } from "./message.js";
+import { bytesPayload, jsonPayload, textPayload } from "./payload.js";
 import type { ReceiveOptions } from "./queue.js";
 import type { AnyParams } from "./route-params.js";
 import { WebSocketState } from "./state.js";
@@ -122,23 +123,17 @@ export class WebSocket<Params = AnyParams, Data = unknown> {
 
   /** @throws WebSocketError before `accept()` or after `close()`; WebSocketDisconnect once the client has left. */
   sendText(text: string): void {
-    if (typeof text !== "string") throw new TypeError(`sendText() takes a string, got ${typeof text}`);
-    this.#connection.send(text);
+    this.#connection.send(textPayload(text, "sendText"));
   }
 
   /** @throws WebSocketError before `accept()` or after `close()`; WebSocketDisconnect once the client has left. */
   sendBytes(data: ArrayBuffer | ArrayBufferView): void {
-    if (!(data instanceof ArrayBuffer || ArrayBuffer.isView(data))) {
-      throw new TypeError("sendBytes() takes an ArrayBuffer or a typed array");
-    }
-    this.#connection.send(data);
+    this.#connection.send(bytesPayload(data, "sendBytes"));
   }
 
   /** Sends `value` as compact JSON text. */
   sendJson(value: unknown): void {
-    const text = JSON.stringify(value);
-    if (text === undefined) throw new TypeError(`sendJson() cannot serialize ${typeof value}`);
-    this.#connection.send(text);
+    this.#connection.send(jsonPayload(value, "sendJson"));
   }
 
   /**
