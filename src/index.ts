@@ -14,4 +14,5 @@ export { WebSocketRoute, WebSocketRouter } from "./router.js";
 export type { PlacementRequest, RouteOptions, WebSocketHandler } from "./router.js";
 export type { RouteParams } from "./route-params.js";
 export { RoomClient } from "./room-client.js";
+export type { RoomClientBroadcastOptions } from "./room-client.js";
 export type { RoomObjectClass } from "./durable-object/room-object.js";
