@@ -1,13 +1,16 @@
-import type { RoomObjectClass, RoomObjectRpc } from "./durable-object/room-object.js";
-import { roomObjectClass } from "./durable-object/room-object.js";
+import type { RoomObjectClass, RoomObjectRpc } from "../durable-objects/room-object.js";
+import { roomObjectClass } from "../durable-objects/room-object.js";
 import type { Authorize, OriginPolicy } from "./admission.js";
-import { isAllowedOrigin, isValidRoomName, withAdmission } from "./admission.js";
-import type { HypernLimits, ResolvedLimits } from "./options.js";
-import { dataSize, resolveLimits } from "./options.js";
+import { isAllowedOrigin, isValidRoomName } from "./admission.js";
+import { withAdmission } from "./shared/admission-header.js";
+import type { HypernLimits, ResolvedLimits } from "./shared/limits.js";
+import { dataSize, resolveLimits } from "./shared/limits.js";
 import { RoomClient } from "./room-client.js";
-import type { RouteParams } from "./route-params.js";
-import type { RouteOptions, WebSocketHandler } from "./router.js";
-import { WebSocketRouter, decodeParams } from "./router.js";
+import type { RouteParams } from "./shared/route-params.js";
+import type { WebSocketHandler } from "../durable-objects/handler.js";
+import type { RouteOptions } from "./router.js";
+import { WebSocketRouter } from "./router.js";
+import { decodeParams } from "./shared/path-params.js";
 
 export interface HypernOptions<Env = unknown> {
   /** Name of the Durable Object namespace binding that hosts the rooms. Default "ROOMS". */

@@ -1,8 +1,8 @@
-import { assertCloseArguments } from "./close-code.js";
-import type { Exclude } from "./durable-object/membership.js";
-import { toIdSet } from "./durable-object/membership.js";
-import type { RoomObjectRpc } from "./durable-object/room-object.js";
-import { bytesPayload, jsonPayload, textPayload } from "./payload.js";
+import { assertCloseArguments } from "./shared/close-code.js";
+import type { Exclude } from "./shared/exclude.js";
+import { toIdSet } from "./shared/exclude.js";
+import type { RoomObjectRpc } from "../durable-objects/room-object.js";
+import { bytesPayload, jsonPayload, textPayload } from "./shared/payload.js";
 
 export interface RoomClientBroadcastOptions {
   /** Connection ids to skip: one id or any iterable of ids. */

@@ -1,13 +1,6 @@
 import { IttyRouter } from "itty-router";
-import type { AnyParams, RouteParams } from "./route-params.js";
-import type { WebSocket } from "./websocket.js";
-
-/** A connection's handler: Hypern's `async def handler(ws)`, plus the Worker's `env` and the room object's state. */
-export type WebSocketHandler<Env = unknown, Params = AnyParams, Data = unknown> = (
-  ws: WebSocket<Params, Data>,
-  env: Env,
-  ctx: DurableObjectState,
-) => void | Promise<void>;
+import type { WebSocketHandler } from "../durable-objects/handler.js";
+import type { AnyParams, RouteParams } from "./shared/route-params.js";
 
 /** What the placement function sees of an upgrade request. */
 export interface PlacementRequest<Env = unknown, Params = AnyParams> {
@@ -100,15 +93,4 @@ export class WebSocketRouter<Env = unknown> {
     }
     return undefined;
   }
-}
-
-/** Percent-decodes captured params; null when one is malformed. */
-export function decodeParams(raw: RouteMatch["rawParams"]): Record<string, string | undefined> | null {
-  const params: Record<string, string | undefined> = {};
-  try {
-    for (const [name, value] of Object.entries(raw)) params[name] = value === undefined ? undefined : decodeURIComponent(value);
-  } catch {
-    return null;
-  }
-  return params;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { TimeoutError, WebSocketDisconnect } from "../../src/index.js";
-import type { Frame } from "../../src/message.js";
-import { expectText } from "../../src/message.js";
-import { FrameQueue } from "../../src/queue.js";
+import type { Frame } from "../../durable-objects/message.js";
+import { expectText } from "../../durable-objects/message.js";
+import { FrameQueue } from "../../durable-objects/queue.js";
 
 const asIs = (frame: Frame): Frame => frame;
 

@@ -1,4 +1,4 @@
-import { WebSocketError } from "../errors.js";
+import { WebSocketError } from "./errors.js";
 
 /**
  * Everything the library knows about a connection, kept in the socket's attachment so that it survives

@@ -2,15 +2,6 @@ import type { ConnectionRecord } from "./record.js";
 
 const OPEN = 1;
 
-/** Connection ids to leave out of a broadcast: one id or any iterable of ids. */
-export type Exclude = string | Iterable<string>;
-
-export function toIdSet(exclude: Exclude | undefined): ReadonlySet<string> | undefined {
-  if (exclude === undefined) return undefined;
-  if (typeof exclude === "string") return new Set([exclude]);
-  return exclude instanceof Set ? (exclude as ReadonlySet<string>) : new Set(exclude);
-}
-
 /**
  * Which connections are in which named room of one room object, dormant ones included. After a wake
  * it is rebuilt from the sockets' attachments, so it is exactly what the records say.

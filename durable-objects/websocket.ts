@@ -1,9 +1,9 @@
 import type { Connection } from "./connection.js";
 import type { WebSocketMessage } from "./message.js";
 import { expectBytes, expectText, parseJson, toMessage } from "./message.js";
-import { bytesPayload, jsonPayload, textPayload } from "./payload.js";
+import { bytesPayload, jsonPayload, textPayload } from "../src/shared/payload.js";
 import type { ReceiveOptions } from "./queue.js";
-import type { AnyParams } from "./route-params.js";
+import type { AnyParams } from "../src/shared/route-params.js";
 import { WebSocketState } from "./state.js";
 
 export interface AcceptOptions {

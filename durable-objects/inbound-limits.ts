@@ -1,7 +1,7 @@
 import type { Frame } from "./message.js";
-import type { ResolvedLimits } from "./options.js";
+import type { ResolvedLimits } from "../src/shared/limits.js";
 import { TokenBucket } from "./rate-limit.js";
-import { fitsUtf8 } from "./utf8.js";
+import { fitsUtf8 } from "../src/shared/utf8.js";
 
 /** Why the library closes a connection that broke a limit: the close code and the reason it sends. */
 export interface Violation {

@@ -1,13 +1,13 @@
-import { ADMISSION_HEADER, readAdmission } from "../admission.js";
-import { isSendableCloseCode } from "../close-code.js";
-import type { Handshake } from "../connection.js";
-import { Connection } from "../connection.js";
-import { WebSocketDisconnect, WebSocketError } from "../errors.js";
-import type { Frame } from "../message.js";
-import type { ResolvedLimits } from "../options.js";
-import type { RouteMatch, WebSocketRoute } from "../router.js";
-import { decodeParams } from "../router.js";
-import { WebSocket } from "../websocket.js";
+import { ADMISSION_HEADER, readAdmission } from "../src/shared/admission-header.js";
+import { isSendableCloseCode } from "../src/shared/close-code.js";
+import type { Handshake } from "./connection.js";
+import { Connection } from "./connection.js";
+import { WebSocketDisconnect, WebSocketError } from "./errors.js";
+import type { Frame } from "./message.js";
+import type { ResolvedLimits } from "../src/shared/limits.js";
+import { decodeParams } from "../src/shared/path-params.js";
+import type { HostedRoute, RouteTable } from "./handler.js";
+import { WebSocket } from "./websocket.js";
 import { runInRoomObject } from "./current-room.js";
 import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
@@ -22,10 +22,7 @@ const PROTOCOL_ERROR = 1002;
 
 /** What a room object needs from the app that made it. */
 export interface RoomApp {
-  readonly router: {
-    getRoute(pattern: string): WebSocketRoute<never> | undefined;
-    match(pathname: string): RouteMatch<never> | undefined;
-  };
+  readonly router: RouteTable;
   readonly limits: ResolvedLimits;
   /** Whether the app has `authorize`: then every upgrade carries its admission from the Worker. */
   readonly admits: boolean;
@@ -235,7 +232,7 @@ export class RoomHost {
     return connection;
   }
 
-  #run(connection: Connection, route: WebSocketRoute<never>): void {
+  #run(connection: Connection, route: HostedRoute): void {
     this.#running.set(connection.socket, connection);
     const ws = new WebSocket(connection);
     runInRoomObject(this, () => invoke(route, ws, this.#env, this.#ctx)).then(
@@ -256,7 +253,7 @@ export class RoomHost {
   }
 }
 
-async function invoke(route: WebSocketRoute<never>, ws: WebSocket, env: unknown, ctx: DurableObjectState): Promise<void> {
+async function invoke(route: HostedRoute, ws: WebSocket, env: unknown, ctx: DurableObjectState): Promise<void> {
   await route.handler(ws, env as never, ctx);
 }
 

@@ -1,9 +1,9 @@
-import { assertCloseArguments } from "./close-code.js";
-import { currentRoomObject } from "./durable-object/current-room.js";
-import type { Exclude } from "./durable-object/membership.js";
-import { toIdSet } from "./durable-object/membership.js";
-import { bytesPayload, jsonPayload, textPayload } from "./payload.js";
-import type { AnyParams } from "./route-params.js";
+import { assertCloseArguments } from "../src/shared/close-code.js";
+import { currentRoomObject } from "./current-room.js";
+import type { Exclude } from "../src/shared/exclude.js";
+import { toIdSet } from "../src/shared/exclude.js";
+import { bytesPayload, jsonPayload, textPayload } from "../src/shared/payload.js";
+import type { AnyParams } from "../src/shared/route-params.js";
 import type { WebSocket } from "./websocket.js";
 import { connectionBehind } from "./websocket.js";
 

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { assertCloseArguments } from "../close-code.js";
+import { assertCloseArguments } from "../src/shared/close-code.js";
 import type { RoomApp } from "./host.js";
 import { RoomHost } from "./host.js";
 

@@ -1,12 +1,12 @@
-import { assertCloseArguments } from "./close-code.js";
-import type { ConnectionRecord } from "./durable-object/record.js";
-import { persistRecord } from "./durable-object/record.js";
+import { assertCloseArguments } from "../src/shared/close-code.js";
+import type { ConnectionRecord } from "./record.js";
+import { persistRecord } from "./record.js";
 import { WebSocketDisconnect, WebSocketError } from "./errors.js";
 import type { Violation } from "./inbound-limits.js";
 import { InboundLimits, QUEUE_FULL } from "./inbound-limits.js";
 import type { Frame } from "./message.js";
-import type { ResolvedLimits } from "./options.js";
-import { dataSize } from "./options.js";
+import type { ResolvedLimits } from "../src/shared/limits.js";
+import { dataSize } from "../src/shared/limits.js";
 import type { Convert, ReceiveOptions } from "./queue.js";
 import { FrameQueue } from "./queue.js";
 import { WebSocketState } from "./state.js";

@@ -1,0 +1,23 @@
+import type { AnyParams } from "../src/shared/route-params.js";
+import type { WebSocket } from "./websocket.js";
+
+/** A connection's handler: Hypern's `async def handler(ws)`, plus the Worker's `env` and the room object's state. */
+export type WebSocketHandler<Env = unknown, Params = AnyParams, Data = unknown> = (
+  ws: WebSocket<Params, Data>,
+  env: Env,
+  ctx: DurableObjectState,
+) => void | Promise<void>;
+
+/** A route as a room object sees it: the pattern it was registered under, and its handler. */
+export interface HostedRoute {
+  readonly path: string;
+  readonly handler: WebSocketHandler<never>;
+}
+
+/** The app's routes, as a room object looks them up. */
+export interface RouteTable {
+  /** The route registered under exactly this pattern (how a resumed connection finds its handler). */
+  getRoute(pattern: string): HostedRoute | undefined;
+  /** The first route whose pattern matches the path, with its params still percent-encoded. */
+  match(pathname: string): { readonly route: HostedRoute; readonly rawParams: Readonly<Record<string, string | undefined>> } | undefined;
+}
