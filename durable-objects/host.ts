@@ -6,6 +6,7 @@ import { WebSocketDisconnect, WebSocketError } from "./errors.js";
 import type { Frame } from "./message.js";
 import type { ResolvedLimits } from "../src/shared/limits.js";
 import { decodeParams } from "../src/shared/path-params.js";
+import { describeAddress, parseObjectName } from "../src/shared/room-address.js";
 import type { HostedRoute, RouteTable } from "./handler.js";
 import { WebSocket } from "./websocket.js";
 import { runInRoomObject } from "./current-room.js";
@@ -50,7 +51,8 @@ export class RoomHost {
     this.#ctx = ctx;
     this.#env = env;
     this.#app = app;
-    this.#log = new RoomLog(ctx.id.name ?? ctx.id.toString(), app.verbose);
+    const address = parseObjectName(ctx.id.name);
+    this.#log = new RoomLog(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), app.verbose);
   }
 
   /** The upgrade request the Worker forwarded: resolves when the handler accepts or refuses. */

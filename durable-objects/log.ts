@@ -8,6 +8,7 @@ export class RoomLog {
   readonly #room: string;
   readonly #verbose: boolean;
 
+  /** `room` is how the object is named in the log: `"lobby" of /chat/:room`. */
   constructor(room: string, verbose: boolean) {
     this.#room = room;
     this.#verbose = verbose;
@@ -38,6 +39,6 @@ export class RoomLog {
   }
 
   #prefix(record: ConnectionRecord): string {
-    return `[hypern] room ${JSON.stringify(this.#room)} ${record.route} connection ${record.id}:`;
+    return `[hypern] room ${this.#room}, connection ${record.id} (${record.route}):`;
   }
 }

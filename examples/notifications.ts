@@ -2,7 +2,7 @@ import { WebSocketDisconnect, WebSocketRoom, WebSocketRouter } from "../src/inde
 
 const subscribers = new WebSocketRoom("notifications");
 
-/** A router mounted by the app under a prefix: `/ws/notifications` receives what `POST /api/notify` sends. */
+/** A router mounted by the app under a prefix: `/ws/notifications` (one room: no placement) receives what `POST /api/notify` sends. */
 export const notifications = new WebSocketRouter<Env>().route(
   "/notifications",
   async (ws) => {
@@ -18,5 +18,4 @@ export const notifications = new WebSocketRouter<Env>().route(
       if (!(error instanceof WebSocketDisconnect)) throw error;
     }
   },
-  { room: () => "notifications" },
 );

@@ -13,28 +13,33 @@ const http = AutoRouter();
 const app = new Hypern<Env>({ fallback: (request, env, ctx) => http.fetch(request, env, ctx) });
 
 app.ws("/echo", echo);
-app.ws("/chat/:room", chat, { room: ({ params }) => `chat:${params.room}` });
+app.ws("/chat/:room", chat, { room: ({ params }) => params.room });
 app.include(notifications, { prefix: "/ws" });
 
 http.post("/api/rooms/:room/messages", async (request, env: Env) => {
   const text = await readText(request);
   if (text === null) return Response.json({ error: 'Send JSON {"text": "..."}' }, { status: 400 });
-  const delivered = await app.room(env, `chat:${request.params.room}`).broadcastJson({ type: "message", id: null, name: "server", text });
+  const delivered = await chatRoom(env, request.params.room).broadcastJson({ type: "message", id: null, name: "server", text });
   return Response.json({ delivered });
 });
 
 /** Closes every connection of a chat room with 1012 (service restart): the chat page says why and reconnects. */
 http.post("/api/rooms/:room/close", async (request, env: Env) => {
-  await app.room(env, `chat:${request.params.room}`).closeAll(1012, "room restarted by the server");
+  await chatRoom(env, request.params.room).closeAll(1012, "room restarted by the server");
   return new Response(null, { status: 204 });
 });
 
 http.post("/api/notify", async (request, env: Env) => {
   const text = await readText(request);
   if (text === null) return Response.json({ error: 'Send JSON {"text": "..."}' }, { status: 400 });
-  const delivered = await app.room(env, "notifications").broadcastJson({ type: "notification", text });
+  const delivered = await app.room(env, { route: "/ws/notifications" }).broadcastJson({ type: "notification", text });
   return Response.json({ delivered });
 });
+
+/** The chat room that `/chat/:room` places its connections in under this name. */
+function chatRoom(env: Env, room: string | undefined) {
+  return app.room(env, room ?? "", { route: "/chat/:room" });
+}
 
 async function readText(request: Request): Promise<string | null> {
   const body: unknown = await request.json().catch(() => null);

@@ -22,13 +22,6 @@ export interface AuthorizeRequest<Env = unknown> {
  */
 export type Authorize<Env = unknown> = (request: AuthorizeRequest<Env>) => unknown;
 
-/** Room names the Worker forwards: letters and digits of any script and `_ . : @ ~ - /`, 1 to 256 of them. */
-const ROOM_NAME = /^[\p{L}\p{N}_.:@~\-/]{1,256}$/u;
-
-export function isValidRoomName(name: unknown): name is string {
-  return typeof name === "string" && ROOM_NAME.test(name);
-}
-
 /** A browser's cross-site upgrade carries its page's Origin; clients that are not browsers send none. */
 export function isAllowedOrigin(policy: OriginPolicy | undefined, origin: string | null): boolean {
   if (policy === undefined || origin === null) return true;

@@ -1,16 +1,21 @@
+import type { WebSocketHandler } from "../durable-objects/handler.js";
 import type { RoomObjectClass, RoomObjectRpc } from "../durable-objects/room-object.js";
 import { roomObjectClass } from "../durable-objects/room-object.js";
 import type { Authorize, OriginPolicy } from "./admission.js";
-import { isAllowedOrigin, isValidRoomName } from "./admission.js";
+import { isAllowedOrigin } from "./admission.js";
+import { textResponse } from "./http.js";
+import { placeConnection } from "./placement.js";
+import { RoomClient } from "./room-client.js";
+import type { RouteOptions } from "./router.js";
+import { WebSocketRouter } from "./router.js";
 import { withAdmission } from "./shared/admission-header.js";
 import type { HypernLimits, ResolvedLimits } from "./shared/limits.js";
 import { dataSize, resolveLimits } from "./shared/limits.js";
-import { RoomClient } from "./room-client.js";
-import type { RouteParams } from "./shared/route-params.js";
-import type { WebSocketHandler } from "../durable-objects/handler.js";
-import type { RouteOptions } from "./router.js";
-import { WebSocketRouter } from "./router.js";
 import { decodeParams } from "./shared/path-params.js";
+import type { RoomAddress } from "./shared/room-address.js";
+import { objectName } from "./shared/room-address.js";
+import type { RouteParams } from "./shared/route-params.js";
+import { WiringError, explainRoomObjectFailure, roomNamespace } from "./wiring.js";
 
 export interface HypernOptions<Env = unknown> {
   /** Name of the Durable Object namespace binding that hosts the rooms. Default "ROOMS". */
@@ -29,6 +34,14 @@ export interface HypernOptions<Env = unknown> {
   fallback?: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
 }
 
+/** Which room `app.room()` reaches: a route's (by its pattern or its group), or else a server-only one. */
+export interface RoomSelector {
+  /** The pattern of a registered route: the room that route places connections in under this name. */
+  route?: string;
+  /** A group given to routes with `{ group }`. */
+  group?: string;
+}
+
 const DEFAULT_BINDING = "ROOMS";
 
 /**
@@ -38,11 +51,13 @@ const DEFAULT_BINDING = "ROOMS";
 export class Hypern<Env = unknown> {
   readonly #router = new WebSocketRouter<Env>();
   readonly #options: HypernOptions<Env>;
+  readonly #binding: string;
   readonly #limits: ResolvedLimits;
   #roomObject: RoomObjectClass<Env> | undefined;
 
   constructor(options: HypernOptions<Env> = {}) {
     this.#options = options;
+    this.#binding = options.binding ?? DEFAULT_BINDING;
     this.#limits = resolveLimits(options.limits);
   }
 
@@ -76,40 +91,66 @@ export class Hypern<Env = unknown> {
     if (match === undefined) {
       return this.#options.fallback
         ? this.#options.fallback(request, env, ctx)
-        : text(404, `No WebSocket route matches ${url.pathname}`);
+        : textResponse(404, `No WebSocket route matches ${url.pathname}`);
     }
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return text(426, `${url.pathname} is a WebSocket endpoint: connect with a WebSocket client`, { Upgrade: "websocket" });
+    try {
+      const params = decodeParams(match.rawParams);
+      if (params === null) return textResponse(400, "The path has malformed percent-encoding");
+      const isUpgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+      if (!isUpgrade) {
+        // The path is checked first, so that a page can learn why its upgrade was refused with a plain GET.
+        const placement = await placeConnection(match.route, { params, request, url, env });
+        if ("refused" in placement) return textResponse(placement.refused.status, placement.refused.message);
+        return textResponse(426, `${url.pathname} is a WebSocket endpoint: connect with a WebSocket client`, { Upgrade: "websocket" });
+      }
+      if (request.method !== "GET") return textResponse(405, "A WebSocket upgrade must be a GET request", { Allow: "GET" });
+      if (!isAllowedOrigin(this.#options.origins, request.headers.get("origin"))) {
+        return textResponse(403, "This origin may not open WebSocket connections here");
+      }
+      let forwarded = request;
+      const { authorize } = this.#options;
+      if (authorize !== undefined) {
+        const verdict = await authorize({ request, env, route: match.route.path, params });
+        if (verdict instanceof Response) return verdict;
+        this.#checkAdmittedData(verdict);
+        forwarded = withAdmission(request, verdict);
+      }
+      const placement = await placeConnection(match.route, { params, request, url, env });
+      if ("refused" in placement) return textResponse(placement.refused.status, placement.refused.message);
+      // The room object matches the path again itself: only admitted data travels in a header.
+      return await this.#stub(env, placement.address).fetch(forwarded);
+    } catch (error) {
+      const failure = explainRoomObjectFailure(this.#binding, error);
+      if (!(failure instanceof WiringError)) throw failure;
+      console.error(`[hypern] ${failure.message}`);
+      return textResponse(500, failure.message);
     }
-    if (request.method !== "GET") return text(405, "A WebSocket upgrade must be a GET request", { Allow: "GET" });
-    const params = decodeParams(match.rawParams);
-    if (params === null) return text(400, "The path has malformed percent-encoding");
-    if (!isAllowedOrigin(this.#options.origins, request.headers.get("origin"))) {
-      return text(403, "This origin may not open WebSocket connections here");
-    }
-    let forwarded = request;
-    const { authorize } = this.#options;
-    if (authorize !== undefined) {
-      const verdict = await authorize({ request, env, route: match.route.path, params });
-      if (verdict instanceof Response) return verdict;
-      this.#checkAdmittedData(verdict);
-      forwarded = withAdmission(request, verdict);
-    }
-    // Without a placement function, the route's own pattern names its object; a placement's name is
-    // usually made from client input, so it is checked.
-    const place = match.route.options.room;
-    const room = place === undefined ? match.route.path : await place({ params, request, url, env });
-    if (place !== undefined && !isValidRoomName(room)) {
-      return text(400, "Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /");
-    }
-    // The room object matches the path again itself: only admitted data travels in a header.
-    return this.#stub(env, room).fetch(forwarded);
   };
 
-  /** A room object seen from Worker code: broadcast into it, close it, list its connections (over RPC). */
-  room(env: Env, name: string): RoomClient {
-    if (typeof name !== "string" || name === "") throw new TypeError("app.room() needs a non-empty room name");
-    return new RoomClient(this.#stub(env, name) as unknown as RoomObjectRpc);
+  /**
+   * A room seen from Worker code (an HTTP route, a cron): broadcast into it, close it, list its
+   * connections, over RPC.
+   *
+   * - `app.room(env, "lobby", { route: "/chat/:room" })`: the room that route places connections in
+   *   under "lobby" (`{ group }` for routes that share a group);
+   * - `app.room(env, { route: "/notifications" })`: the one room of a route without placement;
+   * - `app.room(env, "feed")`: a server-only room, which no client can be placed in.
+   */
+  room(env: Env, name: string, selector?: RoomSelector): RoomClient;
+  room(env: Env, selector: RoomSelector): RoomClient;
+  room(env: Env, nameOrSelector: string | RoomSelector, selector: RoomSelector = {}): RoomClient {
+    const named = typeof nameOrSelector === "string";
+    const group = this.#groupOf(named ? selector : nameOrSelector);
+    if (named && group === null && nameOrSelector === "") throw new TypeError("app.room() needs a non-empty name for a server-only room");
+    if (!named && (group === null || this.#placesByName(group))) {
+      throw new TypeError(
+        group === null
+          ? "app.room() needs a room name, or a { route } or { group } to reach"
+          : "This route places connections by name: give app.room() the room's name first",
+      );
+    }
+    const address = { group, room: named ? nameOrSelector : "" };
+    return new RoomClient(this.#stub(env, address) as unknown as RoomObjectRpc, this.#binding);
   }
 
   /** The Durable Object class bound to this app: `export class Rooms extends app.RoomObject {}`. */
@@ -120,6 +161,28 @@ export class Hypern<Env = unknown> {
       admits: this.#options.authorize !== undefined,
       verbose: this.#options.verbose ?? false,
     }));
+  }
+
+  #placesByName(group: string): boolean {
+    return this.#router.getRoutes().some((route) => (route.options.group ?? route.path) === group && route.options.room !== undefined);
+  }
+
+  #groupOf(selector: RoomSelector | undefined): string | null {
+    if (selector === null || typeof selector !== "object") throw new TypeError("app.room() takes a room name and/or { route } or { group }");
+    const { route, group } = selector;
+    if (route !== undefined && group !== undefined) throw new TypeError("app.room() takes a route or a group, not both");
+    if (group !== undefined) {
+      if (!this.#router.getRoutes().some((candidate) => (candidate.options.group ?? candidate.path) === group)) {
+        throw new TypeError(`app.room(): no route has the group ${JSON.stringify(group)}`);
+      }
+      return group;
+    }
+    if (route === undefined) return null;
+    const registered = this.#router.getRoute(route);
+    if (registered === undefined) {
+      throw new TypeError(`app.room(): no route is registered as ${JSON.stringify(route)} (give its pattern as registered, prefix included)`);
+    }
+    return registered.options.group ?? registered.path;
   }
 
   #checkAdmittedData(data: unknown): void {
@@ -134,19 +197,8 @@ export class Hypern<Env = unknown> {
     }
   }
 
-  #stub(env: Env, name: string): DurableObjectStub {
-    const binding = this.#options.binding ?? DEFAULT_BINDING;
-    const namespace = (env as Record<string, unknown> | undefined)?.[binding] as DurableObjectNamespace | undefined;
-    if (namespace === undefined || typeof namespace.idFromName !== "function") {
-      throw new Error(
-        `No Durable Object binding "${binding}" in env: add [[durable_objects.bindings]] name = "${binding}" ` +
-          'to wrangler.toml (class_name = your "extends app.RoomObject" class), or pass { binding } to new Hypern()',
-      );
-    }
-    return namespace.get(namespace.idFromName(name));
+  #stub(env: Env, address: RoomAddress): DurableObjectStub {
+    const namespace = roomNamespace(env, this.#binding);
+    return namespace.get(namespace.idFromName(objectName(address)));
   }
-}
-
-function text(status: number, body: string, headers?: Record<string, string>): Response {
-  return new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8", ...headers } });
 }

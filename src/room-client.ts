@@ -1,12 +1,20 @@
+import type { RoomObjectRpc } from "../durable-objects/room-object.js";
 import { assertCloseArguments } from "./shared/close-code.js";
 import type { Exclude } from "./shared/exclude.js";
 import { toIdSet } from "./shared/exclude.js";
-import type { RoomObjectRpc } from "../durable-objects/room-object.js";
 import { bytesPayload, jsonPayload, textPayload } from "./shared/payload.js";
+import { explainRoomObjectFailure } from "./wiring.js";
 
 export interface RoomClientBroadcastOptions {
   /** Connection ids to skip: one id or any iterable of ids. */
   exclude?: Exclude;
+}
+
+let stubOf: (client: RoomClient) => DurableObjectStub;
+
+/** The room object's stub behind a RoomClient (for the testing entry point's `hibernate`). */
+export function roomStub(client: RoomClient): DurableObjectStub {
+  return stubOf(client);
 }
 
 /**
@@ -15,38 +23,55 @@ export interface RoomClientBroadcastOptions {
  */
 export class RoomClient {
   readonly #stub: RoomObjectRpc;
+  readonly #binding: string;
+
+  static {
+    stubOf = (client) => client.#stub as unknown as DurableObjectStub;
+  }
 
   /** @internal Made by `app.room(env, name)`. */
-  constructor(stub: RoomObjectRpc) {
+  constructor(stub: RoomObjectRpc, binding: string) {
     this.#stub = stub;
+    this.#binding = binding;
   }
 
   /** Sends text to every connection; resolves with how many it was sent to. */
-  async broadcast(text: string, options?: RoomClientBroadcastOptions): Promise<number> {
-    return this.#stub.roomBroadcast(textPayload(text, "broadcast"), excludeList(options));
+  broadcast(text: string, options?: RoomClientBroadcastOptions): Promise<number> {
+    return this.#call((stub) => stub.roomBroadcast(textPayload(text, "broadcast"), excludeList(options)));
   }
 
-  async broadcastJson(value: unknown, options?: RoomClientBroadcastOptions): Promise<number> {
-    return this.#stub.roomBroadcast(jsonPayload(value, "broadcastJson"), excludeList(options));
+  broadcastJson(value: unknown, options?: RoomClientBroadcastOptions): Promise<number> {
+    return this.#call((stub) => stub.roomBroadcast(jsonPayload(value, "broadcastJson"), excludeList(options)));
   }
 
-  async broadcastBytes(data: ArrayBuffer | ArrayBufferView, options?: RoomClientBroadcastOptions): Promise<number> {
-    return this.#stub.roomBroadcast(bytesPayload(data, "broadcastBytes"), excludeList(options));
+  broadcastBytes(data: ArrayBuffer | ArrayBufferView, options?: RoomClientBroadcastOptions): Promise<number> {
+    return this.#call((stub) => stub.roomBroadcast(bytesPayload(data, "broadcastBytes"), excludeList(options)));
   }
 
   /** Closes every connection; the handlers see a WebSocketDisconnect with this code and reason. */
-  async closeAll(code = 1000, reason = ""): Promise<void> {
-    assertCloseArguments(code, reason);
-    await this.#stub.roomCloseAll(code, reason);
+  closeAll(code = 1000, reason = ""): Promise<void> {
+    return this.#call((stub) => {
+      assertCloseArguments(code, reason);
+      return stub.roomCloseAll(code, reason);
+    });
   }
 
   /** Ids of the open connections. */
-  async getConnections(): Promise<string[]> {
-    return this.#stub.roomConnections();
+  getConnections(): Promise<string[]> {
+    return this.#call((stub) => stub.roomConnections());
   }
 
-  async size(): Promise<number> {
-    return this.#stub.roomSize();
+  size(): Promise<number> {
+    return this.#call((stub) => stub.roomSize());
+  }
+
+  /** One RPC; a room object of the wrong class is explained, not reported as a missing method. */
+  async #call<T>(rpc: (stub: RoomObjectRpc) => T | Promise<T>): Promise<T> {
+    try {
+      return await rpc(this.#stub);
+    } catch (error) {
+      throw explainRoomObjectFailure(this.#binding, error);
+    }
   }
 }
 

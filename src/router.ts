@@ -12,10 +12,18 @@ export interface PlacementRequest<Env = unknown, Params = AnyParams> {
 
 export interface RouteOptions<Env = unknown, Params = AnyParams> {
   /**
-   * Names the room object that hosts the connection: connections with the same name share one Durable
-   * Object (and its `WebSocketRoom`s). Default: the route's pattern, so one object per route.
+   * Names the room that hosts the connection: connections placed in the same room share one Durable
+   * Object (and its `WebSocketRoom`s). Names are checked (1 to 256 letters, digits or `_ . : @ ~ - /`;
+   * others get HTTP 400) and live in the route's `group`, so a name made from client input can only
+   * reach this route's rooms. Default: one room for the whole route.
    */
   room?: (request: PlacementRequest<Env, Params>) => string | Promise<string>;
+  /**
+   * The group the route's rooms are named in. Default: the route's own pattern. Routes given the same
+   * group share their rooms: a client of one can reach the other's rooms by name. Server code reaches
+   * them with `app.room(env, name, { group })`.
+   */
+  group?: string;
 }
 
 /** A registered route: its pattern, handler and options. */
@@ -62,6 +70,9 @@ export class WebSocketRouter<Env = unknown> {
       throw new TypeError(`A route path must be a string starting with "/", got ${JSON.stringify(path)}`);
     }
     if (typeof handler !== "function") throw new TypeError(`The handler for ${path} must be a function`);
+    if (options?.group !== undefined && (typeof options.group !== "string" || options.group === "")) {
+      throw new TypeError(`The group of ${path} must be a non-empty string`);
+    }
     if (this.#byPath.has(path)) throw new Error(`A WebSocket route for ${path} is already registered`);
     const route = new WebSocketRoute<Env>(path, handler as WebSocketHandler<Env>, (options ?? {}) as RouteOptions<Env>);
     this.#routes.push(route);

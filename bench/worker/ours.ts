@@ -15,7 +15,7 @@ ours.ws(
       if (!(error instanceof WebSocketDisconnect)) throw error;
     }
   },
-  { room: ({ params }) => `echo:${params.room}` },
+  { room: ({ params }) => params.room },
 );
 
 ours.ws(
@@ -30,5 +30,5 @@ ours.ws(
     }
     members.leave(ws);
   },
-  { room: ({ params }) => `broadcast:${params.room}` },
+  { room: ({ params }) => params.room },
 );

@@ -3,7 +3,7 @@ import { report } from "./reports.js";
 
 const members = new WebSocketRoom("members");
 
-/** Counts room object constructions per object id, so tests can see that a real eviction happened. */
+/** Counts room object constructions per object name (`ctx.id.name`), so tests can see that a real eviction happened. */
 export const constructions = new Map<string, number>();
 
 /**
@@ -62,5 +62,5 @@ export const hibernation = new WebSocketRouter<Env>().route(
       members.broadcast(`left:${ws.id}`);
     }
   },
-  { room: ({ params }) => `hib:${params.object}` },
+  { room: ({ params }) => params.object },
 );

@@ -4,10 +4,12 @@ import { basics } from "./basics.js";
 import { constructions, hibernation } from "./hibernation.js";
 import { rooms } from "./rooms.js";
 import { counter } from "./counter.js";
+import { miswired, placement } from "./placement.js";
 import { script } from "./script.js";
 import { strict } from "./strict.js";
 
 export { StrictRooms } from "./strict.js";
+export { PlainObject } from "./placement.js";
 
 const http = AutoRouter();
 
@@ -20,7 +22,7 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",
@@ -32,25 +34,27 @@ const mounted = new WebSocketRouter<Env>().route(
 );
 app.include(mounted, { prefix: "/ws/" });
 
-// Room objects from plain Worker code, over RPC.
+// Rooms of the /room/:object route from plain Worker code, over RPC.
+const roomOf = (request: { params: Record<string, string | undefined> }, env: Env) => app.room(env, request.params.object ?? "", { route: "/room/:object" });
+
 http.post("/push/:object", async (request, env: Env) => {
   const exclude = new URL(request.url).searchParams.getAll("exclude");
-  return Response.json({ sent: await app.room(env, request.params.object ?? "").broadcast(await request.text(), { exclude }) });
+  return Response.json({ sent: await roomOf(request, env).broadcast(await request.text(), { exclude }) });
 });
 http.post("/push-json/:object", async (request, env: Env) =>
-  Response.json({ sent: await app.room(env, request.params.object ?? "").broadcastJson(await request.json()) }),
+  Response.json({ sent: await roomOf(request, env).broadcastJson(await request.json()) }),
 );
 http.post("/push-bytes/:object", async (request, env: Env) =>
-  Response.json({ sent: await app.room(env, request.params.object ?? "").broadcastBytes(await request.arrayBuffer()) }),
+  Response.json({ sent: await roomOf(request, env).broadcastBytes(await request.arrayBuffer()) }),
 );
 http.get("/connections/:object", async (request, env: Env) => {
-  const room = app.room(env, request.params.object ?? "");
+  const room = roomOf(request, env);
   return Response.json({ ids: (await room.getConnections()).sort(), size: await room.size() });
 });
 http.post("/close/:object", async (request, env: Env) => {
   const code = Number(new URL(request.url).searchParams.get("code") ?? 1000);
   try {
-    await app.room(env, request.params.object ?? "").closeAll(code, "closed by the server");
+    await roomOf(request, env).closeAll(code, "closed by the server");
     return Response.json({ ok: true });
   } catch (error) {
     return Response.json({ error: (error as Error).name, message: (error as Error).message }, { status: 400 });
@@ -62,14 +66,17 @@ export { app };
 /** `/strict/*` goes to the strict app, everything else to the main one (whose fallback is `http`). */
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    return new URL(request.url).pathname.startsWith("/strict/") ? strict.fetch(request, env, ctx) : app.fetch(request, env, ctx);
+    const { pathname } = new URL(request.url);
+    if (pathname.startsWith("/strict/")) return strict.fetch(request, env, ctx);
+    if (pathname === "/miswired") return miswired.fetch(request, env, ctx);
+    return app.fetch(request, env, ctx);
   },
 };
 
 export class TestRooms extends app.RoomObject {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const id = ctx.id.toString();
-    constructions.set(id, (constructions.get(id) ?? 0) + 1);
+    const name = ctx.id.name ?? ctx.id.toString();
+    constructions.set(name, (constructions.get(name) ?? 0) + 1);
   }
 }

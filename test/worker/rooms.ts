@@ -62,5 +62,5 @@ export const rooms = new WebSocketRouter<Env>().route(
       if (!(error instanceof WebSocketDisconnect)) throw error;
     }
   },
-  { room: ({ params }) => `room:${params.object}` },
+  { room: ({ params }) => params.object },
 );

@@ -1,24 +1,26 @@
-import { abortAllDurableObjects, env, evictDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { constructions } from "../worker/hibernation.js";
-import { connect } from "./client.js";
+import { objectName } from "../../src/shared/room-address.js";
+import { app } from "../worker/index.js";
+import { connect, hibernate } from "./client.js";
 
 describe("faults", () => {
   it("loses, duplicates and reorders nothing when the room object is evicted every few ms during 10,000 messages", { timeout: 60_000 }, async () => {
     const object = `storm-${Date.now()}`;
-    const id = env.ROOMS.idFromName(`hib:${object}`);
-    const stub = env.ROOMS.get(id);
+    const room = app.room(env, object, { route: "/hib/:object" });
+    const name = objectName({ group: "/hib/:object", room: object });
     const client = await connect(`/hib/${object}`);
-    expect(await client.next()).toBe("hello");
+    expect(await client.receive()).toBe("hello");
     const total = 10_000;
-    const constructedBefore = constructions.get(id.toString()) ?? 0;
+    const constructedBefore = constructions.get(name) ?? 0;
 
     let done = false;
     let evictions = 0;
     const storm = (async () => {
       while (!done) {
         // "Not currently running" when the previous eviction left nothing to evict yet: try again.
-        await evictDurableObject(stub).then(() => (evictions += 1), () => undefined);
+        await hibernate(room).then(() => (evictions += 1), () => undefined);
         await new Promise((resolve) => setTimeout(resolve, 3));
       }
     })();
@@ -28,22 +30,22 @@ describe("faults", () => {
       if (i % 100 === 99) {
         // Keep a window in flight so that evictions land between and during deliveries, and give the
         // storm its turns (echoes already in the inbox would otherwise be taken without yielding).
-        while (received.length < i - 200) received.push(await client.nextText());
+        while (received.length < i - 200) received.push(await client.receiveText());
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
     }
-    while (received.length < total) received.push(await client.nextText());
+    while (received.length < total) received.push(await client.receiveText());
     done = true;
     await storm;
     // One more round trip, so that the object has been rebuilt after the last eviction too.
     client.send("n:after the storm");
-    expect(await client.nextText()).toBe("n:after the storm");
+    expect(await client.receiveText()).toBe("n:after the storm");
 
     expect(received).toEqual(Array.from({ length: total }, (_, i) => `n:${i}`));
-    expect(await client.silence(50)).toEqual([]);
+    expect(await client.collect(50)).toEqual([]);
     console.log(`eviction storm: ${evictions} evictions during ${total} messages`);
     expect(evictions).toBeGreaterThanOrEqual(20);
-    expect((constructions.get(id.toString()) ?? 0) - constructedBefore).toBe(evictions);
+    expect((constructions.get(name) ?? 0) - constructedBefore).toBe(evictions);
   });
 
   it("survives a reset of every room object mid-conversation: clients see the close, reconnect, and storage is intact", async () => {
@@ -51,17 +53,17 @@ describe("faults", () => {
     const first = await connect(`/counter/${name}`);
     for (const expected of ["1", "2", "3"]) {
       first.send("inc");
-      expect(await first.next()).toBe(expected);
+      expect(await first.receive()).toBe(expected);
     }
     const bystander = await connect(`/echo`);
 
     await abortAllDurableObjects();
-    const closed = await first.closed;
+    const closed = await first.closed();
     expect(closed.code).toBe(1006);
-    expect((await bystander.closed).code).toBe(1006);
+    expect((await bystander.closed()).code).toBe(1006);
 
     const again = await connect(`/counter/${name}`);
     again.send("inc");
-    expect(await again.next()).toBe("4");
+    expect(await again.receive()).toBe("4");
   });
 });

@@ -1,36 +1,37 @@
-import { env, evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { constructions } from "../worker/hibernation.js";
 import { reported } from "../worker/reports.js";
-import type { TestClient } from "./client.js";
-import { connect, eventually } from "./client.js";
+import type { TestSocket } from "./client.js";
+import { objectName } from "../../src/shared/room-address.js";
+import { app } from "../worker/index.js";
+import { connect, eventually, hibernate } from "./client.js";
 
 let objects = 0;
 const freshObject = (): string => `hib-${Date.now()}-${++objects}`;
 
 /** The room object behind `/hib/:object`, and how often it has been constructed. */
-function roomObject(object: string): { stub: DurableObjectStub; constructed: () => number } {
-  const id = env.ROOMS.idFromName(`hib:${object}`);
-  return { stub: env.ROOMS.get(id), constructed: () => constructions.get(id.toString()) ?? 0 };
+function roomObject(object: string): { constructed: () => number } {
+  const name = objectName({ group: "/hib/:object", room: object });
+  return { constructed: () => constructions.get(name) ?? 0 };
 }
 
 /** Evicts for real: the constructor must run again before the next event is handled. */
 async function evict(object: string): Promise<void> {
-  const { stub } = roomObject(object);
-  await evictDurableObject(stub);
+  await hibernate(app.room(env, object, { route: "/hib/:object" }));
 }
 
-async function ask(client: TestClient, text: string): Promise<string> {
+async function ask(client: TestSocket, text: string): Promise<string> {
   client.send(text);
-  return client.nextText();
+  return client.receiveText();
 }
 
-async function joined(object: string, count: number): Promise<{ clients: TestClient[]; ids: string[] }> {
-  const clients: TestClient[] = [];
+async function joined(object: string, count: number): Promise<{ clients: TestSocket[]; ids: string[] }> {
+  const clients: TestSocket[] = [];
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const client = await connect(`/hib/${object}`);
-    expect(await client.next()).toBe("hello");
+    expect(await client.receive()).toBe("hello");
     expect(await ask(client, "join")).toBe("joined");
     ids.push(JSON.parse(await ask(client, "who")).id);
     clients.push(client);
@@ -42,8 +43,8 @@ describe("hibernation with evictDurableObject", () => {
   it("keeps the client socket working; the handler resumes with resumed === true and everything it knew", async () => {
     const object = freshObject();
     const { constructed } = roomObject(object);
-    const client = await connect(`/hib/${object}?q=query-value&report=resume-${object}`, { "X-Test": "header-value" });
-    expect(await client.next()).toBe("hello");
+    const client = await connect(`/hib/${object}?q=query-value&report=resume-${object}`, { headers: { "X-Test": "header-value" } });
+    expect(await client.receive()).toBe("hello");
     expect(await ask(client, 'set:{"score":7,"tags":["a","b"]}')).toBe("set");
     expect(await ask(client, "join")).toBe("joined");
     const before = JSON.parse(await ask(client, "who"));
@@ -60,13 +61,13 @@ describe("hibernation with evictDurableObject", () => {
       { started: before.id, resumed: true },
     ]);
     // One-time effects are guarded by `resumed`: no second greeting.
-    expect(await client.silence(50)).toEqual([]);
+    expect(await client.collect(50)).toEqual([]);
   });
 
   it("stores setData() made after a resume, across a second eviction", async () => {
     const object = freshObject();
     const client = await connect(`/hib/${object}`);
-    expect(await client.next()).toBe("hello");
+    expect(await client.receive()).toBe("hello");
     expect(await ask(client, 'set:{"round":1}')).toBe("set");
     await evict(object);
     expect(await ask(client, 'set:{"round":2}')).toBe("set");
@@ -81,8 +82,8 @@ describe("hibernation with evictDurableObject", () => {
 
     expect(await ask(a!, "say:after the wake")).toBe("said");
     // b and c have not sent anything since the eviction: their handlers are not running.
-    expect(await b!.next()).toBe(`${ids[0]}:after the wake`);
-    expect(await c!.next()).toBe(`${ids[0]}:after the wake`);
+    expect(await b!.receive()).toBe(`${ids[0]}:after the wake`);
+    expect(await c!.receive()).toBe(`${ids[0]}:after the wake`);
     const seenByB = JSON.parse(await ask(b!, "who"));
     expect(seenByB).toMatchObject({ resumed: true, size: 3, members: [...ids].sort() });
   });
@@ -99,14 +100,14 @@ describe("hibernation with evictDurableObject", () => {
     const { clients: [a], ids } = await joined(object, 1);
     const key = `close-dormant-${object}`;
     const b = await connect(`/hib/${object}?report=${key}`);
-    expect(await b.next()).toBe("hello");
+    expect(await b.receive()).toBe("hello");
     expect(await ask(b, "join")).toBe("joined");
     const bId = JSON.parse(await ask(b, "who")).id;
     await evict(object);
 
     b.close(4003, "going away while dormant");
-    expect(await b.closed).toEqual({ code: 4003, reason: "going away while dormant" });
-    expect(await a!.next()).toBe(`left:${bId}`);
+    expect(await b.closed()).toEqual({ code: 4003, reason: "going away while dormant" });
+    expect(await a!.receive()).toBe(`left:${bId}`);
     expect(reported(key)).toEqual([
       { started: bId, resumed: false },
       { started: bId, resumed: true },
@@ -121,13 +122,13 @@ describe("hibernation with evictDurableObject", () => {
     const { clients: [a, b] } = await joined(object, 2);
     const key = `close-all-${object}`;
     const c = await connect(`/hib/${object}?report=${key}`);
-    expect(await c.next()).toBe("hello");
+    expect(await c.receive()).toBe("hello");
     expect(await ask(c, "join")).toBe("joined");
     const cId = JSON.parse(await ask(c, "who")).id;
     await evict(object);
 
     a!.send("closeAll");
-    for (const client of [a!, b!, c]) expect(await client.closed).toEqual({ code: 4006, reason: "closing all" });
+    for (const client of [a!, b!, c]) expect(await client.closed()).toEqual({ code: 4006, reason: "closing all" });
     // Closed under it by another connection's closeAll: the handler sees a disconnect, for receives and sends alike.
     await eventually(() =>
       expect(reported(key).slice(-2)).toEqual([
@@ -141,7 +142,7 @@ describe("hibernation with evictDurableObject", () => {
     const object = freshObject();
     const { constructed } = roomObject(object);
     const client = await connect(`/hib/${object}`);
-    expect(await client.next()).toBe("hello");
+    expect(await client.receive()).toBe("hello");
     const batch = 200;
     const evictions = 3;
     const constructionsBefore = constructed();
@@ -150,7 +151,7 @@ describe("hibernation with evictDurableObject", () => {
     let sent = 0;
     let finished = false;
     const receiving = (async () => {
-      while (!finished || received.length < sent) received.push(await client.nextText());
+      while (!finished || received.length < sent) received.push(await client.receiveText());
     })();
     for (let round = 0; round <= evictions; round++) {
       // One round trip so that the object is running, then a batch, then the eviction while it is in flight.
@@ -167,7 +168,7 @@ describe("hibernation with evictDurableObject", () => {
     await receiving;
 
     expect(received).toEqual(Array.from({ length: sent }, (_, i) => `n:${i}`));
-    expect(await client.silence(50)).toEqual([]);
+    expect(await client.collect(50)).toEqual([]);
     expect(constructed()).toBe(constructionsBefore + evictions);
   });
 });

@@ -1,16 +1,17 @@
-import { env, evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { STRICT_LIMITS } from "../worker/strict.js";
+import { STRICT_LIMITS, strict } from "../worker/strict.js";
 import { reported } from "../worker/reports.js";
-import { connect, eventually, upgrade } from "./client.js";
+import { objectName } from "../../src/shared/room-address.js";
+import { connect, eventually, hibernate, upgrade } from "./client.js";
 
 let rooms = 0;
 const freshRoom = (): string => `strict-${Date.now()}-${++rooms}`;
 const good = { Origin: "https://good.example" };
 
 async function join(room: string, query = "token=alice") {
-  const client = await connect(`/strict/room/${room}?${query}`, good);
-  const hello = await client.nextJson<{ data: unknown; headers: string[] }>();
+  const client = await connect(`/strict/room/${room}?${query}`, { headers: good });
+  const hello = await client.receiveJson<{ data: unknown; headers: string[] }>();
   return { client, hello };
 }
 
@@ -33,22 +34,22 @@ describe("admission in the Worker", () => {
     const { client, hello } = await join(room, "token=alice");
     expect(hello.data).toEqual({ user: "alice", route: "/strict/room/:room" });
     expect(hello.headers).not.toContain("x-hypern-admission");
-    await evictDurableObject(env.STRICT.get(env.STRICT.idFromName(room)));
+    await hibernate(strict.room(env, room, { route: "/strict/room/:room" }));
     client.send('data:{"user":"alice","seen":1}');
     // The resumed handler greets again (this one does not guard with `resumed`): the data survived.
-    expect(await client.nextJson()).toMatchObject({ resumed: true, data: { user: "alice", route: "/strict/room/:room" } });
-    expect(await client.nextJson()).toEqual({ data: { user: "alice", seen: 1 } });
+    expect(await client.receiveJson()).toMatchObject({ resumed: true, data: { user: "alice", route: "/strict/room/:room" } });
+    expect(await client.receiveJson()).toEqual({ data: { user: "alice", seen: 1 } });
   });
 
   it("a client cannot forge the admitted data", async () => {
     const room = freshRoom();
     const forged = encodeURIComponent(JSON.stringify({ user: "admin" }));
-    const client = await connect(`/strict/room/${room}?token=mallory`, { ...good, "X-Hypern-Admission": forged });
-    expect((await client.nextJson<{ data: unknown }>()).data).toEqual({ user: "mallory", route: "/strict/room/:room" });
+    const client = await connect(`/strict/room/${room}?token=mallory`, { headers: { ...good, "X-Hypern-Admission": forged } });
+    expect((await client.receiveJson<{ data: unknown }>()).data).toEqual({ user: "mallory", route: "/strict/room/:room" });
   });
 
   it("a room object refuses upgrades that did not come through the app's Worker", async () => {
-    const stub = env.STRICT.get(env.STRICT.idFromName(freshRoom()));
+    const stub = env.STRICT.get(env.STRICT.idFromName(objectName({ group: "/strict/room/:room", room: freshRoom() })));
     const direct = await stub.fetch("http://example.com/strict/room/direct", { headers: { Upgrade: "websocket" } });
     expect(direct.status).toBe(400);
     expect(await direct.text()).toBe("This app admits connections through its Worker only");
@@ -68,26 +69,26 @@ describe("limits close with clear codes", () => {
   it("closes a connection that sends a message over maxMessageBytes with 1009, counting UTF-8 bytes", async () => {
     const { client } = await join(freshRoom());
     client.send("é".repeat(STRICT_LIMITS.maxMessageBytes / 2));
-    expect(await client.next()).toBe(`ok:${STRICT_LIMITS.maxMessageBytes / 2}`);
+    expect(await client.receive()).toBe(`ok:${STRICT_LIMITS.maxMessageBytes / 2}`);
     client.send("é".repeat(STRICT_LIMITS.maxMessageBytes / 2 + 1));
-    expect(await client.closed).toEqual({ code: 1009, reason: `Message too big: the limit is ${STRICT_LIMITS.maxMessageBytes} bytes` });
+    expect(await client.closed()).toEqual({ code: 1009, reason: `Message too big: the limit is ${STRICT_LIMITS.maxMessageBytes} bytes` });
 
     const binary = (await join(freshRoom())).client;
     binary.send(new Uint8Array(STRICT_LIMITS.maxMessageBytes + 1));
-    expect((await binary.closed).code).toBe(1009);
+    expect((await binary.closed()).code).toBe(1009);
   });
 
   it("closes a connection that sends faster than its token bucket allows with 1008", async () => {
     const { client } = await join(freshRoom());
     for (let i = 0; i < STRICT_LIMITS.messageBurst * 3; i++) client.send(`m${i}`);
-    expect(await client.closed).toEqual({ code: 1008, reason: `Too many messages: the limit is ${STRICT_LIMITS.messagesPerSecond} per second` });
+    expect(await client.closed()).toEqual({ code: 1008, reason: `Too many messages: the limit is ${STRICT_LIMITS.messagesPerSecond} per second` });
   });
 
   it("closes a connection whose waiting messages pass maxQueuedBytes with 1013", async () => {
     const { client } = await join(freshRoom());
     client.send("wait");
     for (let i = 0; i < 5; i++) client.send("q".repeat(1000));
-    expect(await client.closed).toEqual({ code: 1013, reason: "Message queue full: the handler is not keeping up" });
+    expect(await client.closed()).toEqual({ code: 1013, reason: "Message queue full: the handler is not keeping up" });
   });
 
   it("refuses the upgrade past maxConnectionsPerRoom with 503, and admits again once one leaves", async () => {
@@ -98,21 +99,21 @@ describe("limits close with clear codes", () => {
     expect(full.status).toBe(503);
     expect(await full.text()).toBe(`This room is full: it holds at most ${STRICT_LIMITS.maxConnectionsPerRoom} connections`);
     members[0]!.close(1000, "making room");
-    await members[0]!.closed;
+    await members[0]!.closed();
     await eventually(async () => expect((await upgrade(`/strict/room/${room}?token=alice`, { headers: good })).status).toBe(101));
   });
 
   it("counts the room's connections again after a wake", async () => {
     const room = freshRoom();
     for (let i = 0; i < STRICT_LIMITS.maxConnectionsPerRoom; i++) await join(room);
-    await evictDurableObject(env.STRICT.get(env.STRICT.idFromName(room)));
+    await hibernate(strict.room(env, room, { route: "/strict/room/:room" }));
     expect((await upgrade(`/strict/room/${room}?token=alice`, { headers: good })).status).toBe(503);
   });
 
   it("refuses ws.data over maxDataBytes with a WebSocketError that says what to do, keeping the old data", async () => {
     const { client } = await join(freshRoom(), "token=bob");
     client.send(`data:${JSON.stringify({ blob: "x".repeat(STRICT_LIMITS.maxDataBytes) })}`);
-    expect(await client.nextJson()).toEqual({
+    expect(await client.receiveJson()).toEqual({
       error: "WebSocketError",
       message: expect.stringMatching(/^ws\.data would be \d+ bytes as JSON, over limits\.maxDataBytes \(256\): keep per-connection state small/),
       data: { user: "bob", route: "/strict/room/:room" },
@@ -122,7 +123,7 @@ describe("limits close with clear codes", () => {
   it("reports a limit's close to the handler as its WebSocketDisconnect", async () => {
     const { client } = await join(freshRoom(), "token=carol&report=limit-close");
     client.send("x".repeat(STRICT_LIMITS.maxMessageBytes + 1));
-    await client.closed;
+    await client.closed();
     await eventually(() => expect(reported("limit-close")).toEqual([{ code: 1009, reason: `Message too big: the limit is ${STRICT_LIMITS.maxMessageBytes} bytes` }]));
   });
 });
@@ -135,13 +136,13 @@ describe("logs", () => {
     try {
       const room = freshRoom();
       const { client } = await join(room, "token=dana");
-      await evictDurableObject(env.STRICT.get(env.STRICT.idFromName(room)));
+      await hibernate(strict.room(env, room, { route: "/strict/room/:room" }));
       client.send("hello");
-      await client.nextJson();
-      expect(await client.next()).toBe("ok:5");
+      await client.receiveJson();
+      expect(await client.receive()).toBe("ok:5");
       client.send("x".repeat(STRICT_LIMITS.maxMessageBytes + 1));
-      await client.closed;
-      const expected = (event: string): string => `[hypern] room "${room}" /strict/room/:room connection ID: ${event}`;
+      await client.closed();
+      const expected = (event: string): string => `[hypern] room "${room}" of /strict/room/:room, connection ID (/strict/room/:room): ${event}`;
       await eventually(() =>
         expect(lines.filter((line) => line.includes(`room "${room}"`)).map((line) => line.replace(/[0-9a-f-]{36}/, "ID"))).toEqual([
           expected("connected"),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TestClient } from "./client.js";
+import type { TestSocket } from "./client.js";
 import { connect } from "./client.js";
 
 interface Reply {
@@ -15,13 +15,13 @@ let objects = 0;
 /** A fresh room object per test, so tests do not see each other's members. */
 const freshObject = (): string => `rooms-${Date.now()}-${++objects}`;
 
-async function command(client: TestClient, value: Record<string, unknown>): Promise<Reply> {
+async function command(client: TestSocket, value: Record<string, unknown>): Promise<Reply> {
   client.sendJson(value);
-  return client.nextJson<Reply>();
+  return client.receiveJson<Reply>();
 }
 
-async function members(object: string, count: number): Promise<{ clients: TestClient[]; ids: string[] }> {
-  const clients: TestClient[] = [];
+async function members(object: string, count: number): Promise<{ clients: TestSocket[]; ids: string[] }> {
+  const clients: TestSocket[] = [];
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const client = await connect(`/room/${object}`);
@@ -48,28 +48,28 @@ describe("WebSocketRoom", () => {
     expect((await command(outsider, { op: "size" })).size).toBe(3);
 
     expect(await command(a!, { op: "broadcast", text: "to b and c", exclude: [ids[0]] })).toMatchObject({ reply: "broadcast" });
-    expect(await b!.next()).toBe("to b and c");
-    expect(await c!.next()).toBe("to b and c");
+    expect(await b!.receive()).toBe("to b and c");
+    expect(await c!.receive()).toBe("to b and c");
 
     // A single id works as well as an iterable of ids; the sender gets its broadcast before the reply.
     a!.sendJson({ op: "broadcast", text: "to a and c", exclude: ids[1] });
-    expect(await a!.next()).toBe("to a and c");
-    expect(await a!.nextJson()).toMatchObject({ reply: "broadcast" });
-    expect(await c!.next()).toBe("to a and c");
+    expect(await a!.receive()).toBe("to a and c");
+    expect(await a!.receiveJson()).toMatchObject({ reply: "broadcast" });
+    expect(await c!.receive()).toBe("to a and c");
 
-    for (const client of [a!, b!, c!]) expect(await client.silence(50)).toEqual([]);
-    expect(await outsider.silence(50)).toEqual([]);
+    for (const client of [a!, b!, c!]) expect(await client.collect(50)).toEqual([]);
+    expect(await outsider.collect(50)).toEqual([]);
   });
 
   it("broadcastJson sends compact JSON and broadcastBytes sends binary, both honouring exclude", async () => {
     const { clients: [a, b], ids } = await members(freshObject(), 2);
     await command(a!, { op: "broadcastJson", text: "hi", exclude: [ids[0]] });
-    expect(await b!.next()).toBe('{"text":"hi"}');
+    expect(await b!.receive()).toBe('{"text":"hi"}');
     await command(b!, { op: "broadcastBytes", bytes: [1, 2, 255], exclude: [ids[1]] });
-    const bytes = await a!.next();
+    const bytes = await a!.receive();
     expect([...new Uint8Array(bytes as ArrayBuffer)]).toEqual([1, 2, 255]);
-    expect(await a!.silence(50)).toEqual([]);
-    expect(await b!.silence(50)).toEqual([]);
+    expect(await a!.collect(50)).toEqual([]);
+    expect(await b!.collect(50)).toEqual([]);
   });
 
   it("closeAll closes every member with the code and reason, and empties the room", async () => {
@@ -77,7 +77,7 @@ describe("WebSocketRoom", () => {
     const { clients } = await members(object, 3);
     const outsider = await connect(`/room/${object}`);
     clients[0]!.sendJson({ op: "closeAll", code: 4002, reason: "room closed" });
-    for (const client of clients) expect(await client.closed).toEqual({ code: 4002, reason: "room closed" });
+    for (const client of clients) expect(await client.closed()).toEqual({ code: 4002, reason: "room closed" });
     expect(await command(outsider, { op: "size" })).toMatchObject({ size: 0, connections: [] });
   });
 
@@ -85,11 +85,11 @@ describe("WebSocketRoom", () => {
     const object = freshObject();
     const { clients: [a, b, c], ids } = await members(object, 3);
     b!.close(1000, "leaving without leave()");
-    await b!.closed;
+    await b!.closed();
     a!.sendJson({ op: "broadcast", text: "after b left" });
-    expect(await a!.next()).toBe("after b left");
-    expect(await a!.nextJson()).toMatchObject({ size: 2 });
-    expect(await c!.next()).toBe("after b left");
+    expect(await a!.receive()).toBe("after b left");
+    expect(await a!.receiveJson()).toMatchObject({ size: 2 });
+    expect(await c!.receive()).toBe("after b left");
     expect((await command(c!, { op: "size" })).connections).toEqual([ids[0], ids[2]].sort());
   });
 
@@ -97,13 +97,13 @@ describe("WebSocketRoom", () => {
     const { clients: [one], ids: [oneId] } = await members(freshObject(), 1);
     const { clients: [two], ids: [twoId] } = await members(freshObject(), 1);
     one!.sendJson({ op: "broadcast", text: "only for object one" });
-    expect(await one!.next()).toBe("only for object one");
-    const fromOne = await one!.nextJson<Reply>();
+    expect(await one!.receive()).toBe("only for object one");
+    const fromOne = await one!.receiveJson<Reply>();
     const fromTwo = await command(two!, { op: "size" });
     expect(fromOne.isolate).toBe(fromTwo.isolate);
     expect(fromOne.connections).toEqual([oneId]);
     expect(fromTwo.connections).toEqual([twoId]);
-    expect(await two!.silence(50)).toEqual([]);
+    expect(await two!.collect(50)).toEqual([]);
   });
 
   it("keeps rooms of one object apart", async () => {

@@ -54,8 +54,8 @@ describe("WebSocketRouter", () => {
 
   it("serves a prefix-mounted route end to end", async () => {
     const client = await connect("/ws/notifications/sports");
-    expect(await client.nextJson()).toEqual({ mounted: "/ws/notifications/sports", topic: "sports" });
-    expect(await client.closed).toEqual({ code: 1000, reason: "" });
+    expect(await client.receiveJson()).toEqual({ mounted: "/ws/notifications/sports", topic: "sports" });
+    expect(await client.closed()).toEqual({ code: 1000, reason: "" });
   });
 
   it("types params from the path pattern", () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { reported } from "../worker/reports.js";
 import type { ScriptOp } from "../worker/script.js";
 import { eventually, upgrade } from "./client.js";
-import { TestClient } from "./client.js";
+import { TestSocket } from "./client.js";
 
 /** What the client sends once connected: text (JSON or not) and binary frames. */
 type ClientFrame = { kind: "text"; data: string } | { kind: "bytes"; data: number[] };
@@ -125,11 +125,11 @@ describe("the connection state machine, property-based against the real runtime"
           expect(response.status).toBe(403);
         } else {
           expect(response.status).toBe(101);
-          const client = new TestClient(response);
+          const client = new TestSocket(response, "/script");
           for (const frame of frames) client.send(frame.kind === "text" ? frame.data : new Uint8Array(frame.data));
-          const closed = await client.closed;
+          const closed = await client.closed();
           expect(closed.code).toBe(expected.closeCode);
-          const received = (await client.silence(0)).map((frame) => (typeof frame === "string" ? frame : `bytes ${new Uint8Array(frame)[0]}`));
+          const received = (await client.collect(0)).map((frame) => (typeof frame === "string" ? frame : `bytes ${new Uint8Array(frame)[0]}`));
           expect(received).toEqual(expected.sent);
         }
         const outcomes = await eventually(() => {

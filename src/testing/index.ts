@@ -1,0 +1,9 @@
+/**
+ * Helpers for testing an app's handlers with `@cloudflare/vitest-plugin`, inside workerd:
+ * `import { connect, hibernate } from "hypern-workers/testing"`.
+ */
+export { connect, upgrade } from "./connect.js";
+export type { ConnectOptions, Fetcher } from "./connect.js";
+export { hibernate } from "./hibernate.js";
+export { TestSocket } from "./test-socket.js";
+export type { ClosedEvent, ReceivedFrame, WaitOptions } from "./test-socket.js";

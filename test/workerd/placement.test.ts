@@ -1,0 +1,131 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { Hypern } from "../../src/index.js";
+import { app } from "../worker/index.js";
+import { miswired } from "../worker/placement.js";
+import type { TestSocket } from "./client.js";
+import { connect, upgrade } from "./client.js";
+
+let rooms = 0;
+const freshRoom = (): string => `place-${Date.now()}-${++rooms}`;
+
+async function listener(path: string): Promise<TestSocket> {
+  const client = await connect(path);
+  expect(await client.receive()).toBe("listening");
+  return client;
+}
+
+describe("placement: a client reaches only the rooms its route can place it in", () => {
+  it("keeps two routes' rooms of the same name apart", async () => {
+    const room = freshRoom();
+    const [a1, a2, b] = [await listener(`/a/${room}`), await listener(`/a/${room}`), await listener(`/b/${room}`)];
+    a1.send("for a");
+    expect(await a2.receive()).toBe("for a");
+    expect(await b.collect(50)).toEqual([]);
+  });
+
+  it("a name that spells another route's object name, or a server-only one, stays in the client's own route", async () => {
+    const room = freshRoom();
+    const victim = await listener(`/a/${room}`);
+    // What the object names look like, and what a client could try to type to reach them.
+    for (const spoof of [`["/a/:room","${room}"]`, `/a/:room`, `a:${room}`, `["${room}"]`]) {
+      const response = await upgrade(`/b/${encodeURIComponent(spoof)}`);
+      if (response.status === 101) {
+        const intruder = await connect(`/b/${encodeURIComponent(spoof)}`);
+        await intruder.receive();
+        intruder.send("intrusion");
+      }
+    }
+    expect(await app.room(env, room, { route: "/b/:room" }).size()).toBe(0);
+    expect(await victim.collect(50)).toEqual([]);
+  });
+
+  it("app.room() reaches a route's room by the route's pattern; a server-only room is no route's", async () => {
+    const room = freshRoom();
+    const [a, b] = [await listener(`/a/${room}`), await listener(`/b/${room}`)];
+    expect(await app.room(env, room, { route: "/a/:room" }).broadcast("to a")).toBe(1);
+    expect(await a.receive()).toBe("to a");
+    expect(await app.room(env, room).broadcast("server-only")).toBe(0);
+    expect(await a.collect(50)).toEqual([]);
+    expect(await b.collect(0)).toEqual([]);
+  });
+
+  it("routes given one group share their rooms, and app.room() reaches them by the group", async () => {
+    const room = freshRoom();
+    const [c, d] = [await listener(`/c/${room}`), await listener(`/d/${room}`)];
+    c.send("from c");
+    expect(await d.receive()).toBe("from c");
+    expect(await app.room(env, room, { group: "shared" }).size()).toBe(2);
+  });
+
+  it("a route without placement has one room, reached with app.room(env, { route })", async () => {
+    const one = await listener("/one");
+    expect(await app.room(env, { route: "/one" }).broadcast("to the one room")).toBeGreaterThanOrEqual(1);
+    expect(await one.receive()).toBe("to the one room");
+  });
+
+  it("refuses a room name the rule does not allow with 400 and the rule, on an upgrade and on a plain GET", async () => {
+    for (const path of ["/a/has%20space", "/a/%23general", `/a/${"x".repeat(257)}`]) {
+      for (const response of [await upgrade(path), await fetchPlain(path)]) {
+        expect(response.status).toBe(400);
+        expect(await response.text()).toBe("Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /");
+      }
+    }
+    expect((await fetchPlain(`/a/${freshRoom()}`)).status).toBe(426);
+  });
+
+  it("app.room() explains what it needs", () => {
+    expect(() => new Hypern().room(env, "")).toThrow("app.room() needs a non-empty name for a server-only room");
+    expect(() => app.room(env, "x", { route: "/nowhere/:room" })).toThrow('no route is registered as "/nowhere/:room"');
+    expect(() => app.room(env, "x", { group: "nobody" })).toThrow('no route has the group "nobody"');
+    expect(() => app.room(env, "x", { route: "/a/:room", group: "shared" })).toThrow("takes a route or a group, not both");
+    expect(() => app.room(env, { route: "/a/:room" })).toThrow("places connections by name");
+  });
+});
+
+describe("wiring mistakes are explained, in the answer and in the log", () => {
+  it("a missing binding", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const lonely = new Hypern({ binding: "MISSING" });
+      lonely.ws("/x", (ws) => ws.close());
+      const response = await lonely.fetch(new Request("http://example.com/x", { headers: { Upgrade: "websocket" } }), env, {} as ExecutionContext);
+      expect(response.status).toBe(500);
+      const message = 'No Durable Object binding "MISSING" in env: add [[durable_objects.bindings]] with name = "MISSING"';
+      expect(await response.text()).toContain(message);
+      expect(errors).toHaveBeenCalledWith(expect.stringContaining(`[hypern] ${message}`));
+      expect(() => lonely.room({}, "feed")).toThrow(message);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it("a binding whose class is not the app's room object", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const response = await upgrade("/miswired");
+      expect(response.status).toBe(500);
+      const message = 'The Durable Object class bound as "PLAIN" is not this app\'s room object';
+      expect(await response.text()).toContain(message);
+      expect(errors).toHaveBeenCalledWith(expect.stringContaining(message));
+      await expect(miswired.room(env, "feed").broadcast("x")).rejects.toThrow(message);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it("a placement that returns something other than a string", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const response = await upgrade("/bad-placement");
+      expect(response.status).toBe(500);
+      expect(await response.text()).toBe("The room placement of /bad-placement returned undefined: it must return a string");
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
+
+function fetchPlain(path: string): Promise<Response> {
+  return app.fetch(new Request(`http://example.com${path}`), env, {} as ExecutionContext);
+}
