@@ -18,6 +18,10 @@ export default defineConfig({
         test: { name: "browser", include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 90_000, hookTimeout: 120_000 },
       },
       {
+        // In Node: the packed tarball installed into a separate Worker project (test/consumer/project).
+        test: { name: "consumer", include: ["test/consumer/*.test.ts"], environment: "node", testTimeout: 180_000, hookTimeout: 600_000 },
+      },
+      {
         // `npm run test:load` only: wrangler dev under many connections (sizes from LOAD_* variables).
         test: { name: "load", include: ["test/load/**/*.test.ts"], environment: "node", hookTimeout: 120_000 },
       },

@@ -1,5 +1,5 @@
 export { Hypern } from "./app.js";
-export type { HypernOptions } from "./app.js";
+export type { HypernOptions, RoomSelector } from "./app.js";
 export type { HypernLimits } from "./shared/limits.js";
 export type { Authorize, AuthorizeRequest, OriginPolicy } from "./admission.js";
 export { WebSocket } from "../durable-objects/websocket.js";

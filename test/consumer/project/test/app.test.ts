@@ -1,0 +1,32 @@
+import { env } from "cloudflare:test";
+import { connect, hibernate } from "hypern-workers/testing";
+import { describe, expect, it } from "vitest";
+import { app } from "../src/index.js";
+
+describe("a user's app, tested with hypern-workers/testing", () => {
+  it("echoes", async () => {
+    const client = await connect("/echo");
+    client.send("hi");
+    expect(await client.receiveText()).toBe("echo: hi");
+  });
+
+  it("broadcasts to everyone but the sender, and keeps the room through a forced hibernation", async () => {
+    const [alice, bob, carol] = [await connect("/chat/lobby"), await connect("/chat/lobby"), await connect("/chat/lobby")];
+    const welcome = await alice.receiveJson<{ id: string }>();
+    await bob.receiveJson();
+    await carol.receiveJson();
+
+    alice.send("hello");
+    expect(await bob.receiveJson()).toEqual({ from: welcome.id, text: "hello" });
+    expect(await carol.receiveJson()).toEqual({ from: welcome.id, text: "hello" });
+    expect(await alice.collect(50)).toEqual([]);
+
+    await hibernate(app.room(env, "lobby", { route: "/chat/:room" }));
+    alice.send("resumed?");
+    expect(await alice.receiveJson()).toEqual({ resumed: true });
+    alice.send("after the wake");
+    expect(await bob.receiveJson()).toEqual({ from: welcome.id, text: "after the wake" });
+    expect(await carol.receiveJson()).toEqual({ from: welcome.id, text: "after the wake" });
+    expect(await app.room(env, "lobby", { route: "/chat/:room" }).size()).toBe(3);
+  });
+});
