@@ -1,6 +1,15 @@
 import { Hypern, WebSocketRoom } from "hypern-workers";
 
-const app = new Hypern<Env>();
+const app = new Hypern<Env>({
+  // Plain HTTP: POST /announce/:room pushes into a chat room. The return type annotation keeps
+  // TypeScript from inferring `app` from its own initializer.
+  fallback: async (request, env): Promise<Response> => {
+    const room = /^\/announce\/([^/]+)$/.exec(new URL(request.url).pathname)?.[1];
+    if (request.method !== "POST" || room === undefined) return new Response("Not found", { status: 404 });
+    const sent = await app.room(env, room, { route: "/chat/:room" }).broadcastJson({ from: "server", text: await request.text() });
+    return Response.json({ sent });
+  },
+});
 
 app.ws("/echo", async (ws) => {
   await ws.accept();

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { connect, hibernate } from "hypern-workers/testing";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/index.js";
@@ -28,5 +29,13 @@ describe("a user's app, tested with hypern-workers/testing", () => {
     expect(await bob.receiveJson()).toEqual({ from: welcome.id, text: "after the wake" });
     expect(await carol.receiveJson()).toEqual({ from: welcome.id, text: "after the wake" });
     expect(await app.room(env, "lobby", { route: "/chat/:room" }).size()).toBe(3);
+  });
+
+  it("pushes into a room from plain Worker code", async () => {
+    const client = await connect("/chat/news");
+    await client.receiveJson();
+    const response = await exports.default.fetch("http://example.com/announce/news", { method: "POST", body: "extra" });
+    expect(await response.json()).toEqual({ sent: 1 });
+    expect(await client.receiveJson()).toEqual({ from: "server", text: "extra" });
   });
 });
