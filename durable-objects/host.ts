@@ -1,5 +1,6 @@
 import { ADMISSION_HEADER, readAdmission } from "../src/shared/admission-header.js";
-import { isSendableCloseCode } from "../src/shared/close-code.js";
+import { MAX_CLOSE_REASON_BYTES, isSendableCloseCode } from "../src/shared/close-code.js";
+import { truncateUtf8 } from "../src/shared/utf8.js";
 import type { Handshake } from "./connection.js";
 import { Connection } from "./connection.js";
 import { WebSocketDisconnect, WebSocketError } from "./errors.js";
@@ -261,14 +262,15 @@ async function invoke(route: HostedRoute, ws: WebSocket, env: unknown, ctx: Dura
 
 /**
  * Completes the closing handshake: the runtime does not answer a hibernatable socket's close frame.
- * A socket that is already CLOSED (the client vanished: 1006) has nobody to answer.
+ * A socket that is already CLOSED (the client vanished: 1006) has nobody to answer. The reason is
+ * echoed as far as it fits: invalid UTF-8 from the client decodes to U+FFFD, three bytes each.
  */
 function answerClose(socket: globalThis.WebSocket, code: number, reason: string): void {
   if (socket.readyState === CLOSED) return;
   try {
     // 1005 means the client's frame had no code: answer with none either (sending 1005 throws).
     if (code === NO_STATUS_RECEIVED) socket.close();
-    else if (isSendableCloseCode(code)) socket.close(code, reason);
+    else if (isSendableCloseCode(code)) socket.close(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
     else socket.close(PROTOCOL_ERROR, "Invalid close code");
   } catch {
     // Already closed from our side: nothing to answer.

@@ -1,7 +1,7 @@
 /**
- * A token bucket: `burst` messages at once, refilled at `perSecond`. The clock is read only when the
- * bucket runs dry (the refill it then adds covers all the time since the last read), so a connection
- * within its rate costs no clock read per message.
+ * A token bucket: `burst` tokens at once, refilled continuously at `perSecond`. A take may cost
+ * several tokens (bytes, for a byte budget). Each take refills by the time since the last one, so
+ * time spent full is never credited twice.
  */
 export class TokenBucket {
   readonly #perMillisecond: number;
@@ -18,15 +18,13 @@ export class TokenBucket {
     this.#last = now();
   }
 
-  /** Takes one token; false when there is none. */
-  take(): boolean {
-    if (this.#tokens < 1) {
-      const now = this.#now();
-      this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#last) * this.#perMillisecond);
-      this.#last = now;
-      if (this.#tokens < 1) return false;
-    }
-    this.#tokens -= 1;
+  /** Takes `cost` tokens; false (and nothing taken) when there are not enough. */
+  take(cost = 1): boolean {
+    const now = this.#now();
+    if (this.#tokens < this.#burst) this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#last) * this.#perMillisecond);
+    this.#last = now;
+    if (this.#tokens < cost) return false;
+    this.#tokens -= cost;
     return true;
   }
 }

@@ -9,3 +9,17 @@ export function fitsUtf8(text: string, limit: number): boolean {
   if (text.length > limit) return false;
   return encoder.encode(text).byteLength <= limit;
 }
+
+/** The longest prefix of `text` whose UTF-8 encoding fits in `limit` bytes, cut between code points. */
+export function truncateUtf8(text: string, limit: number): string {
+  if (fitsUtf8(text, limit)) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    const size = encoder.encode(char).byteLength;
+    if (bytes + size > limit) break;
+    bytes += size;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}

@@ -43,6 +43,17 @@ describe("bad input from raw clients, against wrangler dev", () => {
     }
   });
 
+  it("answers a close whose invalid UTF-8 reason decodes past 123 bytes, at once", async () => {
+    // 123 bytes of 0xff each decode to U+FFFD (3 bytes in UTF-8): 369 bytes, too long to echo as is.
+    for (const length of [42, 123]) {
+      const socket = await RawSocket.open(port, "/echo");
+      socket.sendClose(4000, Buffer.alloc(length, 0xff));
+      const started = Date.now();
+      expect(await socket.closeCode()).toBe(4000);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    }
+  });
+
   it("closes with 1002 on a reserved opcode, reserved bits, or a continuation with nothing to continue", async () => {
     const cases: ((socket: RawSocket) => void)[] = [
       (socket) => socket.sendFrame(0x3, Buffer.from("reserved opcode")),

@@ -24,12 +24,33 @@ describe("TokenBucket", () => {
     expect(allowed).toBeLessThanOrEqual(501);
   });
 
-  it("reads the clock only when it runs dry", () => {
-    let reads = 0;
-    const bucket = new TokenBucket(1, 100, () => (reads += 1, 0));
-    for (let i = 0; i < 100; i++) bucket.take();
-    expect(reads).toBe(1);
-    bucket.take();
-    expect(reads).toBe(2);
+  it("never credits the time it sat full: after any idle time, at most one burst", () => {
+    let now = 0;
+    const bucket = new TokenBucket(20, 20, () => now);
+    const burst = (): number => {
+      let passed = 0;
+      while (bucket.take()) passed += 1;
+      return passed;
+    };
+    now += 2_000; // full all along
+    expect(burst()).toBe(20);
+    now += 500; // half refilled
+    expect(burst()).toBe(10);
+    expect(bucket.take()).toBe(false); // still dry
+    now += 60_000;
+    bucket.take(); // one message, then a long idle while nearly full
+    now += 60_000;
+    expect(burst()).toBe(20);
+  });
+
+  it("takes weighted costs: a byte budget refuses what does not fit and keeps it", () => {
+    let now = 0;
+    const bytes = new TokenBucket(1_000, 4_000, () => now);
+    expect(bytes.take(3_000)).toBe(true);
+    expect(bytes.take(2_000)).toBe(false);
+    expect(bytes.take(1_000)).toBe(true);
+    now += 1_500;
+    expect(bytes.take(1_600)).toBe(false);
+    expect(bytes.take(1_500)).toBe(true);
   });
 });
