@@ -142,18 +142,21 @@ export class Connection {
     return this.queue.take(convert, options);
   }
 
-  /** The handler's own close. */
+  /** The handler's own close: messages it has not taken are dropped, its receives raise the disconnect. */
   close(code: number, reason: string): void {
     assertCloseArguments(code, reason);
-    this.#close(endOfConnection(code, reason));
+    this.#close(endOfConnection(code, reason), false);
   }
 
-  /** The library closes the connection under the handler (a room's closeAll, a full queue): sends then report it. */
+  /**
+   * The library closes the connection under the handler (a broken limit, a room's closeAll): the
+   * messages that arrived before are still the handler's to receive, then the disconnect; sends report it.
+   */
   closeUnder(code: number, reason: string): void {
     assertCloseArguments(code, reason);
     const disconnect = endOfConnection(code, reason);
     if (this.state === WebSocketState.CONNECTED) this.#disconnect = disconnect;
-    this.#close(disconnect);
+    this.#close(disconnect, true);
   }
 
   /** A frame from the client, queued for the handler unless it breaks a limit (then: which one). */
@@ -178,13 +181,13 @@ export class Connection {
       if (failure === undefined) this.#refuse(403, "The WebSocket handler returned without accepting the connection");
       else this.#refuse(500, "The WebSocket handler failed before accepting the connection");
     } else if (this.state === WebSocketState.CONNECTED) {
-      if (failure === undefined) this.#close(endOfConnection(1000, ""));
-      else this.#close(endOfConnection(1011, "Internal error"));
+      if (failure === undefined) this.#close(endOfConnection(1000, ""), false);
+      else this.#close(endOfConnection(1011, "Internal error"), false);
     }
     this.queue.abandon(() => endOfConnection(1006, "The handler has ended"));
   }
 
-  #close(disconnect: WebSocketDisconnect): void {
+  #close(disconnect: WebSocketDisconnect, keepQueued: boolean): void {
     switch (this.state) {
       case WebSocketState.CONNECTING:
         this.state = WebSocketState.DISCONNECTED;
@@ -201,7 +204,7 @@ export class Connection {
         } catch {
           // The client went away at the same moment; its close event finishes the job.
         }
-        this.queue.end(disconnect, true);
+        this.queue.end(disconnect, !keepQueued);
         return;
       default:
         return;

@@ -56,4 +56,24 @@ strict.ws(
   { room: ({ params }) => params.room },
 );
 
+/**
+ * Reads nothing for a moment (so messages queue up), then everything: what it received before the
+ * disconnect is reported with the disconnect.
+ */
+strict.ws(
+  "/strict/late-reader/:room",
+  async (ws) => {
+    await ws.accept();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const received: string[] = [];
+    try {
+      for (;;) received.push(await ws.receiveText());
+    } catch (error) {
+      if (!(error instanceof WebSocketDisconnect)) throw error;
+      report(ws.queryParams.get("report"), { received, code: error.code });
+    }
+  },
+  { room: ({ params }) => params.room },
+);
+
 export class StrictRooms extends strict.RoomObject {}

@@ -120,6 +120,20 @@ describe("limits close with clear codes", () => {
     });
   });
 
+  it("keeps the messages that arrived before a limit was broken: the handler gets them, then the disconnect", async () => {
+    const tooBig = await connect(`/strict/late-reader/${freshRoom()}?token=erin&report=kept-1009`, { headers: good });
+    for (let i = 0; i < 5; i++) tooBig.send(`m${i}`);
+    tooBig.send("x".repeat(STRICT_LIMITS.maxMessageBytes + 1));
+    expect((await tooBig.closed()).code).toBe(1009);
+    await eventually(() => expect(reported("kept-1009")).toEqual([{ received: ["m0", "m1", "m2", "m3", "m4"], code: 1009 }]));
+
+    const tooFast = await connect(`/strict/late-reader/${freshRoom()}?token=erin&report=kept-1008`, { headers: good });
+    for (let i = 0; i < STRICT_LIMITS.messageBurst + 5; i++) tooFast.send(`m${i}`);
+    expect((await tooFast.closed()).code).toBe(1008);
+    const burst = Array.from({ length: STRICT_LIMITS.messageBurst }, (_, i) => `m${i}`);
+    await eventually(() => expect(reported("kept-1008")).toEqual([{ received: burst, code: 1008 }]));
+  });
+
   it("reports a limit's close to the handler as its WebSocketDisconnect", async () => {
     const { client } = await join(freshRoom(), "token=carol&report=limit-close");
     client.send("x".repeat(STRICT_LIMITS.maxMessageBytes + 1));
