@@ -12,6 +12,7 @@ import type { HostedRoute, RouteTable } from "./handler.js";
 import { WebSocket } from "./websocket.js";
 import { runInRoomObject } from "./current-room.js";
 import { RoomLog } from "./log.js";
+import { HeldSockets, isRefusal } from "./held-sockets.js";
 import { Membership } from "./membership.js";
 import type { ConnectionRecord } from "./record.js";
 import { headersToStore, readRecord } from "./record.js";
@@ -45,13 +46,13 @@ export class RoomHost {
   /** Connections whose handler is running, by their server socket. */
   readonly #running = new Map<globalThis.WebSocket, Connection>();
   #membership: Membership | null = null;
-  /** Connections accepted or being accepted and not yet closed; counted from the sockets after a wake. */
-  #open: number | null = null;
+  readonly #held: HeldSockets;
 
   constructor(ctx: DurableObjectState, env: unknown, app: RoomApp) {
     this.#ctx = ctx;
     this.#env = env;
     this.#app = app;
+    this.#held = new HeldSockets(ctx, app.limits);
     const address = parseObjectName(ctx.id.name);
     this.#log = new RoomLog(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), app.verbose);
   }
@@ -67,9 +68,9 @@ export class RoomHost {
     if (params === null) return refused(400, "The path has malformed percent-encoding");
     const admission = this.#app.admits ? readAdmission(request.headers) : { data: undefined };
     if (admission === null) return refused(400, "This app admits connections through its Worker only");
-    if (this.#openConnections() >= this.#app.limits.maxConnectionsPerRoom) {
-      return refused(503, `This room is full: it holds at most ${this.#app.limits.maxConnectionsPerRoom} connections`);
-    }
+    const clientHost = request.headers.get("cf-connecting-ip");
+    const reservation = this.#held.reserve(clientHost);
+    if (isRefusal(reservation)) return refused(reservation.status, reservation.message);
     const requestHeaders = [...request.headers].filter(([name]) => name !== ADMISSION_HEADER);
     const record: ConnectionRecord = {
       id: crypto.randomUUID(),
@@ -78,24 +79,24 @@ export class RoomHost {
       params,
       headers: headersToStore(requestHeaders),
       search: url.search,
-      clientHost: request.headers.get("cf-connecting-ip"),
+      clientHost,
       subprotocol: null,
       rooms: [],
       data: admission.data,
       closing: false,
     };
     const { 0: client, 1: server } = new WebSocketPair();
-    this.#open = this.#openConnections() + 1;
     return new Promise<Response>((resolve) => {
       const handshake: Handshake = {
         accept: (headers) => {
           // The id as a tag lets RPC broadcasts exclude ids without reading every attachment.
-          this.#ctx.acceptWebSocket(server, [record.id]);
+          this.#ctx.acceptWebSocket(server, [record.id, ...reservation.tags]);
+          this.#held.accepted(reservation);
           this.#log.connected(record);
           resolve(new Response(null, { status: 101, webSocket: client, headers }));
         },
         refuse: (status, message) => {
-          this.#open = this.#openConnections() - 1;
+          reservation.release();
           resolve(new Response(message, { status }));
         },
       };
@@ -157,7 +158,6 @@ export class RoomHost {
 
   /** Called once by a connection the server closed or the client left: it is in no room any more. */
   forget(connection: Connection): void {
-    if (this.#open !== null) this.#open -= 1;
     if (this.#membership === null) return;
     for (const room of connection.record.rooms) this.#membership.remove(room, connection.record.id);
   }
@@ -197,10 +197,6 @@ export class RoomHost {
     this.#log.clientClosed(connection.record, code, reason);
     connection.remoteClosed(code, reason);
     return connection.queue.untaken();
-  }
-
-  #openConnections(): number {
-    return (this.#open ??= this.#ctx.getWebSockets().filter((socket) => socket.readyState === OPEN).length);
   }
 
   #members(): Membership {

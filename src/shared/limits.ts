@@ -10,8 +10,17 @@ export interface HypernLimits {
   messagesPerSecond?: number;
   /** Messages one connection may send at once before the rate applies. Default 1000. */
   messageBurst?: number;
-  /** Open connections one room object may hold; the next upgrade is refused with HTTP 503. Default 10,000. */
+  /**
+   * Sockets one room object may hold, counting those the server is closing and upgrades in progress;
+   * the next upgrade is refused with HTTP 503. Default 10,000.
+   */
   maxConnectionsPerRoom?: number;
+  /**
+   * Sockets one client address (`CF-Connecting-IP`) may hold in one room object, closing ones
+   * included; the next upgrade is refused with HTTP 429. Default: no limit (many users can share an
+   * address behind a NAT); set it to keep one client from filling a room.
+   */
+  maxConnectionsPerClient?: number;
   /** Largest `ws.data`, measured as JSON; `setData()` throws a WebSocketError past it. Default 4096. */
   maxDataBytes?: number;
 }
@@ -25,6 +34,7 @@ export const DEFAULT_LIMITS: ResolvedLimits = {
   messagesPerSecond: 500,
   messageBurst: 1000,
   maxConnectionsPerRoom: 10_000,
+  maxConnectionsPerClient: Number.POSITIVE_INFINITY,
   maxDataBytes: 4096,
 };
 

@@ -24,13 +24,15 @@ export class RawSocket {
   }
 
   /** Opens a TCP connection and completes the WebSocket handshake for `path`. */
-  static async open(port: number, path: string): Promise<RawSocket> {
+  static async open(port: number, path: string, headers: Record<string, string> = {}): Promise<RawSocket> {
     const socket = connect(port, "127.0.0.1");
     await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
     const key = randomBytes(16).toString("base64");
     socket.write(
       `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+        Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("") +
+        "\r\n",
     );
     const raw = new RawSocket(socket);
     const head = await raw.#readHandshake();

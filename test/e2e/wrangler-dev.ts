@@ -62,7 +62,8 @@ export async function startWranglerDev(configPath: string): Promise<DevServer> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${output}`);
     try {
-      if ((await fetch(origin)).ok) return server;
+      // Any answer of the Worker's own (a page, or its 404) means it serves.
+      if ((await fetch(origin)).status < 500) return server;
     } catch {
       // Not listening yet.
     }

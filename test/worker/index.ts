@@ -6,6 +6,7 @@ import { rooms } from "./rooms.js";
 import { counter } from "./counter.js";
 import { miswired, placement } from "./placement.js";
 import { script } from "./script.js";
+import { QUEUE_BOUND } from "./queue-bound.js";
 import { strict } from "./strict.js";
 
 export { StrictRooms } from "./strict.js";
@@ -13,8 +14,6 @@ export { PlainObject } from "./placement.js";
 
 const http = AutoRouter();
 
-/** A small queue bound so that overflow is cheap to reach. */
-export const QUEUE_BOUND = 16;
 
 // No rate limit here: the eviction storm sends 10,000 messages at once. test/worker/strict.ts has one.
 const app = new Hypern<Env>({

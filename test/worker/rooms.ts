@@ -3,7 +3,9 @@ import { WebSocketDisconnect, WebSocketRoom, WebSocketRouter } from "../../src/i
 /** Made once per isolate: every room object in it shares this module, and so these rooms. */
 const shared = new WebSocketRoom("shared");
 const other = new WebSocketRoom("other");
-export const isolateToken = crypto.randomUUID();
+let isolateToken: string | undefined;
+/** Made on first use: a Worker may not make random values at module scope (wrangler dev refuses). */
+const isolate = (): string => (isolateToken ??= crypto.randomUUID());
 
 type Command =
   | { op: "join" | "leave" | "joinOther" | "size" }
@@ -54,7 +56,7 @@ export const rooms = new WebSocketRouter<Env>().route(
             size: shared.size,
             connections: shared.getConnections().sort(),
             otherSize: other.size,
-            isolate: isolateToken,
+            isolate: isolate(),
           });
         }
       }

@@ -1,16 +1,8 @@
 import { Hypern, WebSocketDisconnect, WebSocketError } from "../../src/index.js";
 import { report } from "./reports.js";
+import { STRICT_LIMITS } from "./strict-limits.js";
 
-/** Tight limits, an origin allow-list, an authorize hook and verbose logs, so the tests can reach each cheaply. */
-export const STRICT_LIMITS = {
-  maxMessageBytes: 1024,
-  maxQueuedMessages: 100,
-  maxQueuedBytes: 4096,
-  messagesPerSecond: 20,
-  messageBurst: 10,
-  maxConnectionsPerRoom: 3,
-  maxDataBytes: 256,
-} as const;
+export { STRICT_LIMITS };
 
 export const strict = new Hypern<Env>({
   binding: "STRICT",

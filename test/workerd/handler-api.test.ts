@@ -286,7 +286,7 @@ describe("closing", () => {
 
 describe("bounded queues", () => {
   it("closes a connection whose handler does not keep up with 1013 instead of dropping messages", async () => {
-    const { QUEUE_BOUND } = await import("../worker/index.js");
+    const { QUEUE_BOUND } = await import("../worker/queue-bound.js");
     const slow = await connect("/never-reads");
     const bystander = await connect("/echo");
     expect(await slow.receive()).toBe("not reading");
