@@ -5,13 +5,12 @@ import { WebSocketDisconnect, WebSocketError } from "./errors.js";
 import type { Violation } from "./inbound-limits.js";
 import { InboundLimits, QUEUE_FULL } from "./inbound-limits.js";
 import type { Frame } from "./message.js";
+import type { Delivery } from "./outbox.js";
 import type { ResolvedLimits } from "../src/shared/limits.js";
 import { dataSize } from "../src/shared/limits.js";
 import type { Convert, ReceiveOptions } from "./queue.js";
 import { FrameQueue } from "./queue.js";
 import { WebSocketState } from "./state.js";
-
-const OPEN = 1;
 
 /** Answers the upgrade request that is still waiting for the handler's decision. */
 export interface Handshake {
@@ -21,10 +20,12 @@ export interface Handshake {
   refuse(status: number, message: string): void;
 }
 
-/** What a connection tells its room object about itself. */
+/** What a connection needs from its room object. */
 export interface ConnectionOwner {
   /** The connection stopped being open (either side closed it): drop it from every room. Called once. */
   forget(connection: Connection): void;
+  /** Sends within the socket's outbound budget; one over it is closed under its handler. */
+  send(socket: WebSocket, frame: Frame | ArrayBufferView): Delivery;
 }
 
 /**
@@ -34,7 +35,10 @@ export interface ConnectionOwner {
 export class Connection {
   state: WebSocketState;
   readonly record: ConnectionRecord;
-  readonly requestHeaders: readonly (readonly [string, string])[];
+  /** The route params, percent-decoded (recomputed from the path after a wake). */
+  readonly params: Readonly<Record<string, string | undefined>>;
+  /** The upgrade request's headers, lower-case names. */
+  readonly headers: readonly (readonly [string, string])[];
   readonly socket: WebSocket;
   readonly resumed: boolean;
   readonly queue: FrameQueue;
@@ -48,8 +52,8 @@ export class Connection {
 
   constructor(init: {
     record: ConnectionRecord;
-    /** The upgrade request's headers in full; the record keeps those that fit its budget. */
-    requestHeaders?: readonly (readonly [string, string])[];
+    params: Readonly<Record<string, string | undefined>>;
+    headers: readonly (readonly [string, string])[];
     socket: WebSocket;
     owner: ConnectionOwner;
     limits: ResolvedLimits;
@@ -57,7 +61,8 @@ export class Connection {
     handshake?: Handshake;
   }) {
     this.record = init.record;
-    this.requestHeaders = init.requestHeaders ?? init.record.headers;
+    this.params = init.params;
+    this.headers = init.headers;
     this.socket = init.socket;
     this.#owner = init.owner;
     this.queue = new FrameQueue(init.limits.maxQueuedMessages, init.limits.maxQueuedBytes);
@@ -126,13 +131,11 @@ export class Connection {
 
   send(frame: Frame | ArrayBufferView): void {
     if (this.state !== WebSocketState.CONNECTED) throw this.#cannotSend();
-    try {
-      this.socket.send(frame);
-    } catch (error) {
-      // The client's close can reach the socket before its close event reaches us.
-      if (this.socket.readyState !== OPEN) throw new WebSocketDisconnect(1006, "The client is gone");
-      throw error;
-    }
+    const delivery = this.#owner.send(this.socket, frame);
+    // Over its budget, the connection has just been closed under the handler: the disconnect says why.
+    if (delivery === "over-budget") throw this.#cannotSend();
+    // The client's close can reach the socket before its close event reaches us.
+    if (delivery === "closed") throw new WebSocketDisconnect(1006, "The client is gone");
   }
 
   take<T>(convert: Convert<T>, options?: ReceiveOptions): Promise<T> {
@@ -223,7 +226,7 @@ export class Connection {
   }
 
   #offeredSubprotocols(): string[] {
-    const header = this.requestHeaders.find(([name]) => name === "sec-websocket-protocol")?.[1] ?? "";
+    const header = this.headers.find(([name]) => name === "sec-websocket-protocol")?.[1] ?? "";
     return header
       .split(",")
       .map((protocol) => protocol.trim())

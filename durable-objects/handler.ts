@@ -20,4 +20,6 @@ export interface RouteTable {
   getRoute(pattern: string): HostedRoute | undefined;
   /** The first route whose pattern matches the path, with its params still percent-encoded. */
   match(pathname: string): { readonly route: HostedRoute; readonly rawParams: Readonly<Record<string, string | undefined>> } | undefined;
+  /** The params a route's pattern captures from a path (still percent-encoded); undefined if it does not match. */
+  paramsOf(route: HostedRoute, pathname: string): Readonly<Record<string, string | undefined>> | undefined;
 }

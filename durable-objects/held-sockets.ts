@@ -77,6 +77,6 @@ export class HeldSockets {
   }
 }
 
-export function isRefusal(value: Reservation | Refusal): value is Refusal {
-  return "status" in value;
+export function isRefusal<T extends object>(value: T | Refusal): value is Refusal {
+  return "status" in value && "message" in value;
 }

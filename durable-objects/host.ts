@@ -1,21 +1,24 @@
-import { ADMISSION_HEADER, readAdmission } from "../src/shared/admission-header.js";
 import { MAX_CLOSE_REASON_BYTES, isSendableCloseCode } from "../src/shared/close-code.js";
-import { truncateUtf8 } from "../src/shared/utf8.js";
-import type { Handshake } from "./connection.js";
-import { Connection } from "./connection.js";
-import { WebSocketDisconnect, WebSocketError } from "./errors.js";
-import type { Frame } from "./message.js";
 import type { ResolvedLimits } from "../src/shared/limits.js";
 import { decodeParams } from "../src/shared/path-params.js";
 import { describeAddress, parseObjectName } from "../src/shared/room-address.js";
-import type { HostedRoute, RouteTable } from "./handler.js";
-import { WebSocket } from "./websocket.js";
+import { truncateUtf8 } from "../src/shared/utf8.js";
+import type { Handshake } from "./connection.js";
+import { Connection } from "./connection.js";
 import { runInRoomObject } from "./current-room.js";
-import { RoomLog } from "./log.js";
+import { WebSocketDisconnect, WebSocketError } from "./errors.js";
+import type { HostedRoute, RouteTable } from "./handler.js";
+import { HeaderStore } from "./header-store.js";
 import { HeldSockets, isRefusal } from "./held-sockets.js";
+import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
+import type { Frame } from "./message.js";
+import type { Delivery } from "./outbox.js";
+import { Outbox } from "./outbox.js";
 import type { ConnectionRecord } from "./record.js";
-import { headersToStore, readRecord } from "./record.js";
+import { MAX_ROOM_NAME_BYTES, jsonBytes, parseHeaderBlock, readRecord } from "./record.js";
+import { readUpgrade } from "./upgrade-request.js";
+import { WebSocket } from "./websocket.js";
 
 const OPEN = 1;
 const CLOSED = 3;
@@ -33,10 +36,12 @@ export interface RoomApp {
   readonly verbose: boolean;
 }
 
+type OutgoingFrame = string | ArrayBuffer | ArrayBufferView;
+
 /**
  * The in-memory side of one room object: the connections whose handlers are running, the room
  * membership index, and the hibernation events. Everything here can be rebuilt from the sockets'
- * attachments, which is what happens after a wake.
+ * attachments (and the headers kept in storage), which is what happens after a wake.
  */
 export class RoomHost {
   readonly #ctx: DurableObjectState;
@@ -47,12 +52,16 @@ export class RoomHost {
   readonly #running = new Map<globalThis.WebSocket, Connection>();
   #membership: Membership | null = null;
   readonly #held: HeldSockets;
+  readonly #outbox: Outbox;
+  readonly #storedHeaders: HeaderStore;
 
   constructor(ctx: DurableObjectState, env: unknown, app: RoomApp) {
     this.#ctx = ctx;
     this.#env = env;
     this.#app = app;
     this.#held = new HeldSockets(ctx, app.limits);
+    this.#outbox = new Outbox(app.limits);
+    this.#storedHeaders = new HeaderStore(ctx);
     const address = parseObjectName(ctx.id.name);
     this.#log = new RoomLog(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), app.verbose);
   }
@@ -60,47 +69,28 @@ export class RoomHost {
   /** The upgrade request the Worker forwarded: resolves when the handler accepts or refuses. */
   upgrade(request: Request): Promise<Response> {
     const refused = (status: number, message: string): Promise<Response> => Promise.resolve(new Response(message, { status }));
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return refused(426, "Expected a WebSocket upgrade");
-    const url = new URL(request.url);
-    const match = this.#app.router.match(url.pathname);
-    if (match === undefined) return refused(404, `No WebSocket route matches ${url.pathname}`);
-    const params = decodeParams(match.rawParams);
-    if (params === null) return refused(400, "The path has malformed percent-encoding");
-    const admission = this.#app.admits ? readAdmission(request.headers) : { data: undefined };
-    if (admission === null) return refused(400, "This app admits connections through its Worker only");
-    const clientHost = request.headers.get("cf-connecting-ip");
-    const reservation = this.#held.reserve(clientHost);
+    const upgrade = readUpgrade(request, this.#app);
+    if (isRefusal(upgrade)) return refused(upgrade.status, upgrade.message);
+    const { record, route, params, headers, storedHeaders } = upgrade;
+    const reservation = this.#held.reserve(record.clientHost);
     if (isRefusal(reservation)) return refused(reservation.status, reservation.message);
-    const requestHeaders = [...request.headers].filter(([name]) => name !== ADMISSION_HEADER);
-    const record: ConnectionRecord = {
-      id: crypto.randomUUID(),
-      route: match.route.path,
-      path: url.pathname,
-      params,
-      headers: headersToStore(requestHeaders),
-      search: url.search,
-      clientHost,
-      subprotocol: null,
-      rooms: [],
-      data: admission.data,
-      closing: false,
-    };
     const { 0: client, 1: server } = new WebSocketPair();
     return new Promise<Response>((resolve) => {
       const handshake: Handshake = {
-        accept: (headers) => {
+        accept: (responseHeaders) => {
+          if (storedHeaders !== null) this.#storedHeaders.keep(record.id, storedHeaders);
           // The id as a tag lets RPC broadcasts exclude ids without reading every attachment.
           this.#ctx.acceptWebSocket(server, [record.id, ...reservation.tags]);
           this.#held.accepted(reservation);
           this.#log.connected(record);
-          resolve(new Response(null, { status: 101, webSocket: client, headers }));
+          resolve(new Response(null, { status: 101, webSocket: client, headers: responseHeaders }));
         },
         refuse: (status, message) => {
           reservation.release();
           resolve(new Response(message, { status }));
         },
       };
-      this.#run(this.#connect(record, server, { handshake, requestHeaders }), match.route);
+      this.#run(new Connection({ record, params, headers, socket: server, owner: this, limits: this.#app.limits, handshake }), route);
     });
   }
 
@@ -112,7 +102,6 @@ export class RoomHost {
     if (violation !== undefined) {
       this.#log.closedByLibrary(connection.record, violation.code, violation.reason);
       connection.closeUnder(violation.code, violation.reason);
-      return undefined;
     }
     return connection.queue.untaken();
   }
@@ -127,6 +116,20 @@ export class RoomHost {
     return this.#ended(socket, 1006, error instanceof Error ? error.message : String(error));
   }
 
+  // Sending: every frame to a client goes through the outbox and its budgets.
+
+  /** Sends to one connection; one over its outbound budget is closed under its handler (1013). */
+  send(socket: globalThis.WebSocket, frame: OutgoingFrame): Delivery {
+    const delivery = this.#outbox.send(socket, frame);
+    if (delivery === "over-budget") {
+      const { code, reason } = this.#outbox.overBudget;
+      const connection = this.#running.get(socket) ?? this.#resume(socket);
+      if (connection !== undefined) this.#log.closedByLibrary(connection.record, code, reason);
+      connection?.closeUnder(code, reason);
+    }
+    return delivery;
+  }
+
   // Rooms, for WebSocketRoom.
 
   join(room: string, connection: Connection): void {
@@ -136,6 +139,9 @@ export class RoomHost {
       throw new WebSocketError("This connection belongs to another room object (or its handler has ended)");
     }
     if (!connection.isOpen) throw new WebSocketError(`Cannot join room "${room}": the connection is ${connection.state}`);
+    if (jsonBytes([...record.rooms, room]) > MAX_ROOM_NAME_BYTES) {
+      throw new WebSocketError(`Cannot join room "${room}": the names of the rooms one connection joins may take at most ${MAX_ROOM_NAME_BYTES} bytes`);
+    }
     const membership = this.#members();
     record.rooms.push(room);
     try {
@@ -170,8 +176,17 @@ export class RoomHost {
     return this.#members().size(room);
   }
 
-  broadcast(room: string, frame: string | ArrayBuffer | ArrayBufferView, exclude: ReadonlySet<string> | undefined): void {
-    this.#members().send(room, frame, exclude);
+  /** Sends to every member but the excluded; members whose socket is gone are dropped. Returns how many it reached. */
+  broadcast(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string> | undefined): number {
+    const membership = this.#members();
+    let sent = 0;
+    for (const [id, socket] of membership.members(room)) {
+      if (exclude?.has(id)) continue;
+      const delivery = this.send(socket, frame);
+      if (delivery === "sent") sent += 1;
+      else if (delivery === "closed") membership.remove(room, id);
+    }
+    return sent;
   }
 
   // The whole object, for app.room(env, name) over RPC.
@@ -184,6 +199,15 @@ export class RoomHost {
       const id = this.#running.get(socket)?.record.id ?? this.#ctx.getTags(socket)[0];
       if (id !== undefined) yield [id, socket];
     }
+  }
+
+  /** Sends to every open connection of the object but the excluded ids; returns how many it reached. */
+  broadcastAll(frame: OutgoingFrame, exclude: ReadonlySet<string>): number {
+    let sent = 0;
+    for (const [id, socket] of [...this.sockets()]) {
+      if (!exclude.has(id) && this.send(socket, frame) === "sent") sent += 1;
+    }
+    return sent;
   }
 
   /** Closes a connection whether its handler runs or not; a dormant one's handler is resumed to see it. */
@@ -207,25 +231,20 @@ export class RoomHost {
     return this.#running.get(socket)?.record ?? readRecord(socket);
   }
 
-  #connect(
-    record: ConnectionRecord,
-    socket: globalThis.WebSocket,
-    upgrade?: { handshake: Handshake; requestHeaders: readonly (readonly [string, string])[] },
-  ): Connection {
-    return new Connection({ record, socket, owner: this, limits: this.#app.limits, ...upgrade });
-  }
-
   /** A connection whose handler is not running (the object woke from hibernation): run it again. */
   #resume(socket: globalThis.WebSocket): Connection | undefined {
     const record = readRecord(socket);
     if (record === null || record.closing) return undefined;
     const route = this.#app.router.getRoute(record.route);
-    if (route === undefined) {
+    const rawParams = route === undefined ? undefined : this.#app.router.paramsOf(route, record.path);
+    const params = rawParams === undefined ? null : decodeParams(rawParams);
+    if (route === undefined || params === null) {
       this.#log.closedByLibrary(record, 1012, "its route no longer exists (was it renamed in a deploy?)");
       if (socket.readyState === OPEN) socket.close(1012, "Route no longer exists");
       return undefined;
     }
-    const connection = this.#connect(record, socket);
+    const block = record.headers ?? this.#storedHeaders.read(record.id) ?? "";
+    const connection = new Connection({ record, params, headers: parseHeaderBlock(block), socket, owner: this, limits: this.#app.limits });
     this.#log.resumed(record);
     this.#run(connection, route);
     return connection;
@@ -245,10 +264,12 @@ export class RoomHost {
     if (error === undefined || error instanceof WebSocketDisconnect) {
       this.#log.handlerEnded(connection.record);
       connection.finish();
-      return;
+    } else {
+      this.#log.handlerFailed(connection.record, error);
+      connection.finish(error);
     }
-    this.#log.handlerFailed(connection.record, error);
-    connection.finish(error);
+    // A handler that ends has ended its connection: what was kept for it in storage goes too.
+    if (connection.record.headers === null) this.#storedHeaders.drop(connection.record.id);
   }
 }
 

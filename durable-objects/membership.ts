@@ -29,20 +29,6 @@ export class Membership {
     if (members?.delete(id) && members.size === 0) this.#rooms.delete(room);
   }
 
-  /** Sends to every member but the excluded; members whose socket is dead are dropped. */
-  send(room: string, frame: string | ArrayBuffer | ArrayBufferView, exclude: ReadonlySet<string> | undefined): void {
-    const members = this.#rooms.get(room);
-    if (members === undefined) return;
-    for (const [id, socket] of members) {
-      if (exclude?.has(id)) continue;
-      try {
-        socket.send(frame);
-      } catch {
-        this.remove(room, id);
-      }
-    }
-  }
-
   /** How many members the room has; one whose socket just died counts until its close event. */
   size(room: string): number {
     return this.#rooms.get(room)?.size ?? 0;

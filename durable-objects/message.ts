@@ -3,6 +3,11 @@ import { WebSocketError } from "./errors.js";
 /** A frame as the runtime hands it over: text as a string, binary as an ArrayBuffer. */
 export type Frame = string | ArrayBuffer;
 
+/** What limits count of a frame: bytes for binary, characters (UTF-16 units) for text. */
+export function weightOf(frame: string | ArrayBuffer | ArrayBufferView): number {
+  return typeof frame === "string" ? frame.length : frame.byteLength;
+}
+
 /** One received message, as `receive()` returns it. */
 export type WebSocketMessage =
   | { readonly type: "text"; readonly data: string }

@@ -1,5 +1,6 @@
 import { TimeoutError } from "./errors.js";
 import type { Frame } from "./message.js";
+import { weightOf } from "./message.js";
 
 /** How long `receive*()` may wait, and what may cancel it. */
 export interface ReceiveOptions {
@@ -194,8 +195,4 @@ export class FrameQueue {
       this.#waiters.push(pending);
     });
   }
-}
-
-function weightOf(frame: Frame): number {
-  return typeof frame === "string" ? frame.length : frame.byteLength;
 }

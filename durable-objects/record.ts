@@ -2,23 +2,21 @@ import { WebSocketError } from "./errors.js";
 
 /**
  * Everything the library knows about a connection, kept in the socket's attachment so that it survives
- * hibernation: after a wake, the connection is rebuilt from this record alone.
+ * hibernation: after a wake, the connection is rebuilt from this record (and, for request headers too
+ * large for the attachment, from the object's storage).
  */
 export interface ConnectionRecord {
   /** Server-made, never from the client. */
   readonly id: string;
-  /** The route pattern the connection matched; the handler is looked up by it on resume. */
+  /** The route pattern the connection matched; the handler (and the params) are found by it on resume. */
   readonly route: string;
+  /** The request path as sent (percent-encoded). */
   readonly path: string;
-  readonly params: Readonly<Record<string, string | undefined>>;
-  /**
-   * Request headers as [lower-case name, value] pairs, up to STORED_HEADER_BYTES: past it the largest
-   * values are left out (the first run of the handler still sees them all).
-   */
-  readonly headers: readonly (readonly [string, string])[];
   /** The raw query string, with its leading "?" or empty. */
   readonly search: string;
   readonly clientHost: string | null;
+  /** The request headers as `name: value` lines, or null when they are kept in storage instead. */
+  readonly headers: string | null;
   subprotocol: string | null;
   /** Names of the rooms joined, in join order. */
   rooms: string[];
@@ -27,42 +25,70 @@ export interface ConnectionRecord {
   closing: boolean;
 }
 
-/** The runtime's limit on a hibernatable WebSocket's attachment. */
+/**
+ * The attachment is the record as UTF-8 JSON bytes, so that its size is exactly what the budgets below
+ * count. The runtime holds at most 16,384 bytes per socket; the budgets add up to less than that:
+ *
+ * | part                                                  | at most                                      |
+ * |-------------------------------------------------------|----------------------------------------------|
+ * | id, route, client address, subprotocol, flags, keys   | FIXED_BYTES                                  |
+ * | path and query                                        | MAX_URL_BYTES (the upgrade gets 414 past it) |
+ * | names of the rooms joined                             | MAX_ROOM_NAME_BYTES (join throws past it)    |
+ * | ws.data as JSON                                       | limits.maxDataBytes, at most MAX_DATA_BYTES  |
+ * | request headers kept inline                           | what is left; past it they go to storage     |
+ */
 export const MAX_ATTACHMENT_BYTES = 16_384;
+/** Room for the serialization's own framing of the byte array. */
+const ENVELOPE_BYTES = 64;
+export const FIXED_BYTES = 1_024;
+export const MAX_URL_BYTES = 4_096;
+export const MAX_ROOM_NAME_BYTES = 1_024;
+/** Headers past what the attachment holds are kept in storage, up to this; more gets 431. */
+export const MAX_HEADER_BYTES = 32_768;
 
-/** How much of the attachment the request headers may take, leaving the rest to rooms and ws.data. */
-export const STORED_HEADER_BYTES = 8_192;
+/** The bytes the inline request headers may take, given how much `ws.data` may take. */
+export function inlineHeaderBytes(maxDataBytes: number): number {
+  return MAX_ATTACHMENT_BYTES - ENVELOPE_BYTES - FIXED_BYTES - MAX_URL_BYTES - MAX_ROOM_NAME_BYTES - maxDataBytes;
+}
 
-type HeaderPair = readonly [string, string];
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-/** The headers to store: all of them if they fit STORED_HEADER_BYTES, else all but the largest values. */
-export function headersToStore(headers: readonly HeaderPair[]): readonly HeaderPair[] {
-  const size = ([name, value]: HeaderPair): number => name.length + value.length;
-  let total = headers.reduce((sum, pair) => sum + size(pair), 0);
-  if (total <= STORED_HEADER_BYTES) return headers;
-  const left = new Set<HeaderPair>();
-  for (const pair of [...headers].sort((a, b) => size(b) - size(a))) {
-    if (total <= STORED_HEADER_BYTES) break;
-    left.add(pair);
-    total -= size(pair);
-  }
-  return headers.filter((pair) => !left.has(pair));
+/** The UTF-8 length of a value's JSON: how the record's parts are counted. */
+export function jsonBytes(value: unknown): number {
+  return encoder.encode(JSON.stringify(value) ?? "").byteLength;
 }
 
 export function readRecord(socket: WebSocket): ConnectionRecord | null {
-  return socket.deserializeAttachment() as ConnectionRecord | null;
+  const attachment: unknown = socket.deserializeAttachment();
+  if (!(attachment instanceof Uint8Array)) return null;
+  return JSON.parse(decoder.decode(attachment)) as ConnectionRecord;
 }
 
 /** Writes the record into the socket's attachment, or explains why it does not fit. */
 export function persistRecord(socket: WebSocket, record: ConnectionRecord): void {
-  try {
-    socket.serializeAttachment(record);
-  } catch (error) {
+  const bytes = encoder.encode(JSON.stringify(record));
+  if (bytes.byteLength > MAX_ATTACHMENT_BYTES - ENVELOPE_BYTES) {
     throw new WebSocketError(
-      `The connection's record (ws.data, rooms joined, up to ${STORED_HEADER_BYTES} bytes of request headers) does not ` +
-        `fit the runtime's ${MAX_ATTACHMENT_BYTES}-byte WebSocket attachment; keep ws.data small and store bulk state ` +
-        "in Durable Object storage",
-      { cause: error },
+      `The connection's record (ws.data, rooms joined, path, headers) would take ${bytes.byteLength} bytes, over the ` +
+        `runtime's ${MAX_ATTACHMENT_BYTES}-byte WebSocket attachment: keep ws.data small and store bulk state in Durable Object storage`,
     );
   }
+  socket.serializeAttachment(bytes);
+}
+
+/** Request headers as kept with a connection: `name: value` lines (names are lower-case; values have no newlines). */
+export function headerBlock(headers: Iterable<readonly [string, string]>): string {
+  let block = "";
+  for (const [name, value] of headers) block += `${name}: ${value}\n`;
+  return block;
+}
+
+export function parseHeaderBlock(block: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const line of block.split("\n")) {
+    const colon = line.indexOf(": ");
+    if (colon > 0) pairs.push([line.slice(0, colon), line.slice(colon + 2)]);
+  }
+  return pairs;
 }

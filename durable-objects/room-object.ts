@@ -44,18 +44,7 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
     }
 
     roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude: readonly string[] = []): number {
-      const skip = new Set(exclude);
-      let sent = 0;
-      for (const [id, socket] of this.#host.sockets()) {
-        if (skip.has(id)) continue;
-        try {
-          socket.send(frame);
-          sent += 1;
-        } catch {
-          // Closed in the meantime: its close event cleans up.
-        }
-      }
-      return sent;
+      return this.#host.broadcastAll(frame, new Set(exclude));
     }
 
     roomCloseAll(code: number, reason: string): void {

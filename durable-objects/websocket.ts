@@ -64,7 +64,7 @@ export class WebSocket<Params = AnyParams, Data = unknown> {
 
   /** Route params, percent-decoded. */
   get params(): Params {
-    return this.#connection.record.params as Params;
+    return this.#connection.params as Params;
   }
 
   /**
@@ -72,7 +72,7 @@ export class WebSocket<Params = AnyParams, Data = unknown> {
    * connection: up to 8 KiB of them, the largest values left out past that.
    */
   get headers(): Headers {
-    return (this.#headers ??= new Headers(this.#connection.requestHeaders as [string, string][]));
+    return (this.#headers ??= new Headers(this.#connection.headers as [string, string][]));
   }
 
   get queryParams(): URLSearchParams {

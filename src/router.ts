@@ -96,6 +96,13 @@ export class WebSocketRouter<Env = unknown> {
     return [...this.#routes];
   }
 
+  /** The params a route's pattern captures from a concrete path (still percent-encoded); undefined if it does not match. */
+  paramsOf(route: { readonly path: string }, pathname: string): Readonly<Record<string, string | undefined>> | undefined {
+    const index = this.#routes.findIndex((candidate) => candidate.path === route.path);
+    const found = index === -1 ? null : (this.#patterns.routes[index]?.[1].exec(pathname) ?? null);
+    return found === null ? undefined : (found.groups ?? {});
+  }
+
   /** The first route whose pattern matches the concrete path. */
   match(pathname: string): RouteMatch<Env> | undefined {
     for (const [index, [, pattern]] of this.#patterns.routes.entries()) {

@@ -41,6 +41,9 @@ export const hibernation = new WebSocketRouter<Env>().route(
         } else if (text === "join") {
           members.join(ws);
           ws.sendText("joined");
+        } else if (text === "header-count") {
+          const names = [...ws.headers.keys()].filter((name) => name.startsWith("x-h"));
+          ws.sendJson({ resumed: ws.resumed, count: names.length, last: ws.headers.get("x-h1299") });
         } else if (text === "headers") {
           ws.sendJson({ resumed: ws.resumed, cookieLength: ws.headers.get("cookie")?.length ?? null, xTest: ws.headers.get("x-test") });
         } else if (text === "closeAll") {

@@ -28,6 +28,10 @@ strict.ws(
         if (text === "wait") {
           // Stops reading, so that messages queue up.
           await new Promise((resolve) => setTimeout(resolve, 2_000));
+        } else if (text.startsWith("flood:")) {
+          // Sends n messages of size characters: past the outbound budget, a send raises the disconnect.
+          const [n, size] = text.slice(6).split(":").map(Number) as [number, number];
+          for (let i = 0; i < n; i++) ws.sendText(`${i}:`.padEnd(size, "f"));
         } else if (text.startsWith("data:")) {
           try {
             ws.setData(JSON.parse(text.slice(5)));

@@ -1,9 +1,16 @@
-import { createExecutionContext, env } from "cloudflare:test";
+import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Hypern } from "../../src/index.js";
 import { reported } from "../worker/reports.js";
 import { app } from "../worker/index.js";
+import type { RoomClient } from "../../src/index.js";
+import { roomStub } from "../../src/room-client.js";
 import { connect, eventually, hibernate, upgrade } from "./client.js";
+
+/** How many connections of a room object have their headers kept in storage. */
+function storedHeaderEntries(room: RoomClient): Promise<number> {
+  return runInDurableObject(roomStub(room), (_, state) => [...state.storage.kv.list({ prefix: "hypern:headers:" })].length);
+}
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -98,15 +105,39 @@ describe("connection properties", () => {
     expect(infoA.path).toBe("/info/a");
   });
 
-  it("keeps headers too large to store: all of them on the first run, all but the largest after a resume", async () => {
+  it("keeps every request header across a wake, those too large for the attachment in storage until the connection ends", async () => {
     const cookie = `session=${"c".repeat(17_000)}`;
+    const room = app.room(env, "big-headers", { route: "/hib/:object" });
     const client = await connect("/hib/big-headers?report=big-headers", { headers: { Cookie: cookie, "X-Test": "small" } });
     expect(await client.receive()).toBe("hello");
     client.send("headers");
     expect(await client.receiveJson()).toEqual({ resumed: false, cookieLength: cookie.length, xTest: "small" });
-    await hibernate(app.room(env, "big-headers", { route: "/hib/:object" }));
+    expect(await storedHeaderEntries(room)).toBe(1);
+    await hibernate(room);
     client.send("headers");
-    expect(await client.receiveJson()).toEqual({ resumed: true, cookieLength: null, xTest: "small" });
+    expect(await client.receiveJson()).toEqual({ resumed: true, cookieLength: cookie.length, xTest: "small" });
+    client.close(1000, "done");
+    await client.closed();
+    await eventually(async () => expect(await storedHeaderEntries(room)).toBe(0));
+  });
+
+  it("keeps 1,300 small headers across a wake, though they would not fit the attachment", async () => {
+    const many = Object.fromEntries(Array.from({ length: 1_300 }, (_, i) => [`x-h${i}`, "v"]));
+    const room = app.room(env, "many-headers", { route: "/hib/:object" });
+    const client = await connect("/hib/many-headers", { headers: many });
+    expect(await client.receive()).toBe("hello");
+    await hibernate(room);
+    client.send("header-count");
+    expect(await client.receiveJson()).toEqual({ resumed: true, count: 1_300, last: "v" });
+  });
+
+  it("refuses an upgrade whose path and query or headers cannot be kept: 414 and 431 with the reason, not 500", async () => {
+    const longQuery = await upgrade(`/echo?q=${"q".repeat(17_000)}`);
+    expect(longQuery.status).toBe(414);
+    expect(await longQuery.text()).toBe("URI too long: the path and query of a WebSocket upgrade may take at most 4096 bytes");
+    const hugeHeaders = await upgrade("/echo", { headers: { Cookie: "c".repeat(40_000) } });
+    expect(hugeHeaders.status).toBe(431);
+    expect(await hugeHeaders.text()).toBe("Request header fields too large: a WebSocket upgrade may carry at most 32768 bytes of headers");
   });
 
   it("accepts with a subprotocol the client offered, and refuses one it did not", async () => {

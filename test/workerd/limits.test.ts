@@ -84,6 +84,42 @@ describe("limits close with clear codes", () => {
     expect(await client.closed()).toEqual({ code: 1008, reason: `Too many messages: the limit is ${STRICT_LIMITS.messagesPerSecond} per second` });
   });
 
+  it("closes a connection that sends more bytes than its byte budget allows with 1008", async () => {
+    const { client } = await join(freshRoom());
+    // Nine messages: within the message count's burst, over the 8 KiB byte burst.
+    for (let i = 0; i < 9; i++) client.send("b".repeat(1000));
+    expect(await client.closed()).toEqual({ code: 1008, reason: `Too much data: the limit is ${STRICT_LIMITS.inboundBytesPerSecond} bytes per second` });
+  });
+
+  it("bounds what the server sends to one connection: past its outbound budget the send is not made, the handler gets 1013", async () => {
+    const { client } = await join(freshRoom(), "token=olga&report=outbound");
+    client.send("flood:20:1000");
+    const received: string[] = [];
+    const closed = client.closed();
+    for (;;) {
+      const next = await Promise.race([client.receive().catch(() => null), closed.then(() => null)]);
+      if (next === null) break;
+      received.push(next as string);
+    }
+    const reason = `Too much to send: a connection receives at most ${STRICT_LIMITS.outboundBytesPerSecond} bytes per second`;
+    expect(await closed).toEqual({ code: 1013, reason });
+    // The greeting, then as many 1,000-character messages as fit the 8 KiB burst.
+    expect(received.length).toBeLessThanOrEqual(1 + STRICT_LIMITS.outboundBurstBytes / 1000);
+    expect(received.length).toBeGreaterThanOrEqual(STRICT_LIMITS.outboundBurstBytes / 1000 - 1);
+    await eventually(() => expect(reported("outbound")).toEqual([{ code: 1013, reason }]));
+  });
+
+  it("counts broadcasts and pushes against each member's outbound budget, dormant members included", async () => {
+    const room = freshRoom();
+    const { client } = await join(room, "token=pia");
+    await hibernate(strict.room(env, room, { route: "/strict/room/:room" }));
+    const pushes: number[] = [];
+    for (let i = 0; i < 10; i++) pushes.push(await strict.room(env, room, { route: "/strict/room/:room" }).broadcast("p".repeat(1000)));
+    expect(pushes.filter((sent) => sent === 1).length).toBeLessThanOrEqual(STRICT_LIMITS.outboundBurstBytes / 1000);
+    expect(pushes.at(-1)).toBe(0);
+    expect((await client.closed()).code).toBe(1013);
+  });
+
   it("closes a connection whose waiting messages pass maxQueuedBytes with 1013", async () => {
     const { client } = await join(freshRoom());
     client.send("wait");
