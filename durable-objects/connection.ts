@@ -26,6 +26,8 @@ export interface ConnectionOwner {
   forget(connection: Connection): void;
   /** Sends within the socket's outbound budget; one over it is closed under its handler. */
   send(socket: WebSocket, frame: Frame | ArrayBufferView): Delivery;
+  /** A pending receive gives up at `deadline`: wake the object then (its alarm), even from hibernation. */
+  wakeAt(deadline: number): void;
 }
 
 /**
@@ -65,7 +67,7 @@ export class Connection {
     this.headers = init.headers;
     this.socket = init.socket;
     this.#owner = init.owner;
-    this.queue = new FrameQueue(init.limits.maxQueuedMessages, init.limits.maxQueuedBytes);
+    this.queue = new FrameQueue(init.limits.maxQueuedMessages, init.limits.maxQueuedBytes, (deadline) => this.#deadlineChanged(deadline));
     this.#inbound = new InboundLimits(init.limits);
     this.#maxDataBytes = init.limits.maxDataBytes;
     this.#handshake = init.handshake ?? null;
@@ -212,6 +214,14 @@ export class Connection {
       default:
         return;
     }
+  }
+
+  /** The earliest deadline of the pending receives changed: keep it with the record, so it survives a wake. */
+  #deadlineChanged(deadline: number | null): void {
+    if (deadline === this.record.deadline) return;
+    this.record.deadline = deadline;
+    if (this.isOpen) this.persist();
+    if (deadline !== null) this.#owner.wakeAt(deadline);
   }
 
   #refuse(status: number, message: string): void {

@@ -27,7 +27,14 @@ export class WebSocketDisconnect extends Error {
   }
 }
 
-/** A `receive*({ timeout })` gave up. The connection stays open and the late message is kept. */
+/**
+ * A receive gave up: its `timeout` passed, or its `signal` was `AbortSignal.timeout()`'s. The
+ * connection stays open and the message that comes later is kept.
+ */
 export class TimeoutError extends Error {
   override name = "TimeoutError";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  }
 }

@@ -1,9 +1,9 @@
 import type { AnyParams } from "../src/shared/route-params.js";
-import type { WebSocket } from "./websocket.js";
+import type { ServerWebSocket } from "./websocket.js";
 
 /** A connection's handler: Hypern's `async def handler(ws)`, plus the Worker's `env` and the room object's state. */
 export type WebSocketHandler<Env = unknown, Params = AnyParams, Data = unknown> = (
-  ws: WebSocket<Params, Data>,
+  ws: ServerWebSocket<Params, Data>,
   env: Env,
   ctx: DurableObjectState,
 ) => void | Promise<void>;

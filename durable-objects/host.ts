@@ -4,6 +4,7 @@ import { decodeParams } from "../src/shared/path-params.js";
 import { describeAddress, parseObjectName } from "../src/shared/room-address.js";
 import { truncateUtf8 } from "../src/shared/utf8.js";
 import type { Handshake } from "./connection.js";
+import { AlarmSchedule } from "./alarm-schedule.js";
 import { Connection } from "./connection.js";
 import { runInRoomObject } from "./current-room.js";
 import { WebSocketDisconnect, WebSocketError } from "./errors.js";
@@ -18,7 +19,7 @@ import { Outbox } from "./outbox.js";
 import type { ConnectionRecord } from "./record.js";
 import { MAX_ROOM_NAME_BYTES, jsonBytes, parseHeaderBlock, readRecord } from "./record.js";
 import { readUpgrade } from "./upgrade-request.js";
-import { WebSocket } from "./websocket.js";
+import { ServerWebSocket } from "./websocket.js";
 
 const OPEN = 1;
 const CLOSED = 3;
@@ -49,11 +50,12 @@ export class RoomHost {
   readonly #app: RoomApp;
   readonly #log: RoomLog;
   /** Connections whose handler is running, by their server socket. */
-  readonly #running = new Map<globalThis.WebSocket, Connection>();
+  readonly #running = new Map<WebSocket, Connection>();
   #membership: Membership | null = null;
   readonly #held: HeldSockets;
   readonly #outbox: Outbox;
   readonly #storedHeaders: HeaderStore;
+  readonly #alarms: AlarmSchedule;
 
   constructor(ctx: DurableObjectState, env: unknown, app: RoomApp) {
     this.#ctx = ctx;
@@ -62,6 +64,7 @@ export class RoomHost {
     this.#held = new HeldSockets(ctx, app.limits);
     this.#outbox = new Outbox(app.limits);
     this.#storedHeaders = new HeaderStore(ctx);
+    this.#alarms = new AlarmSchedule(ctx.storage, () => this.#earliestDeadline());
     const address = parseObjectName(ctx.id.name);
     this.#log = new RoomLog(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), app.verbose);
   }
@@ -94,7 +97,7 @@ export class RoomHost {
     });
   }
 
-  message(socket: globalThis.WebSocket, frame: Frame): Promise<void> | undefined {
+  message(socket: WebSocket, frame: Frame): Promise<void> | undefined {
     const connection = this.#running.get(socket) ?? this.#resume(socket);
     // After the server's close, frames still in flight from the client are not the handler's.
     if (connection === undefined || !connection.isOpen) return undefined;
@@ -106,20 +109,20 @@ export class RoomHost {
     return connection.queue.untaken();
   }
 
-  closed(socket: globalThis.WebSocket, code: number, reason: string): Promise<void> | undefined {
+  closed(socket: WebSocket, code: number, reason: string): Promise<void> | undefined {
     answerClose(socket, code, reason);
     return this.#ended(socket, code, reason);
   }
 
   /** The socket failed: nothing to answer, the handler sees an abnormal closure. */
-  errored(socket: globalThis.WebSocket, error: unknown): Promise<void> | undefined {
+  errored(socket: WebSocket, error: unknown): Promise<void> | undefined {
     return this.#ended(socket, 1006, error instanceof Error ? error.message : String(error));
   }
 
   // Sending: every frame to a client goes through the outbox and its budgets.
 
   /** Sends to one connection; one over its outbound budget is closed under its handler (1013). */
-  send(socket: globalThis.WebSocket, frame: OutgoingFrame): Delivery {
+  send(socket: WebSocket, frame: OutgoingFrame): Delivery {
     const delivery = this.#outbox.send(socket, frame);
     if (delivery === "over-budget") {
       const { code, reason } = this.#outbox.overBudget;
@@ -128,6 +131,37 @@ export class RoomHost {
       connection?.closeUnder(code, reason);
     }
     return delivery;
+  }
+
+  // Deadlines of receives with a timeout, kept by the object's alarm so that waiting does not keep it awake.
+
+  wakeAt(deadline: number): void {
+    this.#alarms.wakeAt(deadline);
+  }
+
+  /**
+   * The object's alarm fired: pending receives whose deadline has come give up, and dormant connections
+   * whose deadline came while the object slept resume to get their TimeoutError. Then the app's own
+   * alarm handler runs, if the app's alarm is due (inside this room object, so its rooms work there).
+   */
+  async alarm(appAlarm: (() => unknown) | undefined): Promise<void> {
+    const now = Date.now();
+    const appDue = this.#alarms.fired(now);
+    for (const connection of this.#running.values()) connection.queue.expire(now);
+    for (const socket of this.#ctx.getWebSockets()) {
+      const running = this.#running.get(socket);
+      const deadline = running === undefined ? this.#dormantDeadline(socket) : running.queue.nextDeadline();
+      if (deadline === null) continue;
+      if (deadline <= now && running === undefined) this.#resume(socket);
+      else this.#alarms.wakeAt(deadline);
+    }
+    if (!appDue || appAlarm === undefined) {
+      this.#alarms.rearm();
+      return;
+    }
+    // If the app's handler throws, the runtime retries the alarm: its time stays until it succeeds.
+    await runInRoomObject(this, appAlarm);
+    this.#alarms.appRan(now);
   }
 
   // Rooms, for WebSocketRoom.
@@ -168,7 +202,7 @@ export class RoomHost {
     for (const room of connection.record.rooms) this.#membership.remove(room, connection.record.id);
   }
 
-  members(room: string): ReadonlyMap<string, globalThis.WebSocket> {
+  members(room: string): ReadonlyMap<string, WebSocket> {
     return this.#members().members(room);
   }
 
@@ -192,7 +226,7 @@ export class RoomHost {
   // The whole object, for app.room(env, name) over RPC.
 
   /** Open sockets with their connection ids, dormant ones included. */
-  *sockets(): Generator<[id: string, socket: globalThis.WebSocket]> {
+  *sockets(): Generator<[id: string, socket: WebSocket]> {
     for (const socket of this.#ctx.getWebSockets()) {
       // A socket the server closed is CLOSING: only open ones are the app's.
       if (socket.readyState !== OPEN) continue;
@@ -211,11 +245,11 @@ export class RoomHost {
   }
 
   /** Closes a connection whether its handler runs or not; a dormant one's handler is resumed to see it. */
-  close(socket: globalThis.WebSocket, code: number, reason: string): void {
+  close(socket: WebSocket, code: number, reason: string): void {
     (this.#running.get(socket) ?? this.#resume(socket))?.closeUnder(code, reason);
   }
 
-  #ended(socket: globalThis.WebSocket, code: number, reason: string): Promise<void> | undefined {
+  #ended(socket: WebSocket, code: number, reason: string): Promise<void> | undefined {
     const connection = this.#running.get(socket) ?? this.#resume(socket);
     if (connection === undefined) return undefined;
     this.#log.clientClosed(connection.record, code, reason);
@@ -227,12 +261,29 @@ export class RoomHost {
     return (this.#membership ??= new Membership(this.#ctx.getWebSockets(), (socket) => this.#recordOf(socket)));
   }
 
-  #recordOf(socket: globalThis.WebSocket): ConnectionRecord | null {
+  #recordOf(socket: WebSocket): ConnectionRecord | null {
     return this.#running.get(socket)?.record ?? readRecord(socket);
   }
 
+  /** The deadline a dormant connection's handler was waiting for, from its record. */
+  #dormantDeadline(socket: WebSocket): number | null {
+    const record = readRecord(socket);
+    return record === null || record.closing ? null : record.deadline;
+  }
+
+  /** The earliest deadline of any connection (after a wake, before the alarm is armed again). */
+  #earliestDeadline(): number | null {
+    let earliest: number | null = null;
+    for (const socket of this.#ctx.getWebSockets()) {
+      const running = this.#running.get(socket);
+      const deadline = running === undefined ? this.#dormantDeadline(socket) : running.queue.nextDeadline();
+      if (deadline !== null && (earliest === null || deadline < earliest)) earliest = deadline;
+    }
+    return earliest;
+  }
+
   /** A connection whose handler is not running (the object woke from hibernation): run it again. */
-  #resume(socket: globalThis.WebSocket): Connection | undefined {
+  #resume(socket: WebSocket): Connection | undefined {
     const record = readRecord(socket);
     if (record === null || record.closing) return undefined;
     const route = this.#app.router.getRoute(record.route);
@@ -245,6 +296,14 @@ export class RoomHost {
     }
     const block = record.headers ?? this.#storedHeaders.read(record.id) ?? "";
     const connection = new Connection({ record, params, headers: parseHeaderBlock(block), socket, owner: this, limits: this.#app.limits });
+    if (record.deadline !== null) {
+      // The receive the handler was waiting in is gone with the old memory; the rerun waits anew. If
+      // its deadline has passed (the object slept through it), the rerun's first receive gets the timeout.
+      const now = Date.now();
+      if (record.deadline <= now) connection.queue.timeoutDue(record.deadline, now);
+      record.deadline = null;
+      connection.persist();
+    }
     this.#log.resumed(record);
     this.#run(connection, route);
     return connection;
@@ -252,7 +311,7 @@ export class RoomHost {
 
   #run(connection: Connection, route: HostedRoute): void {
     this.#running.set(connection.socket, connection);
-    const ws = new WebSocket(connection);
+    const ws = new ServerWebSocket(connection);
     runInRoomObject(this, () => invoke(route, ws, this.#env, this.#ctx)).then(
       () => this.#finished(connection),
       (error: unknown) => this.#finished(connection, error),
@@ -273,7 +332,7 @@ export class RoomHost {
   }
 }
 
-async function invoke(route: HostedRoute, ws: WebSocket, env: unknown, ctx: DurableObjectState): Promise<void> {
+async function invoke(route: HostedRoute, ws: ServerWebSocket, env: unknown, ctx: DurableObjectState): Promise<void> {
   await route.handler(ws, env as never, ctx);
 }
 
@@ -282,7 +341,7 @@ async function invoke(route: HostedRoute, ws: WebSocket, env: unknown, ctx: Dura
  * A socket that is already CLOSED (the client vanished: 1006) has nobody to answer. The reason is
  * echoed as far as it fits: invalid UTF-8 from the client decodes to U+FFFD, three bytes each.
  */
-function answerClose(socket: globalThis.WebSocket, code: number, reason: string): void {
+function answerClose(socket: WebSocket, code: number, reason: string): void {
   if (socket.readyState === CLOSED) return;
   try {
     // 1005 means the client's frame had no code: answer with none either (sending 1005 throws).

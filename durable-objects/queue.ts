@@ -15,9 +15,14 @@ export type Convert<T> = (frame: Frame) => T;
 
 /** A receive waiting for a frame. */
 interface Pending {
+  /** When a timed receive gives up (epoch milliseconds); undefined without a timeout. */
+  readonly deadline?: number | undefined;
   deliver(frame: Frame): void;
   fail(error: unknown): void;
 }
+
+/** Called whenever the earliest deadline of the pending receives may have changed. */
+export type DeadlineListener = (deadline: number | null) => void;
 
 /** A class rather than closures: one small object per receive, on the hot path. */
 class Waiter<T> implements Pending {
@@ -46,6 +51,11 @@ class Waiter<T> implements Pending {
  * once the frames before it are taken. `untaken()` lets the runtime event that delivered a frame stay
  * open until the handler has it, which keeps the room object from hibernating with frames in memory.
  * A receive converts its frame as it takes it, so each receive costs one promise.
+ *
+ * A timed receive sets no timer (a pending timer would keep the room object awake): it has a
+ * deadline, which the connection keeps with its record and the room object's alarm watches; `expire()`
+ * gives up the receives whose deadline has come, and `timeoutDue()` hands the next receive its
+ * TimeoutError when the object slept through the deadline.
  */
 export class FrameQueue {
   readonly #maxFrames: number;
@@ -57,10 +67,14 @@ export class FrameQueue {
   #end: Error | null = null;
   #endSeen = false;
   #allTaken: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** A deadline passed while nobody was waiting (the object slept through it): the next receive gives up. */
+  #timeoutDue: TimeoutError | null = null;
+  readonly #onDeadline: DeadlineListener | undefined;
 
-  constructor(maxFrames: number, maxWeight = Number.POSITIVE_INFINITY) {
+  constructor(maxFrames: number, maxWeight = Number.POSITIVE_INFINITY, onDeadline?: DeadlineListener) {
     this.#maxFrames = maxFrames;
     this.#maxWeight = maxWeight;
+    this.#onDeadline = onDeadline;
   }
 
   get size(): number {
@@ -72,6 +86,7 @@ export class FrameQueue {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       waiter.deliver(frame);
+      if (waiter.deadline !== undefined) this.#deadlineChanged();
       return true;
     }
     const weight = weightOf(frame);
@@ -93,6 +108,11 @@ export class FrameQueue {
   }
 
   take<T>(convert: Convert<T>, options?: ReceiveOptions): Promise<T> {
+    if (this.#timeoutDue !== null) {
+      const timedOut = this.#timeoutDue;
+      this.#timeoutDue = null;
+      return Promise.reject(timedOut);
+    }
     if (this.size > 0) {
       try {
         return Promise.resolve(convert(this.#shift()));
@@ -122,8 +142,32 @@ export class FrameQueue {
     if (this.size === 0 && this.#waiters.length > 0) {
       this.#endSeen = true;
       for (const pending of this.#waiters.splice(0)) pending.fail(error);
+      this.#deadlineChanged();
     }
     this.#settleIfAllTaken();
+  }
+
+  /** The earliest deadline of the pending receives, or null when none is timed. */
+  nextDeadline(): number | null {
+    let next: number | null = null;
+    for (const { deadline } of this.#waiters) if (deadline !== undefined && (next === null || deadline < next)) next = deadline;
+    return next;
+  }
+
+  /** Gives up the pending receives whose deadline is `now` or earlier, with a TimeoutError each. */
+  expire(now: number): void {
+    const due = this.#waiters.filter(({ deadline }) => deadline !== undefined && deadline <= now);
+    if (due.length === 0) return;
+    for (const waiter of due) {
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      waiter.fail(new TimeoutError(`No message within ${(waiter as TimedWaiter<unknown>).timeout} ms`));
+    }
+    this.#deadlineChanged();
+  }
+
+  /** A deadline passed while the object slept: the next receive gets its TimeoutError before anything else. */
+  timeoutDue(deadline: number, now: number): void {
+    this.#timeoutDue = new TimeoutError(`No message before the receive's deadline (${now - deadline} ms ago, while the room object slept)`);
   }
 
   /** The handler is gone: nothing will be taken any more. `reason` is made only if the queue had not ended. */
@@ -165,34 +209,55 @@ export class FrameQueue {
     if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout))) {
       return Promise.reject(new RangeError(`timeout must be a finite number of milliseconds >= 0, got ${String(timeout)}`));
     }
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(fromSignal(signal.reason));
+    const deadline = timeout === undefined ? undefined : Date.now() + timeout;
     return new Promise<T>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const giveUp = (error: unknown): void => {
+      const onAbort = (): void => {
         const index = this.#waiters.indexOf(pending);
-        if (index !== -1) this.#waiters.splice(index, 1);
-        cleanup();
-        reject(error);
+        if (index === -1) return;
+        this.#waiters.splice(index, 1);
+        if (deadline !== undefined) this.#deadlineChanged();
+        reject(fromSignal(signal?.reason));
       };
-      const onAbort = (): void => giveUp(signal?.reason);
-      const cleanup = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const pending = new Waiter<T>(
+      const pending = new TimedWaiter<T>(
         convert,
         (value) => {
-          cleanup();
+          signal?.removeEventListener("abort", onAbort);
           resolve(value);
         },
         (error) => {
-          cleanup();
+          signal?.removeEventListener("abort", onAbort);
           reject(error);
         },
+        deadline,
+        timeout,
       );
-      if (timeout !== undefined) timer = setTimeout(() => giveUp(new TimeoutError(`No message within ${timeout} ms`)), timeout);
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiters.push(pending);
+      if (deadline !== undefined) this.#deadlineChanged();
     });
   }
+
+  #deadlineChanged(): void {
+    this.#onDeadline?.(this.nextDeadline());
+  }
+}
+
+class TimedWaiter<T> extends Waiter<T> {
+  constructor(
+    convert: Convert<T>,
+    resolve: (value: T) => void,
+    fail: (error: unknown) => void,
+    readonly deadline: number | undefined,
+    readonly timeout: number | undefined,
+  ) {
+    super(convert, resolve, fail);
+  }
+}
+
+/** One TimeoutError for both ways of timing out: `AbortSignal.timeout()` rejects with a DOMException named TimeoutError. */
+function fromSignal(reason: unknown): unknown {
+  if (reason instanceof TimeoutError || typeof reason !== "object" || reason === null) return reason;
+  const { name, message } = reason as { name?: unknown; message?: unknown };
+  return name === "TimeoutError" ? new TimeoutError(typeof message === "string" ? message : "The receive timed out", { cause: reason }) : reason;
 }

@@ -23,6 +23,8 @@ export interface ConnectionRecord {
   data: unknown;
   /** Set once the server has sent its close frame: later events for the socket are not the handler's. */
   closing: boolean;
+  /** When the handler's pending receive gives up (epoch ms), or null: the object's alarm wakes it then. */
+  deadline: number | null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { assertCloseArguments } from "../src/shared/close-code.js";
 import type { RoomApp } from "./host.js";
+import { runMethodsInRoomObject } from "./current-room.js";
 import { RoomHost } from "./host.js";
 
 /** What Worker code may ask of a room object over RPC (see `app.room(env, name)`). */
@@ -25,6 +26,15 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
       this.#host = new RoomHost(ctx, env, app);
+      runMethodsInRoomObject(new.target, RoomObject, (instance) => (instance as RoomObject).#host);
+    }
+
+    /**
+     * The library wakes the object at receive deadlines. To use the alarm yourself, set it as usual
+     * (`ctx.storage.setAlarm`) and override `alarm()`: it runs when your alarm is due, inside the room.
+     */
+    override alarm(): Promise<void> {
+      return this.#host.alarm(undefined);
     }
 
     override fetch(request: Request): Promise<Response> {

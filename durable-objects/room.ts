@@ -4,7 +4,7 @@ import type { Exclude } from "../src/shared/exclude.js";
 import { toIdSet } from "../src/shared/exclude.js";
 import { bytesPayload, jsonPayload, textPayload } from "../src/shared/payload.js";
 import type { AnyParams } from "../src/shared/route-params.js";
-import type { WebSocket } from "./websocket.js";
+import type { ServerWebSocket } from "./websocket.js";
 import { connectionBehind } from "./websocket.js";
 
 export interface BroadcastOptions {
@@ -12,7 +12,7 @@ export interface BroadcastOptions {
   exclude?: Exclude;
 }
 
-type AnySocket = WebSocket<AnyParams, unknown>;
+type AnySocket = ServerWebSocket<AnyParams, unknown>;
 
 /**
  * A named group of connections inside one room object: Hypern's WebSocketRoom.

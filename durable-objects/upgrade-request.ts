@@ -56,6 +56,7 @@ export function readUpgrade(
     rooms: [],
     data: admission.data,
     closing: false,
+    deadline: null,
   };
   return { route: match.route, params, record, headers, storedHeaders: inline ? null : block };
 }

@@ -13,15 +13,16 @@ export interface AcceptOptions {
   headers?: HeadersInit;
 }
 
-let connectionOf: (ws: WebSocket<AnyParams, unknown>) => Connection;
+let connectionOf: (ws: ServerWebSocket<AnyParams, unknown>) => Connection;
 
 /** The library's side of the facade: the connection behind a handler's `ws`. */
-export function connectionBehind(ws: WebSocket<AnyParams, unknown>): Connection {
+export function connectionBehind(ws: ServerWebSocket<AnyParams, unknown>): Connection {
   return connectionOf(ws);
 }
 
 /**
- * One client connection, as a handler sees it: Hypern's WebSocket.
+ * The server's end of one client connection, as a handler sees it: Hypern's `WebSocket` (exported
+ * under that name too).
  *
  * `accept()` first; then `send*()` and `receive*()`; the end comes as a `WebSocketDisconnect` from a
  * receive (or a send after the client left). After a hibernation the handler runs again on the same
@@ -30,7 +31,7 @@ export function connectionBehind(ws: WebSocket<AnyParams, unknown>): Connection 
  * @typeParam Params - the route params, typed from the route's path pattern.
  * @typeParam Data - the per-connection state kept with `setData()`.
  */
-export class WebSocket<Params = AnyParams, Data = unknown> {
+export class ServerWebSocket<Params = AnyParams, Data = unknown> {
   readonly #connection: Connection;
   #headers: Headers | undefined;
   #queryParams: URLSearchParams | undefined;

@@ -1,11 +1,11 @@
 import { WebSocketDisconnect, WebSocketError, WebSocketRoom } from "../src/index.js";
-import type { RouteParams, WebSocket } from "../src/index.js";
+import type { RouteParams, ServerWebSocket } from "../src/index.js";
 
 export interface ChatMember {
   name: string;
 }
 
-export type ChatSocket = WebSocket<RouteParams<"/chat/:room">, ChatMember>;
+export type ChatSocket = ServerWebSocket<RouteParams<"/chat/:room">, ChatMember>;
 
 /** Everyone in one chat room. Module scope is safe: each room object resolves its own members. */
 const members = new WebSocketRoom("chat");

@@ -1,8 +1,8 @@
 import { WebSocketDisconnect } from "../src/index.js";
-import type { WebSocket } from "../src/index.js";
+import type { ServerWebSocket } from "../src/index.js";
 
 /** Sends every text message back, prefixed. */
-export async function echo(ws: WebSocket): Promise<void> {
+export async function echo(ws: ServerWebSocket): Promise<void> {
   await ws.accept();
   try {
     for (;;) ws.sendText(`echo: ${await ws.receiveText()}`);

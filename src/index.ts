@@ -2,7 +2,8 @@ export { Hypern } from "./app.js";
 export type { HypernOptions, RoomSelector } from "./app.js";
 export type { HypernLimits } from "./shared/limits.js";
 export type { Authorize, AuthorizeRequest, OriginPolicy } from "./admission.js";
-export { WebSocket } from "../durable-objects/websocket.js";
+// `WebSocket` is Hypern's name for it; `ServerWebSocket` does not shadow the platform's global in your module.
+export { ServerWebSocket, ServerWebSocket as WebSocket } from "../durable-objects/websocket.js";
 export type { AcceptOptions } from "../durable-objects/websocket.js";
 export { WebSocketState } from "../durable-objects/state.js";
 export { TimeoutError, WebSocketDisconnect, WebSocketError } from "../durable-objects/errors.js";

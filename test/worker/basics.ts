@@ -1,5 +1,5 @@
 import { WebSocketDisconnect, WebSocketError, WebSocketRouter } from "../../src/index.js";
-import type { WebSocket } from "../../src/index.js";
+import type { ServerWebSocket } from "../../src/index.js";
 import { describeError, report } from "./reports.js";
 
 /** Ends the handler quietly when the client leaves, as user handlers do. */
@@ -11,7 +11,7 @@ async function untilDisconnect(loop: () => Promise<void>): Promise<void> {
   }
 }
 
-const reportKey = (ws: WebSocket): string | null => ws.queryParams.get("report");
+const reportKey = (ws: ServerWebSocket): string | null => ws.queryParams.get("report");
 
 export const basics = new WebSocketRouter<Env>()
   .route("/echo", async (ws) => {

@@ -4,6 +4,7 @@ import { basics } from "./basics.js";
 import { constructions, hibernation } from "./hibernation.js";
 import { rooms } from "./rooms.js";
 import { counter } from "./counter.js";
+import { deadlines, ticker } from "./deadlines.js";
 import { miswired, placement } from "./placement.js";
 import { script } from "./script.js";
 import { QUEUE_BOUND } from "./queue-bound.js";
@@ -21,7 +22,7 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",
@@ -77,5 +78,16 @@ export class TestRooms extends app.RoomObject {
     super(ctx, env);
     const name = ctx.id.name ?? ctx.id.toString();
     constructions.set(name, (constructions.get(name) ?? 0) + 1);
+  }
+
+  /** The app's own use of the alarm, next to the library's receive deadlines: an RPC method sets it... */
+  async scheduleTick(inMs: number): Promise<number | null> {
+    await this.ctx.storage.setAlarm(Date.now() + inMs);
+    return this.ctx.storage.getAlarm();
+  }
+
+  /** ...and the alarm posts into a room: rooms work in the room object's own methods. */
+  override async alarm(): Promise<void> {
+    await ticker.broadcast("tick");
   }
 }

@@ -1,5 +1,5 @@
 import { WebSocketRouter } from "../../src/index.js";
-import type { WebSocket } from "../../src/index.js";
+import type { ServerWebSocket } from "../../src/index.js";
 import { describeError, report } from "./reports.js";
 
 /** One call a script makes on its connection. */
@@ -31,7 +31,7 @@ export const script = new WebSocketRouter<Env>().route("/script", async (ws) => 
   report(key, { done: true });
 });
 
-async function perform(ws: WebSocket, op: ScriptOp, index: number): Promise<void> {
+async function perform(ws: ServerWebSocket, op: ScriptOp, index: number): Promise<void> {
   const timeout = SCRIPT_RECEIVE_TIMEOUT_MS;
   switch (op.op) {
     case "accept":

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { Hypern, WebSocketRoute, WebSocketRouter } from "../../src/index.js";
-import type { RouteParams, WebSocket, WebSocketHandler } from "../../src/index.js";
+import type { RouteParams, ServerWebSocket, WebSocketHandler } from "../../src/index.js";
 import { connect } from "./client.js";
 
 const noop: WebSocketHandler = async (ws) => ws.close();
@@ -65,7 +65,7 @@ describe("WebSocketRouter", () => {
     expectTypeOf<RouteParams<"/:name.:ext">>().toEqualTypeOf<{ readonly name: string; readonly ext: string }>();
     expectTypeOf<RouteParams<"/static">>().toEqualTypeOf<Record<string, never>>();
     new Hypern().ws("/rooms/:room/:user?", async (ws) => {
-      expectTypeOf(ws).toEqualTypeOf<WebSocket<{ readonly room: string; readonly user?: string }, unknown>>();
+      expectTypeOf(ws).toEqualTypeOf<ServerWebSocket<{ readonly room: string; readonly user?: string }, unknown>>();
       expectTypeOf(ws.params.room).toEqualTypeOf<string>();
     });
   });

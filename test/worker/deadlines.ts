@@ -1,0 +1,30 @@
+import { TimeoutError, WebSocketRoom, WebSocketRouter } from "../../src/index.js";
+
+/** Members of the app's alarm broadcast (see TestRooms.alarm in index.ts). */
+export const ticker = new WebSocketRoom("ticker");
+
+/**
+ * Receives with a timeout of `?ms=` in a loop: each message is echoed as `got:<text>`, each timeout
+ * reported as `timeout:<resumed>` (so a test can see it came to a handler rerun after a real eviction).
+ * `?tick` joins the ticker room.
+ */
+export const deadlines = new WebSocketRouter<Env>().route(
+  "/deadline/:object",
+  async (ws) => {
+    await ws.accept();
+    const ms = Number(ws.queryParams.get("ms"));
+    if (!ws.resumed) {
+      if (ws.queryParams.has("tick")) ticker.join(ws);
+      ws.sendText("ready");
+    }
+    for (;;) {
+      try {
+        ws.sendText(`got:${await ws.receiveText({ timeout: ms })}`);
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        ws.sendText(`timeout:${ws.resumed}`);
+      }
+    }
+  },
+  { room: ({ params }) => params.object },
+);
