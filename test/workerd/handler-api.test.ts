@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Hypern } from "../../src/index.js";
 import { reported } from "../worker/reports.js";
 import { connect, eventually, upgrade } from "./client.js";
+import { captureLogs, withoutId } from "./logged.js";
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -173,10 +174,16 @@ describe("the upgrade", () => {
   });
 
   it("a handler that returns without accepting answers 403, one that throws answers 500", async () => {
+    const logged = captureLogs("error");
     expect((await upgrade("/return-early")).status).toBe(403);
     const failed = await upgrade("/throw-early");
     expect(failed.status).toBe(500);
     expect(await failed.text()).not.toContain("boom");
+    await eventually(() =>
+      expect(logged.map(withoutId)).toEqual([
+        '[hypern] room "/throw-early" /throw-early connection ID: handler failed; closing with 1011: Error: boom before accept',
+      ]),
+    );
   });
 
   it("answers 426 to a plain request on a WebSocket route, and hands unknown paths to the fallback", async () => {
@@ -282,12 +289,16 @@ describe("closing", () => {
     expect(await returns.next()).toBe("bye:x");
     expect(await returns.closed).toEqual({ code: 1000, reason: "" });
 
+    const logged = captureLogs("error");
     const bystander = await connect("/echo");
     const thrower = await connect("/throw");
     thrower.send("y");
     expect(await thrower.closed).toEqual({ code: 1011, reason: "Internal error" });
     bystander.send("still fine");
     expect(await bystander.next()).toBe("still fine");
+    await eventually(() =>
+      expect(logged.map(withoutId)).toEqual(['[hypern] room "/throw" /throw connection ID: handler failed; closing with 1011: Error: boom after y']),
+    );
   });
 });
 
