@@ -41,7 +41,7 @@ joinForm.addEventListener("submit", (event) => {
   const name = nameInput.value.trim();
   const room = roomInput.value.trim();
   if (name === "" || room === "" || !checkRoom(room)) return;
-  if (session?.room === room && session.name === name && session.phase !== "stopped") return;
+  if (session?.room === room && session.name === name && session.phase !== "stopped" && session.phase !== "refused") return;
   localStorage.setItem(NAME_KEY, name);
   history.replaceState(null, "", `?room=${encodeURIComponent(room)}`);
   enter(room, name);
@@ -123,6 +123,10 @@ function showState(current: Session, state: ConnectionState): void {
   if (state.phase === "retrying" || state.phase === "stopped") {
     const next = state.phase === "retrying" ? `Reconnecting in ${seconds(state.delayMs)}.` : "Join again to retry.";
     log.notice(`Connection closed: ${describeClose(state.close.code, state.close.reason)}. ${next}`, "alert");
+  }
+  if (state.phase === "refused") {
+    const reason = state.refusal.reason.replace(/[.!]$/, "");
+    log.notice(`The server refused to connect (HTTP ${state.refusal.status}): ${reason}. Not retrying.`, "alert");
   }
 }
 
