@@ -1,4 +1,4 @@
-import { onTestFinished, vi } from "vitest";
+import { expect, onTestFinished, vi } from "vitest";
 
 /**
  * For a test that makes the library log a failure on purpose (a handler that throws): takes what the
@@ -12,7 +12,8 @@ export function captureLogs(method: "error" | "warn"): string[] {
   return lines;
 }
 
-/** A logged line with its connection id replaced, to compare with an expected line. */
-export function withoutId(line: string): string {
-  return line.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, "ID");
+/** Matches the line a handler's failure is logged with: its route, the 1011 and the error (as `String(error)`). */
+export function failureLine(route: string, error: string): unknown {
+  const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return expect.stringMatching(new RegExp(`^\\[hypern\\] .*${escaped(route)}(?![\\w-]).*handler failed; closing with 1011: ${escaped(error)}$`));
 }
