@@ -1,7 +1,5 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { roomNameProblem } from "../../examples/page/room-name.js";
-import { isValidRoomName } from "../../src/admission.js";
 
 describe("the page's check of a room name", () => {
   it("lets through what the server accepts", () => {
@@ -22,11 +20,5 @@ describe("the page's check of a room name", () => {
     expect(roomNameProblem("")).toBe("Enter a room name. Use letters, digits or _ . : @ ~ - /.");
     expect(roomNameProblem("𝒳".repeat(256))).toBeUndefined();
     expect(roomNameProblem("x".repeat(257))).toBe("A room name has at most 256 characters; this one has 257.");
-  });
-
-  it("agrees with the server's rule (src/admission.ts) on any string", () => {
-    const nearlyValid = fc.string({ unit: fc.constantFrom("a", "é", "7", "_", ".", ":", "@", "~", "-", "/", " ", "#", "?", "%", "\uD800"), minLength: 250, maxLength: 260 });
-    const anything = fc.oneof(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ unit: "grapheme", maxLength: 40 }), nearlyValid);
-    fc.assert(fc.property(anything, (room) => (roomNameProblem(room) === undefined) === isValidRoomName(room)), { numRuns: 1_000 });
   });
 });
