@@ -1,15 +1,8 @@
 import type { PlacementRequest, WebSocketRoute } from "./router.js";
 import type { RoomAddress } from "./shared/room-address.js";
+import { isValidRoomName } from "./shared/room-name.js";
 import { WiringError } from "./wiring.js";
 
-/** Room names a placement may return: letters and digits of any script and `_ . : @ ~ - /`, 1 to 256 of them. */
-const ROOM_NAME = /^[\p{L}\p{N}_.:@~\-/]{1,256}$/u;
-
-export const ROOM_NAME_RULE = "1 to 256 letters, digits or _ . : @ ~ - /";
-
-export function isValidRoomName(name: unknown): name is string {
-  return typeof name === "string" && ROOM_NAME.test(name);
-}
 
 /** Where a connection goes, or why the path is refused (a room name the client made up). */
 export type Placement = { readonly address: RoomAddress } | { readonly refused: { readonly status: number; readonly message: string } };
@@ -27,6 +20,6 @@ export async function placeConnection<Env>(route: WebSocketRoute<Env>, request: 
   if (typeof room !== "string") {
     throw new WiringError(`The room placement of ${route.path} returned ${room === null ? "null" : typeof room}: it must return a string`);
   }
-  if (!isValidRoomName(room)) return { refused: { status: 400, message: `Invalid room name: use ${ROOM_NAME_RULE}` } };
+  if (!isValidRoomName(room)) return { refused: { status: 400, message: "Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /" } };
   return { address: { group, room } };
 }

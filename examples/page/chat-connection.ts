@@ -2,6 +2,8 @@ import type { ChatEvent } from "./chat-events.js";
 import { parseChatEvent } from "./chat-events.js";
 import { isWorthRetrying } from "./close-codes.js";
 import { reconnectDelay } from "./reconnect-delay.js";
+import type { Refusal } from "./upgrade-refusal.js";
+import { askWhyRefused } from "./upgrade-refusal.js";
 
 /** A connection that stayed open this long was healthy: the backoff starts over after it drops. */
 const STABLE_AFTER_MS = 10_000;
@@ -15,7 +17,8 @@ export type ConnectionState =
   | { phase: "connecting"; attempt: number }
   | { phase: "open" }
   | { phase: "retrying"; attempt: number; delayMs: number; close: Close }
-  | { phase: "stopped"; close: Close };
+  | { phase: "stopped"; close: Close }
+  | { phase: "refused"; refusal: Refusal };
 
 export interface ConnectionListener {
   state(state: ConnectionState): void;
@@ -24,7 +27,8 @@ export interface ConnectionListener {
 
 /**
  * Keeps one WebSocket open to a chat room: after every close the page did not ask for, it connects
- * again with exponential backoff, unless the close code says retrying cannot help.
+ * again with exponential backoff, unless the close code says retrying cannot help, or the server
+ * refused the upgrade for good (asked with a plain GET when a socket closes before it ever opened).
  */
 export class ChatConnection {
   readonly #url: string;
@@ -34,6 +38,7 @@ export class ChatConnection {
   #openedAt = 0;
   /** Reconnect attempts since the last stable connection. */
   #attempt = 0;
+  #ended = false;
 
   constructor(url: string, listener: ConnectionListener) {
     this.#url = url;
@@ -44,8 +49,10 @@ export class ChatConnection {
     this.#listener.state({ phase: "connecting", attempt: this.#attempt });
     const socket = new WebSocket(this.#url);
     this.#socket = socket;
+    let opened = false;
     socket.addEventListener("open", () => {
       if (socket !== this.#socket) return;
+      opened = true;
       this.#openedAt = Date.now();
       this.#listener.state({ phase: "open" });
     });
@@ -57,7 +64,8 @@ export class ChatConnection {
     socket.addEventListener("close", ({ code, reason }) => {
       if (socket !== this.#socket) return;
       this.#socket = undefined;
-      this.#closed({ code, reason });
+      if (opened) this.#closed({ code, reason });
+      else void this.#closedBeforeOpening({ code, reason });
     });
   }
 
@@ -70,10 +78,18 @@ export class ChatConnection {
 
   /** Leaves the room for good: closes the socket normally and cancels a pending reconnect. */
   end(reason: string): void {
+    this.#ended = true;
     clearTimeout(this.#retryTimer);
     const socket = this.#socket;
     this.#socket = undefined;
     socket?.close(1000, reason);
+  }
+
+  async #closedBeforeOpening(close: Close): Promise<void> {
+    const refusal = await askWhyRefused(this.#url);
+    if (this.#ended) return;
+    if (refusal !== undefined) this.#listener.state({ phase: "refused", refusal });
+    else this.#closed(close);
   }
 
   #closed(close: Close): void {

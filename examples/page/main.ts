@@ -3,6 +3,7 @@ import { ChatConnection } from "./chat-connection.js";
 import type { ChatEvent } from "./chat-events.js";
 import { ChatLog } from "./chat-log.js";
 import { describeClose } from "./close-codes.js";
+import { roomNameProblem } from "../../src/shared/room-name.js";
 import { seconds, statusText } from "./status-text.js";
 
 /** The name is remembered per browser; the room lives in the address (`/?room=lobby`) so it can be shared. */
@@ -22,6 +23,7 @@ interface Session {
 const joinForm = element("join", HTMLFormElement);
 const nameInput = element("name", HTMLInputElement);
 const roomInput = element("room", HTMLInputElement);
+const roomProblem = element("room-problem", HTMLElement);
 const composer = element("composer", HTMLFormElement);
 const messageInput = element("message", HTMLInputElement);
 const sendButton = element("send", HTMLButtonElement);
@@ -38,12 +40,20 @@ joinForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const name = nameInput.value.trim();
   const room = roomInput.value.trim();
-  if (name === "" || room === "") return;
-  if (session?.room === room && session.name === name && session.phase !== "stopped") return;
+  if (name === "" || room === "" || !checkRoom(room)) return;
+  if (session?.room === room && session.name === name && session.phase !== "stopped" && session.phase !== "refused") return;
   localStorage.setItem(NAME_KEY, name);
   history.replaceState(null, "", `?room=${encodeURIComponent(room)}`);
   enter(room, name);
   messageInput.focus();
+});
+
+roomInput.addEventListener("input", () => checkRoom(roomInput.value.trim()));
+// The reason is already written under the form: no browser bubble repeating it.
+roomInput.addEventListener("invalid", (event) => {
+  if (roomProblem.textContent === "") return;
+  event.preventDefault();
+  roomInput.focus();
 });
 
 composer.addEventListener("submit", (event) => {
@@ -63,7 +73,20 @@ function resumeFromAddress(): void {
   const name = localStorage.getItem(NAME_KEY);
   if (name !== null) nameInput.value = name;
   if (room) roomInput.value = room;
-  if (room && name) enter(room, name);
+  if (room && name && checkRoom(room)) enter(room, name);
+}
+
+/**
+ * Says in the form why the server would refuse this room name, so the page does not connect only to
+ * be refused; true when the name is fine. An empty field is left to the input's `required`.
+ */
+function checkRoom(room: string): boolean {
+  const problem = room === "" ? undefined : roomNameProblem(room);
+  roomInput.setCustomValidity(problem ?? "");
+  if (problem === undefined) roomInput.removeAttribute("aria-invalid");
+  else roomInput.setAttribute("aria-invalid", "true");
+  roomProblem.textContent = problem ?? "";
+  return problem === undefined;
 }
 
 function enter(room: string, name: string): void {
@@ -100,6 +123,10 @@ function showState(current: Session, state: ConnectionState): void {
   if (state.phase === "retrying" || state.phase === "stopped") {
     const next = state.phase === "retrying" ? `Reconnecting in ${seconds(state.delayMs)}.` : "Join again to retry.";
     log.notice(`Connection closed: ${describeClose(state.close.code, state.close.reason)}. ${next}`, "alert");
+  }
+  if (state.phase === "refused") {
+    const reason = state.refusal.reason.replace(/[.!]$/, "");
+    log.notice(`The server refused to connect (HTTP ${state.refusal.status}): ${reason}. Not retrying.`, "alert");
   }
 }
 

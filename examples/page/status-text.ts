@@ -12,6 +12,8 @@ export function statusText(state: ConnectionState): string {
       return `Reconnecting in ${seconds(state.delayMs)} (attempt ${state.attempt})`;
     case "stopped":
       return `Disconnected: ${describeClose(state.close.code, state.close.reason)}`;
+    case "refused":
+      return `Refused by the server (HTTP ${state.refusal.status})`;
   }
 }
 

@@ -140,6 +140,38 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     await alice.page.screenshot({ path: join(ARTIFACTS, "chat.png") });
   });
 
+  it("refuses a room name the server would refuse, in the form and without connecting", async () => {
+    const chat = await openPage();
+    const sockets: string[] = [];
+    chat.page.on("websocket", (socket) => sockets.push(socket.url()));
+    const room = chat.page.getByLabel("Room", { exact: true });
+    const problem = chat.page.locator("#room-problem");
+    const spaces = "A room name cannot contain spaces. Use letters, digits or _ . : @ ~ - /.";
+
+    await chat.page.getByLabel("Name", { exact: true }).fill("alice");
+    await room.fill("my room");
+    await chat.page.getByRole("button", { name: "Join" }).click();
+    await expect.poll(() => problem.textContent(), UI_WAIT).toBe(spaces);
+    expect(await problem.isVisible()).toBe(true);
+    expect(await room.getAttribute("aria-invalid")).toBe("true");
+    expect(await room.getAttribute("aria-describedby")).toBe("room-problem");
+    expect(await room.evaluate((input: HTMLInputElement) => input.validationMessage)).toBe(spaces);
+    expect(await chat.page.evaluate(() => document.activeElement?.id)).toBe("room");
+    expect(await chat.status()).toBe("Not connected");
+    expect(chat.page.url()).toBe(`${server.origin}/`);
+    await chat.page.screenshot({ path: join(ARTIFACTS, "chat-room-name.png") });
+
+    await chat.join("alice", "my-room");
+    expect(await problem.isVisible()).toBe(false);
+    expect(await room.getAttribute("aria-invalid")).toBeNull();
+
+    // From the address, as a shared link: the remembered name would go straight in, but not to this room.
+    await chat.page.goto(`${server.origin}/?room=${encodeURIComponent("#general")}`);
+    await expect.poll(() => problem.textContent(), UI_WAIT).toBe("A room name cannot contain “#”. Use letters, digits or _ . : @ ~ - /.");
+    expect(await chat.status()).toBe("Not connected");
+    expect(sockets).toEqual([`${server.wsOrigin}/chat/my-room?name=alice`]);
+  });
+
   it("fits a phone-width screen", async () => {
     const room = "phone";
     const phone = await openPage({ width: 360, height: 640 });

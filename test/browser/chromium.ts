@@ -1,33 +1,35 @@
-import { existsSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { chromium } from "playwright-core";
-
-/** Debian's chromium package; playwright-core drives it, it never downloads a browser of its own. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+import { findChromium } from "./chromium-path.js";
 
 /**
- * Headless Chromium with a fresh temporary profile (Playwright makes one per launch). The flags keep
- * it from calling home: on a machine without a network it would otherwise retry without end.
+ * Keep Chromium from calling home: on a machine without a network it would otherwise retry without
+ * end. These are all it needs, Debian's build and @sparticuz/chromium's alike; that package's own
+ * `args` are for AWS Lambda (one process, web security off) and would change what the page may do.
+ */
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/**
+ * Headless Chromium with a fresh temporary profile (Playwright makes one per launch). playwright-core
+ * drives it; it never downloads a browser of its own.
  */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `The browser tests need Chromium at ${CHROMIUM_PATH}. Install Debian's package: ` +
-        "apt-get update && apt-get install -y --no-install-recommends chromium (.ci/run does this).",
-    );
+  const found = await findChromium();
+  try {
+    return await chromium.launch({ executablePath: found.path, headless: true, args: FLAGS });
+  } catch (error) {
+    const leftover = found.source.includes("@sparticuz")
+      ? ` If ${found.path} is left from an interrupted unpacking or from another version of the package, delete it and run again.`
+      : "";
+    throw new Error(`Chromium from ${found.source} (${found.path}) did not start.${leftover}\n${String(error)}`, { cause: error });
   }
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
 }

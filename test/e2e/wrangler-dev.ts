@@ -26,8 +26,11 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Starts `wrangler dev` for a config on a free loopback port and waits until it serves. */
-export async function startWranglerDev(configPath: string): Promise<DevServer> {
+/**
+ * Starts `wrangler dev` for a config on a free loopback port and waits until it serves. `cwd` is the
+ * folder it runs in (this process's by default); a relative config path is taken from there.
+ */
+export async function startWranglerDev(configPath: string, options: { cwd?: string } = {}): Promise<DevServer> {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const persistTo = mkdtempSync(join(tmpdir(), "hypern-e2e-"));
   const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
@@ -35,7 +38,7 @@ export async function startWranglerDev(configPath: string): Promise<DevServer> {
     process.execPath,
     [wrangler, "dev", "--config", configPath, "--ip", "127.0.0.1", "--port", String(port),
       "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--log-level", "warn"],
-    { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" } },
+    { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" } },
   );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));

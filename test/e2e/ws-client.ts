@@ -59,3 +59,19 @@ export class Client {
     this.socket.close(code, reason);
   }
 }
+
+/** The HTTP status an upgrade to `url` gets: 101 when the socket opens (it is closed again at once), else the refusal's. */
+export function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.once("unexpected-response", (request, response) => {
+      resolve(response.statusCode ?? 0);
+      request.destroy();
+    });
+    socket.once("open", () => {
+      resolve(101);
+      socket.close(1000);
+    });
+    socket.on("error", reject);
+  });
+}

@@ -6,6 +6,7 @@ import { app } from "../worker/index.js";
 import type { RoomClient } from "../../src/index.js";
 import { roomStub } from "../../src/room-client.js";
 import { connect, eventually, hibernate, upgrade } from "./client.js";
+import { captureLogs, failureLine } from "./logged.js";
 
 /** How many connections of a room object have their headers kept in storage. */
 function storedHeaderEntries(room: RoomClient): Promise<number> {
@@ -205,10 +206,12 @@ describe("the upgrade", () => {
   });
 
   it("a handler that returns without accepting answers 403, one that throws answers 500", async () => {
+    const logged = captureLogs("error");
     expect((await upgrade("/return-early")).status).toBe(403);
     const failed = await upgrade("/throw-early");
     expect(failed.status).toBe(500);
     expect(await failed.text()).not.toContain("boom");
+    await eventually(() => expect(logged).toEqual([failureLine("/throw-early", "Error: boom before accept")]), 2_000);
   });
 
   it("answers 426 to a plain request on a WebSocket route, and hands unknown paths to the fallback", async () => {
@@ -306,12 +309,14 @@ describe("closing", () => {
     expect(await returns.receive()).toBe("bye:x");
     expect(await returns.closed()).toEqual({ code: 1000, reason: "" });
 
+    const logged = captureLogs("error");
     const bystander = await connect("/echo");
     const thrower = await connect("/throw");
     thrower.send("y");
     expect(await thrower.closed()).toEqual({ code: 1011, reason: "Internal error" });
     bystander.send("still fine");
     expect(await bystander.receive()).toBe("still fine");
+    await eventually(() => expect(logged).toEqual([failureLine("/throw", "Error: boom after y")]), 2_000);
   });
 });
 

@@ -1,0 +1,13 @@
+import fc from "fast-check";
+import { describe, it } from "vitest";
+import { isValidRoomName, roomNameProblem } from "../../src/shared/room-name.js";
+
+describe("the room-name rule", () => {
+  it("its description (what the chat page shows) agrees with its check (what the Worker applies) on any string", () => {
+    const allowed = ["a", "é", "𝒳", "7", "٣", "_", ".", ":", "@", "~", "-", "/"];
+    const aroundTheLongest = fc.string({ unit: fc.constantFrom(...allowed), minLength: 250, maxLength: 260 });
+    const fewRefused = fc.string({ unit: fc.constantFrom(...allowed, ...allowed, " ", "#", "?", "%", "\uD800"), maxLength: 20 });
+    const anything = fc.oneof(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ unit: "grapheme", maxLength: 40 }), aroundTheLongest, fewRefused);
+    fc.assert(fc.property(anything, (room) => (roomNameProblem(room) === undefined) === isValidRoomName(room)), { numRuns: 1_000 });
+  });
+});
