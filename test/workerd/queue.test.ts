@@ -9,7 +9,10 @@ const asIs = (frame: Frame): Frame => frame;
 const settled = async (promise: Promise<unknown> | undefined): Promise<boolean> => {
   if (promise === undefined) return true;
   let done = false;
-  void promise.then(() => (done = true));
+  void promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
   await new Promise((resolve) => setTimeout(resolve, 0));
   return done;
 };
