@@ -84,16 +84,23 @@ export class Connection {
     persistRecord(this.socket, this.record);
   }
 
+  /** Stores a JSON copy of `data` with the connection; the old data stays if it cannot be stored. */
   setData(data: unknown): void {
-    const size = measuredJsonSize(data);
-    if (size !== undefined && size > this.#maxDataBytes) {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(data);
+    } catch (error) {
+      throw new WebSocketError("ws.data must be JSON-serializable: it is stored with the connection as JSON", { cause: error });
+    }
+    const size = json === undefined ? 0 : dataSize(data);
+    if (size > this.#maxDataBytes) {
       throw new WebSocketError(
         `ws.data would be ${size} bytes as JSON, over limits.maxDataBytes (${this.#maxDataBytes}): ` +
           "keep per-connection state small and store the rest in Durable Object storage",
       );
     }
     const previous = this.record.data;
-    this.record.data = data;
+    this.record.data = json === undefined ? undefined : JSON.parse(json);
     if (!this.isOpen) return;
     try {
       this.persist();
@@ -241,15 +248,6 @@ export class Connection {
       .split(",")
       .map((protocol) => protocol.trim())
       .filter((protocol) => protocol !== "");
-  }
-}
-
-/** The JSON size of data, or undefined for data JSON cannot measure (the attachment's own limit still holds). */
-function measuredJsonSize(data: unknown): number | undefined {
-  try {
-    return dataSize(data);
-  } catch {
-    return undefined;
   }
 }
 

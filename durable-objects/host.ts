@@ -13,6 +13,10 @@ import { HeaderStore } from "./header-store.js";
 import { HeldSockets, isRefusal } from "./held-sockets.js";
 import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
+import type { RoomMember, RoomMemberInfo } from "./room-member.js";
+import { roomMember } from "./room-member.js";
+import type { ReadonlyData } from "../src/shared/readonly-data.js";
+import { deepFreeze } from "../src/shared/readonly-data.js";
 import type { Frame } from "./message.js";
 import type { Delivery } from "./outbox.js";
 import { Outbox } from "./outbox.js";
@@ -206,6 +210,16 @@ export class RoomHost {
     return this.#members().members(room);
   }
 
+  /** The members of a room as handles, with their `ws.data`. */
+  memberHandles<Data>(room: string): RoomMember<Data>[] {
+    return [...this.members(room)].map(([id, socket]) => roomMember<Data>(this, id, socket, this.#dataOf<Data>(socket)));
+  }
+
+  /** Every open connection of the object, with its `ws.data` (for app.room(...).getConnections()). */
+  memberInfos(): RoomMemberInfo[] {
+    return [...this.sockets()].map(([id, socket]) => ({ id, data: this.#dataOf(socket) }));
+  }
+
   size(room: string): number {
     return this.#members().size(room);
   }
@@ -259,6 +273,10 @@ export class RoomHost {
 
   #members(): Membership {
     return (this.#membership ??= new Membership(this.#ctx.getWebSockets(), (socket) => this.#recordOf(socket)));
+  }
+
+  #dataOf<Data>(socket: WebSocket): ReadonlyData<Data> | undefined {
+    return deepFreeze(this.#recordOf(socket)?.data as Data | undefined);
   }
 
   #recordOf(socket: WebSocket): ConnectionRecord | null {

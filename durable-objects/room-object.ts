@@ -3,13 +3,14 @@ import { assertCloseArguments } from "../src/shared/close-code.js";
 import type { RoomApp } from "./host.js";
 import { runMethodsInRoomObject } from "./current-room.js";
 import { RoomHost } from "./host.js";
+import type { RoomMemberInfo } from "./room-member.js";
 
 /** What Worker code may ask of a room object over RPC (see `app.room(env, name)`). */
 export interface RoomObjectRpc {
   /** Sends to every open connection of the object but the excluded ids; returns how many were sent to. */
   roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude?: readonly string[]): number;
-  roomCloseAll(code: number, reason: string): void;
-  roomConnections(): string[];
+  roomCloseAll(code: number, reason: string): number;
+  roomConnections(): RoomMemberInfo[];
   roomSize(): number;
 }
 
@@ -57,13 +58,15 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
       return this.#host.broadcastAll(frame, new Set(exclude));
     }
 
-    roomCloseAll(code: number, reason: string): void {
+    roomCloseAll(code: number, reason: string): number {
       assertCloseArguments(code, reason);
-      for (const [, socket] of [...this.#host.sockets()]) this.#host.close(socket, code, reason);
+      const sockets = [...this.#host.sockets()];
+      for (const [, socket] of sockets) this.#host.close(socket, code, reason);
+      return sockets.length;
     }
 
-    roomConnections(): string[] {
-      return [...this.#host.sockets()].map(([id]) => id);
+    roomConnections(): RoomMemberInfo[] {
+      return this.#host.memberInfos();
     }
 
     roomSize(): number {

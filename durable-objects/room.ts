@@ -1,15 +1,16 @@
 import { assertCloseArguments } from "../src/shared/close-code.js";
-import { currentRoomObject } from "./current-room.js";
-import type { Exclude } from "../src/shared/exclude.js";
+import type { ExcludeIds } from "../src/shared/exclude.js";
 import { toIdSet } from "../src/shared/exclude.js";
 import { bytesPayload, jsonPayload, textPayload } from "../src/shared/payload.js";
 import type { AnyParams } from "../src/shared/route-params.js";
+import { currentRoomObject } from "./current-room.js";
+import type { RoomMember } from "./room-member.js";
 import type { ServerWebSocket } from "./websocket.js";
 import { connectionBehind } from "./websocket.js";
 
 export interface BroadcastOptions {
   /** Connection ids to skip: one id, or any iterable of ids (a Set, an array). */
-  exclude?: Exclude;
+  exclude?: ExcludeIds;
 }
 
 type AnySocket = ServerWebSocket<AnyParams, unknown>;
@@ -18,10 +19,17 @@ type AnySocket = ServerWebSocket<AnyParams, unknown>;
  * A named group of connections inside one room object: Hypern's WebSocketRoom.
  *
  * Make it anywhere, module scope included: its members always resolve in the room object that is
- * running the handler, and they survive hibernation (members whose handler is dormant still receive
- * broadcasts and still count). Use it from handlers; from Worker code, use `app.room(env, name)`.
+ * running the code (a handler, or a method of your `extends app.RoomObject` class), and they survive
+ * hibernation: members whose handler is dormant still receive broadcasts, count, and are listed. From
+ * Worker code, use `app.room(env, ...)`, which has the same methods and results.
+ *
+ * Broadcasts, `closeAll`, `getConnections` and `size` return promises, as they must for a room that
+ * spans several objects; in one object they are settled at once. Each broadcast and close is done
+ * when the call returns, so not awaiting one loses nothing.
+ *
+ * @typeParam Data - the members' `ws.data`, as `getConnections()` lists it.
  */
-export class WebSocketRoom {
+export class WebSocketRoom<Data = unknown> {
   readonly name: string;
 
   constructor(name = "default") {
@@ -39,33 +47,40 @@ export class WebSocketRoom {
     currentRoomObject("leave").leave(this.name, connectionBehind(ws));
   }
 
-  broadcast(text: string, options?: BroadcastOptions): void {
-    currentRoomObject("broadcast").broadcast(this.name, textPayload(text, "broadcast"), toIdSet(options?.exclude));
+  /** Sends text to every member but the excluded; resolves with how many it reached. */
+  broadcast(text: string, options?: BroadcastOptions): Promise<number> {
+    return this.#broadcast("broadcast", textPayload(text, "broadcast"), options);
   }
 
   /** Broadcasts `value` as compact JSON text, serialized once for all members. */
-  broadcastJson(value: unknown, options?: BroadcastOptions): void {
-    currentRoomObject("broadcastJson").broadcast(this.name, jsonPayload(value, "broadcastJson"), toIdSet(options?.exclude));
+  broadcastJson(value: unknown, options?: BroadcastOptions): Promise<number> {
+    return this.#broadcast("broadcastJson", jsonPayload(value, "broadcastJson"), options);
   }
 
-  broadcastBytes(data: ArrayBuffer | ArrayBufferView, options?: BroadcastOptions): void {
-    currentRoomObject("broadcastBytes").broadcast(this.name, bytesPayload(data, "broadcastBytes"), toIdSet(options?.exclude));
+  broadcastBytes(data: ArrayBuffer | ArrayBufferView, options?: BroadcastOptions): Promise<number> {
+    return this.#broadcast("broadcastBytes", bytesPayload(data, "broadcastBytes"), options);
   }
 
-  /** Closes every member; the handlers of dormant members run again to see their disconnect. */
-  closeAll(code = 1000, reason = ""): void {
+  /** Closes every member (dormant members' handlers run again to see their disconnect); resolves with how many. */
+  closeAll(code = 1000, reason = ""): Promise<number> {
     assertCloseArguments(code, reason);
     const host = currentRoomObject("closeAll");
-    for (const socket of [...host.members(this.name).values()]) host.close(socket, code, reason);
+    const sockets = [...host.members(this.name).values()];
+    for (const socket of sockets) host.close(socket, code, reason);
+    return Promise.resolve(sockets.length);
   }
 
-  /** Ids of the members, dormant ones included. */
-  getConnections(): string[] {
-    return [...currentRoomObject("getConnections").members(this.name).keys()];
+  /** The members, dormant ones included, each with its id and `ws.data`, to send to or close. */
+  getConnections(): Promise<RoomMember<Data>[]> {
+    return Promise.resolve(currentRoomObject("getConnections").memberHandles<Data>(this.name));
   }
 
-  /** Number of members, dormant ones included. */
-  get size(): number {
-    return currentRoomObject("size").size(this.name);
+  /** The number of members, dormant ones included. */
+  size(): Promise<number> {
+    return Promise.resolve(currentRoomObject("size").size(this.name));
+  }
+
+  #broadcast(operation: string, frame: string | ArrayBuffer | ArrayBufferView, options: BroadcastOptions | undefined): Promise<number> {
+    return Promise.resolve(currentRoomObject(operation).broadcast(this.name, frame, toIdSet(options?.exclude)));
   }
 }

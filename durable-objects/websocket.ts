@@ -4,7 +4,10 @@ import { expectBytes, expectText, parseJson, toMessage } from "./message.js";
 import { bytesPayload, jsonPayload, textPayload } from "../src/shared/payload.js";
 import type { ReceiveOptions } from "./queue.js";
 import type { AnyParams } from "../src/shared/route-params.js";
+import { untilDisconnect } from "./iterate.js";
 import { WebSocketState } from "./state.js";
+import type { ReadonlyData } from "../src/shared/readonly-data.js";
+import { deepFreeze } from "../src/shared/readonly-data.js";
 
 export interface AcceptOptions {
   /** One of the subprotocols the client offered in `Sec-WebSocket-Protocol`. */
@@ -99,14 +102,17 @@ export class ServerWebSocket<Params = AnyParams, Data = unknown> {
     return this.#connection.resumed;
   }
 
-  /** Per-connection state that survives hibernation; set it with `setData()`. */
-  get data(): Data | undefined {
-    return this.#connection.record.data as Data | undefined;
+  /**
+   * Per-connection state that survives hibernation; set it with `setData()`. Read-only (and frozen):
+   * a change made in place would not be stored.
+   */
+  get data(): ReadonlyData<Data> | undefined {
+    return deepFreeze(this.#connection.record.data as Data | undefined);
   }
 
   /**
-   * Replaces `data` and stores it with the connection, so it survives hibernation. Mutating the
-   * object returned by `data` in place is not stored: call `setData()` again.
+   * Replaces `data` and stores it with the connection, so it survives hibernation. What is stored is
+   * its JSON (a Date becomes a string, as it would after a wake), and `data` is then a frozen copy.
    * @throws WebSocketError past `limits.maxDataBytes` (measured as JSON), or when the connection's
    * record would not fit the runtime's 16 KiB attachment; `data` is then unchanged.
    */
@@ -158,6 +164,29 @@ export class ServerWebSocket<Params = AnyParams, Data = unknown> {
   /** The next message, which must be JSON text. Bad JSON raises a WebSocketError carrying the frame. */
   receiveJson<T = unknown>(options?: ReceiveOptions): Promise<T> {
     return this.#connection.take(parseJson, options) as Promise<T>;
+  }
+
+  /**
+   * The messages, one at a time, until the connection closes: `for await (const message of ws.iter())`.
+   * The loop ends quietly when the client leaves or the connection is closed; a timeout ends it by throwing.
+   */
+  iter(options?: ReceiveOptions): AsyncGenerator<WebSocketMessage, void, undefined> {
+    return untilDisconnect(() => this.receive(options));
+  }
+
+  /** `for await (const text of ws.iterText())`: text messages until the connection closes. A binary frame ends it by throwing a WebSocketError. */
+  iterText(options?: ReceiveOptions): AsyncGenerator<string, void, undefined> {
+    return untilDisconnect(() => this.receiveText(options));
+  }
+
+  /** Binary messages until the connection closes. A text frame ends it by throwing a WebSocketError. */
+  iterBytes(options?: ReceiveOptions): AsyncGenerator<Uint8Array, void, undefined> {
+    return untilDisconnect(() => this.receiveBytes(options));
+  }
+
+  /** JSON messages until the connection closes. Bad JSON ends it by throwing a WebSocketError that carries the frame. */
+  iterJson<T = unknown>(options?: ReceiveOptions): AsyncGenerator<T, void, undefined> {
+    return untilDisconnect(() => this.receiveJson<T>(options));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { WebSocketDisconnect, WebSocketError, WebSocketRoom } from "../src/index.js";
+import { WebSocketRoom } from "../src/index.js";
 import type { RouteParams, ServerWebSocket } from "../src/index.js";
 
 export interface ChatMember {
@@ -8,38 +8,35 @@ export interface ChatMember {
 export type ChatSocket = ServerWebSocket<RouteParams<"/chat/:room">, ChatMember>;
 
 /** Everyone in one chat room. Module scope is safe: each room object resolves its own members. */
-const members = new WebSocketRoom("chat");
+const members = new WebSocketRoom<ChatMember>("chat");
 
 /**
  * Hypern's chat example: joined/left notices, messages broadcast to everyone but the sender. The route
  * places each room name in its own room object, so `members` is that room's people.
  *
- * Client to server: plain text messages. Server to client: JSON events
- * `welcome`, `joined`, `message`, `left` and `error`.
+ * Client to server: plain text messages. Server to client: JSON events `welcome` (with who is
+ * present), `joined`, `message`, `left` and `error`.
  */
 export async function chat(ws: ChatSocket): Promise<void> {
   await ws.accept();
   if (!ws.resumed) {
+    // Once per connection: a wake from hibernation reruns the handler with ws.resumed === true.
     ws.setData({ name: displayName(ws) });
     members.join(ws);
-    ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: members.size });
-    members.broadcastJson({ type: "joined", id: ws.id, name: memberName(ws) }, { exclude: ws.id });
+    const present = (await members.getConnections()).map(({ id, data }) => ({ id, name: data?.name ?? "unknown" }));
+    ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: present });
+    await members.broadcastJson({ type: "joined", id: ws.id, name: memberName(ws) }, { exclude: ws.id });
   }
-  try {
-    for (;;) {
-      try {
-        const text = await ws.receiveText();
-        members.broadcastJson({ type: "message", id: ws.id, name: memberName(ws), text }, { exclude: ws.id });
-      } catch (error) {
-        if (!(error instanceof WebSocketError)) throw error;
-        ws.sendJson({ type: "error", message: error.message });
-      }
+  for await (const message of ws.iter()) {
+    if (message.type === "text") {
+      await members.broadcastJson({ type: "message", id: ws.id, name: memberName(ws), text: message.data }, { exclude: ws.id });
+    } else {
+      ws.sendJson({ type: "error", message: "Send text messages" });
     }
-  } catch (error) {
-    if (!(error instanceof WebSocketDisconnect)) throw error;
   }
+  // The client left (or the room was closed): runs even if the room slept meanwhile.
   members.leave(ws);
-  members.broadcastJson({ type: "left", id: ws.id, name: memberName(ws) });
+  await members.broadcastJson({ type: "left", id: ws.id, name: memberName(ws) });
 }
 
 function displayName(ws: ChatSocket): string {

@@ -1,12 +1,7 @@
-import { WebSocketDisconnect } from "../src/index.js";
 import type { ServerWebSocket } from "../src/index.js";
 
-/** Sends every text message back, prefixed. */
+/** Sends every text message back, prefixed. The loop ends when the client leaves. */
 export async function echo(ws: ServerWebSocket): Promise<void> {
   await ws.accept();
-  try {
-    for (;;) ws.sendText(`echo: ${await ws.receiveText()}`);
-  } catch (error) {
-    if (!(error instanceof WebSocketDisconnect)) throw error;
-  }
+  for await (const text of ws.iterText()) ws.sendText(`echo: ${text}`);
 }

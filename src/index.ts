@@ -17,4 +17,7 @@ export type { WebSocketHandler } from "../durable-objects/handler.js";
 export type { RouteParams } from "./shared/route-params.js";
 export { RoomClient } from "./room-client.js";
 export type { RoomClientBroadcastOptions } from "./room-client.js";
+export type { RoomMember, RoomMemberInfo } from "../durable-objects/room-member.js";
+export type { ExcludeIds } from "./shared/exclude.js";
+export type { ReadonlyData } from "./shared/readonly-data.js";
 export type { RoomObjectClass } from "../durable-objects/room-object.js";

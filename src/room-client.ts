@@ -1,13 +1,14 @@
 import type { RoomObjectRpc } from "../durable-objects/room-object.js";
 import { assertCloseArguments } from "./shared/close-code.js";
-import type { Exclude } from "./shared/exclude.js";
+import type { RoomMemberInfo } from "../durable-objects/room-member.js";
+import type { ExcludeIds } from "./shared/exclude.js";
 import { toIdSet } from "./shared/exclude.js";
 import { bytesPayload, jsonPayload, textPayload } from "./shared/payload.js";
 import { explainRoomObjectFailure } from "./wiring.js";
 
 export interface RoomClientBroadcastOptions {
   /** Connection ids to skip: one id or any iterable of ids. */
-  exclude?: Exclude;
+  exclude?: ExcludeIds;
 }
 
 let stubOf: (client: RoomClient) => DurableObjectStub;
@@ -48,19 +49,20 @@ export class RoomClient {
     return this.#call((stub) => stub.roomBroadcast(bytesPayload(data, "broadcastBytes"), excludeList(options)));
   }
 
-  /** Closes every connection; the handlers see a WebSocketDisconnect with this code and reason. */
-  closeAll(code = 1000, reason = ""): Promise<void> {
+  /** Closes every connection; the handlers see a WebSocketDisconnect with this code and reason. Resolves with how many. */
+  closeAll(code = 1000, reason = ""): Promise<number> {
     return this.#call((stub) => {
       assertCloseArguments(code, reason);
       return stub.roomCloseAll(code, reason);
     });
   }
 
-  /** Ids of the open connections. */
-  getConnections(): Promise<string[]> {
-    return this.#call((stub) => stub.roomConnections());
+  /** The open connections, dormant ones included, each with its id and `ws.data`. */
+  getConnections<Data = unknown>(): Promise<RoomMemberInfo<Data>[]> {
+    return this.#call((stub) => stub.roomConnections() as RoomMemberInfo<Data>[]);
   }
 
+  /** The number of open connections, dormant ones included. */
   size(): Promise<number> {
     return this.#call((stub) => stub.roomSize());
   }

@@ -1,4 +1,4 @@
-import { Hypern, WebSocketDisconnect, WebSocketRoom } from "../../src/index.js";
+import { Hypern, WebSocketRoom } from "../../src/index.js";
 
 /** The same rooms written with this library's handler API and WebSocketRoom. */
 export const ours = new Hypern<Env>({ binding: "OURS" });
@@ -9,11 +9,7 @@ ours.ws(
   "/ours/echo/:room",
   async (ws) => {
     await ws.accept();
-    try {
-      for (;;) ws.sendText(await ws.receiveText());
-    } catch (error) {
-      if (!(error instanceof WebSocketDisconnect)) throw error;
-    }
+    for await (const text of ws.iterText()) ws.sendText(text);
   },
   { room: ({ params }) => params.room },
 );
@@ -23,11 +19,7 @@ ours.ws(
   async (ws) => {
     await ws.accept();
     if (!ws.resumed) members.join(ws);
-    try {
-      for (;;) members.broadcast(await ws.receiveText(), { exclude: ws.id });
-    } catch (error) {
-      if (!(error instanceof WebSocketDisconnect)) throw error;
-    }
+    for await (const text of ws.iterText()) await members.broadcast(text, { exclude: ws.id });
     members.leave(ws);
   },
   { room: ({ params }) => params.room },

@@ -1,6 +1,6 @@
 /** What examples/chat.ts sends, one JSON object per message. */
 export type ChatEvent =
-  | { type: "welcome"; id: string; name: string; room: string; members: number }
+  | { type: "welcome"; id: string; name: string; room: string; members: readonly { id: string; name: string }[] }
   | { type: "joined"; id: string; name: string }
   | { type: "message"; id: string | null; name: string; text: string }
   | { type: "left"; id: string; name: string }

@@ -16,7 +16,8 @@ interface Session {
   phase: ConnectionState["phase"];
   /** The name the server gave us (it trims and shortens what we asked for). */
   shownName: string;
-  members: number;
+  /** Who is in the room, by connection id. */
+  people: Map<string, string>;
   welcomes: number;
 }
 
@@ -32,6 +33,7 @@ const statusLabel = element("status-text", HTMLElement);
 const roomBar = element("room-bar", HTMLElement);
 const roomName = element("room-name", HTMLElement);
 const memberCount = element("members", HTMLElement);
+const peopleList = element("people", HTMLUListElement);
 const log = new ChatLog(element("log", HTMLOListElement));
 
 let session: Session | undefined;
@@ -104,13 +106,14 @@ function enter(room: string, name: string): void {
     }),
     phase: "connecting",
     shownName: name,
-    members: 0,
+    people: new Map(),
     welcomes: 0,
   };
   session = current;
   document.title = `#${room} · Hypern chat`;
   roomName.textContent = `#${room}`;
   memberCount.textContent = "";
+  peopleList.replaceChildren();
   roomBar.hidden = false;
   current.connection.start();
 }
@@ -136,15 +139,18 @@ function showEvent(current: Session, event: ChatEvent): void {
       current.welcomes += 1;
       current.shownName = event.name;
       log.notice(current.welcomes === 1 ? `You joined #${event.room} as ${event.name}` : `Back in #${event.room} as ${event.name}`);
-      setMembers(current, event.members);
+      current.people = new Map(event.members.map(({ id, name }) => [id, name]));
+      showPeople(current);
       break;
     case "joined":
       log.notice(`${event.name} joined`);
-      setMembers(current, current.members + 1);
+      current.people.set(event.id, event.name);
+      showPeople(current);
       break;
     case "left":
       log.notice(`${event.name} left`);
-      setMembers(current, current.members - 1);
+      current.people.delete(event.id);
+      showPeople(current);
       break;
     case "message":
       log.message(event.name, event.text, false);
@@ -155,9 +161,12 @@ function showEvent(current: Session, event: ChatEvent): void {
   }
 }
 
-function setMembers(current: Session, members: number): void {
-  current.members = Math.max(0, members);
-  memberCount.textContent = current.members === 1 ? "1 person here" : `${current.members} people here`;
+/** How many are here, and who: the server's welcome lists them, joined and left keep the list. */
+function showPeople(current: Session): void {
+  const count = current.people.size;
+  memberCount.textContent = count === 1 ? "1 person here" : `${count} people here`;
+  const names = [...current.people.values()].sort((a, b) => a.localeCompare(b));
+  peopleList.replaceChildren(...names.map((name) => Object.assign(document.createElement("li"), { textContent: name })));
 }
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {

@@ -54,8 +54,10 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     await alice.waitForMembers(1);
     const bob = await joined("bob", room);
     await bob.waitForMembers(2);
+    await bob.waitForPeople(["alice", "bob"]);
     await alice.waitForNotice("bob joined");
     await alice.waitForMembers(2);
+    await alice.waitForPeople(["alice", "bob"]);
 
     await alice.send("hi bob");
     await bob.waitForMessage("alice", "hi bob");
@@ -70,6 +72,7 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     await bob.close();
     await alice.waitForNotice("bob left");
     await alice.waitForMembers(1);
+    await alice.waitForPeople(["alice"]);
     expect(await alice.notices()).toEqual([`You joined #${room} as alice`, "bob joined", "bob left"]);
   });
 

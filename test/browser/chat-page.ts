@@ -74,6 +74,15 @@ export class ChatPage {
     );
   }
 
+  /** The names the page lists as present, in its order. */
+  people(): Promise<string[]> {
+    return this.page.locator("#people li").allTextContents();
+  }
+
+  async waitForPeople(names: readonly string[]): Promise<void> {
+    await expect.poll(() => this.people(), UI_WAIT).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+  }
+
   async members(): Promise<string> {
     return (await this.page.locator("#members").textContent()) ?? "";
   }

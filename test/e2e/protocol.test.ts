@@ -101,17 +101,19 @@ describe("a client that vanishes", () => {
   it("leaves its room when its TCP connection drops without a close frame: the handler's disconnect path runs", async () => {
     const room = `drop-${Date.now()}`;
     const alice = await Client.open(`${server.wsOrigin}/chat/${room}?name=alice`);
-    expect(await alice.nextJson()).toMatchObject({ type: "welcome", members: 1 });
+    const aliceWelcome = await alice.nextJson<{ id: string }>();
+    expect(aliceWelcome).toMatchObject({ type: "welcome", members: [{ id: aliceWelcome.id, name: "alice" }] });
 
     const dropper = await RawSocket.open(port, `/chat/${room}?name=dropper`);
-    const welcome = JSON.parse((await dropper.next())?.payload.toString() ?? "{}") as { id: string; members: number };
-    expect(welcome.members).toBe(2);
+    const welcome = JSON.parse((await dropper.next())?.payload.toString() ?? "{}") as { id: string; members: { name: string }[] };
+    expect(welcome.members.map(({ name }) => name).sort()).toEqual(["alice", "dropper"]);
     expect(await alice.nextJson()).toEqual({ type: "joined", id: welcome.id, name: "dropper" });
 
     dropper.destroy();
     expect(await alice.nextJson()).toEqual({ type: "left", id: welcome.id, name: "dropper" });
     const carol = await Client.open(`${server.wsOrigin}/chat/${room}?name=carol`);
-    expect(await carol.nextJson()).toMatchObject({ type: "welcome", members: 2 });
+    const carolWelcome = await carol.nextJson<{ members: { name: string }[] }>();
+    expect(carolWelcome.members.map(({ name }) => name).sort()).toEqual(["alice", "carol"]);
     alice.close();
     carol.close();
   });

@@ -22,6 +22,20 @@ export const basics = new WebSocketRouter<Env>()
       else ws.sendBytes(message.data);
     });
   })
+  .route("/iter/:kind", async (ws) => {
+    await ws.accept();
+    const key = reportKey(ws);
+    const seen: unknown[] = [];
+    try {
+      if (ws.params.kind === "text") for await (const text of ws.iterText()) seen.push(text);
+      else if (ws.params.kind === "json") for await (const value of ws.iterJson()) seen.push(value);
+      else if (ws.params.kind === "bytes") for await (const bytes of ws.iterBytes()) seen.push([...bytes]);
+      else for await (const message of ws.iter()) seen.push(message.type);
+      report(key, { ended: "quietly", seen });
+    } catch (error) {
+      report(key, { ended: "by throwing", seen, ...describeError(error) });
+    }
+  })
   .route("/json", async (ws) => {
     await ws.accept();
     await untilDisconnect(async () => {

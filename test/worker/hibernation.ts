@@ -32,8 +32,8 @@ export const hibernation = new WebSocketRouter<Env>().route(
             header: ws.headers.get("x-test"),
             query: ws.queryParams.get("q"),
             data: ws.data ?? null,
-            members: members.getConnections().sort(),
-            size: members.size,
+            members: (await members.getConnections()).map(({ id }) => id).sort(),
+            size: await members.size(),
           });
         } else if (text.startsWith("set:")) {
           ws.setData(JSON.parse(text.slice(4)));

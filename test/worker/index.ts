@@ -5,6 +5,7 @@ import { constructions, hibernation } from "./hibernation.js";
 import { rooms } from "./rooms.js";
 import { counter } from "./counter.js";
 import { deadlines, ticker } from "./deadlines.js";
+import { presence } from "./presence.js";
 import { miswired, placement } from "./placement.js";
 import { script } from "./script.js";
 import { QUEUE_BOUND } from "./queue-bound.js";
@@ -22,7 +23,7 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",
@@ -49,7 +50,7 @@ http.post("/push-bytes/:object", async (request, env: Env) =>
 );
 http.get("/connections/:object", async (request, env: Env) => {
   const room = roomOf(request, env);
-  return Response.json({ ids: (await room.getConnections()).sort(), size: await room.size() });
+  return Response.json({ ids: (await room.getConnections()).map(({ id }) => id).sort(), size: await room.size() });
 });
 http.post("/close/:object", async (request, env: Env) => {
   const code = Number(new URL(request.url).searchParams.get("code") ?? 1000);

@@ -53,9 +53,9 @@ export const rooms = new WebSocketRouter<Env>().route(
           ws.sendJson({
             reply: command.op,
             id: ws.id,
-            size: shared.size,
-            connections: shared.getConnections().sort(),
-            otherSize: other.size,
+            size: await shared.size(),
+            connections: (await shared.getConnections()).map(({ id }) => id).sort(),
+            otherSize: await other.size(),
             isolate: isolate(),
           });
         }

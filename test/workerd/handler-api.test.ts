@@ -5,6 +5,7 @@ import { reported } from "../worker/reports.js";
 import { app } from "../worker/index.js";
 import type { RoomClient } from "../../src/index.js";
 import { roomStub } from "../../src/room-client.js";
+import type { TestSocket } from "./client.js";
 import { connect, eventually, hibernate, upgrade } from "./client.js";
 import { captureLogs, failureLine } from "./logged.js";
 
@@ -63,6 +64,32 @@ describe("send and receive", () => {
     expect(await client.receiveJson()).toEqual({ error: "WebSocketError", frame: { type: "text", data: "text" } });
     client.send(new Uint8Array([9, 0, 0]));
     expect(await client.receiveJson()).toEqual({ length: 3, first: 9, isUint8Array: true });
+  });
+});
+
+describe("loops without boilerplate", () => {
+  it("for await over iterText / iterJson / iterBytes / iter ends quietly when the client leaves", async () => {
+    const cases: [string, (client: TestSocket) => void, unknown[]][] = [
+      ["text", (c) => (c.send("a"), c.send("b")), ["a", "b"]],
+      ["json", (c) => (c.sendJson({ n: 1 }), c.sendJson([2])), [{ n: 1 }, [2]]],
+      ["bytes", (c) => c.send(new Uint8Array([7, 8])), [[7, 8]]],
+      ["any", (c) => (c.send("t"), c.send(new Uint8Array([1]))), ["text", "bytes"]],
+    ];
+    for (const [kind, send, seen] of cases) {
+      const client = await connect(`/iter/${kind}?report=iter-${kind}`);
+      send(client);
+      client.close(1000, "bye");
+      await eventually(() => expect(reported(`iter-${kind}`)).toEqual([{ ended: "quietly", seen }]));
+    }
+  });
+
+  it("a frame the loop cannot convert ends it by throwing the receive's WebSocketError", async () => {
+    const client = await connect("/iter/json?report=iter-bad");
+    client.sendJson({ ok: true });
+    client.send("{not json");
+    await eventually(() =>
+      expect(reported("iter-bad")).toEqual([{ ended: "by throwing", seen: [{ ok: true }], name: "WebSocketError", message: "The text message is not valid JSON" }]),
+    );
   });
 });
 
