@@ -1,0 +1,130 @@
+/**
+ * The session protocol, on the wire: what a client that negotiates the `hypern.session.v1`
+ * subprotocol and the server say to each other. Every frame is JSON text with a one-letter type `t`.
+ * Plain clients never see any of it. Documented in the README ("Sessions") for clients in any language.
+ */
+
+export const SESSION_PROTOCOL = "hypern.session.v1";
+
+/** The second subprotocol a reconnecting client offers: this prefix and its resume token. */
+export const RESUME_PROTOCOL_PREFIX = "hypern.session.resume.";
+
+/** Where a client is in one room's log: the log's epoch and the last offset it received. */
+export interface LogPosition {
+  readonly epoch: string;
+  readonly offset: number;
+}
+
+/** What a reconnecting client presents: its session, how far it got in each room's log and in its direct messages. */
+export interface ResumeRequest {
+  readonly session: string;
+  /** The last direct message (`m`) it received. */
+  readonly seq: number;
+  readonly rooms: Readonly<Record<string, LogPosition>>;
+}
+
+/** Why a session, or a room's missed broadcasts, could not be recovered. */
+export type LostReason = "expired" | "unknown" | "trimmed" | "epoch";
+
+/** Payload of a message: text, or binary as base64. */
+export type Payload = { readonly d: string } | { readonly b: string };
+
+export type ClientFrame =
+  /** A message for the handler, with the client's id for it (acknowledged once processed, processed once). */
+  | ({ readonly t: "m"; readonly id: string } & Payload)
+  /** The client has received direct messages up to `s` and each room's log up to its offset. */
+  | { readonly t: "a"; readonly s: number; readonly r?: Readonly<Record<string, number>> };
+
+export interface WelcomeRoom {
+  readonly e: string;
+  /** The last offset of the log when the client joined or resumed. */
+  readonly o: number;
+  /** Set when the broadcasts the client missed in this room could not all be replayed. */
+  readonly lost?: LostReason;
+}
+
+export type ServerFrame =
+  /**
+   * The first frame on every session connection. `recovered`: the session the client presented came
+   * back (its id, data and rooms) and what it missed follows; `missed` is how many frames are replayed.
+   * `lost`: why the session the client presented could not come back (it gets a new one).
+   */
+  | {
+      readonly t: "w";
+      readonly session: string;
+      readonly id: string;
+      readonly recovered: boolean;
+      readonly missed: number;
+      readonly lost?: LostReason;
+      readonly rooms: Readonly<Record<string, WelcomeRoom>>;
+    }
+  /** A message sent to this connection alone, numbered in the session. */
+  | ({ readonly t: "m"; readonly s: number } & Payload)
+  /** A broadcast into a room that keeps history: its place in the room's log. */
+  | ({ readonly t: "b"; readonly r: string; readonly e: string; readonly o: number } & Payload)
+  /** A broadcast into a room without history: not numbered, not replayed after a drop. */
+  | ({ readonly t: "u" } & Payload)
+  /** The client's message `id` has been processed. */
+  | { readonly t: "k"; readonly id: string };
+
+/** The subprotocols a client offers: the session protocol, and when resuming, the resume token. */
+export function sessionProtocols(resume: ResumeRequest | null): string[] {
+  return resume === null ? [SESSION_PROTOCOL] : [SESSION_PROTOCOL, RESUME_PROTOCOL_PREFIX + encodeToken(resume)];
+}
+
+/** The resume request among offered subprotocols, or null (none, or malformed). */
+export function resumeRequestIn(protocols: readonly string[]): ResumeRequest | null {
+  const token = protocols.find((protocol) => protocol.startsWith(RESUME_PROTOCOL_PREFIX));
+  if (token === undefined) return null;
+  try {
+    const value = JSON.parse(fromBase64Url(token.slice(RESUME_PROTOCOL_PREFIX.length))) as Partial<ResumeRequest>;
+    if (typeof value.session !== "string" || !Number.isSafeInteger(value.seq) || typeof value.rooms !== "object" || value.rooms === null) return null;
+    for (const position of Object.values(value.rooms)) {
+      if (typeof position?.epoch !== "string" || !Number.isSafeInteger(position.offset)) return null;
+    }
+    return value as ResumeRequest;
+  } catch {
+    return null;
+  }
+}
+
+export function payloadOf(data: string | ArrayBuffer | ArrayBufferView): Payload {
+  if (typeof data === "string") return { d: data };
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return { b: toBase64(bytes) };
+}
+
+/** A payload as a frame: text as a string, binary as an ArrayBuffer (as the runtime hands frames over). */
+export function payloadData(payload: Payload): string | ArrayBuffer {
+  if ("d" in payload) return payload.d;
+  const bytes = fromBase64(payload.b);
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+function encodeToken(resume: ResumeRequest): string {
+  return toBase64Url(JSON.stringify(resume));
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function toBase64Url(text: string): string {
+  return toBase64(encoder.encode(text)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(token: string): string {
+  return decoder.decode(fromBase64(token.replace(/-/g, "+").replace(/_/g, "/")));
+}
