@@ -75,6 +75,9 @@ const sizes = {
   churn: { pacedRate: 300, pacedSeconds: flags.quick ? 1 : 3, connections: size(flags.churn, 500, 60), concurrency: 10 },
   idle: { connections: size(flags.idle, 1000, 200), settleMs: flags.quick ? 500 : 2000 },
   slowEcho: { messages: size(flags["slow-messages"], 300, 40), payloadBytes: 2 ** 20, settleMs: flags.quick ? 300 : 1000, stallMs: 5000 },
+  // Three senders of 250 × 64 KiB: each stays inside ours' default inbound burst (16 MiB) and is sent
+  // 31 MiB by the other two (inside the 32 MiB outbound burst), so only the non-reader, sent 47 MiB,
+  // breaks a limit. One sender alone could not send it past its outbound budget.
   slowRoom: {
     senders: size(flags["slow-senders"], 3, 3),
     messagesPerSender: size(flags["slow-broadcasts"], 250, 250),
