@@ -124,7 +124,7 @@ export class TcpClient {
 
   /**
    * Reads until `expected` messages have arrived in all, or a close frame, or the end of the
-   * connection, or `quietMs` with no new message.
+   * connection, or `quietMs` without new data.
    */
   async drain(expected: number, quietMs: number): Promise<void> {
     this.resume();
