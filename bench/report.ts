@@ -3,11 +3,20 @@ import { IMPLEMENTATIONS } from "./clients.ts";
 import { median } from "./stats.ts";
 
 export type Measurement = Record<string, number>;
-export type ScenarioName = "echo" | "broadcast" | "churn" | "idle";
+export const SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader"] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
 export type Runs = Record<ScenarioName, Record<Implementation, Measurement[]>>;
 
+interface Metric {
+  key: string;
+  label: string;
+  higherIsBetter?: boolean;
+  /** A close code: shown as the codes seen, not as a median and a ratio. */
+  closeCode?: boolean;
+}
+
 /** What each scenario reports, its headline (server cost) first; all of them: lower is better unless noted. */
-export const METRICS: Record<ScenarioName, { key: string; label: string; higherIsBetter?: boolean }[]> = {
+export const METRICS: Record<ScenarioName, Metric[]> = {
   echo: [
     { key: "cpuMicrosPerMessage", label: "server CPU µs / message (paced)" },
     { key: "messagesPerSecond", label: "messages / s (saturated)", higherIsBetter: true },
@@ -25,6 +34,15 @@ export const METRICS: Record<ScenarioName, { key: string; label: string; higherI
     { key: "p99Ms", label: "p99 connection life ms (paced)" },
   ],
   idle: [{ key: "mebibytesPer1000", label: "workerd RSS MiB / 1,000 idle connections" }],
+  "slow-reader": [
+    { key: "echoGrowthMiB", label: "echo, client never reads: workerd RSS growth MiB (peak)" },
+    { key: "echoed", label: "echo: messages the server echoed (until its close)" },
+    { key: "echoCloseCode", label: "echo: close code the client got", closeCode: true },
+    { key: "roomGrowthMiB", label: "room, a member never reads: workerd RSS growth MiB (peak)" },
+    { key: "roomDelivered", label: "room: messages sent to the non-reader (until its close)" },
+    { key: "roomCloseCode", label: "room: close code the non-reader got", closeCode: true },
+    { key: "roomSendersClosed", label: "room: senders (who read) closed by the server" },
+  ],
 };
 
 export interface Summary {
@@ -35,17 +53,20 @@ export interface Summary {
   medians: Record<Implementation, number>;
   /** Each implementation's median over raw's. */
   ratios: Record<Implementation, number>;
+  /** For a close code: every repetition's, which the table shows instead of the median. */
+  closeCodes?: Record<Implementation, number[]>;
 }
 
 export function summarize(runs: Runs, scenarios = Object.keys(METRICS) as ScenarioName[]): Summary[] {
   const rows: Summary[] = [];
   for (const scenario of scenarios) {
-    for (const { key, label, higherIsBetter = false } of METRICS[scenario]) {
-      const medians = Object.fromEntries(
-        IMPLEMENTATIONS.map((impl) => [impl, median(runs[scenario][impl].map((run) => run[key] as number))]),
-      ) as Record<Implementation, number>;
+    for (const { key, label, higherIsBetter = false, closeCode = false } of METRICS[scenario]) {
+      const values = Object.fromEntries(
+        IMPLEMENTATIONS.map((impl) => [impl, runs[scenario][impl].map((run) => run[key] as number)]),
+      ) as Record<Implementation, number[]>;
+      const medians = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, median(values[impl])])) as Record<Implementation, number>;
       const ratios = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, medians[impl] / medians.raw])) as Record<Implementation, number>;
-      rows.push({ scenario, metric: key, label, higherIsBetter, medians, ratios });
+      rows.push({ scenario, metric: key, label, higherIsBetter, medians, ratios, ...(closeCode ? { closeCodes: values } : {}) });
     }
   }
   return rows;
@@ -86,11 +107,23 @@ export function checkTargets(rows: readonly Summary[]): TargetCheck[] {
 
 const fixed = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2));
 
+/** The codes seen over the repetitions, most frequent first: "1013", or "1013 ×2, still open ×1". */
+function closeCodesCell(codes: readonly number[]): string {
+  const counts = new Map<number, number>();
+  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+  const name = (code: number): string => (code === 0 ? "still open" : String(code));
+  const seen = [...counts].sort((a, b) => b[1] - a[1]);
+  return seen.length === 1 ? name(seen[0]?.[0] as number) : seen.map(([code, n]) => `${name(code)} ×${n}`).join(", ");
+}
+
 export function markdownTable(rows: readonly Summary[]): string {
   const lines = ["| scenario | metric | raw | ours (× raw) | PartyServer (× raw) |", "|---|---|---:|---:|---:|"];
   for (const r of rows) {
-    const cell = (impl: Implementation): string => `${fixed(r.medians[impl])} (${r.ratios[impl].toFixed(2)}×)`;
-    lines.push(`| ${r.scenario} | ${r.label}${r.higherIsBetter ? " (higher is better)" : ""} | ${fixed(r.medians.raw)} | ${cell("ours")} | ${cell("party")} |`);
+    // A ratio to a raw figure of 0 means nothing: "—".
+    const ratio = (impl: Implementation): string => (Number.isFinite(r.ratios[impl]) ? `${r.ratios[impl].toFixed(2)}×` : "—");
+    const value = (impl: Implementation): string => (r.closeCodes === undefined ? fixed(r.medians[impl]) : closeCodesCell(r.closeCodes[impl]));
+    const cell = (impl: Implementation): string => (r.closeCodes === undefined ? `${value(impl)} (${ratio(impl)})` : value(impl));
+    lines.push(`| ${r.scenario} | ${r.label}${r.higherIsBetter ? " (higher is better)" : ""} | ${value("raw")} | ${cell("ours")} | ${cell("party")} |`);
   }
   return lines.join("\n");
 }

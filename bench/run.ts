@@ -6,11 +6,13 @@ import { parseArgs } from "node:util";
 import type { Implementation } from "./clients.ts";
 import { IMPLEMENTATIONS } from "./clients.ts";
 import type { Measurement, Runs, ScenarioName } from "./report.ts";
-import { checkTargets, markdownTable, summarize, svgChart, targetsTable } from "./report.ts";
+import { SCENARIOS, checkTargets, markdownTable, summarize, svgChart, targetsTable } from "./report.ts";
 import { broadcast } from "./scenarios/broadcast.ts";
 import { churn } from "./scenarios/churn.ts";
 import { echo } from "./scenarios/echo.ts";
 import { idle } from "./scenarios/idle.ts";
+import { slowEcho } from "./scenarios/slow-echo.ts";
+import { slowRoom } from "./scenarios/slow-room.ts";
 import type { BenchServer } from "./server.ts";
 import { buildWorker, startServer } from "./server.ts";
 
@@ -27,14 +29,18 @@ const { values: flags } = parseArgs({
     broadcasts: { type: "string" },
     churn: { type: "string" },
     idle: { type: "string" },
-    scenarios: { type: "string", default: "echo,broadcast,churn,idle" },
+    "slow-messages": { type: "string" },
+    "slow-senders": { type: "string" },
+    "slow-broadcasts": { type: "string" },
+    scenarios: { type: "string", default: SCENARIOS.join(",") },
     help: { type: "boolean", default: false },
   },
 });
 
 if (flags.help) {
   console.log(`npm run bench -- [--quick] [--repetitions R] [--connections C] [--messages M] [--members N]
-                      [--broadcasts K] [--churn T] [--idle I]
+                      [--broadcasts K] [--churn T] [--idle I] [--slow-messages S] [--slow-senders P]
+                      [--slow-broadcasts B] [--scenarios LIST]
   --quick         small sizes, one repetition (a smoke run, under a minute); writes bench/quick-results.json only
   --repetitions   interleaved repetitions of every scenario (default 9)
   --connections   echo connections (default 100)      --rate        echo's paced load, messages/s (default 5000)
@@ -42,7 +48,10 @@ if (flags.help) {
   --members       broadcast members (default 1000)    --broadcasts  broadcast messages (default 100)
   --churn         connections opened and closed in churn's saturated phase (default 500; 300/s are paced for 3 s first)
   --idle          idle connections held (default 1000)
-  --scenarios     which to run, comma-separated (default echo,broadcast,churn,idle); a partial run writes no files`);
+  --slow-messages slow-reader echo: 1 MiB messages sent by a client that never reads (default 300)
+  --slow-senders  slow-reader room: members that send, beside the one that never reads (default 3)
+  --slow-broadcasts  slow-reader room: 64 KiB messages each sender sends (default 250)
+  --scenarios     which to run, comma-separated (default ${SCENARIOS.join(",")}); a partial run writes no files`);
   process.exit(0);
 }
 
@@ -65,17 +74,26 @@ const sizes = {
   broadcast: { members: size(flags.members, 1000, 100), messages: size(flags.broadcasts, 100, 20), window: 4, payloadBytes: 64 },
   churn: { pacedRate: 300, pacedSeconds: flags.quick ? 1 : 3, connections: size(flags.churn, 500, 60), concurrency: 10 },
   idle: { connections: size(flags.idle, 1000, 200), settleMs: flags.quick ? 500 : 2000 },
+  slowEcho: { messages: size(flags["slow-messages"], 300, 40), payloadBytes: 2 ** 20, settleMs: flags.quick ? 300 : 1000, stallMs: 5000 },
+  // Three senders of 250 × 64 KiB: each stays inside ours' default inbound burst (16 MiB) and is sent
+  // 31 MiB by the other two (inside the 32 MiB outbound burst), so only the non-reader, sent 47 MiB,
+  // breaks a limit. One sender alone could not send it past its outbound budget.
+  slowRoom: {
+    senders: size(flags["slow-senders"], 3, 3),
+    messagesPerSender: size(flags["slow-broadcasts"], 250, 250),
+    payloadBytes: 2 ** 16,
+    settleMs: flags.quick ? 300 : 1000,
+    stallMs: 5000,
+  },
 };
 
 const scenarios = new Set(flags.scenarios.split(","));
 for (const name of scenarios) {
-  if (!["echo", "broadcast", "churn", "idle"].includes(name)) throw new Error(`Unknown scenario ${name}`);
+  if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`Unknown scenario ${name}`);
 }
-const partial = scenarios.size < 4;
+const partial = scenarios.size < SCENARIOS.length;
 
-const runs = Object.fromEntries(
-  (["echo", "broadcast", "churn", "idle"] as const).map((s) => [s, { raw: [], ours: [], party: [] }]),
-) as unknown as Runs;
+const runs = Object.fromEntries(SCENARIOS.map((s) => [s, { raw: [], ours: [], party: [] }])) as unknown as Runs;
 
 /** A different order each repetition, so that no implementation always runs first. */
 const rotated = (rep: number): Implementation[] => IMPLEMENTATIONS.map((_, i) => IMPLEMENTATIONS[(i + rep) % IMPLEMENTATIONS.length] as Implementation);
@@ -83,7 +101,17 @@ const rotated = (rep: number): Implementation[] => IMPLEMENTATIONS.map((_, i) =>
 function record(scenario: ScenarioName, implementation: Implementation, measurement: Measurement): void {
   runs[scenario][implementation].push(measurement);
   const shown = Object.entries(measurement).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ");
-  console.log(`  ${scenario.padEnd(9)} ${implementation.padEnd(5)} ${shown}`);
+  console.log(`  ${scenario.padEnd(11)} ${implementation.padEnd(5)} ${shown}`);
+}
+
+/** Runs a scenario in a workerd of its own: memory a process once took is not reliably given back. */
+async function inFreshServer<T>(script: string, scenario: (server: BenchServer) => Promise<T>): Promise<T> {
+  const fresh = await startServer(script);
+  try {
+    return await scenario(fresh);
+  } finally {
+    await fresh.dispose();
+  }
 }
 
 const started = Date.now();
@@ -109,12 +137,14 @@ try {
 }
 for (let rep = 0; rep < sizes.repetitions && scenarios.has("idle"); rep++) {
   for (const implementation of rotated(rep)) {
-    const fresh = await startServer(script);
-    try {
-      record("idle", implementation, await idle(fresh, implementation, sizes.idle));
-    } finally {
-      await fresh.dispose();
-    }
+    record("idle", implementation, await inFreshServer(script, (server) => idle(server, implementation, sizes.idle)));
+  }
+}
+for (let rep = 0; rep < sizes.repetitions && scenarios.has("slow-reader"); rep++) {
+  for (const implementation of rotated(rep)) {
+    const echoPart = await inFreshServer(script, (server) => slowEcho(server, implementation, sizes.slowEcho));
+    const roomPart = await inFreshServer(script, (server) => slowRoom(server, implementation, sizes.slowRoom));
+    record("slow-reader", implementation, { ...echoPart, ...roomPart });
   }
 }
 
