@@ -11,6 +11,7 @@ import { dataSize } from "../src/shared/limits.js";
 import type { Convert, ReceiveOptions } from "./queue.js";
 import { FrameQueue } from "./queue.js";
 import { WebSocketState } from "./state.js";
+import { SESSION_PROTOCOL } from "../src/shared/session-protocol.js";
 
 /** Answers the upgrade request that is still waiting for the handler's decision. */
 export interface Handshake {
@@ -20,12 +21,21 @@ export interface Handshake {
   refuse(status: number, message: string): void;
 }
 
+/** How a connection stopped being open. */
+export interface Ending {
+  readonly code: number;
+  /** The client closed it (or vanished); otherwise the server did. */
+  readonly byClient: boolean;
+}
+
 /** What a connection needs from its room object. */
 export interface ConnectionOwner {
   /** The connection stopped being open (either side closed it): drop it from every room. Called once. */
-  forget(connection: Connection): void;
-  /** Sends within the socket's outbound budget; one over it is closed under its handler. */
-  send(socket: WebSocket, frame: Frame | ArrayBufferView): Delivery;
+  forget(connection: Connection, ending: Ending): void;
+  /** Sends to this connection alone (numbered and kept, for a session), within its outbound budget. */
+  sendDirect(socket: WebSocket, frame: Frame | ArrayBufferView): Delivery;
+  /** The connection's data or rooms changed while open: its session keeps them. */
+  sessionChanged(connection: Connection): void;
   /** A pending receive gives up at `deadline`: wake the object then (its alarm), even from hibernation. */
   wakeAt(deadline: number): void;
 }
@@ -43,6 +53,12 @@ export class Connection {
   readonly headers: readonly (readonly [string, string])[];
   readonly socket: WebSocket;
   readonly resumed: boolean;
+  /** Its client resumed a session that dropped: id, data and rooms came back with it. */
+  readonly recovered: boolean;
+  /** Its client offered the session protocol on a route with sessions: accept() answers with it. */
+  readonly #sessionOffered: boolean;
+  /** A newer connection carries its session on: its ending does not end the session. */
+  superseded = false;
   readonly queue: FrameQueue;
   readonly #owner: ConnectionOwner;
   readonly #inbound: InboundLimits;
@@ -61,6 +77,8 @@ export class Connection {
     limits: ResolvedLimits;
     /** Present for a fresh upgrade; absent when the connection is rebuilt after hibernation. */
     handshake?: Handshake;
+    /** For a fresh upgrade: whether the client offered the session protocol, and resumed a session. */
+    session?: { readonly offered: boolean; readonly recovered: boolean };
   }) {
     this.record = init.record;
     this.params = init.params;
@@ -72,6 +90,8 @@ export class Connection {
     this.#maxDataBytes = init.limits.maxDataBytes;
     this.#handshake = init.handshake ?? null;
     this.resumed = init.handshake === undefined;
+    this.recovered = init.session?.recovered ?? false;
+    this.#sessionOffered = init.session?.offered ?? false;
     this.state = this.resumed ? WebSocketState.CONNECTED : WebSocketState.CONNECTING;
   }
 
@@ -108,6 +128,7 @@ export class Connection {
       this.record.data = previous;
       throw error;
     }
+    this.#owner.sessionChanged(this);
   }
 
   accept(subprotocol: string | undefined, headers: HeadersInit | undefined): void {
@@ -121,7 +142,13 @@ export class Connection {
       throw new WebSocketError(`Cannot accept: the connection is ${this.state}`);
     }
     const responseHeaders = new Headers(headers);
-    if (subprotocol !== undefined) {
+    if (this.#sessionOffered) {
+      if (subprotocol !== undefined && subprotocol !== SESSION_PROTOCOL) {
+        throw new WebSocketError(`Cannot accept subprotocol "${subprotocol}": the client negotiates the session protocol (${SESSION_PROTOCOL})`);
+      }
+      responseHeaders.set("Sec-WebSocket-Protocol", SESSION_PROTOCOL);
+      this.record.subprotocol = SESSION_PROTOCOL;
+    } else if (subprotocol !== undefined) {
       const offered = this.#offeredSubprotocols();
       if (!offered.includes(subprotocol)) {
         throw new WebSocketError(
@@ -140,7 +167,7 @@ export class Connection {
 
   send(frame: Frame | ArrayBufferView): void {
     if (this.state !== WebSocketState.CONNECTED) throw this.#cannotSend();
-    const delivery = this.#owner.send(this.socket, frame);
+    const delivery = this.#owner.sendDirect(this.socket, frame);
     // Over its budget, the connection has just been closed under the handler: the disconnect says why.
     if (delivery === "over-budget") throw this.#cannotSend();
     // The client's close can reach the socket before its close event reaches us.
@@ -171,9 +198,17 @@ export class Connection {
     this.#close(disconnect, true);
   }
 
-  /** A frame from the client, queued for the handler unless it breaks a limit (then: which one). */
-  deliver(frame: Frame): Violation | undefined {
-    return this.#inbound.check(frame) ?? (this.queue.push(frame) ? undefined : QUEUE_FULL);
+  /** Checks a frame against the limits (size, rate), without queueing it. */
+  checkInbound(frame: Frame): Violation | undefined {
+    return this.#inbound.check(frame);
+  }
+
+  /**
+   * A frame from the client, checked against the limits and queued for the handler; a broken limit
+   * is returned. For a session, `message` is what the handler receives and `onTaken` runs as it does.
+   */
+  deliver(frame: Frame, message: Frame = frame, onTaken?: () => void): Violation | undefined {
+    return this.#inbound.check(frame) ?? (this.queue.push(message, onTaken) ? undefined : QUEUE_FULL);
   }
 
   /** The client's close frame, or its disappearance (1006). */
@@ -182,8 +217,9 @@ export class Connection {
     this.state = WebSocketState.DISCONNECTED;
     if (!wasOpen) return;
     this.#disconnect = endOfConnection(code, reason);
-    this.#owner.forget(this);
-    this.queue.end(this.#disconnect, false);
+    this.#owner.forget(this, { code, byClient: true });
+    // A session client resends what was not processed when it comes back: nothing to keep for this handler.
+    this.queue.end(this.#disconnect, this.record.session !== null);
   }
 
   /** The handler returned (or threw, with `failure`): close what it left open. */
@@ -209,7 +245,7 @@ export class Connection {
       case WebSocketState.CONNECTED:
         this.state = WebSocketState.DISCONNECTING;
         this.record.closing = true;
-        this.#owner.forget(this);
+        this.#owner.forget(this, { code: disconnect.code, byClient: false });
         try {
           this.persist();
           this.socket.close(disconnect.code, disconnect.reason);

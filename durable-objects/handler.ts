@@ -1,4 +1,5 @@
 import type { AnyParams } from "../src/shared/route-params.js";
+import type { ResolvedSessions } from "./sessions.js";
 import type { ServerWebSocket } from "./websocket.js";
 
 /** A connection's handler: Hypern's `async def handler(ws)`, plus the Worker's `env` and the room object's state. */
@@ -8,10 +9,11 @@ export type WebSocketHandler<Env = unknown, Params = AnyParams, Data = unknown> 
   ctx: DurableObjectState,
 ) => void | Promise<void>;
 
-/** A route as a room object sees it: the pattern it was registered under, and its handler. */
+/** A route as a room object sees it: the pattern it was registered under, its handler, its sessions. */
 export interface HostedRoute {
   readonly path: string;
   readonly handler: WebSocketHandler<never>;
+  readonly sessions: ResolvedSessions | null;
 }
 
 /** The app's routes, as a room object looks them up. */

@@ -3,7 +3,7 @@ import type { ResolvedLimits } from "../src/shared/limits.js";
 import { decodeParams } from "../src/shared/path-params.js";
 import { describeAddress, parseObjectName } from "../src/shared/room-address.js";
 import { truncateUtf8 } from "../src/shared/utf8.js";
-import type { Handshake } from "./connection.js";
+import type { Ending, Handshake } from "./connection.js";
 import { AlarmSchedule } from "./alarm-schedule.js";
 import { Connection } from "./connection.js";
 import { runInRoomObject } from "./current-room.js";
@@ -11,6 +11,13 @@ import { WebSocketDisconnect, WebSocketError } from "./errors.js";
 import type { HostedRoute, RouteTable } from "./handler.js";
 import { HeaderStore } from "./header-store.js";
 import { HeldSockets, isRefusal } from "./held-sockets.js";
+import type { HistoryEntry } from "./history.js";
+import type { Violation } from "./inbound-limits.js";
+import { historyOf } from "./room-registry.js";
+import type { Recovery } from "./sessions.js";
+import { SUPERSEDED, Sessions, encode } from "./sessions.js";
+import type { LogPosition } from "../src/shared/session-protocol.js";
+import { SESSION_PROTOCOL, parseClientFrame, payloadData, resumeRequestIn } from "../src/shared/session-protocol.js";
 import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
 import type { RoomMember, RoomMemberInfo } from "./room-member.js";
@@ -39,7 +46,12 @@ export interface RoomApp {
   readonly admits: boolean;
   /** Log every connect, resume and close, not only failures. */
   readonly verbose: boolean;
+  /** Whether any route has sessions (else no socket can carry one, and the SQL storage is never touched for them). */
+  readonly hasSessions: boolean;
 }
+
+/** A session client sent a frame that is not one of the protocol's. */
+const INVALID_SESSION_FRAME: Violation = { code: 1007, reason: "Invalid session frame: see the session protocol" };
 
 type OutgoingFrame = string | ArrayBuffer | ArrayBufferView;
 
@@ -60,6 +72,10 @@ export class RoomHost {
   readonly #outbox: Outbox;
   readonly #storedHeaders: HeaderStore;
   readonly #alarms: AlarmSchedule;
+  /** Made on first use: plain apps never touch the SQL storage it needs. */
+  #sessions: Sessions | null = null;
+  /** Whether any route has sessions: read once, when all routes are registered. */
+  readonly #hasSessions: boolean;
 
   constructor(ctx: DurableObjectState, env: unknown, app: RoomApp) {
     this.#ctx = ctx;
@@ -69,6 +85,7 @@ export class RoomHost {
     this.#outbox = new Outbox(app.limits);
     this.#storedHeaders = new HeaderStore(ctx);
     this.#alarms = new AlarmSchedule(ctx.storage, () => this.#earliestDeadline());
+    this.#hasSessions = app.hasSessions;
     const address = parseObjectName(ctx.id.name);
     this.#log = new RoomLog(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), app.verbose);
   }
@@ -78,18 +95,34 @@ export class RoomHost {
     const refused = (status: number, message: string): Promise<Response> => Promise.resolve(new Response(message, { status }));
     const upgrade = readUpgrade(request, this.#app);
     if (isRefusal(upgrade)) return refused(upgrade.status, upgrade.message);
-    const { record, route, params, headers, storedHeaders } = upgrade;
+    const { route, params, headers, storedHeaders, protocols } = upgrade;
+    let { record } = upgrade;
     const reservation = this.#held.reserve(record.clientHost);
     if (isRefusal(reservation)) return refused(reservation.status, reservation.message);
+    // A client that negotiates sessions on a route with sessions, and perhaps resumes one: then the
+    // connection takes back the session's id, data and rooms before its handler runs.
+    const sessionOffered = route.sessions !== null && protocols.includes(SESSION_PROTOCOL);
+    const resume = sessionOffered ? resumeRequestIn(protocols) : null;
+    const recovery = resume === null || route.sessions === null ? null : this.#sessionsFor().recover(resume, record.route, route.sessions);
+    if (recovery !== null && "session" in recovery) {
+      const { connection: id, state } = recovery.session;
+      record = { ...record, id, data: state.data, rooms: [...state.rooms] };
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     return new Promise<Response>((resolve) => {
       const handshake: Handshake = {
         accept: (responseHeaders) => {
           if (storedHeaders !== null) this.#storedHeaders.keep(record.id, storedHeaders);
+          const opening = sessionOffered ? this.#openSession(connection, recovery) : null;
           // The id as a tag lets RPC broadcasts exclude ids without reading every attachment.
-          this.#ctx.acceptWebSocket(server, [record.id, ...reservation.tags]);
+          this.#ctx.acceptWebSocket(server, [record.id, ...reservation.tags, ...(opening?.tags ?? [])]);
           this.#held.accepted(reservation);
           this.#log.connected(record);
+          if (opening !== null) {
+            // The welcome and what the client missed go first; live broadcasts follow once it is a member again.
+            for (const frame of opening.frames) this.#outbox.send(server, frame);
+            for (const room of record.rooms) this.#members().add(room, record.id, server);
+          }
           resolve(new Response(null, { status: 101, webSocket: client, headers: responseHeaders }));
         },
         refuse: (status, message) => {
@@ -97,7 +130,9 @@ export class RoomHost {
           resolve(new Response(message, { status }));
         },
       };
-      this.#run(new Connection({ record, params, headers, socket: server, owner: this, limits: this.#app.limits, handshake }), route);
+      const session = { offered: sessionOffered, recovered: recovery !== null && "session" in recovery };
+      const connection = new Connection({ record, params, headers, socket: server, owner: this, limits: this.#app.limits, handshake, session });
+      this.#run(connection, route);
     });
   }
 
@@ -105,7 +140,8 @@ export class RoomHost {
     const connection = this.#running.get(socket) ?? this.#resume(socket);
     // After the server's close, frames still in flight from the client are not the handler's.
     if (connection === undefined || !connection.isOpen) return undefined;
-    const violation = connection.deliver(frame);
+    const { session } = connection.record;
+    const violation = session === null ? connection.deliver(frame) : this.#sessionFrame(connection, session, frame);
     if (violation !== undefined) {
       this.#log.closedByLibrary(connection.record, violation.code, violation.reason);
       connection.closeUnder(violation.code, violation.reason);
@@ -124,6 +160,17 @@ export class RoomHost {
   }
 
   // Sending: every frame to a client goes through the outbox and its budgets.
+
+  /** Sends to one connection alone: for a session client, numbered and kept until it acknowledges. */
+  sendDirect(socket: WebSocket, frame: OutgoingFrame): Delivery {
+    const session = this.#sessionOf(socket);
+    if (session === null) return this.send(socket, frame);
+    const delivery = this.send(socket, this.#sessionsFor().direct(session, frame));
+    const running = this.#running.get(socket);
+    const options = running === undefined ? null : this.#app.router.getRoute(running.record.route)?.sessions;
+    if (running !== undefined && options && this.#sessionsFor().directBacklogOver(session, options)) this.#tooFarBehind(running);
+    return delivery;
+  }
 
   /** Sends to one connection; one over its outbound budget is closed under its handler (1013). */
   send(socket: WebSocket, frame: OutgoingFrame): Delivery {
@@ -189,6 +236,8 @@ export class RoomHost {
       throw error;
     }
     membership.add(room, record.id, connection.socket);
+    this.sessionChanged(connection);
+    if (record.session !== null) this.#sessionsFor().joined(record.session, room, true);
   }
 
   leave(room: string, connection: Connection): void {
@@ -196,14 +245,31 @@ export class RoomHost {
     const index = record.rooms.indexOf(room);
     if (index === -1) return;
     record.rooms.splice(index, 1);
-    if (connection.isOpen) connection.persist();
-    this.#members().remove(room, record.id);
+    this.#members().remove(room, record.id, connection.socket);
+    if (!connection.isOpen) return;
+    connection.persist();
+    this.sessionChanged(connection);
+    if (record.session !== null) this.#sessionsFor().joined(record.session, room, false);
   }
 
-  /** Called once by a connection the server closed or the client left: it is in no room any more. */
-  forget(connection: Connection): void {
-    if (this.#membership === null) return;
-    for (const room of connection.record.rooms) this.#membership.remove(room, connection.record.id);
+  /**
+   * Called once by a connection the server closed or the client left: it is in no room any more. Its
+   * session continues, to be resumed, when its client dropped or the server restarts (1012) or asks
+   * it to come back later (1013); it ends when either side closes it for good.
+   */
+  forget(connection: Connection, ending: Ending): void {
+    const { record } = connection;
+    if (this.#membership !== null) for (const room of record.rooms) this.#membership.remove(room, record.id, connection.socket);
+    if (record.session === null || connection.superseded) return;
+    const continues = ending.byClient ? ending.code !== 1000 && ending.code !== 1001 : ending.code === 1012 || ending.code === 1013;
+    const options = this.#app.router.getRoute(record.route)?.sessions;
+    if (options) this.#sessionsFor().closed(record.session, record.id, continues, options);
+  }
+
+  /** A session connection's data or rooms changed while it is open: its session keeps them for a resume. */
+  sessionChanged(connection: Connection): void {
+    const { record } = connection;
+    if (record.session !== null && connection.isOpen) this.#sessionsFor().store.saveState(record.session, { data: record.data, rooms: record.rooms });
   }
 
   members(room: string): ReadonlyMap<string, WebSocket> {
@@ -224,17 +290,55 @@ export class RoomHost {
     return this.#members().size(room);
   }
 
-  /** Sends to every member but the excluded; members whose socket is gone are dropped. Returns how many it reached. */
+  /**
+   * Sends to every member but the excluded; members whose socket is gone are dropped. Returns how many
+   * it reached. A room with history logs the broadcast first (in the same turn: the output gate holds
+   * the sends until the log is durable); session members get it in an envelope with its place in the log.
+   */
   broadcast(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string> | undefined): number {
     const membership = this.#members();
+    const position = historyOf(room) === null ? null : this.#sessionsFor().logged(room, frame);
+    let envelope: string | undefined;
     let sent = 0;
     for (const [id, socket] of membership.members(room)) {
       if (exclude?.has(id)) continue;
-      const delivery = this.send(socket, frame);
+      let out: OutgoingFrame = frame;
+      if (this.#sessionOf(socket) !== null) {
+        envelope ??= this.#sessionsFor().broadcastEnvelope(room, position, frame);
+        out = envelope;
+        if (position !== null && this.#roomBacklogOver(socket, id, room, position.offset)) continue;
+      }
+      const delivery = this.send(socket, out);
       if (delivery === "sent") sent += 1;
-      else if (delivery === "closed") membership.remove(room, id);
+      else if (delivery === "closed") membership.remove(room, id, socket);
     }
     return sent;
+  }
+
+  /** A room's log: the last entries, or those after a position; with its epoch. */
+  history(room: string, query: { last?: number; since?: LogPosition }): { epoch: string; entries: HistoryEntry[] } {
+    const options = historyOf(room);
+    if (options === null) throw new WebSocketError(`The room "${room}" keeps no history: make it with new WebSocketRoom("${room}", { history: ... })`);
+    const log = this.#sessionsFor().history;
+    const { epoch } = log.head(room);
+    if (query.since === undefined) return { epoch, entries: log.last(room, query.last ?? options.limit, options) };
+    const missed = log.since(room, query.since, options);
+    if ("lost" in missed) throw new WebSocketError(`The room's history since offset ${query.since.offset} is incomplete (${missed.lost})`);
+    return { epoch, entries: [...missed.entries].slice(-(query.last ?? options.limit)) };
+  }
+
+  /** Sends history entries to one connection, in the envelope its client expects; returns how many. */
+  sendHistory(room: string, connection: Connection, entries: readonly HistoryEntry[], epoch: string): number {
+    let sent = 0;
+    for (const entry of entries) {
+      const out = connection.record.session === null ? entry.data : this.#sessionsFor().broadcastEnvelope(room, { epoch, offset: entry.offset }, entry.data);
+      if (connection.isOpen && this.send(connection.socket, out) === "sent") sent += 1;
+    }
+    return sent;
+  }
+
+  clearHistory(room: string): void {
+    if (historyOf(room) !== null) this.#sessionsFor().history.clear(room);
   }
 
   // The whole object, for app.room(env, name) over RPC.
@@ -251,9 +355,12 @@ export class RoomHost {
 
   /** Sends to every open connection of the object but the excluded ids; returns how many it reached. */
   broadcastAll(frame: OutgoingFrame, exclude: ReadonlySet<string>): number {
+    let envelope: string | undefined;
     let sent = 0;
     for (const [id, socket] of [...this.sockets()]) {
-      if (!exclude.has(id) && this.send(socket, frame) === "sent") sent += 1;
+      if (exclude.has(id)) continue;
+      const out = this.#sessionOf(socket) === null ? frame : (envelope ??= this.#sessionsFor().broadcastEnvelope("", null, frame));
+      if (this.send(socket, out) === "sent") sent += 1;
     }
     return sent;
   }
@@ -269,6 +376,74 @@ export class RoomHost {
     this.#log.clientClosed(connection.record, code, reason);
     connection.remoteClosed(code, reason);
     return connection.queue.untaken();
+  }
+
+  #sessionsFor(): Sessions {
+    return (this.#sessions ??= new Sessions(this.#ctx));
+  }
+
+  /** The session a socket's connection carries, or null for a plain client (or an app without sessions). */
+  #sessionOf(socket: WebSocket): string | null {
+    const running = this.#running.get(socket);
+    if (running !== undefined) return running.record.session;
+    return this.#hasSessions ? this.#sessionsFor().sessionOf(socket) : null;
+  }
+
+  /**
+   * Starts or resumes the session of a connection being accepted: an older socket still carrying the
+   * session is closed (its client has moved on), and the welcome and replay are made.
+   */
+  #openSession(connection: Connection, recovery: Recovery | null): { tags: string[]; frames: string[] } {
+    const { record } = connection;
+    if (recovery !== null && "session" in recovery) {
+      for (const old of this.#ctx.getWebSockets(record.id)) {
+        const previous = this.#running.get(old) ?? this.#resume(old);
+        if (previous === undefined) continue;
+        previous.superseded = true;
+        previous.closeUnder(SUPERSEDED.code, SUPERSEDED.reason);
+      }
+    }
+    const sessions = this.#sessionsFor();
+    const { session, frames } = sessions.open(connection.socket, record.id, record.route, { data: record.data, rooms: record.rooms }, recovery);
+    record.session = session;
+    connection.persist();
+    return { tags: sessions.tagsFor(session), frames };
+  }
+
+  /** A frame from a session client: a message for the handler (processed once), or an acknowledgement. */
+  #sessionFrame(connection: Connection, session: string, frame: Frame): Violation | undefined {
+    const parsed = parseClientFrame(frame);
+    if (parsed === null) return INVALID_SESSION_FRAME;
+    const sessions = this.#sessionsFor();
+    if (parsed.t === "a") {
+      const violation = connection.checkInbound(frame);
+      if (violation === undefined) sessions.acknowledge(session, connection.record.id, parsed.s, parsed.r);
+      return violation;
+    }
+    const acknowledge = (): void => void this.send(connection.socket, encode({ t: "k", id: parsed.id }));
+    if (sessions.store.processed(session, parsed.id)) {
+      acknowledge();
+      return connection.checkInbound(frame);
+    }
+    return connection.deliver(frame, payloadData(parsed), () => {
+      sessions.store.remember(session, parsed.id, Date.now());
+      acknowledge();
+    });
+  }
+
+  #roomBacklogOver(socket: WebSocket, id: string, room: string, offset: number): boolean {
+    const running = this.#running.get(socket);
+    const options = running === undefined ? null : this.#app.router.getRoute(running.record.route)?.sessions;
+    if (running === undefined || !options || !this.#sessionsFor().roomBacklogOver(id, room, offset, options)) return false;
+    this.#tooFarBehind(running);
+    return true;
+  }
+
+  /** A session client that does not acknowledge what it gets: closed, to resume from where it got to. */
+  #tooFarBehind(connection: Connection): void {
+    const reason = "Too far behind: acknowledge what you receive, and resume to catch up";
+    this.#log.closedByLibrary(connection.record, 1013, reason);
+    connection.closeUnder(1013, reason);
   }
 
   #members(): Membership {

@@ -24,9 +24,11 @@ export class Membership {
     members.set(id, socket);
   }
 
-  remove(room: string, id: string): void {
+  /** Removes a member; with `socket`, only if that socket is still the member's (a resumed session has a newer one). */
+  remove(room: string, id: string, socket?: WebSocket): void {
     const members = this.#rooms.get(room);
-    if (members?.delete(id) && members.size === 0) this.#rooms.delete(room);
+    if (members === undefined || (socket !== undefined && members.get(id) !== socket)) return;
+    if (members.delete(id) && members.size === 0) this.#rooms.delete(room);
   }
 
   /** How many members the room has; one whose socket just died counts until its close event. */

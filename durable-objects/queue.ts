@@ -62,6 +62,8 @@ export class FrameQueue {
   readonly #maxWeight: number;
   #weight = 0;
   readonly #frames: (Frame | undefined)[] = [];
+  /** Called as each frame is taken, for frames pushed with one (a session records what it processed); parallel to #frames. */
+  readonly #onTaken: ((() => void) | undefined)[] = [];
   #head = 0;
   readonly #waiters: Pending[] = [];
   #end: Error | null = null;
@@ -81,16 +83,21 @@ export class FrameQueue {
     return this.#frames.length - this.#head;
   }
 
-  /** Hands the frame to a waiting receive or buffers it. False when the buffer is full. */
-  push(frame: Frame): boolean {
+  /**
+   * Hands the frame to a waiting receive or buffers it; `onTaken` runs when a receive takes it. False
+   * when the buffer is full.
+   */
+  push(frame: Frame, onTaken?: () => void): boolean {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
+      onTaken?.();
       waiter.deliver(frame);
       if (waiter.deadline !== undefined) this.#deadlineChanged();
       return true;
     }
     const weight = weightOf(frame);
     if (this.size >= this.#maxFrames || this.#weight + weight > this.#maxWeight) return false;
+    if (onTaken !== undefined) this.#onTaken[this.#frames.length] = onTaken;
     this.#frames.push(frame);
     this.#weight += weight;
     return true;
@@ -185,6 +192,11 @@ export class FrameQueue {
   #shift(): Frame {
     const frame = this.#frames[this.#head] as Frame;
     this.#frames[this.#head] = undefined;
+    const onTaken = this.#onTaken[this.#head];
+    if (onTaken !== undefined) {
+      this.#onTaken[this.#head] = undefined;
+      onTaken();
+    }
     this.#head += 1;
     this.#weight -= weightOf(frame);
     if (this.#head === this.#frames.length) this.#dropFrames();
@@ -194,6 +206,7 @@ export class FrameQueue {
 
   #dropFrames(): void {
     this.#frames.length = 0;
+    this.#onTaken.length = 0;
     this.#head = 0;
     this.#weight = 0;
   }

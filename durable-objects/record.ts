@@ -25,6 +25,8 @@ export interface ConnectionRecord {
   closing: boolean;
   /** When the handler's pending receive gives up (epoch ms), or null: the object's alarm wakes it then. */
   deadline: number | null;
+  /** The session this connection carries (its client negotiated the session protocol), or null. */
+  session: string | null;
 }
 
 /**

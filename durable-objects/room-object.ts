@@ -8,7 +8,7 @@ import type { RoomMemberInfo } from "./room-member.js";
 /** What Worker code may ask of a room object over RPC (see `app.room(env, name)`). */
 export interface RoomObjectRpc {
   /** Sends to every open connection of the object but the excluded ids; returns how many were sent to. */
-  roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude?: readonly string[]): number;
+  roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude?: readonly string[], room?: string): number;
   roomCloseAll(code: number, reason: string): number;
   roomConnections(): RoomMemberInfo[];
   roomSize(): number;
@@ -54,8 +54,9 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
       return this.#host.errored(ws, error);
     }
 
-    roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude: readonly string[] = []): number {
-      return this.#host.broadcastAll(frame, new Set(exclude));
+    roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude: readonly string[] = [], room?: string): number {
+      const skip = new Set(exclude);
+      return room === undefined ? this.#host.broadcastAll(frame, skip) : this.#host.broadcast(room, frame, skip);
     }
 
     roomCloseAll(code: number, reason: string): number {

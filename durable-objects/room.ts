@@ -4,9 +4,20 @@ import { toIdSet } from "../src/shared/exclude.js";
 import { bytesPayload, jsonPayload, textPayload } from "../src/shared/payload.js";
 import type { AnyParams } from "../src/shared/route-params.js";
 import { currentRoomObject } from "./current-room.js";
+import type { HistoryEntry } from "./history.js";
+import type { RoomOptions } from "./room-registry.js";
+import { registerRoom } from "./room-registry.js";
 import type { RoomMember } from "./room-member.js";
 import type { ServerWebSocket } from "./websocket.js";
 import { connectionBehind } from "./websocket.js";
+
+/** Which part of a room's history to read: the last entries, or those after a position in its log. */
+export interface HistoryQuery {
+  /** How many entries, the newest. Default: all the room keeps. */
+  last?: number;
+  /** Only entries after this position (as a session client reports it). */
+  since?: { epoch: string; offset: number };
+}
 
 export interface BroadcastOptions {
   /** Connection ids to skip: one id, or any iterable of ids (a Set, an array). */
@@ -32,9 +43,15 @@ type AnySocket = ServerWebSocket<AnyParams, unknown>;
 export class WebSocketRoom<Data = unknown> {
   readonly name: string;
 
-  constructor(name = "default") {
+  /**
+   * @param options - `history: { limit, maxAgeMs }` (or `true` for 1000 entries, one day) keeps an
+   * ordered log of the room's broadcasts in the room object's SQLite storage: for late joiners
+   * (`history()`, `sendHistory()`) and for session clients that resume.
+   */
+  constructor(name = "default", options: RoomOptions = {}) {
     if (typeof name !== "string" || name === "") throw new TypeError("A WebSocketRoom needs a non-empty string name");
     this.name = name;
+    registerRoom(name, options);
   }
 
   /** Adds the connection; a no-op if it is a member already (as it is after a resume). */
@@ -78,6 +95,27 @@ export class WebSocketRoom<Data = unknown> {
   /** The number of members, dormant ones included. */
   size(): Promise<number> {
     return Promise.resolve(currentRoomObject("size").size(this.name));
+  }
+
+  /** The room's log (it must keep history): its epoch and entries, oldest first. */
+  history(query: HistoryQuery = {}): Promise<{ epoch: string; entries: HistoryEntry[] }> {
+    return Promise.resolve(currentRoomObject("history").history(this.name, query));
+  }
+
+  /**
+   * Sends the room's recent history to one connection (a late joiner): raw payloads to a plain client,
+   * entries with their place in the log to a session client. Resolves with how many were sent.
+   */
+  sendHistory(ws: AnySocket, query: HistoryQuery = {}): Promise<number> {
+    const host = currentRoomObject("sendHistory");
+    const { epoch, entries } = host.history(this.name, query);
+    return Promise.resolve(host.sendHistory(this.name, connectionBehind(ws), entries, epoch));
+  }
+
+  /** Drops the room's history and starts its log anew (a new epoch): resuming clients are told their gap cannot be filled. */
+  clearHistory(): Promise<void> {
+    currentRoomObject("clearHistory").clearHistory(this.name);
+    return Promise.resolve();
   }
 
   #broadcast(operation: string, frame: string | ArrayBuffer | ArrayBufferView, options: BroadcastOptions | undefined): Promise<number> {

@@ -15,6 +15,8 @@ export interface UpgradeRequest {
   readonly headers: readonly (readonly [string, string])[];
   /** The header block, when it is too large for the attachment and goes to storage. */
   readonly storedHeaders: string | null;
+  /** The subprotocols the client offered, in its order. */
+  readonly protocols: readonly string[];
 }
 
 /**
@@ -57,6 +59,8 @@ export function readUpgrade(
     data: admission.data,
     closing: false,
     deadline: null,
+    session: null,
   };
-  return { route: match.route, params, record, headers, storedHeaders: inline ? null : block };
+  const protocols = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((protocol) => protocol.trim()).filter((protocol) => protocol !== "");
+  return { route: match.route, params, record, headers, storedHeaders: inline ? null : block, protocols };
 }

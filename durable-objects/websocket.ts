@@ -103,6 +103,16 @@ export class ServerWebSocket<Params = AnyParams, Data = unknown> {
   }
 
   /**
+   * True when the client resumed a session that had dropped (a session client, on a route with
+   * `sessions`): this connection took back the session's `id`, `data` and rooms, and the broadcasts
+   * and messages the client missed have been sent to it, before anything new. The earlier connection's
+   * handler has run its disconnect path; guard one-time effects with `if (!ws.recovered)` too.
+   */
+  get recovered(): boolean {
+    return this.#connection.recovered;
+  }
+
+  /**
    * Per-connection state that survives hibernation; set it with `setData()`. Read-only (and frozen):
    * a change made in place would not be stored.
    */

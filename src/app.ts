@@ -155,11 +155,15 @@ export class Hypern<Env = unknown> {
 
   /** The Durable Object class bound to this app: `export class Rooms extends app.RoomObject {}`. */
   get RoomObject(): RoomObjectClass<Env> {
+    const router = this.#router;
     return (this.#roomObject ??= roomObjectClass<Env>({
       router: this.#router,
       limits: this.#limits,
       admits: this.#options.authorize !== undefined,
       verbose: this.#options.verbose ?? false,
+      get hasSessions() {
+        return router.getRoutes().some((route) => route.sessions !== null);
+      },
     }));
   }
 

@@ -9,6 +9,11 @@ import { explainRoomObjectFailure } from "./wiring.js";
 export interface RoomClientBroadcastOptions {
   /** Connection ids to skip: one id or any iterable of ids. */
   exclude?: ExcludeIds;
+  /**
+   * A `WebSocketRoom` of the object to broadcast into (its members only; logged in its history, if it
+   * keeps one). Default: every open connection of the object.
+   */
+  room?: string;
 }
 
 let stubOf: (client: RoomClient) => DurableObjectStub;
@@ -38,15 +43,15 @@ export class RoomClient {
 
   /** Sends text to every connection; resolves with how many it was sent to. */
   broadcast(text: string, options?: RoomClientBroadcastOptions): Promise<number> {
-    return this.#call((stub) => stub.roomBroadcast(textPayload(text, "broadcast"), excludeList(options)));
+    return this.#call((stub) => stub.roomBroadcast(textPayload(text, "broadcast"), excludeList(options), options?.room));
   }
 
   broadcastJson(value: unknown, options?: RoomClientBroadcastOptions): Promise<number> {
-    return this.#call((stub) => stub.roomBroadcast(jsonPayload(value, "broadcastJson"), excludeList(options)));
+    return this.#call((stub) => stub.roomBroadcast(jsonPayload(value, "broadcastJson"), excludeList(options), options?.room));
   }
 
   broadcastBytes(data: ArrayBuffer | ArrayBufferView, options?: RoomClientBroadcastOptions): Promise<number> {
-    return this.#call((stub) => stub.roomBroadcast(bytesPayload(data, "broadcastBytes"), excludeList(options)));
+    return this.#call((stub) => stub.roomBroadcast(bytesPayload(data, "broadcastBytes"), excludeList(options), options?.room));
   }
 
   /** Closes every connection; the handlers see a WebSocketDisconnect with this code and reason. Resolves with how many. */

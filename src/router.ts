@@ -1,5 +1,7 @@
 import { IttyRouter } from "itty-router";
 import type { WebSocketHandler } from "../durable-objects/handler.js";
+import type { ResolvedSessions, SessionOptions } from "../durable-objects/sessions.js";
+import { resolveSessions } from "../durable-objects/sessions.js";
 import type { AnyParams, RouteParams } from "./shared/route-params.js";
 
 /** What the placement function sees of an upgrade request. */
@@ -24,15 +26,26 @@ export interface RouteOptions<Env = unknown, Params = AnyParams> {
    * them with `app.room(env, name, { group })`.
    */
   group?: string;
+  /**
+   * Let clients that negotiate the session protocol (`hypern-workers/client` does) resume after a
+   * drop, a restart or a deploy with nothing lost or doubled: `true`, or the window and backlog.
+   * Plain clients on the route are unaffected. See the README's "Sessions".
+   */
+  sessions?: SessionOptions | true;
 }
 
 /** A registered route: its pattern, handler and options. */
 export class WebSocketRoute<Env = unknown> {
+  /** The route's session settings, or null when it has none. */
+  readonly sessions: ResolvedSessions | null;
+
   constructor(
     readonly path: string,
     readonly handler: WebSocketHandler<Env>,
     readonly options: RouteOptions<Env> = {},
-  ) {}
+  ) {
+    this.sessions = options.sessions === undefined ? null : resolveSessions(options.sessions);
+  }
 }
 
 /** A route that matched a concrete path, with its params as captured (still percent-encoded). */

@@ -128,3 +128,26 @@ function toBase64Url(text: string): string {
 function fromBase64Url(token: string): string {
   return decoder.decode(fromBase64(token.replace(/-/g, "+").replace(/_/g, "/")));
 }
+
+/** A client frame as the server reads it, or null when it is not one. */
+export function parseClientFrame(frame: string | ArrayBuffer): ClientFrame | null {
+  if (typeof frame !== "string") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  const candidate = value as Record<string, unknown>;
+  if (candidate.t === "m") {
+    const hasPayload = typeof candidate.d === "string" || typeof candidate.b === "string";
+    return typeof candidate.id === "string" && candidate.id !== "" && candidate.id.length <= 128 && hasPayload ? (value as ClientFrame) : null;
+  }
+  if (candidate.t === "a") {
+    const rooms = candidate.r;
+    const roomsValid = rooms === undefined || (typeof rooms === "object" && rooms !== null && Object.values(rooms).every(Number.isSafeInteger));
+    return Number.isSafeInteger(candidate.s) && roomsValid ? (value as ClientFrame) : null;
+  }
+  return null;
+}

@@ -6,6 +6,7 @@ import { rooms } from "./rooms.js";
 import { counter } from "./counter.js";
 import { deadlines, ticker } from "./deadlines.js";
 import { presence } from "./presence.js";
+import { sessions } from "./sessions.js";
 import { miswired, placement } from "./placement.js";
 import { script } from "./script.js";
 import { QUEUE_BOUND } from "./queue-bound.js";
@@ -23,7 +24,7 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",

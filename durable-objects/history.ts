@@ -1,0 +1,117 @@
+import { copyBytes } from "../src/shared/bytes.js";
+import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
+
+/** How much of its broadcasts a room keeps: the last `limit` entries, none older than `maxAgeMs`. */
+export interface HistoryOptions {
+  /** Entries kept, the newest. Default 1000. */
+  limit?: number;
+  /** Entries older than this many milliseconds are dropped. Default: one day. */
+  maxAgeMs?: number;
+}
+
+export type ResolvedHistory = Readonly<Required<HistoryOptions>>;
+
+export function resolveHistory(options: HistoryOptions | true): ResolvedHistory {
+  const resolved = { limit: 1000, maxAgeMs: 86_400_000, ...(options === true ? {} : options) };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`history.${name} must be a whole number >= 1, got ${String(value)}`);
+  }
+  return resolved;
+}
+
+/** One broadcast as the log keeps it. */
+export interface HistoryEntry {
+  /** Its place in the room's log, within the log's epoch: 1, 2, 3, ... */
+  readonly offset: number;
+  /** When it was broadcast (epoch milliseconds). */
+  readonly at: number;
+  readonly data: string | ArrayBuffer;
+}
+
+/** What a client missed since a position, or why it cannot be told. */
+export type MissedSince = { readonly entries: readonly HistoryEntry[] } | { readonly lost: LostReason };
+
+interface EntryRow extends Record<string, SqlStorageValue> {
+  offset: number;
+  at: number;
+  text: string | null;
+  bytes: ArrayBuffer | null;
+}
+
+/**
+ * The ordered logs of the rooms that keep history, in the room object's SQLite storage. Each room's
+ * log has an epoch, made when the log starts (anew): offsets count up within it, so a client can
+ * tell "I have everything up to offset N" from "the log I knew is gone". An entry is written in the
+ * same turn as the broadcast's sends, and the runtime's output gate releases those sends only once the
+ * write is durable: no member sees a broadcast the log could lose.
+ */
+export class RoomHistory {
+  readonly #sql: SqlStorage;
+  #ready = false;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+  }
+
+  /** The log's epoch and its last offset (0 when empty). */
+  head(room: string): LogPosition {
+    this.#prepare();
+    const row = this.#sql.exec<{ epoch: string; last_offset: number }>("SELECT epoch, last_offset FROM hypern_log_head WHERE room = ?", room).toArray()[0];
+    if (row !== undefined) return { epoch: row.epoch, offset: row.last_offset };
+    const epoch = crypto.randomUUID();
+    this.#sql.exec("INSERT INTO hypern_log_head (room, epoch, last_offset) VALUES (?, ?, 0)", room, epoch);
+    return { epoch, offset: 0 };
+  }
+
+  /** Appends a broadcast; returns its place. Trims what the options no longer keep. */
+  append(room: string, data: string | ArrayBuffer | ArrayBufferView, options: ResolvedHistory, now = Date.now()): LogPosition {
+    const { epoch, offset: last } = this.head(room);
+    const offset = last + 1;
+    const [text, bytes] = typeof data === "string" ? [data, null] : [null, copyBytes(data)];
+    this.#sql.exec("INSERT INTO hypern_log (room, offset, at, text, bytes) VALUES (?, ?, ?, ?, ?)", room, offset, now, text, bytes);
+    this.#sql.exec("UPDATE hypern_log_head SET last_offset = ? WHERE room = ?", offset, room);
+    this.#sql.exec("DELETE FROM hypern_log WHERE room = ? AND (offset <= ? OR at < ?)", room, offset - options.limit, now - options.maxAgeMs);
+    return { epoch, offset };
+  }
+
+  /** The entries after `position`, in order; or why they cannot all be given (another epoch, trimmed). */
+  since(room: string, position: LogPosition, options: ResolvedHistory, now = Date.now()): MissedSince {
+    const head = this.head(room);
+    if (position.epoch !== head.epoch || position.offset > head.offset) return { lost: "epoch" };
+    if (position.offset === head.offset) return { entries: [] };
+    const entries = this.#entries("offset > ? AND at >= ?", [position.offset, now - options.maxAgeMs], "ASC", options.limit, room);
+    // Complete only if the first kept entry is the one right after the client's position.
+    if (entries[0]?.offset !== position.offset + 1) return { lost: "trimmed" };
+    return { entries };
+  }
+
+  /** The last `count` entries (fewer if the log holds fewer), oldest first. */
+  last(room: string, count: number, options: ResolvedHistory, now = Date.now()): HistoryEntry[] {
+    this.#prepare();
+    return this.#entries("at >= ?", [now - options.maxAgeMs], "DESC", Math.min(count, options.limit), room).reverse();
+  }
+
+  /** Drops the log and starts a new epoch: clients that knew the old one are told their gap cannot be filled. */
+  clear(room: string): LogPosition {
+    this.#prepare();
+    this.#sql.exec("DELETE FROM hypern_log WHERE room = ?", room);
+    this.#sql.exec("DELETE FROM hypern_log_head WHERE room = ?", room);
+    return this.head(room);
+  }
+
+  #entries(where: string, bindings: readonly (number | string)[], order: "ASC" | "DESC", limit: number, room: string): HistoryEntry[] {
+    const rows = this.#sql
+      .exec<EntryRow>(`SELECT offset, at, text, bytes FROM hypern_log WHERE room = ? AND ${where} ORDER BY offset ${order} LIMIT ?`, room, ...bindings, limit)
+      .toArray();
+    return rows.map((row) => ({ offset: row.offset, at: row.at, data: row.text ?? (row.bytes as ArrayBuffer) }));
+  }
+
+  #prepare(): void {
+    if (this.#ready) return;
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS hypern_log_head (room TEXT PRIMARY KEY, epoch TEXT NOT NULL, last_offset INTEGER NOT NULL)`);
+    this.#sql.exec(
+      `CREATE TABLE IF NOT EXISTS hypern_log (room TEXT NOT NULL, offset INTEGER NOT NULL, at INTEGER NOT NULL, text TEXT, bytes BLOB, PRIMARY KEY (room, offset))`,
+    );
+    this.#ready = true;
+  }
+}

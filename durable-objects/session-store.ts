@@ -1,0 +1,181 @@
+import { copyBytes } from "../src/shared/bytes.js";
+import type { LogPosition } from "../src/shared/session-protocol.js";
+/** What a session keeps of its connection, to give back when the client resumes. */
+export interface SessionState {
+  readonly data: unknown;
+  readonly rooms: readonly string[];
+}
+
+export interface StoredSession {
+  readonly id: string;
+  /** The connection id (`ws.id`) the session keeps across its sockets. */
+  readonly connection: string;
+  readonly route: string;
+  readonly state: SessionState;
+  /** Where each room's log stood when the session joined it: a resume replays from there at the earliest. */
+  readonly joined: Readonly<Record<string, LogPosition>>;
+}
+
+/** A direct message kept until the client acknowledges it. */
+export interface KeptMessage {
+  readonly seq: number;
+  readonly data: string | ArrayBuffer;
+}
+
+interface SessionRow extends Record<string, SqlStorageValue> {
+  id: string;
+  connection: string;
+  route: string;
+  state: string;
+  joined: string;
+  expires_at: number | null;
+}
+
+/** How many client message ids a session remembers, to process each once; trimmed every TRIM_EVERY ids. */
+const REMEMBERED_IDS = 1_000;
+const TRIM_EVERY = 100;
+
+/**
+ * Sessions in the room object's SQLite storage: each session's connection id, data and rooms, the
+ * direct messages not yet acknowledged by its client, and the ids of the client messages it has
+ * processed. A session whose socket is gone can be resumed until it expires; one whose socket went
+ * without a close event (the object was reset) counts as gone since the object started.
+ */
+export class SessionStore {
+  readonly #sql: SqlStorage;
+  readonly #startedAt: number;
+  #ready = false;
+
+  constructor(sql: SqlStorage, startedAt: number) {
+    this.#sql = sql;
+    this.#startedAt = startedAt;
+  }
+
+  create(connection: string, route: string, state: SessionState): string {
+    this.#prepare();
+    const id = crypto.randomUUID();
+    this.#sql.exec(
+      "INSERT INTO hypern_sessions (id, connection, route, state, joined, next_seq, expires_at) VALUES (?, ?, ?, ?, '{}', 1, NULL)",
+      id, connection, route, JSON.stringify(state),
+    );
+    return id;
+  }
+
+  /**
+   * The session, if it can be resumed now: it exists and has not expired. `isHeld` says whether a
+   * socket still holds the connection (a session whose socket vanished in a reset has no expiry yet).
+   */
+  find(id: string, now: number, windowMs: number, isHeld: (connection: string) => boolean): StoredSession | undefined {
+    this.#prepare();
+    const row = this.#sql.exec<SessionRow>("SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE id = ?", id).toArray()[0];
+    if (row === undefined) return undefined;
+    const expiresAt = row.expires_at ?? (isHeld(row.connection) ? null : this.#startedAt + windowMs);
+    if (expiresAt !== null && expiresAt <= now) {
+      this.end(id);
+      return undefined;
+    }
+    return {
+      id: row.id,
+      connection: row.connection,
+      route: row.route,
+      state: JSON.parse(row.state) as SessionState,
+      joined: JSON.parse(row.joined) as Record<string, LogPosition>,
+    };
+  }
+
+  saveState(id: string, state: SessionState): void {
+    this.#prepare();
+    this.#sql.exec("UPDATE hypern_sessions SET state = ? WHERE id = ?", JSON.stringify(state), id);
+  }
+
+  /** The session joined a room that keeps history, whose log then stood at `position` (null: it left). */
+  setJoined(id: string, room: string, position: LogPosition | null): void {
+    this.#prepare();
+    const path = `$.${JSON.stringify(room)}`;
+    if (position === null) this.#sql.exec("UPDATE hypern_sessions SET joined = json_remove(joined, ?) WHERE id = ?", path, id);
+    else this.#sql.exec("UPDATE hypern_sessions SET joined = json_set(joined, ?, json(?)) WHERE id = ?", path, JSON.stringify(position), id);
+  }
+
+  /** A socket holds the session again. */
+  attach(id: string): void {
+    this.#prepare();
+    this.#sql.exec("UPDATE hypern_sessions SET expires_at = NULL WHERE id = ?", id);
+  }
+
+  /** The session's socket is gone: it can be resumed until `expiresAt`. */
+  detach(id: string, expiresAt: number): void {
+    this.#prepare();
+    this.#sql.exec("UPDATE hypern_sessions SET expires_at = ? WHERE id = ?", expiresAt, id);
+  }
+
+  end(id: string): void {
+    this.#prepare();
+    this.#sql.exec("DELETE FROM hypern_sessions WHERE id = ?", id);
+    this.#sql.exec("DELETE FROM hypern_outbox WHERE session = ?", id);
+    this.#sql.exec("DELETE FROM hypern_inbox WHERE session = ?", id);
+  }
+
+  /** Ends the sessions that have expired; returns how many. */
+  sweep(now: number): number {
+    this.#prepare();
+    const expired = this.#sql.exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE expires_at IS NOT NULL AND expires_at <= ?", now).toArray();
+    for (const { id } of expired) this.end(id);
+    return expired.length;
+  }
+
+  /** Keeps a direct message until the client acknowledges it; returns its number in the session. */
+  keep(id: string, data: string | ArrayBuffer | ArrayBufferView): number {
+    this.#prepare();
+    const { next_seq: seq } = this.#sql.exec<{ next_seq: number }>("UPDATE hypern_sessions SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS next_seq", id).one();
+    const [text, bytes] = typeof data === "string" ? [data, null] : [null, copyBytes(data)];
+    this.#sql.exec("INSERT INTO hypern_outbox (session, seq, text, bytes) VALUES (?, ?, ?, ?)", id, seq, text, bytes);
+    return seq;
+  }
+
+  /** The client has received direct messages up to `seq`. */
+  acknowledged(id: string, seq: number): void {
+    this.#prepare();
+    this.#sql.exec("DELETE FROM hypern_outbox WHERE session = ? AND seq <= ?", id, seq);
+  }
+
+  /** Direct messages after `seq` the client has not acknowledged, in order. */
+  unacknowledged(id: string, afterSeq: number): KeptMessage[] {
+    this.#prepare();
+    return this.#sql
+      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null }>("SELECT seq, text, bytes FROM hypern_outbox WHERE session = ? AND seq > ? ORDER BY seq", id, afterSeq)
+      .toArray()
+      .map((row) => ({ seq: row.seq, data: row.text ?? (row.bytes as ArrayBuffer) }));
+  }
+
+  /** How many direct messages the client has not acknowledged. */
+  unacknowledgedCount(id: string): number {
+    this.#prepare();
+    return this.#sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM hypern_outbox WHERE session = ?", id).one().count;
+  }
+
+  /** Whether the session has processed the client's message with this id. */
+  processed(id: string, messageId: string): boolean {
+    this.#prepare();
+    return this.#sql.exec("SELECT 1 FROM hypern_inbox WHERE session = ? AND id = ?", id, messageId).toArray().length > 0;
+  }
+
+  /** Remembers a processed client message id (the most recent REMEMBERED_IDS per session). */
+  remember(id: string, messageId: string, now: number): void {
+    this.#prepare();
+    const row = this.#sql.exec<{ rowid: number }>("INSERT OR IGNORE INTO hypern_inbox (session, id, at) VALUES (?, ?, ?) RETURNING rowid", id, messageId, now).toArray()[0];
+    if (row !== undefined && row.rowid % TRIM_EVERY === 0) {
+      const kept = this.#sql.exec<{ rowid: number }>("SELECT rowid FROM hypern_inbox WHERE session = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?", id, REMEMBERED_IDS - 1).toArray()[0];
+      if (kept !== undefined) this.#sql.exec("DELETE FROM hypern_inbox WHERE session = ? AND rowid < ?", id, kept.rowid);
+    }
+  }
+
+  #prepare(): void {
+    if (this.#ready) return;
+    this.#sql.exec(
+      "CREATE TABLE IF NOT EXISTS hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER)",
+    );
+    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, PRIMARY KEY (session, seq))");
+    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_inbox (session TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (session, id))");
+    this.#ready = true;
+  }
+}

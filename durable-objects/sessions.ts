@@ -1,0 +1,181 @@
+import type { LogPosition, LostReason, ResumeRequest, ServerFrame, WelcomeRoom } from "../src/shared/session-protocol.js";
+import { payloadOf } from "../src/shared/session-protocol.js";
+import type { ResolvedHistory } from "./history.js";
+import { RoomHistory } from "./history.js";
+import { historyOf } from "./room-registry.js";
+import type { SessionState, StoredSession } from "./session-store.js";
+import { SessionStore } from "./session-store.js";
+
+/** A route's session settings. */
+export interface SessionOptions {
+  /** How long a session whose client dropped can be resumed, in milliseconds. Default 2 minutes. */
+  window?: number;
+  /**
+   * How far a session client may fall behind, in messages it has not acknowledged (direct ones, and
+   * in each room with history); past it the connection is closed with 1013 and the client resumes
+   * later from where it acknowledged. Default 1000.
+   */
+  maxUnacknowledged?: number;
+}
+
+export type ResolvedSessions = Readonly<Required<SessionOptions>>;
+
+export function resolveSessions(options: SessionOptions | true): ResolvedSessions {
+  const resolved = { window: 120_000, maxUnacknowledged: 1_000, ...(options === true ? {} : options) };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`sessions.${name} must be a whole number >= 1, got ${String(value)}`);
+  }
+  return resolved;
+}
+
+/** What an upgrade that asked to resume a session found. */
+export type Recovery = { readonly session: StoredSession; readonly resume: ResumeRequest } | { readonly lost: LostReason };
+
+const SESSION_TAG = "session:";
+/** Closes a session's older socket when the client has resumed on a new one. */
+export const SUPERSEDED = { code: 3001, reason: "This session continues on a newer connection" } as const;
+
+/**
+ * The room object's sessions and room logs: recovery at upgrade time, the welcome and the replay of
+ * what a resumed client missed, the envelopes a session client gets, and how far behind each is.
+ */
+export class Sessions {
+  readonly store: SessionStore;
+  readonly history: RoomHistory;
+  readonly #ctx: DurableObjectState;
+  /** Each socket's session id (null: a plain client), from its tags. */
+  readonly #sessionOf = new WeakMap<WebSocket, string | null>();
+  /** Per connection id: the last offset its client acknowledged in each room, since the object woke. */
+  readonly #acknowledged = new Map<string, Map<string, number>>();
+  /** Per session: direct messages its client has not acknowledged, counted since the object woke. */
+  readonly #unacknowledged = new Map<string, number>();
+
+  constructor(ctx: DurableObjectState) {
+    this.#ctx = ctx;
+    this.store = new SessionStore(ctx.storage.sql, Date.now());
+    this.history = new RoomHistory(ctx.storage.sql);
+  }
+
+  /** The session an upgrade asks to resume, if it can: same route, not expired. */
+  recover(resume: ResumeRequest, route: string, options: ResolvedSessions): Recovery {
+    const now = Date.now();
+    this.store.sweep(now);
+    const found = this.store.find(resume.session, now, options.window, (connection) => this.#ctx.getWebSockets(connection).length > 0);
+    if (found === undefined) return { lost: "expired" };
+    if (found.route !== route) return { lost: "unknown" };
+    return { session: found, resume };
+  }
+
+  /** Tags for a session socket, so dormant members are known as session members without reading their records. */
+  tagsFor(session: string): string[] {
+    return [SESSION_TAG + session];
+  }
+
+  /** The session id of a socket's connection, or null for a plain client. */
+  sessionOf(socket: WebSocket): string | null {
+    let session = this.#sessionOf.get(socket);
+    if (session === undefined) {
+      const tag = this.#ctx.getTags(socket).find((candidate) => candidate.startsWith(SESSION_TAG));
+      session = tag === undefined ? null : tag.slice(SESSION_TAG.length);
+      this.#sessionOf.set(socket, session);
+    }
+    return session;
+  }
+
+  /** Starts or resumes a session for an accepted socket; returns the frames to send first (welcome, replay). */
+  open(socket: WebSocket, connection: string, route: string, state: SessionState, recovery: Recovery | null): { session: string; frames: string[] } {
+    const recovered = recovery !== null && "session" in recovery ? recovery : null;
+    let session: string;
+    const replay: string[] = [];
+    const rooms: Record<string, WelcomeRoom> = {};
+    if (recovered === null) {
+      session = this.store.create(connection, route, state);
+    } else {
+      session = recovered.session.id;
+      this.store.attach(session);
+      for (const room of state.rooms) {
+        const history = historyOf(room);
+        // From where the client got to, or else from where the room's log stood when the session joined it.
+        const from = recovered.resume.rooms[room] ?? recovered.session.joined[room];
+        if (history !== null) rooms[room] = this.#replayRoom(room, history, from, replay);
+      }
+      for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
+    }
+    this.#sessionOf.set(socket, session);
+    const lost = recovery !== null && "lost" in recovery ? recovery.lost : undefined;
+    const welcome: ServerFrame = { t: "w", session, id: connection, recovered: recovered !== null, missed: replay.length, rooms, ...(lost === undefined ? {} : { lost }) };
+    return { session, frames: [encode(welcome), ...replay] };
+  }
+
+  /** A direct message for a session client: kept until acknowledged, numbered. */
+  direct(session: string, frame: string | ArrayBuffer | ArrayBufferView): string {
+    const seq = this.store.keep(session, frame);
+    this.#unacknowledged.set(session, this.#unacknowledgedCount(session) + 1);
+    return encode({ t: "m", s: seq, ...payloadOf(frame) });
+  }
+
+  /** Whether a session client has fallen too far behind on its direct messages. */
+  directBacklogOver(session: string, options: ResolvedSessions): boolean {
+    return this.#unacknowledgedCount(session) > options.maxUnacknowledged;
+  }
+
+  /** Whether a session member has fallen too far behind in a room's log. */
+  roomBacklogOver(connection: string, room: string, offset: number, options: ResolvedSessions): boolean {
+    const acknowledged = this.#acknowledged.get(connection)?.get(room);
+    return acknowledged !== undefined && offset - acknowledged > options.maxUnacknowledged;
+  }
+
+  /** The client's acknowledgement: direct messages up to `seq`, each room's log up to its offset. */
+  acknowledge(session: string, connection: string, seq: number, rooms: Readonly<Record<string, number>> | undefined): void {
+    this.store.acknowledged(session, seq);
+    this.#unacknowledged.delete(session);
+    if (rooms === undefined) return;
+    let offsets = this.#acknowledged.get(connection);
+    if (offsets === undefined) this.#acknowledged.set(connection, (offsets = new Map()));
+    for (const [room, offset] of Object.entries(rooms)) if (Number.isSafeInteger(offset)) offsets.set(room, offset);
+  }
+
+  /** The connection is no longer open: its session continues (to be resumed) or ends. */
+  closed(session: string, connection: string, continues: boolean, options: ResolvedSessions): void {
+    this.#acknowledged.delete(connection);
+    this.#unacknowledged.delete(session);
+    if (continues) this.store.detach(session, Date.now() + options.window);
+    else this.store.end(session);
+  }
+
+  /** A session member joined (or left) a room: remember where its log stood, to replay from there on a resume. */
+  joined(session: string, room: string, joining: boolean): void {
+    if (historyOf(room) === null) return;
+    this.store.setJoined(session, room, joining ? this.history.head(room) : null);
+  }
+
+  /** The envelope of a broadcast for session members: its place in the room's log, or unnumbered. */
+  broadcastEnvelope(room: string, position: LogPosition | null, frame: string | ArrayBuffer | ArrayBufferView): string {
+    return encode(position === null ? { t: "u", ...payloadOf(frame) } : { t: "b", r: room, e: position.epoch, o: position.offset, ...payloadOf(frame) });
+  }
+
+  /** Appends to a room's log, when the room keeps history. */
+  logged(room: string, frame: string | ArrayBuffer | ArrayBufferView): LogPosition | null {
+    const history = historyOf(room);
+    return history === null ? null : this.history.append(room, frame, history);
+  }
+
+  #replayRoom(room: string, history: ResolvedHistory, position: LogPosition | undefined, replay: string[]): WelcomeRoom {
+    const head = this.history.head(room);
+    if (position === undefined) return { e: head.epoch, o: head.offset };
+    const missed = this.history.since(room, position, history);
+    if ("lost" in missed) return { e: head.epoch, o: head.offset, lost: missed.lost };
+    for (const entry of missed.entries) replay.push(encode({ t: "b", r: room, e: head.epoch, o: entry.offset, ...payloadOf(entry.data) }));
+    return { e: head.epoch, o: head.offset };
+  }
+
+  #unacknowledgedCount(session: string): number {
+    let count = this.#unacknowledged.get(session);
+    if (count === undefined) this.#unacknowledged.set(session, (count = this.store.unacknowledgedCount(session)));
+    return count;
+  }
+}
+
+export function encode(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,20 @@
+/**
+ * The session client, for browsers and Node: `import { SessionClient } from "hypern-workers/client"`.
+ * It speaks the session protocol to routes with `sessions`, and depends on nothing else.
+ */
+export { SessionClient } from "./session-client.js";
+export type {
+  CloseInfo,
+  ConnectionState,
+  ReceivedMessage,
+  Reset,
+  SessionClientEvents,
+  SessionClientOptions,
+  Welcome,
+  WebSocketConstructor,
+  WebSocketLike,
+} from "./session-client.js";
+export type { Backoff } from "./backoff.js";
+export { reconnectDelay } from "./backoff.js";
+export type { LostReason } from "../shared/session-protocol.js";
+export { SESSION_PROTOCOL } from "../shared/session-protocol.js";

@@ -1,0 +1,316 @@
+import type { LostReason, Payload, ServerFrame } from "../shared/session-protocol.js";
+import { SESSION_PROTOCOL, payloadData, payloadOf, sessionProtocols } from "../shared/session-protocol.js";
+import type { Backoff } from "./backoff.js";
+import { DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
+import { Listeners } from "./listeners.js";
+import { Received } from "./received.js";
+
+/** What the client needs of a WebSocket: the browser's, Node 22's global one, or the `ws` package's. */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly protocol: string;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: "open" | "close" | "message" | "error", listener: (event: never) => void): void;
+}
+
+export type WebSocketConstructor = new (url: string, protocols: string[]) => WebSocketLike;
+
+/** How a connection closed, as the client saw it. */
+export interface CloseInfo {
+  readonly code: number;
+  readonly reason: string;
+  /** Whether it had opened (false: the upgrade was refused, or the server could not be reached). */
+  readonly opened: boolean;
+}
+
+export type ConnectionState =
+  | { readonly state: "connecting"; readonly attempt: number }
+  | { readonly state: "open" }
+  | { readonly state: "reconnecting"; readonly attempt: number; readonly delayMs: number; readonly close: CloseInfo }
+  | { readonly state: "closed"; readonly close: CloseInfo };
+
+/** A message from the server, once each, in order. */
+export interface ReceivedMessage<Incoming> {
+  /** Text as a string, binary as an ArrayBuffer. */
+  readonly data: string | ArrayBuffer;
+  /** The text parsed as JSON. */
+  json(): Incoming;
+  /** For a broadcast into a room with history: the room and the message's place in its log. */
+  readonly room?: string;
+  readonly offset?: number;
+  /** Sent again after a resume: the client missed it while it was away. */
+  readonly replayed: boolean;
+}
+
+/** Every connection starts with a welcome: a new session, or the old one resumed. */
+export interface Welcome {
+  readonly session: string;
+  /** The connection id (`ws.id` on the server), kept across resumes. */
+  readonly id: string;
+  /** The session came back: what the client missed follows (`missed` messages), then the live ones. */
+  readonly recovered: boolean;
+  readonly missed: number;
+}
+
+/** The client could not get everything back: resync (read the app's state afresh). */
+export interface Reset {
+  /** `expired` or `unknown`: the session is gone, this is a new one. `trimmed` or `epoch`: a room's history could not fill the gap. */
+  readonly reason: LostReason;
+  /** The room whose broadcasts could not all be replayed, for `trimmed` and `epoch`. */
+  readonly room?: string;
+  /** For a lost session: messages the client sent that the old session had not acknowledged. They are not sent again (they may have been processed). */
+  readonly unsent: readonly string[];
+}
+
+export interface SessionClientEvents<Incoming> extends Record<string, unknown> {
+  state: ConnectionState;
+  welcome: Welcome;
+  message: ReceivedMessage<Incoming>;
+  reset: Reset;
+  /** The server processed the message with this id (returned by `send`). */
+  acknowledged: string;
+}
+
+export interface SessionClientOptions {
+  /** The WebSocket class to use. Default: the global `WebSocket` (browsers, Node 22). */
+  WebSocket?: WebSocketConstructor;
+  backoff?: Partial<Backoff>;
+  /**
+   * Whether to reconnect after a close the client did not ask for. Default: yes, except for the codes
+   * that say retrying cannot help (1002 protocol error, 1003, 1007, 1008 policy violation).
+   */
+  retry?: (close: CloseInfo) => boolean | Promise<boolean>;
+  /** Acknowledge after this many messages, or `ackDelayMs` after the last one. Defaults 32 and 100 ms. */
+  ackEvery?: number;
+  ackDelayMs?: number;
+}
+
+/** A connection that stayed open this long was healthy: the backoff starts over after it drops. */
+const STABLE_AFTER_MS = 10_000;
+const OPEN = 1;
+const FINAL_CLOSE_CODES = new Set([1002, 1003, 1007, 1008]);
+
+/** A message sent and not yet acknowledged. */
+interface PendingMessage {
+  readonly id: string;
+  readonly frame: string;
+}
+
+/**
+ * A WebSocket to a route with `sessions` that survives drops, restarts and deploys: it reconnects with
+ * backoff and jitter, resumes its session (the server replays what it missed), drops what it has seen
+ * already, and sends again, once, what the server had not acknowledged.
+ *
+ * @typeParam Incoming - what the server sends, as `message.json()` returns it.
+ * @typeParam Outgoing - what `sendJson` takes.
+ */
+export class SessionClient<Incoming = unknown, Outgoing = unknown> {
+  readonly #url: string;
+  readonly #options: SessionClientOptions;
+  readonly #backoff: Backoff;
+  readonly #listeners = new Listeners<SessionClientEvents<Incoming>>();
+  readonly #received = new Received();
+  /** Sent and not yet acknowledged by the server, in order: sent again after a resume. */
+  readonly #unacknowledged = new Map<string, PendingMessage>();
+  readonly #idPrefix = Math.random().toString(36).slice(2, 10);
+  #nextId = 0;
+  #socket: WebSocketLike | undefined;
+  #session: string | null = null;
+  #welcomed = false;
+  #replaying = 0;
+  #attempt = 0;
+  #openedAt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  #sinceAck = 0;
+  #closed = false;
+  #state: ConnectionState = { state: "connecting", attempt: 0 };
+
+  constructor(url: string, options: SessionClientOptions = {}) {
+    this.#url = url;
+    this.#options = options;
+    this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    queueMicrotask(() => this.#connect());
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<Name extends keyof SessionClientEvents<Incoming>>(name: Name, listener: (value: SessionClientEvents<Incoming>[Name]) => void): () => void {
+    return this.#listeners.on(name, listener);
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The session id, once the server has welcomed the client. */
+  get session(): string | null {
+    return this.#session;
+  }
+
+  /** Sends text; kept until the server acknowledges it, sent again after a resume. Returns its id. */
+  send(text: string): string {
+    return this.#send(payloadOf(text));
+  }
+
+  sendJson(value: Outgoing): string {
+    return this.#send(payloadOf(JSON.stringify(value)));
+  }
+
+  sendBytes(data: ArrayBuffer | ArrayBufferView): string {
+    return this.#send(payloadOf(data));
+  }
+
+  /** How many sent messages the server has not acknowledged yet. */
+  get pending(): number {
+    return this.#unacknowledged.size;
+  }
+
+  /** Closes for good (1000): the server ends the session; no reconnect. */
+  close(reason = ""): void {
+    this.#closed = true;
+    stop(this.#retryTimer);
+    const socket = this.#socket;
+    if (socket !== undefined && socket.readyState === OPEN) this.#acknowledge(socket);
+    this.#socket = undefined;
+    socket?.close(1000, reason);
+    this.#setState({ state: "closed", close: { code: 1000, reason, opened: true } });
+  }
+
+  #send(payload: Payload): string {
+    if (this.#closed) throw new Error("This session client is closed");
+    const id = `${this.#idPrefix}-${++this.#nextId}`;
+    const outgoing = { id, frame: JSON.stringify({ t: "m", id, ...payload }) };
+    this.#unacknowledged.set(id, outgoing);
+    if (this.#welcomed && this.#socket?.readyState === OPEN) this.#socket.send(outgoing.frame);
+    return id;
+  }
+
+  #connect(): void {
+    if (this.#closed) return;
+    const WebSocketClass = this.#options.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketConstructor }).WebSocket;
+    const protocols = sessionProtocols(this.#session === null ? null : this.#received.resumeRequest(this.#session));
+    this.#setState({ state: "connecting", attempt: this.#attempt });
+    const socket = new WebSocketClass(this.#url, protocols);
+    socket.binaryType = "arraybuffer";
+    this.#socket = socket;
+    this.#welcomed = false;
+    let opened = false;
+    socket.addEventListener("open", () => {
+      if (socket !== this.#socket) return;
+      opened = true;
+      if (socket.protocol !== SESSION_PROTOCOL) {
+        socket.close(1002, "The server did not accept the session protocol");
+        return;
+      }
+      this.#openedAt = Date.now();
+    });
+    socket.addEventListener("message", (event: { data: unknown }) => {
+      if (socket === this.#socket) this.#frame(socket, event.data);
+    });
+    socket.addEventListener("close", (event: { code: number; reason: string }) => {
+      if (socket !== this.#socket) return;
+      this.#socket = undefined;
+      stop(this.#ackTimer);
+      this.#ackTimer = undefined;
+      void this.#dropped({ code: event.code, reason: event.reason, opened });
+    });
+  }
+
+  #frame(socket: WebSocketLike, data: unknown): void {
+    if (typeof data !== "string") return;
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(data) as ServerFrame;
+    } catch {
+      return;
+    }
+    switch (frame.t) {
+      case "w":
+        this.#welcome(socket, frame);
+        return;
+      case "k":
+        if (this.#unacknowledged.delete(frame.id)) this.#listeners.emit("acknowledged", frame.id);
+        return;
+      default: {
+        const replayed = this.#replaying > 0;
+        if (replayed) this.#replaying -= 1;
+        if (!this.#received.accept(frame)) return;
+        const message = frame.t === "b" ? { room: frame.r, offset: frame.o } : {};
+        const payload = payloadData(frame);
+        this.#listeners.emit("message", { data: payload, json: () => JSON.parse(payload as string) as Incoming, replayed, ...message });
+        this.#scheduleAck(socket);
+      }
+    }
+  }
+
+  #welcome(socket: WebSocketLike, frame: Extract<ServerFrame, { t: "w" }>): void {
+    if (!frame.recovered) {
+      const unsent = this.#session === null ? [] : [...this.#unacknowledged.keys()];
+      if (this.#session !== null) {
+        // The old session is gone: what it had not acknowledged may or may not have been processed.
+        this.#unacknowledged.clear();
+        this.#received.reset();
+        this.#listeners.emit("reset", { reason: frame.lost ?? "unknown", unsent });
+      }
+    }
+    this.#session = frame.session;
+    for (const [room, { e, o, lost }] of Object.entries(frame.rooms)) {
+      if (lost === undefined) continue;
+      this.#received.resetRoom(room, { epoch: e, offset: o });
+      this.#listeners.emit("reset", { reason: lost, room, unsent: [] });
+    }
+    this.#replaying = frame.missed;
+    this.#welcomed = true;
+    this.#setState({ state: "open" });
+    this.#listeners.emit("welcome", { session: frame.session, id: frame.id, recovered: frame.recovered, missed: frame.missed });
+    for (const { frame: pending } of this.#unacknowledged.values()) socket.send(pending);
+  }
+
+  #scheduleAck(socket: WebSocketLike): void {
+    this.#sinceAck += 1;
+    if (this.#sinceAck >= (this.#options.ackEvery ?? 32)) {
+      this.#acknowledge(socket);
+      return;
+    }
+    if (this.#ackTimer === undefined) this.#ackTimer = setTimeout(() => this.#acknowledge(socket), this.#options.ackDelayMs ?? 100);
+  }
+
+  #acknowledge(socket: WebSocketLike): void {
+    stop(this.#ackTimer);
+    this.#ackTimer = undefined;
+    this.#sinceAck = 0;
+    if (socket === this.#socket && socket.readyState === OPEN) socket.send(JSON.stringify({ t: "a", ...this.#received.acknowledgement() }));
+  }
+
+  async #dropped(close: CloseInfo): Promise<void> {
+    if (this.#closed) return;
+    const retry = await (this.#options.retry ?? defaultRetry)(close);
+    if (this.#closed) return;
+    if (!retry) {
+      this.#closed = true;
+      this.#setState({ state: "closed", close });
+      return;
+    }
+    if (this.#openedAt !== 0 && Date.now() - this.#openedAt >= STABLE_AFTER_MS) this.#attempt = 0;
+    this.#openedAt = 0;
+    this.#attempt += 1;
+    const delayMs = reconnectDelay(this.#attempt, this.#backoff);
+    this.#setState({ state: "reconnecting", attempt: this.#attempt, delayMs, close });
+    this.#retryTimer = setTimeout(() => this.#connect(), delayMs);
+  }
+
+  #setState(state: ConnectionState): void {
+    this.#state = state;
+    this.#listeners.emit("state", state);
+  }
+}
+
+function stop(timer: ReturnType<typeof setTimeout> | undefined): void {
+  if (timer !== undefined) clearTimeout(timer);
+}
+
+function defaultRetry(close: CloseInfo): boolean {
+  return !FINAL_CLOSE_CODES.has(close.code);
+}

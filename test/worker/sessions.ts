@@ -1,0 +1,40 @@
+import { WebSocketRoom, WebSocketRouter } from "../../src/index.js";
+import type { RouteParams, ServerWebSocket } from "../../src/index.js";
+import { report } from "./reports.js";
+
+/** Everyone's messages, logged: the room's history is what resuming clients are replayed from. */
+const talk = new WebSocketRoom("talk", { history: { limit: 5_000 } });
+/** A room that keeps only its last 5 broadcasts, to reach a trimmed gap cheaply. */
+const brief = new WebSocketRoom("brief", { history: { limit: 5 } });
+
+type SessionSocket = ServerWebSocket<RouteParams<"/session/:room">, { name: string }>;
+
+/**
+ * A chat on a route with sessions: every text is broadcast to everyone, its sender included, so every
+ * member's log is the whole conversation. `?brief` uses the 5-entry room. Commands: `!direct:<n>`
+ * sends n numbered direct messages to the sender; `!clear` clears the room's history; `!who` reports.
+ * Each handler run reports `{ started, recovered, resumed }` under `?report=`.
+ */
+export const sessions = new WebSocketRouter<Env>().route(
+  "/session/:room",
+  async (ws: SessionSocket) => {
+    const room = ws.queryParams.has("brief") ? brief : talk;
+    await ws.accept();
+    report(ws.queryParams.get("report"), { id: ws.id, recovered: ws.recovered, resumed: ws.resumed, name: ws.data?.name ?? null });
+    if (!ws.resumed && !ws.recovered) {
+      ws.setData({ name: ws.queryParams.get("name") ?? "someone" });
+      room.join(ws);
+      if (ws.queryParams.has("late")) await room.sendHistory(ws, { last: 3 });
+    }
+    for await (const text of ws.iterText()) {
+      if (text.startsWith("!direct:")) {
+        for (let i = 1; i <= Number(text.slice(8)); i++) ws.sendText(`direct ${i}`);
+      } else if (text === "!clear") {
+        await room.clearHistory();
+      } else {
+        await room.broadcast(text);
+      }
+    }
+  },
+  { room: ({ params }) => params.room, sessions: { window: 2_000, maxUnacknowledged: 200 } },
+);
