@@ -10,6 +10,10 @@ export default defineConfig({
         test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
       },
       {
+        // In Node: the session client's own logic (hypern-workers/client), without a server.
+        test: { name: "client", include: ["test/client/**/*.test.ts"], environment: "node" },
+      },
+      {
         // In Node: `wrangler dev` of the demo app, driven by real clients.
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 90_000 },
       },

@@ -1,7 +1,7 @@
 import type { ChatEvent } from "./chat-events.js";
 import { parseChatEvent } from "./chat-events.js";
 import { isWorthRetrying } from "./close-codes.js";
-import { reconnectDelay } from "./reconnect-delay.js";
+import { reconnectDelay } from "../../src/client/backoff.js";
 import type { Refusal } from "./upgrade-refusal.js";
 import { askWhyRefused } from "./upgrade-refusal.js";
 

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { WebSocket as WsWebSocket, WebSocketServer } from "ws";
 import type { ConnectionState } from "../../examples/page/chat-connection.js";
 import { ChatConnection } from "../../examples/page/chat-connection.js";
-import { FIRST_RETRY_MS } from "../../examples/page/reconnect-delay.js";
+import { DEFAULT_BACKOFF } from "../../src/client/backoff.js";
 import { freePort } from "../e2e/wrangler-dev.js";
 
 const REASON = "Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /";
@@ -82,7 +82,7 @@ describe("the page's connection when an upgrade fails (in Node, against a stand-
     connect(`${origin}/chat/refused?name=alice`);
     await vi.waitFor(() => expect(phases()).toContain("refused"), WAIT);
     expect(states).toEqual([{ phase: "connecting", attempt: 0 }, { phase: "refused", refusal: { status: 400, reason: REASON } }]);
-    await new Promise((resolve) => setTimeout(resolve, 3 * FIRST_RETRY_MS)); // longer than a first retry waits
+    await new Promise((resolve) => setTimeout(resolve, 3 * DEFAULT_BACKOFF.firstMs)); // longer than a first retry waits
     expect(seen).toEqual({ upgrades: ["/chat/refused?name=alice"], gets: ["/chat/refused?name=alice"] });
     expect(phases()).toEqual(["connecting", "refused"]);
   });
