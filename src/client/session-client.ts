@@ -209,6 +209,9 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
     socket.addEventListener("message", (event: { data: unknown }) => {
       if (socket === this.#socket) this.#frame(socket, event.data);
     });
+    // An error is always followed by a close, which decides what happens next; listening keeps
+    // Node's WebSocket implementations from treating it as unhandled.
+    socket.addEventListener("error", () => undefined);
     socket.addEventListener("close", (event: { code: number; reason: string }) => {
       if (socket !== this.#socket) return;
       this.#socket = undefined;

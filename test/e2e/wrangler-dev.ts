@@ -26,13 +26,19 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/**
- * Starts `wrangler dev` for a config on a free loopback port and waits until it serves. `cwd` is the
- * folder it runs in (this process's by default); a relative config path is taken from there.
- */
-export async function startWranglerDev(configPath: string, options: { cwd?: string } = {}): Promise<DevServer> {
-  const [port, inspectorPort] = [await freePort(), await freePort()];
-  const persistTo = mkdtempSync(join(tmpdir(), "hypern-e2e-"));
+export interface DevServerOptions {
+  /** The folder it runs in (this process's by default); a relative config path is taken from there. */
+  cwd?: string;
+  /** The port to serve on (a free one by default): a restarted server takes its predecessor's. */
+  port?: number;
+  /** Where Durable Object storage is kept (a new temporary folder by default, removed on stop). */
+  persistTo?: string;
+}
+
+/** Starts `wrangler dev` for a config on a loopback port and waits until it serves. */
+export async function startWranglerDev(configPath: string, options: DevServerOptions = {}): Promise<DevServer> {
+  const [port, inspectorPort] = [options.port ?? (await freePort()), await freePort()];
+  const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), "hypern-e2e-"));
   const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
   const child: ChildProcess = spawn(
     process.execPath,
@@ -57,7 +63,7 @@ export async function startWranglerDev(configPath: string, options: { cwd?: stri
         await exited;
         clearTimeout(timer);
       }
-      rmSync(persistTo, { recursive: true, force: true });
+      if (options.persistTo === undefined) rmSync(persistTo, { recursive: true, force: true });
     },
   };
 
