@@ -1,5 +1,6 @@
 import type { AnyParams } from "../src/shared/route-params.js";
 import type { ResolvedSessions } from "./sessions.js";
+import type { ResolvedShards } from "./shard-protocol.js";
 import type { ServerWebSocket } from "./websocket.js";
 
 /** A connection's handler: Hypern's `async def handler(ws)`, plus the Worker's `env` and the room object's state. */
@@ -14,6 +15,7 @@ export interface HostedRoute {
   readonly path: string;
   readonly handler: WebSocketHandler<never>;
   readonly sessions: ResolvedSessions | null;
+  readonly shards: ResolvedShards | null;
 }
 
 /** The app's routes, as a room object looks them up. */
@@ -24,4 +26,6 @@ export interface RouteTable {
   match(pathname: string): { readonly route: HostedRoute; readonly rawParams: Readonly<Record<string, string | undefined>> } | undefined;
   /** The params a route's pattern captures from a path (still percent-encoded); undefined if it does not match. */
   paramsOf(route: HostedRoute, pathname: string): Readonly<Record<string, string | undefined>> | undefined;
+  /** The shards of the rooms of a group (a route's pattern, or the group routes share), or null when they have none. */
+  shardsOf(group: string): ResolvedShards | null;
 }

@@ -1,7 +1,10 @@
+import { SHARD_FULL_HEADER } from "./shard-protocol.js";
+
 /** Why an upgrade is refused before its handler runs: the HTTP status and the reason in the body. */
 export interface Refusal {
   readonly status: number;
   readonly message: string;
+  readonly headers?: Record<string, string>;
 }
 
 /** A reserved place for an upgrade whose handler has not accepted or refused it yet. */
@@ -35,7 +38,11 @@ export class HeldSockets {
   }
 
   /** Reserves a place for an upgrade from `clientHost` (null when unknown), or says why there is none. */
-  reserve(clientHost: string | null): Reservation | Refusal {
+  /** `capacity`: a shard's own cap, below the room's limit; past it the refusal says the shard is full. */
+  reserve(clientHost: string | null, capacity?: number): Reservation | Refusal {
+    if (capacity !== undefined && this.#held() >= Math.min(capacity, this.#perRoom)) {
+      return { status: 503, message: `This shard is full: it holds at most ${capacity} connections`, headers: { [SHARD_FULL_HEADER]: "1" } };
+    }
     if (this.#held() >= this.#perRoom) {
       return { status: 503, message: `This room is full: it holds at most ${this.#perRoom} connections` };
     }

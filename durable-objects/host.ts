@@ -1,7 +1,14 @@
 import { MAX_CLOSE_REASON_BYTES, isSendableCloseCode } from "../src/shared/close-code.js";
 import type { ResolvedLimits } from "../src/shared/limits.js";
 import { decodeParams } from "../src/shared/path-params.js";
-import { describeAddress, parseObjectName } from "../src/shared/room-address.js";
+import type { RoomAddress, RoomPart } from "../src/shared/room-address.js";
+import { describeAddress, objectName, parseObjectName } from "../src/shared/room-address.js";
+import { copyBytes } from "../src/shared/bytes.js";
+import { Sequencer } from "./sequencer.js";
+import { ShardLink } from "./shard-link.js";
+import type { SequencerRpc, ShardMemberInfo, ShardRpc, StreamEntry } from "./shard-protocol.js";
+import { resolveShards } from "./shard-protocol.js";
+import { memberHandle } from "./room-member.js";
 import { truncateUtf8 } from "../src/shared/utf8.js";
 import type { Ending, Handshake } from "./connection.js";
 import { AlarmSchedule } from "./alarm-schedule.js";
@@ -48,6 +55,8 @@ export interface RoomApp {
   readonly verbose: boolean;
   /** Whether any route has sessions (else no socket can carry one, and the SQL storage is never touched for them). */
   readonly hasSessions: boolean;
+  /** The name of the room namespace binding: the objects of a sharded room find each other through it. */
+  readonly binding: string;
 }
 
 /** A session client sent a frame that is not one of the protocol's. */
@@ -76,6 +85,11 @@ export class RoomHost {
   #sessions: Sessions | null = null;
   /** Whether any route has sessions: read once, when all routes are registered. */
   readonly #hasSessions: boolean;
+  /** This object's part of a room that spans several objects, if it is one: a shard, or the sequencer. */
+  readonly #shard: ShardLink | null = null;
+  readonly #shardIndex: number = -1;
+  readonly #sequencer: Sequencer | null = null;
+  readonly #address: RoomAddress | null;
 
   constructor(ctx: DurableObjectState, env: unknown, app: RoomApp) {
     this.#ctx = ctx;
@@ -87,18 +101,48 @@ export class RoomHost {
     this.#alarms = new AlarmSchedule(ctx.storage, () => this.#earliestDeadline());
     this.#hasSessions = app.hasSessions;
     const address = parseObjectName(ctx.id.name);
+    this.#address = address;
     this.#log = new RoomLog(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), app.verbose);
+    const part = address?.part;
+    if (part !== undefined && address !== null) {
+      const warn = (message: string): void => this.#log.warn(message);
+      if ("shard" in part) {
+        this.#shardIndex = part.shard;
+        this.#shard = new ShardLink({
+          kv: ctx.storage.kv,
+          shard: part.shard,
+          sequencer: () => this.#partStub({ sequencer: true }) as unknown as SequencerRpc,
+          apply: (entry) => this.#apply(entry),
+          warn,
+        });
+      } else {
+        const options = app.router.shardsOf(address.group ?? "");
+        this.#sequencer = new Sequencer({
+          sql: ctx.storage.sql,
+          history: this.#sessionsFor().history,
+          options: options ?? resolveShards(true),
+          shard: (index) => this.#partStub({ shard: index }) as unknown as ShardRpc,
+          wakeAt: (time) => this.#alarms.wakeAt(time),
+          warn,
+        });
+      }
+    }
   }
 
   /** The upgrade request the Worker forwarded: resolves when the handler accepts or refuses. */
   upgrade(request: Request): Promise<Response> {
-    const refused = (status: number, message: string): Promise<Response> => Promise.resolve(new Response(message, { status }));
+    const refused = (status: number, message: string, headers?: Record<string, string>): Promise<Response> =>
+      Promise.resolve(new Response(message, { status, ...(headers === undefined ? {} : { headers }) }));
     const upgrade = readUpgrade(request, this.#app);
     if (isRefusal(upgrade)) return refused(upgrade.status, upgrade.message);
     const { route, params, headers, storedHeaders, protocols } = upgrade;
     let { record } = upgrade;
-    const reservation = this.#held.reserve(record.clientHost);
-    if (isRefusal(reservation)) return refused(reservation.status, reservation.message);
+    const capacity = this.#shard === null ? undefined : route.shards?.maxConnections;
+    const reservation = this.#held.reserve(record.clientHost, capacity);
+    if (isRefusal(reservation)) {
+      if (this.#shard !== null) this.#shard.settled(this.#openCount());
+      return refused(reservation.status, reservation.message, reservation.headers);
+    }
     // A client that negotiates sessions on a route with sessions, and perhaps resumes one: then the
     // connection takes back the session's id, data and rooms before its handler runs.
     const sessionOffered = route.sessions !== null && protocols.includes(SESSION_PROTOCOL);
@@ -117,6 +161,7 @@ export class RoomHost {
           // The id as a tag lets RPC broadcasts exclude ids without reading every attachment.
           this.#ctx.acceptWebSocket(server, [record.id, ...reservation.tags, ...(opening?.tags ?? [])]);
           this.#held.accepted(reservation);
+          this.#shard?.settled(this.#openCount());
           this.#log.connected(record);
           if (opening !== null) {
             // The welcome and what the client missed go first; live broadcasts follow once it is a member again.
@@ -127,6 +172,7 @@ export class RoomHost {
         },
         refuse: (status, message) => {
           reservation.release();
+          this.#shard?.settled(this.#openCount());
           resolve(new Response(message, { status }));
         },
       };
@@ -198,6 +244,7 @@ export class RoomHost {
   async alarm(appAlarm: (() => unknown) | undefined): Promise<void> {
     const now = Date.now();
     const appDue = this.#alarms.fired(now);
+    this.#sequencer?.retry(now);
     for (const connection of this.#running.values()) connection.queue.expire(now);
     for (const socket of this.#ctx.getWebSockets()) {
       const running = this.#running.get(socket);
@@ -260,6 +307,7 @@ export class RoomHost {
   forget(connection: Connection, ending: Ending): void {
     const { record } = connection;
     if (this.#membership !== null) for (const room of record.rooms) this.#membership.remove(room, record.id, connection.socket);
+    this.#shard?.connectionsChanged(this.#openCount() - 1);
     if (record.session === null || connection.superseded) return;
     const continues = ending.byClient ? ending.code !== 1000 && ending.code !== 1001 : ending.code === 1012 || ending.code === 1013;
     const options = this.#app.router.getRoute(record.route)?.sessions;
@@ -276,8 +324,15 @@ export class RoomHost {
     return this.#members().members(room);
   }
 
-  /** The members of a room as handles, with their `ws.data`. */
-  memberHandles<Data>(room: string): RoomMember<Data>[] {
+  /** The members of a room as handles, with their `ws.data`; in a sharded room, those of every shard. */
+  memberHandles<Data>(room: string): RoomMember<Data>[] | Promise<RoomMember<Data>[]> {
+    if (this.#shard === null) return this.#localHandles<Data>(room);
+    return this.#sequencerStub()
+      .sequencerMembers(room)
+      .then((members) => members.map(({ id, data, shard }) => this.#shardMember<Data>(id, data as ReadonlyData<Data> | undefined, shard)));
+  }
+
+  #localHandles<Data>(room: string): RoomMember<Data>[] {
     return [...this.members(room)].map(([id, socket]) => roomMember<Data>(this, id, socket, this.#dataOf<Data>(socket)));
   }
 
@@ -286,8 +341,17 @@ export class RoomHost {
     return [...this.sockets()].map(([id, socket]) => ({ id, data: this.#dataOf(socket) }));
   }
 
-  size(room: string): number {
-    return this.#members().size(room);
+  /** How many members a room has; in a sharded room, in all its shards. */
+  size(room: string): number | Promise<number> {
+    return this.#shard === null ? this.#members().size(room) : this.#sequencerStub().sequencerSize(room);
+  }
+
+  /** Closes every member of a room; in a sharded room, in all its shards, in the room's order. */
+  closeAll(room: string, code: number, reason: string): number | Promise<number> {
+    if (this.#shard !== null) return this.#shard.close(room, code, reason);
+    const sockets = [...this.members(room).values()];
+    for (const socket of sockets) this.close(socket, code, reason);
+    return sockets.length;
   }
 
   /**
@@ -295,9 +359,16 @@ export class RoomHost {
    * it reached. A room with history logs the broadcast first (in the same turn: the output gate holds
    * the sends until the log is durable); session members get it in an envelope with its place in the log.
    */
-  broadcast(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string> | undefined): number {
-    const membership = this.#members();
+  broadcast(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string> | undefined): number | Promise<number> {
+    // In a sharded room the room's sequencer gives the broadcast its place, then every shard delivers it.
+    if (this.#shard !== null) return this.#shard.publish(room, toFrame(frame), [...(exclude ?? [])]);
     const position = historyOf(room) === null ? null : this.#sessionsFor().logged(room, frame);
+    return this.#deliverBroadcast(room, frame, exclude, position);
+  }
+
+  /** Delivers a broadcast to this object's members of a room (its place in the log already known). */
+  #deliverBroadcast(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string> | undefined, position: LogPosition | null): number {
+    const membership = this.#members();
     let envelope: string | undefined;
     let sent = 0;
     for (const [id, socket] of membership.members(room)) {
@@ -316,7 +387,12 @@ export class RoomHost {
   }
 
   /** A room's log: the last entries, or those after a position; with its epoch. */
-  history(room: string, query: { last?: number; since?: LogPosition }): { epoch: string; entries: HistoryEntry[] } {
+  history(room: string, query: { last?: number; since?: LogPosition }): { epoch: string; entries: HistoryEntry[] } | Promise<{ epoch: string; entries: HistoryEntry[] }> {
+    if (this.#shard !== null) {
+      // A sharded room's one log is its sequencer's.
+      if (query.since !== undefined) throw new WebSocketError("history({ since }) is not available in a sharded room: read the last entries");
+      return this.#sequencerStub().sequencerHistory(room, query.last);
+    }
     const options = historyOf(room);
     if (options === null) throw new WebSocketError(`The room "${room}" keeps no history: make it with new WebSocketRoom("${room}", { history: ... })`);
     const log = this.#sessionsFor().history;
@@ -376,6 +452,84 @@ export class RoomHost {
     this.#log.clientClosed(connection.record, code, reason);
     connection.remoteClosed(code, reason);
     return connection.queue.untaken();
+  }
+
+  // A room that spans several objects: this object is one of its shards, or its sequencer.
+
+  /** The stub of another object of this sharded room. */
+  #partStub(part: RoomPart): DurableObjectStub {
+    const namespace = (this.#env as Record<string, DurableObjectNamespace>)[this.#app.binding];
+    if (namespace === undefined || this.#address === null) throw new Error(`No Durable Object binding "${this.#app.binding}" for the room's other objects`);
+    return namespace.get(namespace.idFromName(objectName({ group: this.#address.group, room: this.#address.room, part })));
+  }
+
+  #sequencerStub(): SequencerRpc {
+    return this.#partStub({ sequencer: true }) as unknown as SequencerRpc;
+  }
+
+  /** A member of this sharded room, held here or by another shard. */
+  #shardMember<Data>(id: string, data: ReadonlyData<Data> | undefined, shard: number): RoomMember<Data> {
+    const socket = shard === this.#shardIndex ? this.#socketOf(id) : undefined;
+    if (socket !== undefined) return roomMember<Data>(this, id, socket, data);
+    const stub = (): ShardRpc => this.#partStub({ shard }) as unknown as ShardRpc;
+    return memberHandle<Data>(id, data, {
+      send: async (frame) => stub().shardSend(id, toFrame(frame)),
+      close: async (code, reason) => stub().shardCloseMember(id, code, reason),
+    });
+  }
+
+  /** Applies one entry of the sharded room's stream to this shard's connections. */
+  #apply(entry: StreamEntry): void {
+    const exclude = new Set(entry.exclude);
+    if (entry.kind === "close") {
+      const sockets = entry.room === null ? [...this.sockets()].map(([, socket]) => socket) : [...this.members(entry.room).values()];
+      for (const socket of sockets) this.close(socket, entry.code, entry.reason);
+    } else if (entry.frame !== null) {
+      if (entry.room === null) this.broadcastAll(entry.frame, exclude);
+      else this.#deliverBroadcast(entry.room, entry.frame, exclude, entry.position);
+    }
+  }
+
+  /** For the sequencer, over RPC. */
+  get sequencer(): Sequencer | null {
+    return this.#sequencer;
+  }
+
+  /** What a shard does for its sequencer, over RPC. */
+  shardDeliver(entries: readonly StreamEntry[], from: number): number {
+    if (this.#shard === null) throw new Error("This room object is not a shard");
+    const applied = this.#shard.deliver(entries, from);
+    // A shard that was reset has lost its connections: the sequencer hears of it here.
+    this.#shard.connectionsChanged(this.#openCount());
+    return applied;
+  }
+
+  shardMembers(room: string | null): ShardMemberInfo[] {
+    const members = room === null ? [...this.sockets()] : [...this.members(room)];
+    return members.map(([id, socket]) => ({ id, data: this.#dataOf(socket), shard: this.#shardIndex }));
+  }
+
+  shardSize(room: string | null): number {
+    return room === null ? this.#openCount() : this.#members().size(room);
+  }
+
+  shardSend(id: string, frame: string | ArrayBuffer): boolean {
+    const socket = this.#socketOf(id);
+    return socket !== undefined && this.sendDirect(socket, frame) === "sent";
+  }
+
+  shardCloseMember(id: string, code: number, reason: string): void {
+    const socket = this.#socketOf(id);
+    if (socket !== undefined) this.close(socket, code, reason);
+  }
+
+  /** The open socket of a connection id. */
+  #socketOf(id: string): WebSocket | undefined {
+    return this.#ctx.getWebSockets(id).find((socket) => socket.readyState === OPEN);
+  }
+
+  #openCount(): number {
+    return this.#ctx.getWebSockets().filter((socket) => socket.readyState === OPEN).length;
   }
 
   #sessionsFor(): Sessions {
@@ -544,4 +698,9 @@ function answerClose(socket: WebSocket, code: number, reason: string): void {
   } catch {
     // Already closed from our side: nothing to answer.
   }
+}
+
+/** A frame as it travels over RPC: text, or its own ArrayBuffer. */
+function toFrame(frame: OutgoingFrame): string | ArrayBuffer {
+  return typeof frame === "string" ? frame : copyBytes(frame);
 }

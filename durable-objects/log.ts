@@ -34,6 +34,11 @@ export class RoomLog {
     console.error(`${this.#prefix(record)} handler failed; closing with 1011:`, error);
   }
 
+  /** A problem of the room object itself (a shard it cannot reach), always shown. */
+  warn(message: string): void {
+    console.warn(`[hypern] room ${this.#room}: ${message}`);
+  }
+
   closedByLibrary(record: ConnectionRecord, code: number, why: string): void {
     console.warn(`${this.#prefix(record)} ${why}; closing with ${code}`);
   }

@@ -4,24 +4,29 @@ import type { RoomApp } from "./host.js";
 import { runMethodsInRoomObject } from "./current-room.js";
 import { RoomHost } from "./host.js";
 import type { RoomMemberInfo } from "./room-member.js";
+import { copyBytes } from "../src/shared/bytes.js";
+import type { HistoryEntry } from "./history.js";
+import type { Sequencer } from "./sequencer.js";
+import type { SequencerRpc, ShardMemberInfo, ShardRpc, ShardStatus, StreamEntry } from "./shard-protocol.js";
 
 /** What Worker code may ask of a room object over RPC (see `app.room(env, name)`). */
 export interface RoomObjectRpc {
   /** Sends to every open connection of the object but the excluded ids; returns how many were sent to. */
-  roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude?: readonly string[], room?: string): number;
+  roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude?: readonly string[], room?: string): number | Promise<number>;
   roomCloseAll(code: number, reason: string): number;
-  roomConnections(): RoomMemberInfo[];
-  roomSize(): number;
+  roomConnections(): RoomMemberInfo[] | Promise<RoomMemberInfo[]>;
+  roomSize(): number | Promise<number>;
+  roomShards(): number[];
 }
 
-export type RoomObjectClass<Env> = new (ctx: DurableObjectState, env: Env) => DurableObject<Env> & RoomObjectRpc;
+export type RoomObjectClass<Env> = new (ctx: DurableObjectState, env: Env) => DurableObject<Env> & RoomObjectRpc & SequencerRpc & ShardRpc;
 
 /**
  * The Durable Object class of an app: one instance per room name, holding its connections through
  * the WebSocket Hibernation API. Subclass it in the Worker's entry module to export it.
  */
 export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
-  return class RoomObject extends DurableObject<Env> implements RoomObjectRpc {
+  return class RoomObject extends DurableObject<Env> implements RoomObjectRpc, SequencerRpc, ShardRpc {
     readonly #host: RoomHost;
 
     constructor(ctx: DurableObjectState, env: Env) {
@@ -54,26 +59,101 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
       return this.#host.errored(ws, error);
     }
 
-    roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude: readonly string[] = [], room?: string): number {
+    // What Worker code asks of a room (`app.room(env, ...)`); for a sharded room it asks the sequencer.
+
+    roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude: readonly string[] = [], room?: string): number | Promise<number> {
+      const sequencer = this.#host.sequencer;
+      if (sequencer !== null) return sequencer.publish(crypto.randomUUID(), room ?? null, typeof frame === "string" ? frame : copyBytes(frame), exclude);
       const skip = new Set(exclude);
       return room === undefined ? this.#host.broadcastAll(frame, skip) : this.#host.broadcast(room, frame, skip);
     }
 
     roomCloseAll(code: number, reason: string): number {
       assertCloseArguments(code, reason);
+      const sequencer = this.#host.sequencer;
+      if (sequencer !== null) return sequencer.close(crypto.randomUUID(), null, code, reason);
       const sockets = [...this.#host.sockets()];
       for (const [, socket] of sockets) this.#host.close(socket, code, reason);
       return sockets.length;
     }
 
-    roomConnections(): RoomMemberInfo[] {
+    roomConnections(): RoomMemberInfo[] | Promise<RoomMemberInfo[]> {
+      const sequencer = this.#host.sequencer;
+      if (sequencer !== null) return sequencer.members(null).then((members) => members.map(({ id, data }) => ({ id, data })));
       return this.#host.memberInfos();
     }
 
-    roomSize(): number {
-      let size = 0;
-      for (const _ of this.#host.sockets()) size += 1;
-      return size;
+    roomSize(): number | Promise<number> {
+      return this.#host.sequencer?.size(null) ?? [...this.#host.sockets()].length;
+    }
+
+    /** The objects a room is made of: this one, and for a sharded room its shards (for `hypern-workers/testing`). */
+    roomShards(): number[] {
+      return this.#host.sequencer?.shards().map(({ shard }) => shard) ?? [];
+    }
+
+    // The sequencer of a sharded room, for its shards and the Worker.
+
+    sequencerPlace(after: number): number {
+      return this.#sequencer().place(after);
+    }
+
+    sequencerReport(shard: number, connections: number, settled: number): void {
+      this.#sequencer().report(shard, connections, settled);
+    }
+
+    sequencerPublish(id: string, room: string | null, frame: string | ArrayBuffer, exclude: readonly string[]): number {
+      return this.#sequencer().publish(id, room, frame, exclude);
+    }
+
+    sequencerClose(id: string, room: string | null, code: number, reason: string): number {
+      assertCloseArguments(code, reason);
+      return this.#sequencer().close(id, room, code, reason);
+    }
+
+    sequencerSize(room: string | null): Promise<number> {
+      return this.#sequencer().size(room);
+    }
+
+    sequencerMembers(room: string | null): Promise<ShardMemberInfo[]> {
+      return this.#sequencer().members(room);
+    }
+
+    sequencerShards(): ShardStatus[] {
+      return this.#sequencer().shards();
+    }
+
+    sequencerHistory(room: string, last: number | undefined): { epoch: string; entries: HistoryEntry[] } {
+      return this.#sequencer().history(room, last);
+    }
+
+    // A shard of a sharded room, for its sequencer.
+
+    shardDeliver(entries: readonly StreamEntry[], from: number): number {
+      return this.#host.shardDeliver(entries, from);
+    }
+
+    shardSize(room: string | null): number {
+      return this.#host.shardSize(room);
+    }
+
+    shardMembers(room: string | null): ShardMemberInfo[] {
+      return this.#host.shardMembers(room);
+    }
+
+    shardSend(id: string, frame: string | ArrayBuffer): boolean {
+      return this.#host.shardSend(id, frame);
+    }
+
+    shardCloseMember(id: string, code: number, reason: string): void {
+      assertCloseArguments(code, reason);
+      this.#host.shardCloseMember(id, code, reason);
+    }
+
+    #sequencer(): Sequencer {
+      const sequencer = this.#host.sequencer;
+      if (sequencer === null) throw new Error("This room object is not the sequencer of a sharded room");
+      return sequencer;
     }
   };
 }

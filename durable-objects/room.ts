@@ -81,10 +81,7 @@ export class WebSocketRoom<Data = unknown> {
   /** Closes every member (dormant members' handlers run again to see their disconnect); resolves with how many. */
   closeAll(code = 1000, reason = ""): Promise<number> {
     assertCloseArguments(code, reason);
-    const host = currentRoomObject("closeAll");
-    const sockets = [...host.members(this.name).values()];
-    for (const socket of sockets) host.close(socket, code, reason);
-    return Promise.resolve(sockets.length);
+    return Promise.resolve(currentRoomObject("closeAll").closeAll(this.name, code, reason));
   }
 
   /** The members, dormant ones included, each with its id and `ws.data`, to send to or close. */
@@ -106,10 +103,11 @@ export class WebSocketRoom<Data = unknown> {
    * Sends the room's recent history to one connection (a late joiner): raw payloads to a plain client,
    * entries with their place in the log to a session client. Resolves with how many were sent.
    */
-  sendHistory(ws: AnySocket, query: HistoryQuery = {}): Promise<number> {
+  async sendHistory(ws: AnySocket, query: HistoryQuery = {}): Promise<number> {
     const host = currentRoomObject("sendHistory");
-    const { epoch, entries } = host.history(this.name, query);
-    return Promise.resolve(host.sendHistory(this.name, connectionBehind(ws), entries, epoch));
+    const connection = connectionBehind(ws);
+    const { epoch, entries } = await host.history(this.name, query);
+    return host.sendHistory(this.name, connection, entries, epoch);
   }
 
   /** Drops the room's history and starts its log anew (a new epoch): resuming clients are told their gap cannot be filled. */

@@ -12,7 +12,9 @@ import { withAdmission } from "./shared/admission-header.js";
 import type { HypernLimits, ResolvedLimits } from "./shared/limits.js";
 import { dataSize, resolveLimits } from "./shared/limits.js";
 import { decodeParams } from "./shared/path-params.js";
-import type { RoomAddress } from "./shared/room-address.js";
+import type { RoomAddress, RoomPart } from "./shared/room-address.js";
+import type { SequencerRpc } from "../durable-objects/shard-protocol.js";
+import { SHARD_FULL_HEADER } from "../durable-objects/shard-protocol.js";
 import { objectName } from "./shared/room-address.js";
 import type { RouteParams } from "./shared/route-params.js";
 import { WiringError, explainRoomObjectFailure, roomNamespace } from "./wiring.js";
@@ -43,6 +45,8 @@ export interface RoomSelector {
 }
 
 const DEFAULT_BINDING = "ROOMS";
+/** Shards tried for one connection before the Worker says the room is full. */
+const SHARD_PLACEMENTS = 5;
 
 /**
  * A Hypern-style WebSocket app on Workers. Register handlers with `ws()`, export the app as the
@@ -118,6 +122,7 @@ export class Hypern<Env = unknown> {
       const placement = await placeConnection(match.route, { params, request, url, env });
       if ("refused" in placement) return textResponse(placement.refused.status, placement.refused.message);
       // The room object matches the path again itself: only admitted data travels in a header.
+      if (match.route.shards !== null) return await this.#toShard(env, placement.address, forwarded);
       return await this.#stub(env, placement.address).fetch(forwarded);
     } catch (error) {
       const failure = explainRoomObjectFailure(this.#binding, error);
@@ -150,7 +155,10 @@ export class Hypern<Env = unknown> {
       );
     }
     const address = { group, room: named ? nameOrSelector : "" };
-    return new RoomClient(this.#stub(env, address) as unknown as RoomObjectRpc, this.#binding);
+    // A sharded room is addressed through its sequencer, which knows its shards.
+    const sharded = group !== null && this.#router.shardsOf(group) !== null;
+    const stub = (part?: RoomPart): DurableObjectStub => this.#stub(env, part === undefined ? address : { ...address, part });
+    return new RoomClient(stub(sharded ? { sequencer: true } : undefined) as unknown as RoomObjectRpc, this.#binding, sharded ? (shard) => stub({ shard }) : null);
   }
 
   /** The Durable Object class bound to this app: `export class Rooms extends app.RoomObject {}`. */
@@ -161,6 +169,7 @@ export class Hypern<Env = unknown> {
       limits: this.#limits,
       admits: this.#options.authorize !== undefined,
       verbose: this.#options.verbose ?? false,
+      binding: this.#binding,
       get hasSessions() {
         return router.getRoutes().some((route) => route.sessions !== null);
       },
@@ -199,6 +208,22 @@ export class Hypern<Env = unknown> {
     if (size > this.#limits.maxDataBytes) {
       throw new RangeError(`authorize() returned ${size} bytes of data (as JSON), over limits.maxDataBytes (${this.#limits.maxDataBytes})`);
     }
+  }
+
+  /**
+   * Places a connection of a sharded room: the room's sequencer names a shard with room, lowest first;
+   * a shard that filled up meanwhile says so, and the next one is tried.
+   */
+  async #toShard(env: Env, address: RoomAddress, request: Request): Promise<Response> {
+    const sequencer = this.#stub(env, { ...address, part: { sequencer: true } }) as unknown as SequencerRpc;
+    let after = 0;
+    for (let attempt = 0; attempt < SHARD_PLACEMENTS; attempt++) {
+      const shard = await sequencer.sequencerPlace(after);
+      const response = await this.#stub(env, { ...address, part: { shard } }).fetch(new Request(request));
+      if (response.status !== 503 || !response.headers.has(SHARD_FULL_HEADER)) return response;
+      after = shard + 1;
+    }
+    return textResponse(503, "This room is full right now: try again");
   }
 
   #stub(env: Env, address: RoomAddress): DurableObjectStub {

@@ -16,11 +16,17 @@ export interface RoomClientBroadcastOptions {
   room?: string;
 }
 
+let objectsOf: (client: RoomClient) => Promise<DurableObjectStub[]>;
 let stubOf: (client: RoomClient) => DurableObjectStub;
 
-/** The room object's stub behind a RoomClient (for the testing entry point's `hibernate`). */
+/** The room object's stub behind a RoomClient (a sharded room's: its sequencer's). */
 export function roomStub(client: RoomClient): DurableObjectStub {
   return stubOf(client);
+}
+
+/** Every object a room is made of: the one, or a sharded room's sequencer and shards (for `hibernate`). */
+export function roomObjects(client: RoomClient): Promise<DurableObjectStub[]> {
+  return objectsOf(client);
 }
 
 /**
@@ -30,15 +36,23 @@ export function roomStub(client: RoomClient): DurableObjectStub {
 export class RoomClient {
   readonly #stub: RoomObjectRpc;
   readonly #binding: string;
+  readonly #shard: ((index: number) => DurableObjectStub) | null;
 
   static {
     stubOf = (client) => client.#stub as unknown as DurableObjectStub;
+    objectsOf = async (client) => {
+      const stub = client.#stub as unknown as DurableObjectStub;
+      const shard = client.#shard;
+      if (shard === null) return [stub];
+      return [stub, ...(await client.#stub.roomShards()).map((index) => shard(index))];
+    };
   }
 
-  /** @internal Made by `app.room(env, name)`. */
-  constructor(stub: RoomObjectRpc, binding: string) {
+  /** @internal Made by `app.room(env, name)`; a sharded room's client talks to its sequencer. */
+  constructor(stub: RoomObjectRpc, binding: string, shard: ((index: number) => DurableObjectStub) | null = null) {
     this.#stub = stub;
     this.#binding = binding;
+    this.#shard = shard;
   }
 
   /** Sends text to every connection; resolves with how many it was sent to. */

@@ -2,6 +2,8 @@ import { IttyRouter } from "itty-router";
 import type { WebSocketHandler } from "../durable-objects/handler.js";
 import type { ResolvedSessions, SessionOptions } from "../durable-objects/sessions.js";
 import { resolveSessions } from "../durable-objects/sessions.js";
+import type { ResolvedShards, ShardOptions } from "../durable-objects/shard-protocol.js";
+import { resolveShards } from "../durable-objects/shard-protocol.js";
 import type { AnyParams, RouteParams } from "./shared/route-params.js";
 
 /** What the placement function sees of an upgrade request. */
@@ -32,12 +34,20 @@ export interface RouteOptions<Env = unknown, Params = AnyParams> {
    * Plain clients on the route are unaffected. See the README's "Sessions".
    */
   sessions?: SessionOptions | true;
+  /**
+   * Let each of the route's rooms span several room objects (shards), each holding at most
+   * `maxConnections` (default 1000), with one sequencer per room giving every member the same order.
+   * The handler does not change. See the README's "Rooms bigger than one object".
+   */
+  shards?: ShardOptions | true;
 }
 
 /** A registered route: its pattern, handler and options. */
 export class WebSocketRoute<Env = unknown> {
   /** The route's session settings, or null when it has none. */
   readonly sessions: ResolvedSessions | null;
+  /** How the route's rooms spread over shards, or null when each is one object. */
+  readonly shards: ResolvedShards | null;
 
   constructor(
     readonly path: string,
@@ -45,6 +55,10 @@ export class WebSocketRoute<Env = unknown> {
     readonly options: RouteOptions<Env> = {},
   ) {
     this.sessions = options.sessions === undefined ? null : resolveSessions(options.sessions);
+    this.shards = options.shards === undefined ? null : resolveShards(options.shards);
+    if (this.sessions !== null && this.shards !== null) {
+      throw new TypeError(`The route ${path} has both sessions and shards: sessions in rooms that span several objects are not supported yet`);
+    }
   }
 }
 
@@ -107,6 +121,11 @@ export class WebSocketRouter<Env = unknown> {
   /** All routes, in registration order. */
   getRoutes(): WebSocketRoute<Env>[] {
     return [...this.#routes];
+  }
+
+  /** The shards of a group's rooms: those of the first route in the group that has shards. */
+  shardsOf(group: string): ResolvedShards | null {
+    return this.#routes.find((route) => (route.options.group ?? route.path) === group && route.shards !== null)?.shards ?? null;
   }
 
   /** The params a route's pattern captures from a concrete path (still percent-encoded); undefined if it does not match. */

@@ -9,11 +9,18 @@ export interface RoomAddress {
   readonly group: string | null;
   /** The room's name within its group. */
   readonly room: string;
+  /** For a room that spans several objects (a route with `shards`): which of them. */
+  readonly part?: RoomPart;
 }
+
+/** One object of a sharded room: a shard holding some of its connections, or its sequencer. */
+export type RoomPart = { readonly shard: number } | { readonly sequencer: true };
 
 /** The Durable Object name of a room: one name per address, and no two addresses share one. */
 export function objectName(address: RoomAddress): string {
-  return JSON.stringify(address.group === null ? [address.room] : [address.group, address.room]);
+  const base = address.group === null ? [address.room] : [address.group, address.room];
+  if (address.part === undefined) return JSON.stringify(base);
+  return JSON.stringify([...base, ..."shard" in address.part ? ["shard", address.part.shard] : ["sequencer"]]);
 }
 
 /** The address a room object was named with, or null for a name this library did not make. */
@@ -25,14 +32,18 @@ export function parseObjectName(name: string | undefined): RoomAddress | null {
   } catch {
     return null;
   }
-  if (!Array.isArray(parts) || !parts.every((part) => typeof part === "string")) return null;
+  if (!Array.isArray(parts) || !parts.slice(0, 2).every((part) => typeof part === "string")) return null;
   if (parts.length === 1) return { group: null, room: parts[0] as string };
-  if (parts.length === 2) return { group: parts[0] as string, room: parts[1] as string };
+  const [group, room, kind, shard] = parts as [string, string, unknown, unknown];
+  if (parts.length === 2) return { group, room };
+  if (parts.length === 3 && kind === "sequencer") return { group, room, part: { sequencer: true } };
+  if (parts.length === 4 && kind === "shard" && Number.isSafeInteger(shard)) return { group, room, part: { shard: shard as number } };
   return null;
 }
 
 /** How logs and errors name a room: `"lobby" of /chat/:room`, or `"feed" (server-only)`. */
 export function describeAddress(address: RoomAddress): string {
   const room = address.room === "" ? "the one room" : JSON.stringify(address.room);
-  return address.group === null ? `${room} (server-only)` : `${room} of ${address.group}`;
+  const part = address.part === undefined ? "" : "shard" in address.part ? ` (shard ${address.part.shard})` : " (sequencer)";
+  return (address.group === null ? `${room} (server-only)` : `${room} of ${address.group}`) + part;
 }

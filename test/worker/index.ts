@@ -5,6 +5,7 @@ import { constructions, hibernation } from "./hibernation.js";
 import { rooms } from "./rooms.js";
 import { counter } from "./counter.js";
 import { deadlines, ticker } from "./deadlines.js";
+import { crowds } from "./crowd.js";
 import { presence } from "./presence.js";
 import { sessions } from "./sessions.js";
 import { miswired, placement } from "./placement.js";
@@ -24,7 +25,7 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",

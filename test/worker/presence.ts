@@ -35,11 +35,11 @@ export const presence = new WebSocketRouter<Env>().route(
           break;
         case "dm": {
           const member = (await people.getConnections()).find(({ id }) => id === command.to);
-          ws.sendJson({ sent: member?.sendJson({ from: ws.data?.name, text: command.text }) ?? false });
+          ws.sendJson({ sent: (await member?.sendJson({ from: ws.data?.name, text: command.text })) ?? false });
           break;
         }
         case "kick":
-          (await people.getConnections()).find(({ id }) => id === command.id)?.close(4009, "kicked");
+          await (await people.getConnections()).find(({ id }) => id === command.id)?.close(4009, "kicked");
           ws.sendJson({ kicked: command.id });
           break;
         case "mutate":

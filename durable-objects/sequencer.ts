@@ -1,0 +1,271 @@
+import type { LogPosition } from "../src/shared/session-protocol.js";
+import type { HistoryEntry, RoomHistory } from "./history.js";
+import { historyOf } from "./room-registry.js";
+import type { ResolvedShards, ShardMemberInfo, ShardRpc, ShardStatus, StreamEntry } from "./shard-protocol.js";
+
+interface ShardRow extends Record<string, SqlStorageValue> {
+  shard: number;
+  connections: number;
+  placed: number;
+  settled: number;
+  delivered: number;
+}
+
+interface EntryRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  room: string | null;
+  kind: string;
+  text: string | null;
+  bytes: ArrayBuffer | null;
+  exclude: string;
+  epoch: string | null;
+  offset: number | null;
+  code: number;
+  reason: string;
+}
+
+/** Entries sent to a shard in one call, at most. */
+const BATCH = 500;
+/** How long the sequencer remembers a publish id, so that a shard's retry is not sequenced twice. */
+const REMEMBER_PUBLISHED_MS = 10 * 60_000;
+const FIRST_RETRY_MS = 250;
+const LONGEST_RETRY_MS = 10_000;
+/** While deliveries are pending, the alarm is set this far ahead: a reset sequencer comes back to finish them. */
+const RESUME_AFTER_RESET_MS = 1_000;
+
+export interface SequencerParts {
+  readonly sql: SqlStorage;
+  readonly history: RoomHistory;
+  readonly options: ResolvedShards;
+  /** The stub of one of the room's shards. */
+  shard(index: number): ShardRpc;
+  /** Wake the object (its alarm) at `time`, to retry deliveries. */
+  wakeAt(time: number): void;
+  /** Describes a problem in the log (always shown). */
+  warn(message: string): void;
+}
+
+/**
+ * The one order of a room that spans several objects. It places new connections in shards (filling
+ * each to its cap, lowest first, never a full one), gives every broadcast and `closeAll` its place in
+ * the room's stream (and its room's log, for rooms with history) and fans the stream out to the shards
+ * that have connections: one call at a time per shard, carrying everything sequenced since its last
+ * one, so a burst costs one call per shard per turn. A shard applies each entry once, in order; a
+ * shard that cannot be reached is retried (and reported) from the last entry it applied.
+ */
+export class Sequencer {
+  readonly #parts: SequencerParts;
+  readonly #inFlight = new Set<number>();
+  readonly #failing = new Map<number, { error: string; attempts: number; retryAt: number }>();
+  #ready = false;
+
+  constructor(parts: SequencerParts) {
+    this.#parts = parts;
+  }
+
+  place(after: number): number {
+    this.#prepare();
+    const { sql, options } = this.#parts;
+    const open = sql
+      .exec<{ shard: number }>(
+        "SELECT shard FROM hypern_shards WHERE shard >= ? AND connections + (placed - settled) < ? ORDER BY shard LIMIT 1",
+        Math.max(0, after), options.maxConnections,
+      )
+      .toArray()[0];
+    let shard = open?.shard;
+    if (shard === undefined) {
+      const last = sql.exec<{ last: number | null }>("SELECT MAX(shard) AS last FROM hypern_shards").one().last;
+      shard = Math.max(after, last === null ? 0 : last + 1);
+      // A new shard starts at the stream's head: nothing before it is for its (future) members.
+      sql.exec("INSERT OR IGNORE INTO hypern_shards (shard, connections, placed, settled, delivered) VALUES (?, 0, 0, 0, ?)", shard, this.#head());
+    }
+    sql.exec("UPDATE hypern_shards SET placed = placed + 1 WHERE shard = ?", shard);
+    return shard;
+  }
+
+  report(shard: number, connections: number, settled: number): void {
+    this.#prepare();
+    this.#parts.sql.exec("UPDATE hypern_shards SET connections = ?, settled = MAX(settled, ?) WHERE shard = ?", connections, settled, shard);
+    this.#fanOut();
+  }
+
+  publish(id: string, room: string | null, frame: string | ArrayBuffer, exclude: readonly string[]): number {
+    const history = room === null ? null : historyOf(room);
+    this.#append(id, (seq) => ({
+      room,
+      kind: "broadcast",
+      frame,
+      exclude,
+      position: history === null || room === null ? null : this.#parts.history.append(room, frame, history),
+      seq,
+    }));
+    return this.#connections();
+  }
+
+  close(id: string, room: string | null, code: number, reason: string): number {
+    this.#append(id, (seq) => ({ room, kind: "close", frame: null, exclude: [], position: null, code, reason, seq }));
+    return this.#connections();
+  }
+
+  async size(room: string | null): Promise<number> {
+    if (room === null) return this.#connections();
+    const sizes = await Promise.all(this.#liveShards().map((shard) => this.#parts.shard(shard).shardSize(room)));
+    return sizes.reduce((sum, size) => sum + size, 0);
+  }
+
+  async members(room: string | null): Promise<ShardMemberInfo[]> {
+    const lists = await Promise.all(this.#liveShards().map((shard) => this.#parts.shard(shard).shardMembers(room)));
+    return lists.flat();
+  }
+
+  shards(): ShardStatus[] {
+    this.#prepare();
+    return this.#parts.sql
+      .exec<ShardRow>("SELECT shard, connections, placed, settled, delivered FROM hypern_shards ORDER BY shard")
+      .toArray()
+      .map((row) => ({ shard: row.shard, connections: row.connections, delivered: row.delivered, failing: this.#failing.get(row.shard)?.error ?? null }));
+  }
+
+  /** The room's log, for late joiners of a sharded room with history. */
+  history(room: string, last: number | undefined): { epoch: string; entries: HistoryEntry[] } {
+    const options = historyOf(room);
+    if (options === null) throw new Error(`The room "${room}" keeps no history`);
+    const { epoch } = this.#parts.history.head(room);
+    return { epoch, entries: this.#parts.history.last(room, last ?? options.limit, options) };
+  }
+
+  /** The alarm fired: retry what is due, and deliver whatever is still pending. */
+  retry(now: number): void {
+    for (const failure of this.#failing.values()) if (failure.retryAt <= now) failure.retryAt = 0;
+    this.#fanOut();
+  }
+
+  #append(id: string, make: (seq: number) => Omit<StreamEntry, "code" | "reason"> & Partial<Pick<StreamEntry, "code" | "reason">>): void {
+    this.#prepare();
+    const { sql } = this.#parts;
+    const now = Date.now();
+    if (sql.exec("SELECT 1 FROM hypern_published WHERE id = ?", id).toArray().length > 0) return;
+    const seq = sql.exec<{ next: number }>("UPDATE hypern_sequence SET next = next + 1 RETURNING next - 1 AS next").one().next;
+    const entry = make(seq);
+    const [text, bytes] = typeof entry.frame === "string" ? [entry.frame, null] : [null, entry.frame];
+    sql.exec(
+      "INSERT INTO hypern_stream (seq, room, kind, text, bytes, exclude, epoch, offset, code, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      seq, entry.room, entry.kind, text, bytes, JSON.stringify(entry.exclude), entry.position?.epoch ?? null, entry.position?.offset ?? null,
+      entry.code ?? 0, entry.reason ?? "",
+    );
+    sql.exec("INSERT INTO hypern_published (id, at) VALUES (?, ?)", id, now);
+    sql.exec("DELETE FROM hypern_published WHERE at < ?", now - REMEMBER_PUBLISHED_MS);
+    this.#fanOut();
+  }
+
+  /** Starts a delivery to every shard with connections that has none in flight and is not waiting to retry. */
+  #fanOut(): void {
+    let pending = false;
+    for (const row of this.#liveRows()) {
+      if (row.delivered >= this.#head()) continue;
+      pending = true;
+      const failing = this.#failing.get(row.shard);
+      if (this.#inFlight.has(row.shard) || (failing !== undefined && failing.retryAt > Date.now())) continue;
+      void this.#deliver(row.shard);
+    }
+    // Should the object be reset meanwhile, its alarm brings it back to finish.
+    if (pending) this.#parts.wakeAt(Date.now() + RESUME_AFTER_RESET_MS);
+    this.#trim();
+  }
+
+  async #deliver(shard: number): Promise<void> {
+    this.#inFlight.add(shard);
+    try {
+      for (;;) {
+        const row = this.#row(shard);
+        if (row === undefined) return;
+        const entries = this.#entriesAfter(row.delivered);
+        if (entries.length === 0) return;
+        let applied: number;
+        try {
+          applied = await this.#parts.shard(shard).shardDeliver(entries, (entries[0] as StreamEntry).seq);
+        } catch (error) {
+          this.#failed(shard, error);
+          return;
+        }
+        this.#failing.delete(shard);
+        this.#parts.sql.exec("UPDATE hypern_shards SET delivered = MAX(delivered, ?) WHERE shard = ?", applied, shard);
+      }
+    } finally {
+      this.#inFlight.delete(shard);
+      this.#trim();
+    }
+  }
+
+  #failed(shard: number, error: unknown): void {
+    const attempts = (this.#failing.get(shard)?.attempts ?? 0) + 1;
+    const delay = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempts - 1));
+    const message = error instanceof Error ? error.message : String(error);
+    this.#failing.set(shard, { error: message, attempts, retryAt: Date.now() + delay });
+    this.#parts.warn(`shard ${shard} could not be reached (attempt ${attempts}: ${message}); retrying in ${delay} ms`);
+    this.#parts.wakeAt(Date.now() + delay);
+  }
+
+  /** Entries every shard with connections has applied are no longer needed. */
+  #trim(): void {
+    const live = this.#liveRows();
+    const upTo = live.length === 0 ? this.#head() : Math.min(...live.map((row) => row.delivered));
+    this.#parts.sql.exec("DELETE FROM hypern_stream WHERE seq <= ?", upTo);
+  }
+
+  #entriesAfter(delivered: number): StreamEntry[] {
+    return this.#parts.sql
+      .exec<EntryRow>("SELECT seq, room, kind, text, bytes, exclude, epoch, offset, code, reason FROM hypern_stream WHERE seq > ? ORDER BY seq LIMIT ?", delivered, BATCH)
+      .toArray()
+      .map((row) => ({
+        seq: row.seq,
+        room: row.room,
+        kind: row.kind as StreamEntry["kind"],
+        frame: row.text ?? row.bytes,
+        exclude: JSON.parse(row.exclude) as string[],
+        position: row.epoch === null || row.offset === null ? null : ({ epoch: row.epoch, offset: row.offset } satisfies LogPosition),
+        code: row.code,
+        reason: row.reason,
+      }));
+  }
+
+  /** Shards that hold connections, or have been given one that has not settled yet. */
+  #liveRows(): ShardRow[] {
+    this.#prepare();
+    return this.#parts.sql.exec<ShardRow>("SELECT shard, connections, placed, settled, delivered FROM hypern_shards WHERE connections > 0 OR placed > settled").toArray();
+  }
+
+  #liveShards(): number[] {
+    return this.#liveRows().map((row) => row.shard);
+  }
+
+  #row(shard: number): ShardRow | undefined {
+    return this.#parts.sql.exec<ShardRow>("SELECT shard, connections, placed, settled, delivered FROM hypern_shards WHERE shard = ?", shard).toArray()[0];
+  }
+
+  #connections(): number {
+    this.#prepare();
+    return this.#parts.sql.exec<{ total: number | null }>("SELECT SUM(connections) AS total FROM hypern_shards").one().total ?? 0;
+  }
+
+  /** The last entry sequenced so far. */
+  #head(): number {
+    this.#prepare();
+    return this.#parts.sql.exec<{ next: number }>("SELECT next FROM hypern_sequence").one().next - 1;
+  }
+
+  #prepare(): void {
+    if (this.#ready) return;
+    const { sql } = this.#parts;
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS hypern_shards (shard INTEGER PRIMARY KEY, connections INTEGER NOT NULL, placed INTEGER NOT NULL, settled INTEGER NOT NULL, delivered INTEGER NOT NULL)",
+    );
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS hypern_stream (seq INTEGER PRIMARY KEY, room TEXT, kind TEXT NOT NULL, text TEXT, bytes BLOB, exclude TEXT NOT NULL, epoch TEXT, offset INTEGER, code INTEGER NOT NULL, reason TEXT NOT NULL)",
+    );
+    sql.exec("CREATE TABLE IF NOT EXISTS hypern_published (id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+    sql.exec("CREATE TABLE IF NOT EXISTS hypern_sequence (next INTEGER NOT NULL)");
+    if (sql.exec("SELECT 1 FROM hypern_sequence").toArray().length === 0) sql.exec("INSERT INTO hypern_sequence (next) VALUES (1)");
+    this.#ready = true;
+  }
+}

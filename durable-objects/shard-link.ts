@@ -1,0 +1,96 @@
+import type { SequencerRpc, StreamEntry } from "./shard-protocol.js";
+
+const APPLIED_KEY = "hypern:shard:applied";
+const SETTLED_KEY = "hypern:shard:settled";
+const ATTEMPTS = 6;
+const FIRST_RETRY_MS = 100;
+
+export interface ShardParts {
+  readonly kv: SyncKvStorage;
+  readonly shard: number;
+  sequencer(): SequencerRpc;
+  /** Applies one entry of the room's stream to this shard's connections. */
+  apply(entry: StreamEntry): void;
+  warn(message: string): void;
+}
+
+/**
+ * A shard's side of a room that spans several objects: its broadcasts and closes go to the room's
+ * sequencer (each with an id, so that a retry after a lost answer is not sequenced twice), the
+ * sequencer's stream comes back and is applied in order, each entry once (the last one applied is
+ * kept in storage, so an eviction or a reset of the shard changes nothing), and the shard reports its
+ * connections, so that new ones are placed where there is room.
+ */
+export class ShardLink {
+  readonly #parts: ShardParts;
+  #reportScheduled = false;
+  #connections = 0;
+  #reported = -1;
+
+  constructor(parts: ShardParts) {
+    this.#parts = parts;
+  }
+
+  publish(room: string | null, frame: string | ArrayBuffer, exclude: readonly string[]): Promise<number> {
+    const id = crypto.randomUUID();
+    return this.#withRetries("broadcast", (sequencer) => sequencer.sequencerPublish(id, room, frame, exclude));
+  }
+
+  close(room: string | null, code: number, reason: string): Promise<number> {
+    const id = crypto.randomUUID();
+    return this.#withRetries("closeAll", (sequencer) => sequencer.sequencerClose(id, room, code, reason));
+  }
+
+  /** Applies the entries this shard has not applied yet, in order; returns the last one applied. */
+  deliver(entries: readonly StreamEntry[], from: number): number {
+    let applied = this.#parts.kv.get<number>(APPLIED_KEY) ?? 0;
+    // Entries before `from` were sequenced while this shard held no connection: none were for it.
+    if (from > applied + 1) applied = from - 1;
+    for (const entry of entries) {
+      if (entry.seq <= applied) continue;
+      if (entry.seq !== applied + 1) break;
+      this.#parts.apply(entry);
+      applied = entry.seq;
+    }
+    this.#parts.kv.put(APPLIED_KEY, applied);
+    return applied;
+  }
+
+  /** An upgrade was accepted or refused: always reported, so the sequencer counts it settled. */
+  settled(connections: number): void {
+    this.#parts.kv.put(SETTLED_KEY, (this.#parts.kv.get<number>(SETTLED_KEY) ?? 0) + 1);
+    this.#reported = -1;
+    this.connectionsChanged(connections);
+  }
+
+  /** The shard's open connections changed: the sequencer hears of it once per turn. */
+  connectionsChanged(connections: number): void {
+    this.#connections = connections;
+    if (this.#reportScheduled || connections === this.#reported) return;
+    this.#reportScheduled = true;
+    queueMicrotask(() => {
+      this.#reportScheduled = false;
+      const settled = this.#parts.kv.get<number>(SETTLED_KEY) ?? 0;
+      const connections = this.#connections;
+      this.#reported = connections;
+      this.#withRetries("report", (sequencer) => sequencer.sequencerReport(this.#parts.shard, connections, settled)).catch(() => {
+        this.#reported = -1;
+      });
+    });
+  }
+
+  async #withRetries<T>(what: string, call: (sequencer: SequencerRpc) => T | Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call(this.#parts.sequencer());
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (attempt >= ATTEMPTS) {
+          this.#parts.warn(`the room's sequencer could not be reached for a ${what} after ${attempt} attempts: ${message}`);
+          throw new Error(`The room's sequencer could not be reached: ${message}`, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, FIRST_RETRY_MS * 2 ** (attempt - 1)));
+      }
+    }
+  }
+}

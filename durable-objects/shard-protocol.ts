@@ -1,0 +1,77 @@
+import type { LogPosition } from "../src/shared/session-protocol.js";
+import type { HistoryEntry } from "./history.js";
+import type { RoomMemberInfo } from "./room-member.js";
+
+/** How a room spreads over shards: at most `maxConnections` in each. */
+export interface ShardOptions {
+  /** Connections one shard holds, at most (far below the runtime's 32,768 per object). Default 1000. */
+  maxConnections?: number;
+}
+
+export type ResolvedShards = Readonly<Required<ShardOptions>>;
+
+export function resolveShards(options: ShardOptions | true): ResolvedShards {
+  const resolved = { maxConnections: 1_000, ...(options === true ? {} : options) };
+  if (!(Number.isInteger(resolved.maxConnections) && resolved.maxConnections >= 1 && resolved.maxConnections <= 32_768)) {
+    throw new RangeError(`shards.maxConnections must be a whole number from 1 to 32768, got ${String(resolved.maxConnections)}`);
+  }
+  return resolved;
+}
+
+/** One item of a sharded room's ordered stream, as every shard applies it. */
+export interface StreamEntry {
+  /** Its place in the room's one order: 1, 2, 3, ... */
+  readonly seq: number;
+  /** The `WebSocketRoom` it is for; null for every connection of the room. */
+  readonly room: string | null;
+  readonly kind: "broadcast" | "close";
+  readonly frame: string | ArrayBuffer | null;
+  readonly exclude: readonly string[];
+  /** For a broadcast into a room with history: its place in the room's log. */
+  readonly position: LogPosition | null;
+  readonly code: number;
+  readonly reason: string;
+}
+
+/** A member of a sharded room, with the shard that holds it. */
+export interface ShardMemberInfo extends RoomMemberInfo {
+  readonly shard: number;
+}
+
+/** What the shards of a room and Worker code ask of its sequencer. */
+export interface SequencerRpc {
+  /** A shard with room for one more connection, not below `after`; it may be a new one. */
+  sequencerPlace(after: number): number;
+  /** A shard's open connections, and how many upgrades it has settled (accepted or refused). */
+  sequencerReport(shard: number, connections: number, settled: number): void;
+  /** Sequences a broadcast (once per `id`); resolves with how many connections the room has. */
+  sequencerPublish(id: string, room: string | null, frame: string | ArrayBuffer, exclude: readonly string[]): number;
+  sequencerClose(id: string, room: string | null, code: number, reason: string): number;
+  sequencerSize(room: string | null): Promise<number>;
+  sequencerMembers(room: string | null): Promise<ShardMemberInfo[]>;
+  sequencerShards(): ShardStatus[];
+  sequencerHistory(room: string, last: number | undefined): { epoch: string; entries: HistoryEntry[] };
+}
+
+/** What the sequencer asks of a shard. */
+export interface ShardRpc {
+  /** Applies entries in order, each once; returns the last one applied. `from`: nothing before it is for this shard. */
+  shardDeliver(entries: readonly StreamEntry[], from: number): number;
+  shardSize(room: string | null): number;
+  shardMembers(room: string | null): ShardMemberInfo[];
+  shardSend(id: string, frame: string | ArrayBuffer): boolean;
+  shardCloseMember(id: string, code: number, reason: string): void;
+}
+
+/** A shard as its sequencer knows it. */
+export interface ShardStatus {
+  readonly shard: number;
+  readonly connections: number;
+  /** The last entry it has applied. */
+  readonly delivered: number;
+  /** Set while its last delivery failed and is being retried. */
+  readonly failing: string | null;
+}
+
+/** The header on a shard's 503 that says it is full, so the Worker places the connection in another. */
+export const SHARD_FULL_HEADER = "x-hypern-shard-full";

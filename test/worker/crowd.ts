@@ -1,0 +1,39 @@
+import { WebSocketRoom, WebSocketRouter } from "../../src/index.js";
+import type { RouteParams, ServerWebSocket } from "../../src/index.js";
+
+/** Everyone in a room that spans several objects (shards of at most 10 connections). */
+const crowd = new WebSocketRoom<{ name: string }>("crowd", { history: { limit: 100 } });
+
+type Command = { say: string; excludeMe?: boolean } | { ask: "size" | "who" | "history" } | { closeAll: number };
+
+/**
+ * A sharded room: JSON commands broadcast (`say`, to everyone or all but the sender), ask the whole
+ * room's size, members or recent history, or close everyone. Replies carry `reply`; broadcasts come as
+ * `{ said, by }`. On join: `{ joined: id, shard }` where the shard is this object's name.
+ */
+export const crowds = new WebSocketRouter<Env>().route(
+  "/crowd/:room",
+  async (ws: ServerWebSocket<RouteParams<"/crowd/:room">, { name: string }>, _env, ctx) => {
+    await ws.accept();
+    if (!ws.resumed) {
+      ws.setData({ name: ws.queryParams.get("name") ?? "someone" });
+      crowd.join(ws);
+      ws.sendJson({ joined: ws.id, object: ctx.id.name });
+    }
+    for await (const command of ws.iterJson<Command>()) {
+      if ("say" in command) {
+        await crowd.broadcastJson({ said: command.say, by: ws.data?.name }, command.excludeMe ? { exclude: ws.id } : undefined);
+      } else if ("closeAll" in command) {
+        await crowd.closeAll(command.closeAll, "closing the crowd");
+      } else if (command.ask === "size") {
+        ws.sendJson({ reply: "size", size: await crowd.size() });
+      } else if (command.ask === "who") {
+        ws.sendJson({ reply: "who", names: (await crowd.getConnections()).map(({ data }) => data?.name).sort() });
+      } else {
+        ws.sendJson({ reply: "history", entries: (await crowd.history({ last: 3 })).entries.map(({ offset, data }) => ({ offset, data })) });
+      }
+    }
+    crowd.leave(ws);
+  },
+  { room: ({ params }) => params.room, shards: { maxConnections: 10 } },
+);

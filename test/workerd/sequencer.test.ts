@@ -1,0 +1,80 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { RoomHistory } from "../../durable-objects/history.js";
+import { Sequencer } from "../../durable-objects/sequencer.js";
+import type { ShardMemberInfo, ShardRpc, StreamEntry } from "../../durable-objects/shard-protocol.js";
+
+/** A shard as the sequencer sees it over RPC: this one fails its first `failures` deliveries. */
+class FlakyShard implements ShardRpc {
+  readonly applied: number[] = [];
+  constructor(public failures: number) {}
+  shardDeliver(entries: readonly StreamEntry[]): number {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error("network connection lost");
+    }
+    for (const { seq } of entries) if (seq > (this.applied.at(-1) ?? 0)) this.applied.push(seq);
+    return this.applied.at(-1) ?? 0;
+  }
+  shardSize(): number {
+    return 0;
+  }
+  shardMembers(): ShardMemberInfo[] {
+    return [];
+  }
+  shardSend(): boolean {
+    return false;
+  }
+  shardCloseMember(): void {}
+}
+
+describe("the sequencer (in a real object's SQLite storage)", () => {
+  it("retries a shard that cannot be reached, reports it, and delivers everything once it can be", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-unit-${Date.now()}`));
+    await runInDurableObject(stub, async (_, state) => {
+      const shard = new FlakyShard(2);
+      const warnings: string[] = [];
+      const wakes: number[] = [];
+      const sequencer = new Sequencer({
+        sql: state.storage.sql,
+        history: new RoomHistory(state.storage.sql),
+        options: { maxConnections: 10 },
+        shard: () => shard,
+        wakeAt: (time) => wakes.push(time),
+        warn: (message) => warnings.push(message),
+      });
+      expect(sequencer.place(0)).toBe(0);
+      for (let i = 0; i < 3; i++) sequencer.publish(`p${i}`, null, `m${i}`, []);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(warnings).toEqual([expect.stringMatching(/^shard 0 could not be reached \(attempt 1: network connection lost\); retrying in 250 ms$/)]);
+      expect(sequencer.shards()).toEqual([{ shard: 0, connections: 0, delivered: 0, failing: "network connection lost" }]);
+      expect(wakes.length).toBeGreaterThan(0);
+      sequencer.retry(Date.now() + 60_000); // the alarm
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      sequencer.retry(Date.now() + 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(warnings).toHaveLength(2);
+      expect(shard.applied).toEqual([1, 2, 3]);
+      expect(sequencer.shards()).toEqual([{ shard: 0, connections: 0, delivered: 3, failing: null }]);
+    });
+  });
+
+  it("fills shards to their cap, lowest first, never past it, and starts a new shard at the stream's head", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-place-${Date.now()}`));
+    await runInDurableObject(stub, (_, state) => {
+      const sequencer = new Sequencer({
+        sql: state.storage.sql,
+        history: new RoomHistory(state.storage.sql),
+        options: { maxConnections: 2 },
+        shard: () => new FlakyShard(0),
+        wakeAt: () => undefined,
+        warn: () => undefined,
+      });
+      expect([sequencer.place(0), sequencer.place(0), sequencer.place(0)]).toEqual([0, 0, 1]);
+      sequencer.report(0, 1, 2); // one of shard 0's two left
+      expect(sequencer.place(0)).toBe(0);
+      expect(sequencer.place(0)).toBe(1);
+      expect(sequencer.place(2)).toBe(2); // the Worker asks past a shard that said it was full
+    });
+  });
+});
