@@ -40,15 +40,15 @@ export class HeldSockets {
   /** Reserves a place for an upgrade from `clientHost` (null when unknown), or says why there is none. */
   /** `capacity`: a shard's own cap, below the room's limit; past it the refusal says the shard is full. */
   reserve(clientHost: string | null, capacity?: number): Reservation | Refusal {
-    if (capacity !== undefined && this.#held() >= Math.min(capacity, this.#perRoom)) {
+    if (capacity !== undefined && this.#held(capacity) >= Math.min(capacity, this.#perRoom)) {
       return { status: 503, message: `This shard is full: it holds at most ${capacity} connections`, headers: { [SHARD_FULL_HEADER]: "1" } };
     }
-    if (this.#held() >= this.#perRoom) {
+    if (this.#held(this.#perRoom) >= this.#perRoom) {
       return { status: 503, message: `This room is full: it holds at most ${this.#perRoom} connections` };
     }
     const tag = clientHost === null ? null : ADDRESS_TAG + clientHost;
     if (tag !== null && this.#perClient !== Number.POSITIVE_INFINITY) {
-      const fromAddress = this.#ctx.getWebSockets(tag).length + (this.#pendingByAddress.get(tag) ?? 0);
+      const fromAddress = held(this.#ctx.getWebSockets(tag)) + (this.#pendingByAddress.get(tag) ?? 0);
       if (fromAddress >= this.#perClient) {
         return { status: 429, message: `Too many connections from your address: this room allows ${this.#perClient} per client` };
       }
@@ -76,12 +76,20 @@ export class HeldSockets {
     if (this.#estimate !== null) this.#estimate += 1;
   }
 
-  #held(): number {
-    if (this.#estimate === null || this.#estimate + this.#pending >= this.#perRoom) {
-      this.#estimate = this.#ctx.getWebSockets().length;
+  /** The sockets held, exactly when it matters: when the estimate says `limit` is reached. */
+  #held(limit: number): number {
+    if (this.#estimate === null || this.#estimate + this.#pending >= limit) {
+      this.#estimate = held(this.#ctx.getWebSockets());
     }
     return this.#estimate + this.#pending;
   }
+}
+
+const CLOSED = 3;
+
+/** Sockets the runtime still holds: open, or closing (a finished close frees a socket at once, whatever the list says). */
+function held(sockets: readonly WebSocket[]): number {
+  return sockets.filter((socket) => socket.readyState !== CLOSED).length;
 }
 
 export function isRefusal<T extends object>(value: T | Refusal): value is Refusal {

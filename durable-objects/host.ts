@@ -307,7 +307,7 @@ export class RoomHost {
   forget(connection: Connection, ending: Ending): void {
     const { record } = connection;
     if (this.#membership !== null) for (const room of record.rooms) this.#membership.remove(room, record.id, connection.socket);
-    this.#shard?.connectionsChanged(this.#openCount() - 1);
+    this.#shard?.connectionsChanged(this.#openCount(connection.socket));
     if (record.session === null || connection.superseded) return;
     const continues = ending.byClient ? ending.code !== 1000 && ending.code !== 1001 : ending.code === 1012 || ending.code === 1013;
     const options = this.#app.router.getRoute(record.route)?.sessions;
@@ -528,8 +528,9 @@ export class RoomHost {
     return this.#ctx.getWebSockets(id).find((socket) => socket.readyState === OPEN);
   }
 
-  #openCount(): number {
-    return this.#ctx.getWebSockets().filter((socket) => socket.readyState === OPEN).length;
+  /** Open sockets, not counting `leaving` (a connection that has just stopped being open). */
+  #openCount(leaving?: WebSocket): number {
+    return this.#ctx.getWebSockets().filter((socket) => socket !== leaving && socket.readyState === OPEN).length;
   }
 
   #sessionsFor(): Sessions {

@@ -156,3 +156,16 @@ describe("a room that spans several objects (shards of 10)", () => {
     for (const member of members) member.client.close();
   });
 });
+
+describe("a sharded room's count follows its members", () => {
+  it("places a new member in the room a member who left made in a full shard", async () => {
+    const room = `crowd-leave-${Date.now()}`;
+    const members = await crowdOf(room, 12);
+    members[3]!.client.close(1000, "bye"); // the client closes
+    await members[3]!.client.closed();
+    await eventually(async () => expect(await roomOf(room).size()).toBe(11));
+    const [again] = await crowdOf(room, 1);
+    expect(JSON.parse(again!.object).slice(2)).toEqual(["shard", 0]);
+    for (const member of [...members, again!]) member.client.close();
+  });
+});
