@@ -65,6 +65,37 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
     carol.client.close();
   });
 
+  it("welcomes a late joiner with the room's recent messages, pushed ones included, and refuses messages too long to keep", async () => {
+    const room = `history-${Date.now()}`;
+    const alice = await Client.open(`${server.wsOrigin}/chat/${room}?name=alice`);
+    const aliceWelcome = await alice.nextJson<{ id: string }>();
+    expect(aliceWelcome).toMatchObject({ type: "welcome", recovered: false, history: [] });
+    alice.send("first");
+    alice.send("x".repeat(2001));
+    expect(await alice.nextJson()).toEqual({ type: "error", message: "Messages may be at most 2000 characters" });
+    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "from the HTTP API" }) });
+    expect(await pushed.json()).toEqual({ delivered: 1 });
+    expect(await alice.nextJson()).toMatchObject({ type: "message", id: null, text: "from the HTTP API" });
+    const tooLong = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "y".repeat(2001) }) });
+    expect(tooLong.status).toBe(400);
+
+    const bob = await Client.open(`${server.wsOrigin}/chat/${room}?name=bob`);
+    const bobWelcome = await bob.nextJson<{ history: { at: number }[] }>();
+    expect(bobWelcome).toMatchObject({
+      type: "welcome",
+      recovered: false,
+      history: [
+        { id: aliceWelcome.id, name: "alice", text: "first", at: expect.any(Number) },
+        { id: null, name: "server", text: "from the HTTP API", at: expect.any(Number) },
+      ],
+    });
+    expect(Math.abs(Date.now() - bobWelcome.history[0]!.at)).toBeLessThan(60_000);
+    // Only messages: alice's joined notice is in the room's log too, but not in the history.
+    expect(bobWelcome.history).toHaveLength(2);
+    alice.close();
+    bob.close();
+  });
+
   it("serves the prefix-mounted notifications router and the HTTP push into it", async () => {
     const subscriber = await Client.open(`${server.wsOrigin}/ws/notifications`);
     expect(await subscriber.nextJson()).toMatchObject({ type: "subscribed" });
