@@ -47,7 +47,7 @@ export class ChatRoom {
   /** Your messages the server has not taken yet, by id. */
   readonly #sending = new Map<string, { readonly text: string; readonly shown: SentMessage }>();
   /** Your messages that may not have arrived, shown again once the room is shown afresh. */
-  #unsent: string[] = [];
+  readonly #unsent: string[] = [];
 
   constructor(room: string, name: string, view: ChatView, open: OpenConnection) {
     this.room = room;
