@@ -1,5 +1,28 @@
 import { WebSocketRoom } from "../src/index.js";
-import type { RouteParams, ServerWebSocket } from "../src/index.js";
+import type { HistoryEntry, RoomMember, RouteParams, ServerWebSocket } from "../src/index.js";
+
+/**
+ * Hypern's chat example. The route places each room name in its own room object, so `members` is that
+ * room's people. The route has sessions: a client of the session protocol (`hypern-workers/client`, as
+ * the chat page uses) that drops comes back as the same person, with what it missed; plain WebSocket
+ * clients get the same events and simply join afresh when they reconnect.
+ *
+ * Client to server: text messages, up to MAX_TEXT characters each.
+ *
+ * Server to client, one JSON object per message:
+ * - `welcome` `{ id, name, room, members: [{ id, name }], recovered, history }`, to the connection alone:
+ *   - on a new connection, `recovered: false` and `history` holds the room's recent messages (the last
+ *     RECENT of those kept), oldest first, each `{ id, name, text, at }` (`at` in epoch ms): what was
+ *     said before you joined;
+ *   - to a session client that came back after a drop, `recovered: true` and `history: []`: what it
+ *     missed was replayed to it, before this welcome, as the events it missed.
+ * - `joined` `{ id, name }`: someone new came in (not sent to them).
+ * - `back` `{ id, name }`: someone whose connection dropped resumed their session (not sent to them).
+ *   Their old connection has sent `left` already, unless it was still open.
+ * - `message` `{ id, name, text }`: to everyone but the sender; `id` null for the HTTP push API.
+ * - `left` `{ id, name }`: someone's connection ended.
+ * - `error` `{ message }`: a message the server did not take.
+ */
 
 export interface ChatMember {
   name: string;
@@ -7,36 +30,67 @@ export interface ChatMember {
 
 export type ChatSocket = ServerWebSocket<RouteParams<"/chat/:room">, ChatMember>;
 
-/** Everyone in one chat room. Module scope is safe: each room object resolves its own members. */
-const members = new WebSocketRoom<ChatMember>("chat");
+/** The name of the `WebSocketRoom` every chat connection joins, for pushes from Worker code. */
+export const CHAT_ROOM = "chat";
+/** Messages longer than this are refused: the room keeps them, and sends them again to each new person. */
+export const MAX_TEXT = 2000;
+/** How many earlier messages a new person is shown. */
+const RECENT = 50;
 
 /**
- * Hypern's chat example: joined/left notices, messages broadcast to everyone but the sender. The route
- * places each room name in its own room object, so `members` is that room's people.
- *
- * Client to server: plain text messages. Server to client: JSON events `welcome` (with who is
- * present), `joined`, `message`, `left` and `error`.
+ * Everyone in one chat room, and the room's last 200 broadcasts of the day (in the room object's
+ * SQLite storage). Module scope is safe: each room object resolves its own members and log.
  */
+const members = new WebSocketRoom<ChatMember>(CHAT_ROOM, { history: { limit: 200, maxAgeMs: 86_400_000 } });
+
 export async function chat(ws: ChatSocket): Promise<void> {
   await ws.accept();
-  if (!ws.resumed) {
-    // Once per connection: a wake from hibernation reruns the handler with ws.resumed === true.
-    ws.setData({ name: displayName(ws) });
-    members.join(ws);
-    const present = (await members.getConnections()).map(({ id, data }) => ({ id, name: data?.name ?? "unknown" }));
-    ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: present });
-    await members.broadcastJson({ type: "joined", id: ws.id, name: memberName(ws) }, { exclude: ws.id });
-  }
+  // Once per connection: a wake from hibernation reruns the handler with ws.resumed === true.
+  if (ws.recovered) await welcomeBack(ws);
+  else if (!ws.resumed) await welcome(ws);
   for await (const message of ws.iter()) {
-    if (message.type === "text") {
-      await members.broadcastJson({ type: "message", id: ws.id, name: memberName(ws), text: message.data }, { exclude: ws.id });
-    } else {
-      ws.sendJson({ type: "error", message: "Send text messages" });
-    }
+    if (message.type !== "text") ws.sendJson({ type: "error", message: "Send text messages" });
+    else if (message.data.length > MAX_TEXT) ws.sendJson({ type: "error", message: `Messages may be at most ${MAX_TEXT} characters` });
+    else await members.broadcastJson({ type: "message", id: ws.id, name: memberName(ws), text: message.data }, { exclude: ws.id });
   }
   // The client left (or the room was closed): runs even if the room slept meanwhile.
   members.leave(ws);
+  // A session client that resumed while this connection was still open goes on in the newer one.
+  if ((await members.getConnections()).some(({ id }) => id === ws.id)) return;
   await members.broadcastJson({ type: "left", id: ws.id, name: memberName(ws) });
+}
+
+async function welcome(ws: ChatSocket): Promise<void> {
+  ws.setData({ name: displayName(ws) });
+  members.join(ws);
+  // Both are read now, in the same turn as the join: what is broadcast from here on reaches the new
+  // member live, and nothing before it is missing from the history or in it twice.
+  const [present, log] = await Promise.all([members.getConnections(), members.history()]);
+  const history = recentMessages(log.entries);
+  ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: presence(present), recovered: false, history });
+  await members.broadcastJson({ type: "joined", id: ws.id, name: memberName(ws) }, { exclude: ws.id });
+}
+
+/** A session client came back: it is a member again already, and has been sent what it missed. */
+async function welcomeBack(ws: ChatSocket): Promise<void> {
+  const present = await members.getConnections();
+  ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: presence(present), recovered: true, history: [] });
+  await members.broadcastJson({ type: "back", id: ws.id, name: memberName(ws) }, { exclude: ws.id });
+}
+
+function presence(connections: readonly RoomMember<ChatMember>[]): { id: string; name: string }[] {
+  return connections.map(({ id, data }) => ({ id, name: data?.name ?? "unknown" }));
+}
+
+/** The log holds every broadcast (joins and leaves too): its chat messages, the last RECENT, with when they were sent. */
+function recentMessages(entries: readonly HistoryEntry[]): { id: string | null; name: string; text: string; at: number }[] {
+  const messages = [];
+  for (const { data, at } of entries) {
+    if (typeof data !== "string") continue;
+    const event = JSON.parse(data) as { type: string; id: string | null; name: string; text: string };
+    if (event.type === "message") messages.push({ id: event.id, name: event.name, text: event.text, at });
+  }
+  return messages.slice(-RECENT);
 }
 
 function displayName(ws: ChatSocket): string {

@@ -1,6 +1,6 @@
 import { AutoRouter } from "itty-router";
 import { Hypern } from "../src/index.js";
-import { chat } from "./chat.js";
+import { CHAT_ROOM, MAX_TEXT, chat } from "./chat.js";
 import { echo } from "./echo.js";
 import { notifications } from "./notifications.js";
 
@@ -13,17 +13,21 @@ const http = AutoRouter();
 const app = new Hypern<Env>({ fallback: (request, env, ctx) => http.fetch(request, env, ctx) });
 
 app.ws("/echo", echo);
-app.ws("/chat/:room", chat, { room: ({ params }) => params.room });
+// Sessions: a client of the session protocol (the chat page) that drops comes back as the same person.
+app.ws("/chat/:room", chat, { room: ({ params }) => params.room, sessions: true });
 app.include(notifications, { prefix: "/ws" });
 
 http.post("/api/rooms/:room/messages", async (request, env: Env) => {
   const text = await readText(request);
   if (text === null) return Response.json({ error: 'Send JSON {"text": "..."}' }, { status: 400 });
-  const delivered = await chatRoom(env, request.params.room).broadcastJson({ type: "message", id: null, name: "server", text });
+  if (text.length > MAX_TEXT) return Response.json({ error: `Messages may be at most ${MAX_TEXT} characters` }, { status: 400 });
+  // Into the chat's room, not to every connection of the object: so it is kept in the room's history too.
+  const message = { type: "message", id: null, name: "server", text };
+  const delivered = await chatRoom(env, request.params.room).broadcastJson(message, { room: CHAT_ROOM });
   return Response.json({ delivered });
 });
 
-/** Closes every connection of a chat room with 1012 (service restart): the chat page says why and reconnects. */
+/** Closes every connection of a chat room with 1012 (service restart): the chat page says why, and resumes. */
 http.post("/api/rooms/:room/close", async (request, env: Env) => {
   await chatRoom(env, request.params.room).closeAll(1012, "room restarted by the server");
   return new Response(null, { status: 204 });

@@ -1,12 +1,10 @@
+import type { Backoff, CloseInfo, ConnectionState as ClientState, Reset, WebSocketConstructor } from "../../src/client/index.js";
+import { SessionClient } from "../../src/client/index.js";
 import type { ChatEvent } from "./chat-events.js";
 import { parseChatEvent } from "./chat-events.js";
 import { isWorthRetrying } from "./close-codes.js";
-import { reconnectDelay } from "../../src/client/backoff.js";
 import type { Refusal } from "./upgrade-refusal.js";
 import { askWhyRefused } from "./upgrade-refusal.js";
-
-/** A connection that stayed open this long was healthy: the backoff starts over after it drops. */
-const STABLE_AFTER_MS = 10_000;
 
 export interface Close {
   code: number;
@@ -20,88 +18,86 @@ export type ConnectionState =
   | { phase: "stopped"; close: Close }
   | { phase: "refused"; refusal: Refusal };
 
+/** What the page hears from its connection to a chat room. */
 export interface ConnectionListener {
   state(state: ConnectionState): void;
-  event(event: ChatEvent): void;
+  /** A chat event, once each, in order; `replayed`: sent while the page was away, and sent again on resuming. */
+  event(event: ChatEvent, replayed: boolean): void;
+  /** The session, or a room's missed messages, could not be recovered. */
+  reset(reset: Reset): void;
+  /** The server has taken the message `send` returned this id for. */
+  acknowledged(id: string): void;
+}
+
+export interface ConnectionOptions {
+  /** For tests: the WebSocket class (default the global one), the backoff, and `fetch` for the refusal probe. */
+  WebSocket?: WebSocketConstructor;
+  backoff?: Partial<Backoff>;
+  fetch?: typeof fetch;
 }
 
 /**
- * Keeps one WebSocket open to a chat room: after every close the page did not ask for, it connects
- * again with exponential backoff, unless the close code says retrying cannot help, or the server
+ * The page's connection to one chat room, a session client (`hypern-workers/client`): it reconnects
+ * with backoff after every close the page did not ask for, resumes the session, and sends again what
+ * the server had not taken. It stops when the close code says retrying cannot help, or when the server
  * refused the upgrade for good (asked with a plain GET when a socket closes before it ever opened).
  */
 export class ChatConnection {
-  readonly #url: string;
+  readonly #client: SessionClient<unknown, never>;
   readonly #listener: ConnectionListener;
-  #socket: WebSocket | undefined;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #openedAt = 0;
-  /** Reconnect attempts since the last stable connection. */
-  #attempt = 0;
+  #refusal: Refusal | undefined;
   #ended = false;
 
-  constructor(url: string, listener: ConnectionListener) {
-    this.#url = url;
+  constructor(url: string, listener: ConnectionListener, options: ConnectionOptions = {}) {
     this.#listener = listener;
-  }
-
-  start(): void {
-    this.#listener.state({ phase: "connecting", attempt: this.#attempt });
-    const socket = new WebSocket(this.#url);
-    this.#socket = socket;
-    let opened = false;
-    socket.addEventListener("open", () => {
-      if (socket !== this.#socket) return;
-      opened = true;
-      this.#openedAt = Date.now();
-      this.#listener.state({ phase: "open" });
-    });
-    socket.addEventListener("message", ({ data }) => {
-      if (socket !== this.#socket) return;
-      const event = parseChatEvent(data);
-      if (event !== undefined) this.#listener.event(event);
-    });
-    socket.addEventListener("close", ({ code, reason }) => {
-      if (socket !== this.#socket) return;
-      this.#socket = undefined;
-      if (opened) this.#closed({ code, reason });
-      else void this.#closedBeforeOpening({ code, reason });
+    const retry = async (close: CloseInfo): Promise<boolean> => {
+      if (!close.opened) {
+        this.#refusal = await askWhyRefused(url, options.fetch);
+        if (this.#refusal !== undefined) return false;
+      }
+      return isWorthRetrying(close.code);
+    };
+    this.#client = new SessionClient(url, { retry, ...(options.WebSocket && { WebSocket: options.WebSocket }), ...(options.backoff && { backoff: options.backoff }) });
+    // The client connects once the constructor has returned, so no event is missed.
+    this.#client.on("state", (state) => this.#ifLive(() => listener.state(this.#phase(state))));
+    this.#client.on("reset", (reset) => this.#ifLive(() => listener.reset(reset)));
+    this.#client.on("acknowledged", (id) => this.#ifLive(() => listener.acknowledged(id)));
+    this.#client.on("message", (message) => {
+      const event = parseChatEvent(message.data);
+      if (event !== undefined) this.#ifLive(() => listener.event(event, message.replayed));
     });
   }
 
-  /** Sends a chat message; false when the connection is not open. */
-  send(text: string): boolean {
-    if (this.#socket?.readyState !== WebSocket.OPEN) return false;
-    this.#socket.send(text);
-    return true;
+  /** Sends a chat message, now or once the connection is back; its id, or undefined when the connection has stopped. */
+  send(text: string): string | undefined {
+    const { state } = this.#client.state;
+    return this.#ended || state === "closed" ? undefined : this.#client.send(text);
   }
 
-  /** Leaves the room for good: closes the socket normally and cancels a pending reconnect. */
+  /** Leaves the room for good: the session ends, no reconnect, and nothing more is heard. */
   end(reason: string): void {
     this.#ended = true;
-    clearTimeout(this.#retryTimer);
-    const socket = this.#socket;
-    this.#socket = undefined;
-    socket?.close(1000, reason);
+    this.#client.close(reason);
   }
 
-  async #closedBeforeOpening(close: Close): Promise<void> {
-    const refusal = await askWhyRefused(this.#url);
-    if (this.#ended) return;
-    if (refusal !== undefined) this.#listener.state({ phase: "refused", refusal });
-    else this.#closed(close);
+  #ifLive(report: () => void): void {
+    if (!this.#ended) report();
   }
 
-  #closed(close: Close): void {
-    if (!isWorthRetrying(close.code)) {
-      this.#listener.state({ phase: "stopped", close });
-      return;
+  #phase(state: ClientState): ConnectionState {
+    switch (state.state) {
+      case "connecting":
+        return { phase: "connecting", attempt: state.attempt };
+      case "open":
+        return { phase: "open" };
+      case "reconnecting":
+        return { phase: "retrying", attempt: state.attempt, delayMs: state.delayMs, close: closeOf(state.close) };
+      case "closed":
+        return this.#refusal === undefined ? { phase: "stopped", close: closeOf(state.close) } : { phase: "refused", refusal: this.#refusal };
     }
-    if (this.#openedAt !== 0 && Date.now() - this.#openedAt >= STABLE_AFTER_MS) this.#attempt = 0;
-    this.#openedAt = 0;
-    this.#attempt += 1;
-    const delayMs = reconnectDelay(this.#attempt);
-    this.#listener.state({ phase: "retrying", attempt: this.#attempt, delayMs, close });
-    this.#retryTimer = setTimeout(() => this.start(), delayMs);
   }
+}
+
+function closeOf({ code, reason }: CloseInfo): Close {
+  return { code, reason };
 }

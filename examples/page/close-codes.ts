@@ -31,10 +31,10 @@ export function describeClose(code: number, reason: string): string {
   return reason === "" ? words : `${words} (“${reason}”)`;
 }
 
-/**
- * Whether trying again can help. A policy violation or unsupported data means the server refused
- * this client as it is, so reconnecting would only be refused again.
- */
+/** Closes that say the server refused this client as it is: reconnecting would only be refused again. */
+const FINAL_CODES: ReadonlySet<number> = new Set([1002, 1003, 1007, 1008]);
+
+/** Whether trying again can help: not after a protocol error, unsupported or invalid data, or a policy violation. */
 export function isWorthRetrying(code: number): boolean {
-  return code !== 1003 && code !== 1008;
+  return !FINAL_CODES.has(code);
 }

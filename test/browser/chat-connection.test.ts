@@ -1,37 +1,13 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { WebSocket as WsWebSocket, WebSocketServer } from "ws";
+import { WebSocket as WsWebSocket } from "ws";
+import type { Reset, WebSocketConstructor } from "../../src/client/index.js";
 import type { ConnectionState } from "../../examples/page/chat-connection.js";
 import { ChatConnection } from "../../examples/page/chat-connection.js";
+import type { ChatEvent } from "../../examples/page/chat-events.js";
 import { DEFAULT_BACKOFF } from "../../src/client/backoff.js";
 import { freePort } from "../e2e/wrangler-dev.js";
-
-const REASON = "Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /";
-
-/**
- * A stand-in for the Worker that answers as upgrade-refusal.ts expects it to (the demo Worker does
- * not yet answer a plain GET with the refusal): /chat/refused is refused with 400 and its reason,
- * upgrade and plain GET alike; /chat/busy refuses the upgrade with 503 but answers a plain GET with
- * 426 (the path is fine); /chat/open accepts the upgrade, then drops the connection.
- */
-const seen = { upgrades: [] as string[], gets: [] as string[] };
-const standIn = createServer((request, response) => {
-  seen.gets.push(request.url ?? "");
-  const refused = request.url?.startsWith("/chat/refused");
-  response.writeHead(refused ? 400 : 426, { "Content-Type": "text/plain; charset=utf-8" });
-  response.end(refused ? REASON : "connect with a WebSocket client");
-});
-const sockets = new WebSocketServer({ noServer: true });
-standIn.on("upgrade", (request, socket, head) => {
-  seen.upgrades.push(request.url ?? "");
-  if (request.url?.startsWith("/chat/open")) {
-    sockets.handleUpgrade(request, socket, head, (opened) => opened.terminate());
-    return;
-  }
-  const [status, body] = request.url?.startsWith("/chat/refused") ? ["400 Bad Request", REASON] : ["503 Service Unavailable", "Room full"];
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-});
+import type { StandIn } from "./stand-in-server.js";
+import { REFUSAL_REASON, startStandIn } from "./stand-in-server.js";
 
 /**
  * The page's code runs on the ws package's WebSocket: Node's own (undici) never fires `close` after a
@@ -39,64 +15,77 @@ standIn.on("upgrade", (request, socket, head) => {
  * listener (ws would throw an unheard error).
  */
 class BrowserLikeWebSocket extends WsWebSocket {
-  constructor(url: string) {
-    super(url);
+  constructor(url: string, protocols: string[]) {
+    super(url, protocols);
     this.on("error", () => {});
   }
 }
 
-let origin: string;
+/** Everything the connection told the page. */
+interface Heard {
+  states: ConnectionState[];
+  events: { event: ChatEvent; replayed: boolean }[];
+  resets: Reset[];
+  acknowledged: string[];
+}
+
+let standIn: StandIn;
 let connection: ChatConnection | undefined;
-let states: ConnectionState[] = [];
+let heard: Heard;
 
 beforeAll(async () => {
-  vi.stubGlobal("WebSocket", BrowserLikeWebSocket);
-  await new Promise<void>((resolve) => standIn.listen(0, "127.0.0.1", resolve));
-  origin = `ws://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+  standIn = await startStandIn();
 });
 
 afterEach(() => {
   connection?.end("test over");
   connection = undefined;
-  states = [];
-  seen.upgrades = [];
-  seen.gets = [];
+  standIn.reset();
 });
 
-afterAll(async () => {
-  vi.unstubAllGlobals();
-  sockets.close();
-  await new Promise((resolve) => standIn.close(resolve));
-});
+afterAll(() => standIn.close());
 
-function connect(url: string): void {
-  connection = new ChatConnection(url, { state: (state) => states.push(state), event: () => {} });
-  connection.start();
+function connect(url: string, backoff = DEFAULT_BACKOFF): ChatConnection {
+  heard = { states: [], events: [], resets: [], acknowledged: [] };
+  connection = new ChatConnection(
+    url,
+    {
+      state: (state) => heard.states.push(state),
+      event: (event, replayed) => heard.events.push({ event, replayed }),
+      reset: (reset) => heard.resets.push(reset),
+      acknowledged: (id) => heard.acknowledged.push(id),
+    },
+    // The cast: the client's WebSocketLike types its listeners so narrowly that neither ws's class nor the DOM's is assignable.
+    { WebSocket: BrowserLikeWebSocket as unknown as WebSocketConstructor, backoff },
+  );
+  return connection;
 }
 
-const phases = (): string[] => states.map((state) => state.phase);
+const phases = (): string[] => heard.states.map((state) => state.phase);
 const WAIT = { timeout: 10_000, interval: 20 };
+const FAST = { firstMs: 20, longestMs: 100 };
 
 describe("the page's connection when an upgrade fails (in Node, against a stand-in server)", () => {
   it("asks with a plain GET, shows the server's reason for a 4xx, and does not try again", async () => {
-    connect(`${origin}/chat/refused?name=alice`);
+    connect(`${standIn.origin}/chat/refused?name=alice`);
     await vi.waitFor(() => expect(phases()).toContain("refused"), WAIT);
-    expect(states).toEqual([{ phase: "connecting", attempt: 0 }, { phase: "refused", refusal: { status: 400, reason: REASON } }]);
+    expect(heard.states).toEqual([{ phase: "connecting", attempt: 0 }, { phase: "refused", refusal: { status: 400, reason: REFUSAL_REASON } }]);
     await new Promise((resolve) => setTimeout(resolve, 3 * DEFAULT_BACKOFF.firstMs)); // longer than a first retry waits
-    expect(seen).toEqual({ upgrades: ["/chat/refused?name=alice"], gets: ["/chat/refused?name=alice"] });
+    expect(standIn.seen).toMatchObject({ upgrades: ["/chat/refused?name=alice"], gets: ["/chat/refused?name=alice"] });
     expect(phases()).toEqual(["connecting", "refused"]);
+    expect(connection?.send("too late")).toBeUndefined();
   });
 
   it("keeps retrying with backoff when the plain GET says the path is fine (426)", async () => {
-    connect(`${origin}/chat/busy?name=bob`);
-    await vi.waitFor(() => expect(seen.upgrades.length).toBeGreaterThanOrEqual(3), WAIT);
-    expect(states.slice(0, 3)).toEqual([
+    connect(`${standIn.origin}/chat/busy?name=bob`);
+    await vi.waitFor(() => expect(standIn.seen.upgrades.length).toBeGreaterThanOrEqual(3), WAIT);
+    expect(heard.states.slice(0, 3)).toEqual([
       { phase: "connecting", attempt: 0 },
       { phase: "retrying", attempt: 1, delayMs: expect.any(Number), close: { code: 1006, reason: "" } },
       { phase: "connecting", attempt: 1 },
     ]);
     expect(phases()).not.toContain("refused");
-    expect(seen.gets.length).toBeGreaterThanOrEqual(2);
+    expect(standIn.seen.gets.length).toBeGreaterThanOrEqual(2);
   });
 
   it("keeps retrying when the server cannot be reached at all", async () => {
@@ -106,8 +95,62 @@ describe("the page's connection when an upgrade fails (in Node, against a stand-
   });
 
   it("does not ask about a connection that had opened: it just reconnects", async () => {
-    connect(`${origin}/chat/open?name=dana`);
-    await vi.waitFor(() => expect(phases()).toEqual(["connecting", "open", "retrying"]), WAIT);
-    expect(seen.gets).toEqual([]);
+    connect(`${standIn.origin}/chat/open?name=dana`);
+    await vi.waitFor(() => expect(phases()).toEqual(["connecting", "retrying"]), WAIT);
+    expect(heard.states[1]).toMatchObject({ close: { code: 1006 } });
+    expect(standIn.seen.gets).toEqual([]);
+  });
+
+  it("stops after a close that says retrying cannot help (1008)", async () => {
+    connect(`${standIn.origin}/chat/banned?name=eve`, FAST);
+    await vi.waitFor(() => expect(phases()).toEqual(["connecting", "stopped"]), WAIT);
+    expect(heard.states[1]).toEqual({ phase: "stopped", close: { code: 1008, reason: "banned" } });
+    await new Promise((resolve) => setTimeout(resolve, 5 * FAST.longestMs));
+    expect(standIn.seen.upgrades).toHaveLength(1);
+  });
+});
+
+describe("the page's connection as a session (in Node, against a stand-in server)", () => {
+  it("resumes after a drop: the chat events once each, the missed one marked as replayed, and what the server had not taken sent again", async () => {
+    const chat = connect(`${standIn.origin}/chat/session?name=ada`, FAST);
+    await vi.waitFor(() => expect(heard.events).toHaveLength(1), WAIT);
+    const id = chat.send("hello"); // the stand-in drops the connection instead of taking it
+    await vi.waitFor(() => expect(heard.acknowledged).toEqual([id]), WAIT);
+    expect(standIn.seen.resumes).toEqual([null, { session: "s-1", seq: 1, rooms: {} }]);
+    expect(standIn.seen.messages).toEqual([
+      { t: "m", id, d: "hello" },
+      { t: "m", id, d: "hello" },
+    ]);
+    expect(heard.events).toEqual([
+      { event: expect.objectContaining({ type: "welcome", recovered: false }), replayed: false },
+      { event: { type: "message", id: "c-2", name: "bo", text: "said while you were away" }, replayed: true },
+      { event: expect.objectContaining({ type: "welcome", recovered: true }), replayed: false },
+    ]);
+    expect(phases()).toEqual(["connecting", "open", "retrying", "connecting", "open"]);
+    expect(heard.resets).toEqual([]);
+  });
+
+  it("says when the session could not be resumed, and which messages it did not send again", async () => {
+    const chat = connect(`${standIn.origin}/chat/expiring?name=ada`, FAST);
+    await vi.waitFor(() => expect(heard.events).toHaveLength(1), WAIT);
+    const id = chat.send("hello");
+    await vi.waitFor(() => expect(heard.events).toHaveLength(2), WAIT);
+    expect(heard.resets).toEqual([{ reason: "expired", unsent: [id] }]);
+    expect(heard.events.map(({ event }) => event)).toEqual([
+      expect.objectContaining({ type: "welcome", recovered: false }),
+      expect.objectContaining({ type: "welcome", recovered: false }),
+    ]);
+    expect(standIn.seen.messages).toHaveLength(1);
+    expect(heard.acknowledged).toEqual([]);
+  });
+
+  it("hears nothing more once the page has left", async () => {
+    const chat = connect(`${standIn.origin}/chat/session?name=ada`, FAST);
+    await vi.waitFor(() => expect(heard.events).toHaveLength(1), WAIT);
+    chat.end("switching rooms");
+    expect(chat.send("after leaving")).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 5 * FAST.longestMs));
+    expect(phases()).toEqual(["connecting", "open"]);
+    expect(standIn.seen.upgrades).toHaveLength(1);
   });
 });

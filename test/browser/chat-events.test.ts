@@ -12,6 +12,20 @@ describe("chat events from the server", () => {
     });
   });
 
+  it("reads a welcome with its people and earlier messages, and a person back after a drop", () => {
+    const welcome = {
+      type: "welcome",
+      id: "1",
+      name: "ada",
+      room: "lobby",
+      members: [{ id: "1", name: "ada" }],
+      recovered: false,
+      history: [{ id: null, name: "server", text: "hi", at: 1 }],
+    };
+    expect(parseChatEvent(JSON.stringify(welcome))).toEqual(welcome);
+    expect(parseChatEvent('{"type":"back","id":"2","name":"bo"}')).toEqual({ type: "back", id: "2", name: "bo" });
+  });
+
   it("ignores what it does not know instead of failing", () => {
     for (const data of ["not json", "null", "[]", '{"type":"typing"}', '{"text":"no type"}']) {
       expect(parseChatEvent(data)).toBeUndefined();

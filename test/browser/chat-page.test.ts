@@ -5,6 +5,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DevServer } from "../e2e/wrangler-dev.js";
 import { startWranglerDev } from "../e2e/wrangler-dev.js";
+import type { PageOptions } from "./chat-page.js";
 import { ChatPage, UI_WAIT } from "./chat-page.js";
 import { launchChromium } from "./chromium.js";
 
@@ -34,14 +35,14 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function openPage(viewport?: { width: number; height: number }): Promise<ChatPage> {
-  const chat = await ChatPage.open(await browser, server.origin, viewport);
+async function openPage(options?: PageOptions): Promise<ChatPage> {
+  const chat = await ChatPage.open(await browser, server.origin, options);
   opened.push(chat);
   return chat;
 }
 
-async function joined(name: string, room: string): Promise<ChatPage> {
-  const chat = await openPage();
+async function joined(name: string, room: string, options?: PageOptions): Promise<ChatPage> {
+  const chat = await openPage(options);
   await chat.join(name, room);
   return chat;
 }
@@ -64,8 +65,8 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     await bob.send("hello alice");
     await alice.waitForMessage("bob", "hello alice");
     expect(await alice.messages()).toEqual([
-      { author: "alice", text: "hi bob", own: true },
-      { author: "bob", text: "hello alice", own: false },
+      { author: "alice", text: "hi bob", own: true, earlier: false },
+      { author: "bob", text: "hello alice", own: false, earlier: false },
     ]);
     expect(await alice.status()).toBe("Connected");
 
@@ -87,14 +88,15 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     await carol.send("only for room b");
 
     expect(await carol.notices()).toEqual([`You joined #${roomB} as carol`]);
-    expect(await carol.messages()).toEqual([{ author: "carol", text: "only for room b", own: true }]);
-    expect(await bob.messages()).toEqual([{ author: "alice", text: "only for room a", own: false }]);
+    expect(await carol.messages()).toEqual([{ author: "carol", text: "only for room b", own: true, earlier: false }]);
+    expect(await bob.messages()).toEqual([{ author: "alice", text: "only for room a", own: false, earlier: false }]);
 
     await carol.join("carol", roomA);
     expect(carol.page.url()).toBe(`${server.origin}/?room=${roomA}`);
     await carol.waitForMembers(3);
-    expect(await carol.notices()).toEqual([`You joined #${roomA} as carol`]);
-    expect(await carol.messages()).toEqual([]);
+    // Room a's log, not room b's: what was said there before carol came.
+    expect(await carol.notices()).toEqual(["1 earlier message, from before you joined", `You joined #${roomA} as carol`]);
+    expect(await carol.messages()).toEqual([{ author: "alice", text: "only for room a", own: false, earlier: true }]);
     for (const person of [alice, bob]) await person.waitForNotice("carol joined");
 
     await carol.send("made it to room a");
@@ -117,24 +119,94 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     await alice.waitForMessage("bob", "back again");
   });
 
-  it("reconnects after the server closes the room, and says why in words", async () => {
-    const room = "lobby";
+  it("shows a late joiner the room's recent messages as earlier ones, then the live ones", async () => {
+    const room = "late";
     const alice = await joined("alice", room);
+    const bob = await joined("bob", room);
+    await alice.send("anyone here?");
+    await bob.send("me");
+    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "maintenance at noon" }) });
+    expect(await pushed.json()).toEqual({ delivered: 2 });
+    await bob.waitForMessage("server", "maintenance at noon");
+
+    const carol = await joined("carol", room);
+    await carol.waitForPeople(["alice", "bob", "carol"]);
+    expect(await carol.notices()).toEqual(["3 earlier messages, from before you joined", `You joined #${room} as carol`]);
+    expect(await carol.messages()).toEqual([
+      { author: "alice", text: "anyone here?", own: false, earlier: true },
+      { author: "bob", text: "me", own: false, earlier: true },
+      { author: "server", text: "maintenance at noon", own: false, earlier: true },
+    ]);
+    // Shown with the time each was said.
+    const times = await carol.page.locator("#log li.message.earlier time").evaluateAll((items) => items.map((item) => item.getAttribute("datetime")));
+    for (const time of times) expect(Math.abs(Date.now() - Date.parse(time ?? ""))).toBeLessThan(60_000);
+
+    await alice.send("welcome, carol");
+    await carol.waitForMessage("alice", "welcome, carol");
+    await carol.send("thanks");
+    for (const person of [alice, bob]) await person.waitForMessage("carol", "thanks");
+    expect(await carol.messages()).toHaveLength(5);
+  });
+
+  it("resumes after the server restarts the room: says why and that it resumed, shows once what was said meanwhile, sends what was written", async () => {
+    const room = "lobby";
+    // Alice's page runs on Playwright's clock, so that the test can keep it away as long as it needs.
+    const alice = await joined("alice", room, { clock: true });
     const bob = await joined("bob", room);
     await alice.waitForNotice("bob joined");
     await bob.send("see you after the restart");
     await alice.waitForMessage("bob", "see you after the restart");
+    // Alice's own message is the room's last before the restart: a replay would bring it back to her.
+    await alice.send("me too");
+    await bob.waitForMessage("alice", "me too");
 
+    // From here no timer of alice's page fires: the close reaches it, its reconnect waits for the clock.
+    await alice.page.clock.pauseAt(Date.now() + 100);
     const response = await fetch(`${server.origin}/api/rooms/${room}/close`, { method: "POST" });
     expect(response.status).toBe(204);
-
     const closedNotice = /^Connection closed: 1012 service restart \(“room restarted by the server”\)\. Reconnecting in \d+\.\d s\.$/;
-    for (const [person, name] of [[alice, "alice"], [bob, "bob"]] as const) {
-      await person.waitForNotice(closedNotice);
-      await person.waitForNotice(`Back in #${room} as ${name}`);
-    }
-    for (const person of [alice, bob]) await person.waitForMembers(2);
+    for (const person of [alice, bob]) await person.waitForNotice(closedNotice);
+    await bob.waitForNotice("Reconnected: nothing missed");
+
+    // While alice is away: bob talks, the HTTP API pushes, and alice writes (her page keeps it for later).
+    await bob.send("said while you were away");
+    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "pushed while you were away" }) });
+    expect(await pushed.json()).toEqual({ delivered: 1 });
+    await alice.write("written while away");
+    expect(await alice.pending()).toEqual(["written while away"]);
+    expect(await alice.status()).toMatch(/^Reconnecting in /);
+
+    await alice.page.clock.resume();
+    await alice.waitForNotice("Reconnected: 2 messages you missed are shown above");
+    await bob.waitForMessage("alice", "written while away");
+    await expect.poll(() => alice.pending(), UI_WAIT).toEqual([]);
+    await bob.waitForNotice("alice is back");
+    for (const person of [alice, bob]) await person.waitForPeople(["alice", "bob"]);
     expect(await alice.status()).toBe("Connected");
+
+    // Each message once, in the order said; what alice wrote while away after what she missed.
+    expect(await alice.messages()).toEqual([
+      { author: "bob", text: "see you after the restart", own: false, earlier: false },
+      { author: "alice", text: "me too", own: true, earlier: false },
+      { author: "alice", text: "written while away", own: true, earlier: false },
+      { author: "bob", text: "said while you were away", own: false, earlier: false },
+      { author: "server", text: "pushed while you were away", own: false, earlier: false },
+    ]);
+    expect(await alice.notices()).toEqual([
+      `You joined #${room} as alice`,
+      "bob joined",
+      expect.stringMatching(closedNotice),
+      "bob left",
+      "bob is back",
+      "Reconnected: 2 messages you missed are shown above",
+    ]);
+    expect(await bob.messages()).toEqual([
+      { author: "bob", text: "see you after the restart", own: true, earlier: false },
+      { author: "alice", text: "me too", own: false, earlier: false },
+      { author: "bob", text: "said while you were away", own: true, earlier: false },
+      { author: "server", text: "pushed while you were away", own: false, earlier: false },
+      { author: "alice", text: "written while away", own: false, earlier: false },
+    ]);
 
     await alice.send("still here?");
     await bob.waitForMessage("alice", "still here?");
@@ -177,7 +249,7 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
 
   it("fits a phone-width screen", async () => {
     const room = "phone";
-    const phone = await openPage({ width: 360, height: 640 });
+    const phone = await openPage({ viewport: { width: 360, height: 640 } });
     await phone.join("a-rather-long-display-name-here", room);
     await phone.send(`a long message without spaces: ${"x".repeat(200)}`);
 

@@ -8,6 +8,14 @@ export interface ShownMessage {
   author: string;
   text: string;
   own: boolean;
+  /** Shown as said before this person joined (from the room's history). */
+  earlier: boolean;
+}
+
+export interface PageOptions {
+  viewport?: { width: number; height: number };
+  /** Install Playwright's clock in the page, so that a test can stop its timers (`page.clock.pauseAt`). */
+  clock?: boolean;
 }
 
 /** One person's browser (its own context: its own storage) on the demo's chat page. */
@@ -25,8 +33,9 @@ export class ChatPage {
     });
   }
 
-  static async open(browser: Browser, origin: string, viewport = { width: 400, height: 720 }): Promise<ChatPage> {
+  static async open(browser: Browser, origin: string, { viewport = { width: 400, height: 720 }, clock = false }: PageOptions = {}): Promise<ChatPage> {
     const context = await browser.newContext({ viewport });
+    if (clock) await context.clock.install();
     const page = await context.newPage();
     await page.goto(origin);
     return new ChatPage(context, page);
@@ -40,8 +49,14 @@ export class ChatPage {
     await this.waitForNotice(`You joined #${room} as ${name}`);
   }
 
-  /** Sends a message and waits until the page shows it as sent. */
+  /** Sends a message and waits until the page shows it as taken by the server. */
   async send(text: string): Promise<void> {
+    await this.write(text);
+    await expect.poll(() => this.pending(), UI_WAIT).not.toContain(text);
+  }
+
+  /** Sends a message and waits until the page shows it, taken by the server or not. */
+  async write(text: string): Promise<void> {
     await this.page.getByLabel("Message", { exact: true }).fill(text);
     await this.page.getByRole("button", { name: "Send" }).click();
     await expect.poll(() => this.messages(), UI_WAIT).toContainEqual(expect.objectContaining({ text, own: true }));
@@ -53,7 +68,7 @@ export class ChatPage {
   }
 
   async waitForMessage(author: string, text: string): Promise<void> {
-    await expect.poll(() => this.messages(), UI_WAIT).toContainEqual({ author, text, own: false });
+    await expect.poll(() => this.messages(), UI_WAIT).toContainEqual({ author, text, own: false, earlier: false });
   }
 
   async waitForMembers(count: number): Promise<void> {
@@ -70,8 +85,14 @@ export class ChatPage {
         author: item.querySelector(".author")?.textContent ?? "",
         text: item.querySelector(".text")?.textContent ?? "",
         own: item.classList.contains("own"),
+        earlier: item.classList.contains("earlier"),
       })),
     );
+  }
+
+  /** The texts of your messages the page shows as not yet taken by the server. */
+  pending(): Promise<string[]> {
+    return this.page.locator("#log li.message.pending .text").allTextContents();
   }
 
   /** The names the page lists as present, in its order. */

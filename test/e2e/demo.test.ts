@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { WebSocketConstructor } from "../../src/client/index.js";
+import { SessionClient } from "../../src/client/index.js";
+import { SessionSocket } from "./session-socket.js";
 import type { DevServer } from "./wrangler-dev.js";
 import { startWranglerDev } from "./wrangler-dev.js";
 import { Client } from "./ws-client.js";
@@ -63,6 +66,81 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
     for (const person of [alice, carol]) expect(await person.client.silence(100)).toEqual([]);
     alice.client.close();
     carol.client.close();
+  });
+
+  it("welcomes a late joiner with the room's recent messages, pushed ones included, and refuses messages too long to keep", async () => {
+    const room = `history-${Date.now()}`;
+    const alice = await Client.open(`${server.wsOrigin}/chat/${room}?name=alice`);
+    const aliceWelcome = await alice.nextJson<{ id: string }>();
+    expect(aliceWelcome).toMatchObject({ type: "welcome", recovered: false, history: [] });
+    alice.send("first");
+    alice.send("x".repeat(2001));
+    expect(await alice.nextJson()).toEqual({ type: "error", message: "Messages may be at most 2000 characters" });
+    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "from the HTTP API" }) });
+    expect(await pushed.json()).toEqual({ delivered: 1 });
+    expect(await alice.nextJson()).toMatchObject({ type: "message", id: null, text: "from the HTTP API" });
+    const tooLong = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "y".repeat(2001) }) });
+    expect(tooLong.status).toBe(400);
+
+    const bob = await Client.open(`${server.wsOrigin}/chat/${room}?name=bob`);
+    const bobWelcome = await bob.nextJson<{ history: { at: number }[] }>();
+    expect(bobWelcome).toMatchObject({
+      type: "welcome",
+      recovered: false,
+      history: [
+        { id: aliceWelcome.id, name: "alice", text: "first", at: expect.any(Number) },
+        { id: null, name: "server", text: "from the HTTP API", at: expect.any(Number) },
+      ],
+    });
+    expect(Math.abs(Date.now() - bobWelcome.history[0]!.at)).toBeLessThan(60_000);
+    // Only messages: alice's joined notice is in the room's log too, but not in the history.
+    expect(bobWelcome.history).toHaveLength(2);
+    alice.close();
+    bob.close();
+  });
+
+  it("welcomes with the newest 50 of the messages the room keeps, oldest first", async () => {
+    const room = `history-50-${Date.now()}`;
+    for (let i = 1; i <= 52; i++) {
+      const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: `news ${i}` }) });
+      expect(pushed.status).toBe(200);
+    }
+    const reader = await Client.open(`${server.wsOrigin}/chat/${room}?name=reader`);
+    const { history } = await reader.nextJson<{ history: { text: string }[] }>();
+    expect(history.map(({ text }) => text)).toEqual(Array.from({ length: 50 }, (_, i) => `news ${i + 3}`));
+    reader.close();
+  });
+
+  it("brings a session client back as the same person: welcomed back, seen back by the others, and not seen leaving while its old connection was still open", async () => {
+    const room = `session-${Date.now()}`;
+    const bob = await Client.open(`${server.wsOrigin}/chat/${room}?name=bob`);
+    const bobWelcome = await bob.nextJson<{ id: string }>();
+    // The cast: the client's WebSocketLike types its listeners so narrowly that no socket class is assignable as it is.
+    const ada = new SessionClient(`${server.wsOrigin}/chat/${room}?name=ada`, { WebSocket: SessionSocket as unknown as WebSocketConstructor, backoff: { firstMs: 50, longestMs: 100 } });
+    const welcomes: { id: string; recovered: boolean; history: unknown[]; members: { name: string }[] }[] = [];
+    ada.on("message", (message) => {
+      const event = message.json() as (typeof welcomes)[number] & { type: string };
+      if (event.type === "welcome") welcomes.push(event);
+    });
+    await vi.waitFor(() => expect(welcomes).toHaveLength(1), { timeout: 10_000 });
+    const adaId = welcomes[0]!.id;
+    expect(await bob.nextJson()).toEqual({ type: "joined", id: adaId, name: "ada" });
+
+    SessionSocket.made.at(-1)!.vanish(); // ada's client sees a drop; the server still holds her socket
+    await vi.waitFor(() => expect(welcomes).toHaveLength(2), { timeout: 10_000 });
+    expect(welcomes[1]).toMatchObject({ id: adaId, recovered: true, history: [] });
+    expect(welcomes[1]!.members.map(({ name }) => name).sort()).toEqual(["ada", "bob"]);
+    expect(await bob.nextJson()).toEqual({ type: "back", id: adaId, name: "ada" });
+    // Her old connection was closed when she came back on a new one: she did not leave.
+    expect(await bob.silence(300)).toEqual([]);
+
+    ada.send("still me");
+    expect(await bob.nextJson()).toEqual({ type: "message", id: adaId, name: "ada", text: "still me" });
+    ada.close("bye");
+    expect(await bob.nextJson()).toEqual({ type: "left", id: adaId, name: "ada" });
+    for (const socket of SessionSocket.made) socket.terminate();
+    bob.close();
+    expect(bobWelcome.id).not.toBe(adaId);
   });
 
   it("serves the prefix-mounted notifications router and the HTTP push into it", async () => {

@@ -1,0 +1,194 @@
+import type { LostReason, Reset } from "../../src/client/index.js";
+import type { ConnectionListener, ConnectionState } from "./chat-connection.js";
+import type { ChatEvent } from "./chat-events.js";
+import type { ChatView, SentMessage } from "./chat-view.js";
+import { describeClose } from "./close-codes.js";
+import { couldNotResumeNotice, earlierNotice, reconnectedNotice } from "./room-notices.js";
+import { seconds } from "./status-text.js";
+
+/** What the room needs of its connection (a ChatConnection, or a test's stand-in). */
+export interface RoomConnection {
+  /** The message's id, or undefined when the connection has stopped. */
+  send(text: string): string | undefined;
+  end(reason: string): void;
+}
+
+export type OpenConnection = (listener: ConnectionListener) => RoomConnection;
+
+type Presence = Extract<ChatEvent, { type: "joined" | "back" | "left" }>;
+
+const PRESENCE_WORDS: Readonly<Record<Presence["type"], string>> = { joined: "joined", back: "is back", left: "left" };
+
+/**
+ * One chat room as the page shows it, from the connection's states and the room's events: the log,
+ * who is here, your messages until the server has taken them, what you missed while away and what
+ * was said before you joined. When the session or the room's missed messages cannot be recovered, it
+ * shows the room afresh, as a new arrival sees it.
+ */
+export class ChatRoom {
+  readonly room: string;
+  readonly name: string;
+  readonly #view: ChatView;
+  readonly #open: OpenConnection;
+  #connection: RoomConnection;
+  /** Which connection is current: what an ended one still reports is not heard. */
+  #generation = 0;
+  #phase: ConnectionState["phase"] = "connecting";
+  /** This person's connection id, kept across resumes: the room's events about it are the page's own. */
+  #me: string | undefined;
+  /** The name the server gave us (it trims and shortens what we asked for). */
+  #shownName: string;
+  /** Who is in the room, by connection id. */
+  #people = new Map<string, string>();
+  /** Messages you missed shown since the session came back, said once the room welcomes you back. */
+  #missedShown = 0;
+  /** Why the room is being shown afresh; said once its fresh welcome comes. */
+  #resync: LostReason | undefined;
+  /** Your messages the server has not taken yet, by id. */
+  readonly #sending = new Map<string, { readonly text: string; readonly shown: SentMessage }>();
+  /** Your messages that may not have arrived, shown again once the room is shown afresh. */
+  readonly #unsent: string[] = [];
+
+  constructor(room: string, name: string, view: ChatView, open: OpenConnection) {
+    this.room = room;
+    this.name = name;
+    this.#shownName = name;
+    this.#view = view;
+    this.#open = open;
+    this.#connection = this.#connect();
+  }
+
+  get phase(): ConnectionState["phase"] {
+    return this.#phase;
+  }
+
+  /** Sends a message, now or once the connection is back; false when the connection has stopped. */
+  send(text: string): boolean {
+    const id = this.#connection.send(text);
+    if (id === undefined) return false;
+    this.#sending.set(id, { text, shown: this.#view.message({ author: this.#shownName, text, own: true, pending: true }) });
+    return true;
+  }
+
+  /** Leaves the room for good. */
+  leave(reason: string): void {
+    this.#generation += 1;
+    this.#connection.end(reason);
+  }
+
+  #connect(): RoomConnection {
+    const generation = ++this.#generation;
+    const current = <T extends unknown[]>(hear: (...args: T) => void) => (...args: T) => {
+      if (generation === this.#generation) hear(...args);
+    };
+    return this.#open({
+      state: current((state: ConnectionState) => this.#state(state)),
+      event: current((event: ChatEvent, replayed: boolean) => this.#event(event, replayed)),
+      reset: current((reset: Reset) => this.#reset(reset)),
+      acknowledged: current((id: string) => {
+        this.#sending.get(id)?.shown.sent();
+        this.#sending.delete(id);
+      }),
+    });
+  }
+
+  #state(state: ConnectionState): void {
+    this.#phase = state.phase;
+    this.#view.state(state);
+    if (state.phase === "retrying" || state.phase === "stopped") {
+      const next = state.phase === "retrying" ? `Reconnecting in ${seconds(state.delayMs)}.` : "Join again to retry.";
+      this.#view.notice(`Connection closed: ${describeClose(state.close.code, state.close.reason)}. ${next}`, "alert");
+    }
+    if (state.phase === "refused") {
+      const reason = state.refusal.reason.replace(/[.!]$/, "");
+      this.#view.notice(`The server refused to connect (HTTP ${state.refusal.status}): ${reason}. Not retrying.`, "alert");
+    }
+    if (state.phase === "stopped" || state.phase === "refused") this.#giveUpSending();
+  }
+
+  #event(event: ChatEvent, replayed: boolean): void {
+    switch (event.type) {
+      case "welcome":
+        this.#welcome(event);
+        break;
+      case "joined":
+      case "back":
+      case "left":
+        this.#presence(event);
+        break;
+      case "message":
+        // The server does not send you your own messages, but a replay after a resume can: the room's
+        // log does not record who a broadcast left out. You were shown yours when you sent them.
+        if (event.id !== null && event.id === this.#me) break;
+        this.#view.message({ author: event.name, text: event.text, own: false });
+        if (replayed) this.#missedShown += 1;
+        break;
+      case "error":
+        this.#view.notice(`The server said: ${event.message}`, "alert");
+        break;
+    }
+  }
+
+  #welcome(event: Extract<ChatEvent, { type: "welcome" }>): void {
+    this.#me = event.id;
+    this.#shownName = event.name;
+    this.#people = new Map(event.members.map(({ id, name }) => [id, name]));
+    this.#showPeople();
+    const missedShown = this.#missedShown;
+    this.#missedShown = 0;
+    if (event.recovered) {
+      this.#view.notice(reconnectedNotice(missedShown));
+      return;
+    }
+    const resync = this.#resync;
+    this.#resync = undefined;
+    if (resync !== undefined) this.#view.clear();
+    if (event.history.length > 0) this.#view.notice(earlierNotice(event.history.length));
+    for (const { name, text, at } of event.history) this.#view.message({ author: name, text, own: false, earlier: true, at: new Date(at) });
+    if (resync === undefined) {
+      this.#view.notice(`You joined #${event.room} as ${event.name}`);
+      return;
+    }
+    this.#view.notice(couldNotResumeNotice(resync, event.room, event.name), "alert");
+    for (const text of this.#unsent.splice(0)) this.#view.message({ author: this.#shownName, text, own: true }).notSent();
+  }
+
+  /** Someone came, came back or left. The page says itself when it left and came back, so events about you are not shown. */
+  #presence(event: Presence): void {
+    if (event.id === this.#me) return;
+    this.#view.notice(`${event.name} ${PRESENCE_WORDS[event.type]}`);
+    if (event.type === "left") this.#people.delete(event.id);
+    else this.#people.set(event.id, event.name);
+    this.#showPeople();
+  }
+
+  /**
+   * The session could not come back (the client is on a new one, and the room welcomes it afresh
+   * next), or it came back but the room's log no longer holds all it missed: then the page leaves and
+   * joins again, to be shown the room's recent messages.
+   */
+  #reset(reset: Reset): void {
+    this.#resync = reset.reason;
+    this.#unsent.push(...this.#giveUpSending());
+    if (reset.room === undefined) return;
+    // After the client has finished handling the welcome that reported it.
+    queueMicrotask(() => {
+      this.leave("showing the room afresh");
+      this.#connection = this.#connect();
+    });
+  }
+
+  /** Messages of a session that is gone: the server may or may not have taken them. Returns their texts. */
+  #giveUpSending(): string[] {
+    const texts = [...this.#sending.values()].map(({ text, shown }) => {
+      shown.notSent();
+      return text;
+    });
+    this.#sending.clear();
+    return texts;
+  }
+
+  #showPeople(): void {
+    this.#view.people([...this.#people.values()].sort((a, b) => a.localeCompare(b)));
+  }
+}
