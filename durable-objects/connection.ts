@@ -59,6 +59,8 @@ export class Connection {
   readonly #sessionOffered: boolean;
   /** A newer connection carries its session on: its ending does not end the session. */
   superseded = false;
+  /** How the connection ended (either side), once it has. */
+  ending: { readonly code: number; readonly reason: string } | null = null;
   readonly queue: FrameQueue;
   readonly #owner: ConnectionOwner;
   readonly #inbound: InboundLimits;
@@ -217,6 +219,7 @@ export class Connection {
     this.state = WebSocketState.DISCONNECTED;
     if (!wasOpen) return;
     this.#disconnect = endOfConnection(code, reason);
+    this.ending = { code, reason };
     this.#owner.forget(this, { code, byClient: true });
     // A session client resends what was not processed when it comes back: nothing to keep for this handler.
     this.queue.end(this.#disconnect, this.record.session !== null);
@@ -236,6 +239,7 @@ export class Connection {
   }
 
   #close(disconnect: WebSocketDisconnect, keepQueued: boolean): void {
+    if (this.state === WebSocketState.CONNECTED) this.ending = { code: disconnect.code, reason: disconnect.reason };
     switch (this.state) {
       case WebSocketState.CONNECTING:
         this.state = WebSocketState.DISCONNECTED;

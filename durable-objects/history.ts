@@ -1,10 +1,12 @@
 import { copyBytes } from "../src/shared/bytes.js";
 import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
 
-/** How much of its broadcasts a room keeps: the last `limit` entries, none older than `maxAgeMs`. */
+/** How much of its broadcasts a room keeps: the last `limit` entries, at most `maxBytes`, none older than `maxAgeMs`. */
 export interface HistoryOptions {
   /** Entries kept, the newest. Default 1000. */
   limit?: number;
+  /** Bytes (characters for text) the entries may take in all; the oldest go past it. Default 8 MiB. */
+  maxBytes?: number;
   /** Entries older than this many milliseconds are dropped. Default: one day. */
   maxAgeMs?: number;
 }
@@ -12,7 +14,7 @@ export interface HistoryOptions {
 export type ResolvedHistory = Readonly<Required<HistoryOptions>>;
 
 export function resolveHistory(options: HistoryOptions | true): ResolvedHistory {
-  const resolved = { limit: 1000, maxAgeMs: 86_400_000, ...(options === true ? {} : options) };
+  const resolved = { limit: 1000, maxBytes: 8 << 20, maxAgeMs: 86_400_000, ...(options === true ? {} : options) };
   for (const [name, value] of Object.entries(resolved)) {
     if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`history.${name} must be a whole number >= 1, got ${String(value)}`);
   }
@@ -28,14 +30,27 @@ export interface HistoryEntry {
   readonly data: string | ArrayBuffer;
 }
 
+/** An entry with the connections its broadcast left out (a replay must leave them out too). */
+export interface LoggedEntry extends HistoryEntry {
+  readonly exclude: readonly string[];
+}
+
 /** What a client missed since a position, or why it cannot be told. */
-export type MissedSince = { readonly entries: readonly HistoryEntry[] } | { readonly lost: LostReason };
+export type MissedSince = { readonly entries: readonly LoggedEntry[] } | { readonly lost: LostReason };
 
 interface EntryRow extends Record<string, SqlStorageValue> {
   offset: number;
   at: number;
   text: string | null;
   bytes: ArrayBuffer | null;
+  exclude: string | null;
+}
+
+interface Head {
+  epoch: string;
+  offset: number;
+  /** The weight of the entries kept: bytes, characters for text. */
+  weight: number;
 }
 
 /**
@@ -43,10 +58,12 @@ interface EntryRow extends Record<string, SqlStorageValue> {
  * log has an epoch, made when the log starts (anew): offsets count up within it, so a client can
  * tell "I have everything up to offset N" from "the log I knew is gone". An entry is written in the
  * same turn as the broadcast's sends, and the runtime's output gate releases those sends only once the
- * write is durable: no member sees a broadcast the log could lose.
+ * write is durable: no member sees a broadcast the log could lose. Trimming by count, bytes and age
+ * reads only the oldest entries (offsets grow with time), so an append costs the same however long the log.
  */
 export class RoomHistory {
   readonly #sql: SqlStorage;
+  readonly #heads = new Map<string, Head>();
   #ready = false;
 
   constructor(sql: SqlStorage) {
@@ -55,28 +72,30 @@ export class RoomHistory {
 
   /** The log's epoch and its last offset (0 when empty). */
   head(room: string): LogPosition {
-    this.#prepare();
-    const row = this.#sql.exec<{ epoch: string; last_offset: number }>("SELECT epoch, last_offset FROM hypern_log_head WHERE room = ?", room).toArray()[0];
-    if (row !== undefined) return { epoch: row.epoch, offset: row.last_offset };
-    const epoch = crypto.randomUUID();
-    this.#sql.exec("INSERT INTO hypern_log_head (room, epoch, last_offset) VALUES (?, ?, 0)", room, epoch);
-    return { epoch, offset: 0 };
+    const { epoch, offset } = this.#head(room);
+    return { epoch, offset };
   }
 
-  /** Appends a broadcast; returns its place. Trims what the options no longer keep. */
-  append(room: string, data: string | ArrayBuffer | ArrayBufferView, options: ResolvedHistory, now = Date.now()): LogPosition {
-    const { epoch, offset: last } = this.head(room);
-    const offset = last + 1;
+  /** Appends a broadcast (and whom it left out); returns its place. Trims what the options no longer keep. */
+  append(room: string, data: string | ArrayBuffer | ArrayBufferView, options: ResolvedHistory, exclude: readonly string[] = [], now = Date.now()): LogPosition {
+    const head = this.#head(room);
+    const offset = head.offset + 1;
     const [text, bytes] = typeof data === "string" ? [data, null] : [null, copyBytes(data)];
-    this.#sql.exec("INSERT INTO hypern_log (room, offset, at, text, bytes) VALUES (?, ?, ?, ?, ?)", room, offset, now, text, bytes);
-    this.#sql.exec("UPDATE hypern_log_head SET last_offset = ? WHERE room = ?", offset, room);
-    this.#sql.exec("DELETE FROM hypern_log WHERE room = ? AND (offset <= ? OR at < ?)", room, offset - options.limit, now - options.maxAgeMs);
-    return { epoch, offset };
+    const weight = text === null ? (bytes as ArrayBuffer).byteLength : text.length;
+    this.#sql.exec(
+      "INSERT INTO hypern_log (room, offset, at, text, bytes, weight, exclude) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      room, offset, now, text, bytes, weight, exclude.length === 0 ? null : JSON.stringify(exclude),
+    );
+    head.offset = offset;
+    head.weight += weight;
+    this.#trim(room, head, options, now);
+    this.#sql.exec("UPDATE hypern_log_head SET last_offset = ?, weight = ? WHERE room = ?", head.offset, head.weight, room);
+    return { epoch: head.epoch, offset };
   }
 
   /** The entries after `position`, in order; or why they cannot all be given (another epoch, trimmed). */
   since(room: string, position: LogPosition, options: ResolvedHistory, now = Date.now()): MissedSince {
-    const head = this.head(room);
+    const head = this.#head(room);
     if (position.epoch !== head.epoch || position.offset > head.offset) return { lost: "epoch" };
     if (position.offset === head.offset) return { entries: [] };
     const entries = this.#entries("offset > ? AND at >= ?", [position.offset, now - options.maxAgeMs], "ASC", options.limit, room);
@@ -88,7 +107,9 @@ export class RoomHistory {
   /** The last `count` entries (fewer if the log holds fewer), oldest first. */
   last(room: string, count: number, options: ResolvedHistory, now = Date.now()): HistoryEntry[] {
     this.#prepare();
-    return this.#entries("at >= ?", [now - options.maxAgeMs], "DESC", Math.min(count, options.limit), room).reverse();
+    return this.#entries("at >= ?", [now - options.maxAgeMs], "DESC", Math.min(count, options.limit), room)
+      .reverse()
+      .map(({ offset, at, data }) => ({ offset, at, data }));
   }
 
   /** Drops the log and starts a new epoch: clients that knew the old one are told their gap cannot be filled. */
@@ -96,21 +117,56 @@ export class RoomHistory {
     this.#prepare();
     this.#sql.exec("DELETE FROM hypern_log WHERE room = ?", room);
     this.#sql.exec("DELETE FROM hypern_log_head WHERE room = ?", room);
+    this.#heads.delete(room);
     return this.head(room);
   }
 
-  #entries(where: string, bindings: readonly (number | string)[], order: "ASC" | "DESC", limit: number, room: string): HistoryEntry[] {
+  /** Drops the oldest entries while the log holds too many, too much, or too old. */
+  #trim(room: string, head: Head, options: ResolvedHistory, now: number): void {
+    for (;;) {
+      const oldest = this.#sql.exec<{ offset: number; at: number; weight: number }>(
+        "SELECT offset, at, weight FROM hypern_log WHERE room = ? ORDER BY offset LIMIT 1", room,
+      ).toArray()[0];
+      if (oldest === undefined) return;
+      const tooMany = oldest.offset <= head.offset - options.limit;
+      if (!tooMany && head.weight <= options.maxBytes && oldest.at >= now - options.maxAgeMs) return;
+      this.#sql.exec("DELETE FROM hypern_log WHERE room = ? AND offset = ?", room, oldest.offset);
+      head.weight -= oldest.weight;
+    }
+  }
+
+  #head(room: string): Head {
+    const known = this.#heads.get(room);
+    if (known !== undefined) return known;
+    this.#prepare();
+    const row = this.#sql.exec<{ epoch: string; last_offset: number; weight: number }>("SELECT epoch, last_offset, weight FROM hypern_log_head WHERE room = ?", room).toArray()[0];
+    let head: Head;
+    if (row !== undefined) head = { epoch: row.epoch, offset: row.last_offset, weight: row.weight };
+    else {
+      head = { epoch: crypto.randomUUID(), offset: 0, weight: 0 };
+      this.#sql.exec("INSERT INTO hypern_log_head (room, epoch, last_offset, weight) VALUES (?, ?, 0, 0)", room, head.epoch);
+    }
+    this.#heads.set(room, head);
+    return head;
+  }
+
+  #entries(where: string, bindings: readonly (number | string)[], order: "ASC" | "DESC", limit: number, room: string): LoggedEntry[] {
     const rows = this.#sql
-      .exec<EntryRow>(`SELECT offset, at, text, bytes FROM hypern_log WHERE room = ? AND ${where} ORDER BY offset ${order} LIMIT ?`, room, ...bindings, limit)
+      .exec<EntryRow>(`SELECT offset, at, text, bytes, exclude FROM hypern_log WHERE room = ? AND ${where} ORDER BY offset ${order} LIMIT ?`, room, ...bindings, limit)
       .toArray();
-    return rows.map((row) => ({ offset: row.offset, at: row.at, data: row.text ?? (row.bytes as ArrayBuffer) }));
+    return rows.map((row) => ({
+      offset: row.offset,
+      at: row.at,
+      data: row.text ?? (row.bytes as ArrayBuffer),
+      exclude: row.exclude === null ? [] : (JSON.parse(row.exclude) as string[]),
+    }));
   }
 
   #prepare(): void {
     if (this.#ready) return;
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS hypern_log_head (room TEXT PRIMARY KEY, epoch TEXT NOT NULL, last_offset INTEGER NOT NULL)`);
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS hypern_log_head (room TEXT PRIMARY KEY, epoch TEXT NOT NULL, last_offset INTEGER NOT NULL, weight INTEGER NOT NULL)`);
     this.#sql.exec(
-      `CREATE TABLE IF NOT EXISTS hypern_log (room TEXT NOT NULL, offset INTEGER NOT NULL, at INTEGER NOT NULL, text TEXT, bytes BLOB, PRIMARY KEY (room, offset))`,
+      `CREATE TABLE IF NOT EXISTS hypern_log (room TEXT NOT NULL, offset INTEGER NOT NULL, at INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT, PRIMARY KEY (room, offset))`,
     );
     this.#ready = true;
   }

@@ -362,7 +362,7 @@ export class RoomHost {
   broadcast(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string> | undefined): number | Promise<number> {
     // In a sharded room the room's sequencer gives the broadcast its place, then every shard delivers it.
     if (this.#shard !== null) return this.#shard.publish(room, toFrame(frame), [...(exclude ?? [])]);
-    const position = historyOf(room) === null ? null : this.#sessionsFor().logged(room, frame);
+    const position = historyOf(room) === null ? null : this.#sessionsFor().logged(room, frame, exclude ?? []);
     return this.#deliverBroadcast(room, frame, exclude, position);
   }
 

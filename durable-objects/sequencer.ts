@@ -96,7 +96,7 @@ export class Sequencer {
       kind: "broadcast",
       frame,
       exclude,
-      position: history === null || room === null ? null : this.#parts.history.append(room, frame, history),
+      position: history === null || room === null ? null : this.#parts.history.append(room, frame, history, exclude),
       seq,
     }));
     return this.#connections();

@@ -97,7 +97,7 @@ export class Sessions {
         const history = historyOf(room);
         // From where the client got to, or else from where the room's log stood when the session joined it.
         const from = recovered.resume.rooms[room] ?? recovered.session.joined[room];
-        if (history !== null) rooms[room] = this.#replayRoom(room, history, from, replay);
+        if (history !== null) rooms[room] = this.#replayRoom(room, history, from, connection, replay);
       }
       for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
     }
@@ -155,17 +155,18 @@ export class Sessions {
   }
 
   /** Appends to a room's log, when the room keeps history. */
-  logged(room: string, frame: string | ArrayBuffer | ArrayBufferView): LogPosition | null {
+  logged(room: string, frame: string | ArrayBuffer | ArrayBufferView, exclude: Iterable<string>): LogPosition | null {
     const history = historyOf(room);
-    return history === null ? null : this.history.append(room, frame, history);
+    return history === null ? null : this.history.append(room, frame, history, [...exclude]);
   }
 
-  #replayRoom(room: string, history: ResolvedHistory, position: LogPosition | undefined, replay: string[]): WelcomeRoom {
+  /** What a resumed client missed in a room, but for the broadcasts that left it out. */
+  #replayRoom(room: string, history: ResolvedHistory, position: LogPosition | undefined, connection: string, replay: string[]): WelcomeRoom {
     const head = this.history.head(room);
     if (position === undefined) return { e: head.epoch, o: head.offset };
     const missed = this.history.since(room, position, history);
     if ("lost" in missed) return { e: head.epoch, o: head.offset, lost: missed.lost };
-    for (const entry of missed.entries) replay.push(encode({ t: "b", r: room, e: head.epoch, o: entry.offset, ...payloadOf(entry.data) }));
+    for (const entry of missed.entries) if (!entry.exclude.includes(connection)) replay.push(encode({ t: "b", r: room, e: head.epoch, o: entry.offset, ...payloadOf(entry.data) }));
     return { e: head.epoch, o: head.offset };
   }
 

@@ -88,6 +88,14 @@ export class ServerWebSocket<Params = AnyParams, Data = unknown> {
     return this.#connection.record.clientHost;
   }
 
+  /**
+   * How the connection ended, once it has (either side closed it): its close code and reason, as the
+   * `WebSocketDisconnect` that ended a loop would carry them; null while it is open.
+   */
+  get closed(): { readonly code: number; readonly reason: string } | null {
+    return this.#connection.ending;
+  }
+
   /** The subprotocol chosen at `accept()`, or null. */
   get subprotocol(): string | null {
     return this.#connection.record.subprotocol;

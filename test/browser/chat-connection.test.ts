@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { WebSocket as WsWebSocket } from "ws";
-import type { Reset, WebSocketConstructor } from "../../src/client/index.js";
+import type { Reset } from "../../src/client/index.js";
 import type { ConnectionState } from "../../examples/page/chat-connection.js";
 import { ChatConnection } from "../../examples/page/chat-connection.js";
 import type { ChatEvent } from "../../examples/page/chat-events.js";
@@ -15,7 +15,7 @@ import { REFUSAL_REASON, startStandIn } from "./stand-in-server.js";
  * listener (ws would throw an unheard error).
  */
 class BrowserLikeWebSocket extends WsWebSocket {
-  constructor(url: string, protocols: string[]) {
+  constructor(url: string, protocols?: string | string[]) {
     super(url, protocols);
     this.on("error", () => {});
   }
@@ -56,7 +56,7 @@ function connect(url: string, backoff = DEFAULT_BACKOFF): ChatConnection {
       acknowledged: (id) => heard.acknowledged.push(id),
     },
     // The cast: the client's WebSocketLike types its listeners so narrowly that neither ws's class nor the DOM's is assignable.
-    { WebSocket: BrowserLikeWebSocket as unknown as WebSocketConstructor, backoff },
+    { WebSocket: BrowserLikeWebSocket, backoff },
   );
   return connection;
 }

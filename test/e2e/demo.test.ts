@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { WebSocketConstructor } from "../../src/client/index.js";
 import { SessionClient } from "../../src/client/index.js";
 import { SessionSocket } from "./session-socket.js";
 import type { DevServer } from "./wrangler-dev.js";
@@ -116,7 +115,7 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
     const bob = await Client.open(`${server.wsOrigin}/chat/${room}?name=bob`);
     const bobWelcome = await bob.nextJson<{ id: string }>();
     // The cast: the client's WebSocketLike types its listeners so narrowly that no socket class is assignable as it is.
-    const ada = new SessionClient(`${server.wsOrigin}/chat/${room}?name=ada`, { WebSocket: SessionSocket as unknown as WebSocketConstructor, backoff: { firstMs: 50, longestMs: 100 } });
+    const ada = new SessionClient(`${server.wsOrigin}/chat/${room}?name=ada`, { WebSocket: SessionSocket, backoff: { firstMs: 50, longestMs: 100 } });
     const welcomes: { id: string; recovered: boolean; history: unknown[]; members: { name: string }[] }[] = [];
     ada.on("message", (message) => {
       const event = message.json() as (typeof welcomes)[number] & { type: string };

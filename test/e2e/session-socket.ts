@@ -17,7 +17,7 @@ export class SessionSocket implements WebSocketLike {
   readonly #listeners = new Map<string, Listener[]>();
   #vanished = false;
 
-  constructor(url: string, protocols: string[]) {
+  constructor(url: string, protocols?: string | string[]) {
     this.#socket = new WebSocket(url, protocols);
     this.#socket.on("error", () => {}); // a browser's socket may have no error listener either
     for (const type of ["open", "message", "close", "error"] as const) {

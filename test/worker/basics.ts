@@ -31,7 +31,7 @@ export const basics = new WebSocketRouter<Env>()
       else if (ws.params.kind === "json") for await (const value of ws.iterJson()) seen.push(value);
       else if (ws.params.kind === "bytes") for await (const bytes of ws.iterBytes()) seen.push([...bytes]);
       else for await (const message of ws.iter()) seen.push(message.type);
-      report(key, { ended: "quietly", seen });
+      report(key, { ended: "quietly", seen, closed: ws.closed });
     } catch (error) {
       report(key, { ended: "by throwing", seen, ...describeError(error) });
     }

@@ -11,7 +11,7 @@ type SessionSocket = ServerWebSocket<RouteParams<"/session/:room">, { name: stri
 
 /**
  * A chat on a route with sessions: every text is broadcast to everyone, its sender included, so every
- * member's log is the whole conversation. `?brief` uses the 5-entry room. Commands: `!direct:<n>`
+ * member's log is the whole conversation (`?excludeSelf`: all but the sender). `?brief` uses the 5-entry room. Commands: `!direct:<n>`
  * sends n numbered direct messages to the sender; `!clear` clears the room's history; `!who` reports.
  * Each handler run reports `{ started, recovered, resumed }` under `?report=`.
  */
@@ -32,7 +32,7 @@ export const sessions = new WebSocketRouter<Env>().route(
       } else if (text === "!clear") {
         await room.clearHistory();
       } else {
-        await room.broadcast(text);
+        await room.broadcast(text, ws.queryParams.has("excludeSelf") ? { exclude: ws.id } : undefined);
       }
     }
   },

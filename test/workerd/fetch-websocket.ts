@@ -23,10 +23,10 @@ export class FetchWebSocket implements WebSocketLike {
   readonly #listeners = new Map<string, Listener[]>();
   #ended = false;
 
-  constructor(url: string, protocols: string[]) {
+  constructor(url: string, protocols: string | string[] = []) {
     this.url = url;
     FetchWebSocket.made.push(this);
-    void this.#open(url, protocols);
+    void this.#open(url, typeof protocols === "string" ? [protocols] : protocols);
   }
 
   addEventListener(type: string, listener: Listener): void {

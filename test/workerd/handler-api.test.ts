@@ -79,7 +79,7 @@ describe("loops without boilerplate", () => {
       const client = await connect(`/iter/${kind}?report=iter-${kind}`);
       send(client);
       client.close(1000, "bye");
-      await eventually(() => expect(reported(`iter-${kind}`)).toEqual([{ ended: "quietly", seen }]));
+      await eventually(() => expect(reported(`iter-${kind}`)).toEqual([{ ended: "quietly", seen, closed: { code: 1000, reason: "bye" } }]));
     }
   });
 

@@ -16,7 +16,7 @@ export class Member {
   constructor(path: string, options: SessionClientOptions = {}) {
     const sockets = this.sockets;
     class MemberSocket extends FetchWebSocket {
-      constructor(url: string, protocols: string[]) {
+      constructor(url: string, protocols?: string | string[]) {
         super(url, protocols);
         sockets.push(this);
       }

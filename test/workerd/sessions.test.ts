@@ -59,6 +59,22 @@ describe("sessions: resume with nothing lost or doubled", () => {
     for (const member of [ada, bo]) member.close();
   });
 
+  it("does not replay to a resumed client the broadcasts that left it out", async () => {
+    const room = freshRoom();
+    const [ada, bo] = [new Member(`/session/${room}?name=ada&excludeSelf`), new Member(`/session/${room}?name=bo&excludeSelf`)];
+    await ada.welcomed();
+    await bo.welcomed();
+    ada.client.send("ada's own");
+    ada.drop(); // processed while ada is away: logged, leaving ada out
+    await bo.received(1);
+    bo.client.send("for ada");
+    expect(await ada.welcomed(2)).toMatchObject({ recovered: true, missed: 1 });
+    expect(await ada.received(1)).toEqual(["for ada"]);
+    await sleep(50);
+    expect(ada.texts).toEqual(["for ada"]);
+    for (const member of [ada, bo]) member.close();
+  });
+
   it("replays the direct messages the client had not received when its connection dropped", async () => {
     const room = freshRoom();
     const ada = new Member(`/session/${room}?name=ada`);
