@@ -98,6 +98,11 @@ describe("a new Worker project that installs the packed tarball", () => {
     tool("typescript/bin/tsc", ["--noEmit", "-p", "tsconfig.runtime.json"]);
   });
 
+  it("imports hypern-workers/client in plain Node, where the Workers entry cannot be", () => {
+    const script = "import('hypern-workers/client').then((client) => console.log(typeof client.SessionClient, typeof client.reconnectDelay))";
+    expect(run(process.execPath, ["--input-type=module", "-e", script], project).trim()).toBe("function function");
+  });
+
   it("bundles for deployment with wrangler deploy --dry-run", () => {
     const out = join(work, "bundle");
     tool("wrangler/bin/wrangler.js", ["deploy", "--dry-run", "--outdir", out]);
