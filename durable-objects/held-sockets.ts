@@ -1,4 +1,5 @@
 import { SHARD_FULL_HEADER } from "./shard-protocol.js";
+import { CLOSED } from "./ready-state.js";
 
 /** Why an upgrade is refused before its handler runs: the HTTP status and the reason in the body. */
 export interface Refusal {
@@ -84,8 +85,6 @@ export class HeldSockets {
     return this.#estimate + this.#pending;
   }
 }
-
-const CLOSED = 3;
 
 /** Sockets the runtime still holds: open, or closing (a finished close frees a socket at once, whatever the list says). */
 function held(sockets: readonly WebSocket[]): number {

@@ -38,9 +38,8 @@ import type { ConnectionRecord } from "./record.js";
 import { MAX_ROOM_NAME_BYTES, jsonBytes, parseHeaderBlock, readRecord } from "./record.js";
 import { readUpgrade } from "./upgrade-request.js";
 import { ServerWebSocket } from "./websocket.js";
+import { CLOSED, OPEN } from "./ready-state.js";
 
-const OPEN = 1;
-const CLOSED = 3;
 /** The code a close frame without a code is reported with; it never travels in a frame. */
 const NO_STATUS_RECEIVED = 1005;
 const PROTOCOL_ERROR = 1002;

@@ -1,6 +1,5 @@
 import type { ConnectionRecord } from "./record.js";
-
-const OPEN = 1;
+import { OPEN } from "./ready-state.js";
 
 /**
  * Which connections are in which named room of one room object, dormant ones included. After a wake

@@ -3,8 +3,7 @@ import type { Violation } from "./inbound-limits.js";
 import { bucketFor } from "./inbound-limits.js";
 import { weightOf } from "./message.js";
 import type { TokenBucket } from "./rate-limit.js";
-
-const OPEN = 1;
+import { OPEN } from "./ready-state.js";
 
 /** What became of a frame sent to one socket. */
 export type Delivery = "sent" | "over-budget" | "closed";
