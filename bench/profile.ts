@@ -18,6 +18,8 @@ const { values: flags } = parseArgs({
     scenario: { type: "string", default: "echo" },
     implementation: { type: "string", default: "ours" },
     rounds: { type: "string", default: "5" },
+    /** reconnect: session clients in the storm */
+    clients: { type: "string", default: "500" },
     top: { type: "string", default: "25" },
     out: { type: "string" },
   },
@@ -29,7 +31,7 @@ const run = {
   // ours only: the broadcast room with history on, and with session clients as members
   "broadcast-history": (server: Parameters<typeof echo>[0]) => broadcast(server, "ours", { members: 500, messages: 50, window: 4, payloadBytes: 64 }, "history"),
   "broadcast-sessions": (server: Parameters<typeof echo>[0]) => broadcast(server, "ours", { members: 500, messages: 50, window: 4, payloadBytes: 64 }, "sessions"),
-  reconnect: (server: Parameters<typeof echo>[0]) => reconnectStorm(server, { clients: Number(process.env.STORM_CLIENTS ?? 500), broadcasts: 20, firstBackoffMs: 500, timeoutMs: 60_000 }),
+  reconnect: (server: Parameters<typeof echo>[0]) => reconnectStorm(server, { clients: Number(flags.clients), broadcasts: 20, firstBackoffMs: 500, timeoutMs: 60_000 }),
   churn: (server: Parameters<typeof echo>[0]) => churn(server, implementation, { pacedRate: 300, pacedSeconds: 1, connections: 300, concurrency: 10 }),
 }[flags.scenario as "echo" | "broadcast" | "broadcast-history" | "broadcast-sessions" | "churn" | "reconnect"];
 if (run === undefined) throw new Error(`Unknown scenario ${flags.scenario}`);

@@ -26,6 +26,7 @@ export const OURS_METRICS: Record<OursCase, OursMetric[]> = {
   reconnect: [
     { key: "catchUpMs", label: "ms from the close until every client has resumed and caught up" },
     { key: "cpuMicrosPerClient", label: "server CPU µs / resumed client (over that time)" },
+    { key: "closeCpuMicrosPerClient", label: "of which until the deploy and the broadcasts had answered, µs / client" },
     { key: "resumeP50Ms", label: "p50 ms from a client's reconnect attempt to caught up" },
     { key: "resumeP99Ms", label: "p99 ms from a client's reconnect attempt to caught up" },
     { key: "notCaughtUp", label: "clients not caught up in time", mustBeZero: true },
