@@ -8,24 +8,38 @@ export interface BenchSessionClient {
   readonly client: SessionClient;
   readonly sockets: readonly WebSocket[];
   readonly welcomes: readonly Welcome[];
+  /** Acknowledgement frames it has sent, over all its sockets. */
+  readonly sent: { acknowledgements: number };
 }
 
-/** `ws`'s WebSocket as the session client takes it, without compression (as the plain clients), noting each socket. */
-function trackingWebSocket(sockets: WebSocket[]): WebSocketConstructor {
+/**
+ * `ws`'s WebSocket as the session client takes it, without compression (as the plain clients),
+ * noting each socket and counting the acknowledgements sent on it.
+ */
+function trackingWebSocket(sockets: WebSocket[], sent: { acknowledgements: number }): WebSocketConstructor {
   return class extends WebSocket {
     constructor(url: string, protocols: string[]) {
       super(url, protocols, { perMessageDeflate: false });
       sockets.push(this);
+      const send = this.send.bind(this) as (...args: unknown[]) => void;
+      this.send = ((data: unknown, ...rest: unknown[]) => {
+        if (typeof data === "string" && data.startsWith('{"t":"a"')) sent.acknowledgements += 1;
+        send(data, ...rest);
+      }) as WebSocket["send"];
     }
   } as unknown as WebSocketConstructor;
 }
+
+/** Acknowledgements the clients have sent in all. */
+export const acknowledgementsSent = (clients: readonly BenchSessionClient[]): number => clients.reduce((sum, { sent }) => sum + sent.acknowledgements, 0);
 
 /** Opens one session client and waits for its first welcome. */
 async function openOne(url: string, backoff: Partial<Backoff>, timeoutMs: number): Promise<BenchSessionClient> {
   const { SessionClient } = await sessionClientModule();
   const sockets: WebSocket[] = [];
   const welcomes: Welcome[] = [];
-  const client = new SessionClient(url, { WebSocket: trackingWebSocket(sockets), backoff });
+  const sent = { acknowledgements: 0 };
+  const client = new SessionClient(url, { WebSocket: trackingWebSocket(sockets, sent), backoff });
   client.on("welcome", (welcome) => welcomes.push(welcome));
   const deadline = performance.now() + timeoutMs;
   while (welcomes.length === 0) {
@@ -35,7 +49,7 @@ async function openOne(url: string, backoff: Partial<Backoff>, timeoutMs: number
     }
     await sleep(5);
   }
-  return { client, sockets, welcomes };
+  return { client, sockets, welcomes, sent };
 }
 
 /** Opens `count` session clients, `concurrency` at a time, each once welcomed. */

@@ -2,7 +2,7 @@ import type WebSocket from "ws";
 import type { Implementation } from "../clients.ts";
 import { closeAll, open, openMany, sleep } from "../clients.ts";
 import type { BenchServer } from "../server.ts";
-import { closeSessionClients, openSessionClients } from "../session-clients.ts";
+import { acknowledgementsSent, closeSessionClients, openSessionClients } from "../session-clients.ts";
 import { quantile } from "../stats.ts";
 
 export interface BroadcastSizes {
@@ -38,7 +38,7 @@ function plainReceiver(socket: WebSocket): Receiver {
   };
 }
 
-/** Opens the members; returns them as receivers, and how to close them all. */
+/** Opens the members; returns them as receivers, how many acknowledgements they have sent (session clients), and how to close them all. */
 async function openMembers(server: BenchServer, implementation: Implementation, variant: BroadcastVariant, count: number) {
   if (variant !== "plain" && implementation !== "ours") throw new Error(`Only ours has the ${variant} broadcast room`);
   if (variant === "sessions") {
@@ -46,16 +46,16 @@ async function openMembers(server: BenchServer, implementation: Implementation, 
     const receivers = clients.map(({ client }): Receiver => ({
       onText: (listener) => client.on("message", ({ data }) => listener(String(data))),
     }));
-    return { url: `${server.wsUrl}/ours/session/bench`, receivers, close: () => closeSessionClients(clients) };
+    return { url: `${server.wsUrl}/ours/session/bench`, receivers, acknowledgements: () => acknowledgementsSent(clients), close: () => closeSessionClients(clients) };
   }
   const url = `${server.wsUrl}/${implementation}/${variant === "history" ? "broadcast-history" : "broadcast"}/bench`;
   const sockets = await openMany(url, count);
-  return { url, receivers: sockets.map(plainReceiver), close: () => closeAll(sockets) };
+  return { url, receivers: sockets.map(plainReceiver), acknowledgements: () => 0, close: () => closeAll(sockets) };
 }
 
 /** One sender (a plain client), N members: every message goes to all but the sender. */
 export async function broadcast(server: BenchServer, implementation: Implementation, sizes: BroadcastSizes, variant: BroadcastVariant = "plain") {
-  const { url, receivers, close } = await openMembers(server, implementation, variant, sizes.members);
+  const { url, receivers, acknowledgements, close } = await openMembers(server, implementation, variant, sizes.members);
   const sender = await open(url);
   await warmUp(sender, receivers);
 
@@ -66,6 +66,7 @@ export async function broadcast(server: BenchServer, implementation: Implementat
   let completed = 0;
   const stops: (() => void)[] = [];
   const cpuBefore = server.cpuNanoseconds();
+  const acknowledgementsBefore = acknowledgements();
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
     const send = (): void => {
@@ -89,6 +90,7 @@ export async function broadcast(server: BenchServer, implementation: Implementat
   });
   const seconds = (performance.now() - started) / 1000;
   const cpu = server.cpuNanoseconds() - cpuBefore;
+  const acknowledged = acknowledgements() - acknowledgementsBefore;
   for (const stop of stops) stop();
   await closeAll([sender]);
   await close();
@@ -100,6 +102,7 @@ export async function broadcast(server: BenchServer, implementation: Implementat
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
     cpuMicrosPerMessage: cpu / delivered / 1000,
+    ...(variant === "sessions" ? { acknowledgementsPerDelivery: acknowledged / delivered } : {}),
   };
 }
 
