@@ -6,6 +6,7 @@ import { Inspector } from "./inspector.ts";
 import { broadcast } from "./scenarios/broadcast.ts";
 import { churn } from "./scenarios/churn.ts";
 import { echo } from "./scenarios/echo.ts";
+import { reconnectStorm } from "./scenarios/reconnect-storm.ts";
 import { buildWorker, startServer } from "./server.ts";
 
 /**
@@ -17,6 +18,8 @@ const { values: flags } = parseArgs({
     scenario: { type: "string", default: "echo" },
     implementation: { type: "string", default: "ours" },
     rounds: { type: "string", default: "5" },
+    /** reconnect: session clients in the storm */
+    clients: { type: "string", default: "500" },
     top: { type: "string", default: "25" },
     out: { type: "string" },
   },
@@ -25,8 +28,12 @@ const implementation = flags.implementation as Implementation;
 const run = {
   echo: (server: Parameters<typeof echo>[0]) => echo(server, implementation, { connections: 50, pacedRate: 5000, pacedSeconds: 2, messagesPerConnection: 200, pipeline: 10, payloadBytes: 64 }),
   broadcast: (server: Parameters<typeof echo>[0]) => broadcast(server, implementation, { members: 500, messages: 50, window: 4, payloadBytes: 64 }),
+  // ours only: the broadcast room with history on, and with session clients as members
+  "broadcast-history": (server: Parameters<typeof echo>[0]) => broadcast(server, "ours", { members: 500, messages: 50, window: 4, payloadBytes: 64 }, "history"),
+  "broadcast-sessions": (server: Parameters<typeof echo>[0]) => broadcast(server, "ours", { members: 500, messages: 50, window: 4, payloadBytes: 64 }, "sessions"),
+  reconnect: (server: Parameters<typeof echo>[0]) => reconnectStorm(server, { clients: Number(flags.clients), broadcasts: 20, firstBackoffMs: 500, timeoutMs: 60_000 }),
   churn: (server: Parameters<typeof echo>[0]) => churn(server, implementation, { pacedRate: 300, pacedSeconds: 1, connections: 300, concurrency: 10 }),
-}[flags.scenario as "echo" | "broadcast" | "churn"];
+}[flags.scenario as "echo" | "broadcast" | "broadcast-history" | "broadcast-sessions" | "churn" | "reconnect"];
 if (run === undefined) throw new Error(`Unknown scenario ${flags.scenario}`);
 
 const inspectorPort = await new Promise<number>((resolve) => {

@@ -7,7 +7,7 @@ export const SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader"] a
 export type ScenarioName = (typeof SCENARIOS)[number];
 export type Runs = Record<ScenarioName, Record<Implementation, Measurement[]>>;
 
-interface Metric {
+export interface Metric {
   key: string;
   label: string;
   higherIsBetter?: boolean;
@@ -105,7 +105,7 @@ export function checkTargets(rows: readonly Summary[]): TargetCheck[] {
   return checks;
 }
 
-const fixed = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2));
+export const fixed = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2));
 
 /** The codes seen over the repetitions, most frequent first: "1013", or "1013 ×2, still open ×1". */
 function closeCodesCell(codes: readonly number[]): string {

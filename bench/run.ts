@@ -7,16 +7,23 @@ import type { Implementation } from "./clients.ts";
 import { IMPLEMENTATIONS } from "./clients.ts";
 import type { Measurement, Runs, ScenarioName } from "./report.ts";
 import { SCENARIOS, checkTargets, markdownTable, summarize, svgChart, targetsTable } from "./report.ts";
+import type { OursCase, OursRuns } from "./report-ours.ts";
+import { OURS_CASES, checkOursTargets, oursTable, summarizeOurs } from "./report-ours.ts";
+import type { BroadcastVariant } from "./scenarios/broadcast.ts";
 import { broadcast } from "./scenarios/broadcast.ts";
 import { churn } from "./scenarios/churn.ts";
 import { echo } from "./scenarios/echo.ts";
 import { idle } from "./scenarios/idle.ts";
+import { reconnectStorm } from "./scenarios/reconnect-storm.ts";
 import { slowEcho } from "./scenarios/slow-echo.ts";
 import { slowRoom } from "./scenarios/slow-room.ts";
 import type { BenchServer } from "./server.ts";
 import { buildWorker, startServer } from "./server.ts";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
+/** Scenarios of ours alone (the others have no sessions); `broadcast` also runs ours with history on and with session clients. */
+const OURS_SCENARIOS = ["reconnect"] as const;
+const ALL_SCENARIOS: readonly string[] = [...SCENARIOS, ...OURS_SCENARIOS];
 
 const { values: flags } = parseArgs({
   options: {
@@ -32,7 +39,10 @@ const { values: flags } = parseArgs({
     "slow-messages": { type: "string" },
     "slow-senders": { type: "string" },
     "slow-broadcasts": { type: "string" },
-    scenarios: { type: "string", default: SCENARIOS.join(",") },
+    "storm-clients": { type: "string" },
+    "storm-broadcasts": { type: "string" },
+    "storm-backoff": { type: "string" },
+    scenarios: { type: "string", default: [...SCENARIOS, ...OURS_SCENARIOS].join(",") },
     help: { type: "boolean", default: false },
   },
 });
@@ -40,18 +50,23 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`npm run bench -- [--quick] [--repetitions R] [--connections C] [--messages M] [--members N]
                       [--broadcasts K] [--churn T] [--idle I] [--slow-messages S] [--slow-senders P]
-                      [--slow-broadcasts B] [--scenarios LIST]
+                      [--slow-broadcasts B] [--storm-clients S] [--storm-broadcasts K] [--storm-backoff MS]
+                      [--scenarios LIST]
   --quick         small sizes, one repetition (a smoke run, under a minute); writes bench/quick-results.json only
   --repetitions   interleaved repetitions of every scenario (default 9)
   --connections   echo connections (default 100)      --rate        echo's paced load, messages/s (default 5000)
   --messages      messages per echo connection in the saturated (throughput) phase (default 200)
   --members       broadcast members (default 1000)    --broadcasts  broadcast messages (default 100)
+                  (broadcast runs raw, ours, PartyServer, and ours with history on, plain and session clients)
   --churn         connections opened and closed in churn's saturated phase (default 500; 300/s are paced for 3 s first)
   --idle          idle connections held (default 1000)
   --slow-messages slow-reader echo: 1 MiB messages sent by a client that never reads (default 300)
   --slow-senders  slow-reader room: members that send, beside the one that never reads (default 3)
   --slow-broadcasts  slow-reader room: 64 KiB messages each sender sends (default 250)
-  --scenarios     which to run, comma-separated (default ${SCENARIOS.join(",")}); a partial run writes no files`);
+  --storm-clients reconnect: session clients the simulated deploy closes at once (default 1000)
+  --storm-broadcasts  reconnect: messages broadcast while they are away (default 20)
+  --storm-backoff reconnect: the clients' first reconnect wait, ms (default 500, the session client's; jittered 50-100%)
+  --scenarios     which to run, comma-separated (default ${ALL_SCENARIOS.join(",")}); a partial run writes no files`);
   process.exit(0);
 }
 
@@ -85,23 +100,44 @@ const sizes = {
     settleMs: flags.quick ? 300 : 1000,
     stallMs: 5000,
   },
+  reconnect: {
+    clients: size(flags["storm-clients"], 1000, 50),
+    broadcasts: size(flags["storm-broadcasts"], 20, 5),
+    firstBackoffMs: size(flags["storm-backoff"], 500, 500),
+    timeoutMs: 60_000,
+  },
 };
 
 const scenarios = new Set(flags.scenarios.split(","));
 for (const name of scenarios) {
-  if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`Unknown scenario ${name}`);
+  if (!ALL_SCENARIOS.includes(name)) throw new Error(`Unknown scenario ${name}`);
 }
-const partial = scenarios.size < SCENARIOS.length;
+const partial = scenarios.size < ALL_SCENARIOS.length;
 
 const runs = Object.fromEntries(SCENARIOS.map((s) => [s, { raw: [], ours: [], party: [] }])) as unknown as Runs;
+const oursRuns = Object.fromEntries(OURS_CASES.map((c) => [c, []])) as unknown as OursRuns;
 
-/** A different order each repetition, so that no implementation always runs first. */
-const rotated = (rep: number): Implementation[] => IMPLEMENTATIONS.map((_, i) => IMPLEMENTATIONS[(i + rep) % IMPLEMENTATIONS.length] as Implementation);
+/** A different order each repetition, so that nothing always runs first. */
+const rotate = <T>(list: readonly T[], rep: number): T[] => list.map((_, i) => list[(i + rep) % list.length] as T);
+const rotated = (rep: number): Implementation[] => rotate(IMPLEMENTATIONS, rep);
+
+/** The broadcast scenario's rooms: each implementation's, and ours' with history on (plain and session clients). */
+const BROADCAST_ROOMS: readonly { implementation: Implementation; variant: BroadcastVariant }[] = [
+  ...IMPLEMENTATIONS.map((implementation) => ({ implementation, variant: "plain" as const })),
+  { implementation: "ours", variant: "history" },
+  { implementation: "ours", variant: "sessions" },
+];
 
 function record(scenario: ScenarioName, implementation: Implementation, measurement: Measurement): void {
   runs[scenario][implementation].push(measurement);
   const shown = Object.entries(measurement).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ");
   console.log(`  ${scenario.padEnd(11)} ${implementation.padEnd(5)} ${shown}`);
+}
+
+function recordOurs(which: OursCase, measurement: Measurement): void {
+  oursRuns[which].push(measurement);
+  const shown = Object.entries(measurement).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ");
+  console.log(`  ${which.padEnd(18)} ours  ${shown}`);
 }
 
 /** Runs a scenario in a workerd of its own: memory a process once took is not reliably given back. */
@@ -125,12 +161,16 @@ try {
     for (const implementation of rotated(rep)) {
       if (scenarios.has("echo")) record("echo", implementation, await echo(shared, implementation, sizes.echo));
     }
-    for (const implementation of rotated(rep)) {
-      if (scenarios.has("broadcast")) record("broadcast", implementation, await broadcast(shared, implementation, sizes.broadcast));
+    for (const { implementation, variant } of rotate(BROADCAST_ROOMS, rep)) {
+      if (!scenarios.has("broadcast")) continue;
+      const measurement = await broadcast(shared, implementation, sizes.broadcast, variant);
+      if (variant === "plain") record("broadcast", implementation, measurement);
+      else recordOurs(variant === "history" ? "broadcast-history" : "broadcast-sessions", measurement);
     }
     for (const implementation of rotated(rep)) {
       if (scenarios.has("churn")) record("churn", implementation, await churn(shared, implementation, sizes.churn));
     }
+    if (scenarios.has("reconnect")) recordOurs("reconnect", await reconnectStorm(shared, sizes.reconnect));
   }
 } finally {
   await shared.dispose();
@@ -148,25 +188,32 @@ for (let rep = 0; rep < sizes.repetitions && scenarios.has("slow-reader"); rep++
   }
 }
 
+const oursRows = summarizeOurs(oursRuns, runs.broadcast.ours);
+const oursChecks = checkOursTargets(oursRows);
 if (partial) {
-  console.log(`\n${markdownTable(summarize(runs, [...scenarios] as ScenarioName[]))}`);
+  const compared = SCENARIOS.filter((s) => scenarios.has(s));
+  const tables = [
+    ...(compared.length > 0 ? [markdownTable(summarize(runs, compared))] : []),
+    ...(oursRows.length > 0 ? [oursTable(oursRows), targetsTable(oursChecks)] : []),
+  ];
+  console.log(`\n${tables.join("\n\n")}\n\npartial run, ${new Date().toISOString().slice(0, 10)}, medians of ${sizes.repetitions} interleaved repetition(s)`);
   process.exit(0);
 }
 
 const rows = summarize(runs);
-const checks = checkTargets(rows);
+const checks = [...checkTargets(rows), ...oursChecks];
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}`;
 const caption = `${flags.quick ? "quick run" : "full run"}, ${new Date().toISOString().slice(0, 10)}, medians of ${sizes.repetitions} interleaved repetition(s); ${machine}`;
-console.log(`\n${markdownTable(rows)}\n\n${targetsTable(checks)}\n\n${caption}; took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(`\n${markdownTable(rows)}\n\n${oursTable(oursRows)}\n\n${targetsTable(checks)}\n\n${caption}; took ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
-const result = { date: new Date().toISOString(), quick: flags.quick, machine, sizes, summary: rows, targets: checks, runs };
+const result = { date: new Date().toISOString(), quick: flags.quick, machine, sizes, summary: rows, oursSummary: oursRows, targets: checks, runs, oursRuns };
 if (flags.quick) {
   writeFileSync(join(benchDir, "quick-results.json"), `${JSON.stringify(result, null, 2)}\n`);
 } else {
   mkdirSync(benchDir, { recursive: true });
   writeFileSync(join(benchDir, "results.json"), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(benchDir, "results.svg"), `${svgChart(rows, caption)}\n`);
-  updateReadme(`${markdownTable(rows)}\n\n${targetsTable(checks)}\n\n${caption}.`);
+  updateReadme(`${markdownTable(rows)}\n\n${oursTable(oursRows)}\n\n${targetsTable(checks)}\n\n${caption}.`);
 }
 
 /** Replaces the README's benchmark figures between their markers. */

@@ -1,11 +1,15 @@
 import { getServerByName } from "partyserver";
+import { control } from "./control.js";
 import { ours } from "./ours.js";
 
 export { PartyRoom } from "./party.js";
 export { RawRoom } from "./raw.js";
 export class OursRoom extends ours.RoomObject {}
 
-/** `/{raw|ours|party}/{echo|broadcast}/:room`: each implementation through its natural entry point. */
+/**
+ * `/{raw|ours|party}/{echo|broadcast}/:room`: each implementation through its natural entry point; ours
+ * also has `broadcast-history` and `session` rooms, and `/control/...` endpoints for them (control.ts).
+ */
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const [, implementation, scenario, room] = new URL(request.url).pathname.split("/");
@@ -17,6 +21,8 @@ export default {
         return env.RAW.get(env.RAW.idFromName(name)).fetch(request);
       case "party":
         return (await getServerByName(env.PARTY, name)).fetch(request);
+      case "control":
+        return control(request, env, scenario, room);
       default:
         return new Response("ok");
     }

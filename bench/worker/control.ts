@@ -1,0 +1,28 @@
+import { SESSION_ROUTE, logged, ours } from "./ours.js";
+
+/**
+ * HTTP endpoints the reconnect-storm scenario drives a session room with, from Worker code:
+ * - `POST /control/deploy/:room`: a simulated deploy, every socket of the room closed with 1012; answers how many;
+ * - `POST /control/broadcast/:room?count=N&tag=T`: N broadcasts `T|0` ... `T|N-1` into the room's log, one RPC each; answers how many members they reached in all;
+ * - `GET /control/size/:room`: the room's open connections.
+ */
+export async function control(request: Request, env: Env, action: string | undefined, name: string | undefined): Promise<Response> {
+  if (name === undefined || name === "") return new Response("No room", { status: 400 });
+  const room = ours.room(env, name, { route: SESSION_ROUTE });
+  const url = new URL(request.url);
+  switch (`${request.method} ${action}`) {
+    case "POST deploy":
+      return Response.json(await room.closeAll(1012, "deploy"));
+    case "POST broadcast": {
+      const count = Number(url.searchParams.get("count") ?? "1");
+      const tag = url.searchParams.get("tag") ?? "control";
+      let reached = 0;
+      for (let i = 0; i < count; i++) reached += await room.broadcast(`${tag}|${i}`, { room: logged.name });
+      return Response.json(reached);
+    }
+    case "GET size":
+      return Response.json(await room.size());
+    default:
+      return new Response("Unknown control action", { status: 404 });
+  }
+}
