@@ -174,6 +174,7 @@ export class SessionStore {
     this.#sql.exec(
       "CREATE TABLE IF NOT EXISTS hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER)",
     );
+    this.#sql.exec("CREATE INDEX IF NOT EXISTS hypern_sessions_expiry ON hypern_sessions (expires_at) WHERE expires_at IS NOT NULL");
     this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, PRIMARY KEY (session, seq))");
     this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_inbox (session TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (session, id))");
     this.#ready = true;

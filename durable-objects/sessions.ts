@@ -49,6 +49,8 @@ export class Sessions {
   readonly #acknowledged = new Map<string, Map<string, number>>();
   /** Per session: direct messages its client has not acknowledged, counted since the object woke. */
   readonly #unacknowledged = new Map<string, number>();
+  /** Per session: the last direct message its client acknowledged, since the object woke. */
+  readonly #acknowledgedSeq = new Map<string, number>();
 
   constructor(ctx: DurableObjectState) {
     this.#ctx = ctx;
@@ -127,8 +129,12 @@ export class Sessions {
 
   /** The client's acknowledgement: direct messages up to `seq`, each room's log up to its offset. */
   acknowledge(session: string, connection: string, seq: number, rooms: Readonly<Record<string, number>> | undefined): void {
-    this.store.acknowledged(session, seq);
-    this.#unacknowledged.delete(session);
+    // Most acknowledgements are for broadcasts: the kept direct messages change only when `seq` grows.
+    if (seq > (this.#acknowledgedSeq.get(session) ?? 0)) {
+      this.store.acknowledged(session, seq);
+      this.#acknowledgedSeq.set(session, seq);
+      this.#unacknowledged.delete(session);
+    }
     if (rooms === undefined) return;
     let offsets = this.#acknowledged.get(connection);
     if (offsets === undefined) this.#acknowledged.set(connection, (offsets = new Map()));
@@ -139,6 +145,7 @@ export class Sessions {
   closed(session: string, connection: string, continues: boolean, options: ResolvedSessions): void {
     this.#acknowledged.delete(connection);
     this.#unacknowledged.delete(session);
+    this.#acknowledgedSeq.delete(session);
     if (continues) this.store.detach(session, Date.now() + options.window);
     else this.store.end(session);
   }

@@ -84,7 +84,11 @@ export interface SessionClientOptions {
    * that say retrying cannot help (1002 protocol error, 1003, 1007, 1008 policy violation).
    */
   retry?: (close: CloseInfo) => boolean | Promise<boolean>;
-  /** Acknowledge after this many messages, or `ackDelayMs` after the last one. Defaults 32 and 100 ms. */
+  /**
+   * Acknowledge after this many messages, or `ackDelayMs` after the first one not yet acknowledged.
+   * Defaults 32 and 1000 ms: each acknowledgement is an event on the server, so fewer cost less; the
+   * server sees how far behind the client is that much later.
+   */
   ackEvery?: number;
   ackDelayMs?: number;
 }
@@ -279,7 +283,7 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
       this.#acknowledge(socket);
       return;
     }
-    if (this.#ackTimer === undefined) this.#ackTimer = setTimeout(() => this.#acknowledge(socket), this.#options.ackDelayMs ?? 100);
+    if (this.#ackTimer === undefined) this.#ackTimer = setTimeout(() => this.#acknowledge(socket), this.#options.ackDelayMs ?? 1_000);
   }
 
   #acknowledge(socket: WebSocketLike): void {
