@@ -1,17 +1,15 @@
 import { MAX_CLOSE_REASON_BYTES, isSendableCloseCode } from "../src/shared/close-code.js";
 import type { ResolvedLimits } from "../src/shared/limits.js";
 import { decodeParams } from "../src/shared/path-params.js";
+import type { ReadonlyData } from "../src/shared/readonly-data.js";
+import { deepFreeze } from "../src/shared/readonly-data.js";
 import type { RoomAddress, RoomPart } from "../src/shared/room-address.js";
 import { describeAddress, objectName, parseObjectName } from "../src/shared/room-address.js";
-import { copyBytes } from "../src/shared/bytes.js";
-import { Sequencer } from "./sequencer.js";
-import { ShardLink } from "./shard-link.js";
-import type { SequencerRpc, ShardMemberInfo, ShardRpc, StreamEntry } from "./shard-protocol.js";
-import { resolveShards } from "./shard-protocol.js";
-import { memberHandle } from "./room-member.js";
+import type { LogPosition } from "../src/shared/session-protocol.js";
+import { SESSION_PROTOCOL, resumeRequestIn } from "../src/shared/session-protocol.js";
 import { truncateUtf8 } from "../src/shared/utf8.js";
-import type { Ending, Handshake } from "./connection.js";
 import { AlarmSchedule } from "./alarm-schedule.js";
+import type { Ending, Handshake } from "./connection.js";
 import { Connection } from "./connection.js";
 import { runInRoomObject } from "./current-room.js";
 import { WebSocketDisconnect, WebSocketError } from "./errors.js";
@@ -19,26 +17,24 @@ import type { HostedRoute, RouteTable } from "./handler.js";
 import { HeaderStore } from "./header-store.js";
 import { HeldSockets, isRefusal } from "./held-sockets.js";
 import type { HistoryEntry } from "./history.js";
-import type { Violation } from "./inbound-limits.js";
-import { historyOf } from "./room-registry.js";
-import type { Recovery } from "./sessions.js";
-import { SUPERSEDED, Sessions, encode } from "./sessions.js";
-import type { LogPosition } from "../src/shared/session-protocol.js";
-import { SESSION_PROTOCOL, parseClientFrame, payloadData, resumeRequestIn } from "../src/shared/session-protocol.js";
 import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
-import type { RoomMember, RoomMemberInfo } from "./room-member.js";
-import { roomMember } from "./room-member.js";
-import type { ReadonlyData } from "../src/shared/readonly-data.js";
-import { deepFreeze } from "../src/shared/readonly-data.js";
 import type { Frame } from "./message.js";
 import type { Delivery } from "./outbox.js";
 import { Outbox } from "./outbox.js";
+import { CLOSED, OPEN } from "./ready-state.js";
 import type { ConnectionRecord } from "./record.js";
 import { MAX_ROOM_NAME_BYTES, jsonBytes, parseHeaderBlock, readRecord } from "./record.js";
+import type { RoomMember, RoomMemberInfo } from "./room-member.js";
+import { roomMember } from "./room-member.js";
+import { historyOf } from "./room-registry.js";
+import { Sequencer } from "./sequencer.js";
+import type { ShardRpc } from "./shard-protocol.js";
+import { resolveShards } from "./shard-protocol.js";
+import { SessionLinks } from "./session-links.js";
+import { ShardRole } from "./shard-role.js";
 import { readUpgrade } from "./upgrade-request.js";
 import { ServerWebSocket } from "./websocket.js";
-import { CLOSED, OPEN } from "./ready-state.js";
 
 /** The code a close frame without a code is reported with; it never travels in a frame. */
 const NO_STATUS_RECEIVED = 1005;
@@ -58,8 +54,6 @@ export interface RoomApp {
   readonly binding: string;
 }
 
-/** A session client sent a frame that is not one of the protocol's. */
-const INVALID_SESSION_FRAME: Violation = { code: 1007, reason: "Invalid session frame: see the session protocol" };
 
 type OutgoingFrame = string | ArrayBuffer | ArrayBufferView;
 
@@ -80,13 +74,9 @@ export class RoomHost {
   readonly #outbox: Outbox;
   readonly #storedHeaders: HeaderStore;
   readonly #alarms: AlarmSchedule;
-  /** Made on first use: plain apps never touch the SQL storage it needs. */
-  #sessions: Sessions | null = null;
-  /** Whether any route has sessions: read once, when all routes are registered. */
-  readonly #hasSessions: boolean;
+  readonly #links: SessionLinks;
   /** This object's part of a room that spans several objects, if it is one: a shard, or the sequencer. */
-  readonly #shard: ShardLink | null = null;
-  readonly #shardIndex: number = -1;
+  readonly #shard: ShardRole | null = null;
   readonly #sequencer: Sequencer | null = null;
   readonly #address: RoomAddress | null;
 
@@ -98,7 +88,21 @@ export class RoomHost {
     this.#outbox = new Outbox(app.limits);
     this.#storedHeaders = new HeaderStore(ctx);
     this.#alarms = new AlarmSchedule(ctx.storage, () => this.#earliestDeadline());
-    this.#hasSessions = app.hasSessions;
+    // Whether any route has sessions is read once, when all routes are registered.
+    this.#links = new SessionLinks(
+      {
+        ctx,
+        running: (socket) => this.#running.get(socket),
+        connectionOf: (socket) => this.#running.get(socket) ?? this.#resume(socket),
+        send: (socket, frame) => this.send(socket, frame),
+        sessionsOf: (route) => app.router.getRoute(route)?.sessions ?? null,
+        closeForLibrary: (connection, code, reason) => {
+          this.#log.closedByLibrary(connection.record, code, reason);
+          connection.closeUnder(code, reason);
+        },
+      },
+      app.hasSessions,
+    );
     const address = parseObjectName(ctx.id.name);
     this.#address = address;
     this.#log = new RoomLog(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), app.verbose);
@@ -106,19 +110,12 @@ export class RoomHost {
     if (part !== undefined && address !== null) {
       const warn = (message: string): void => this.#log.warn(message);
       if ("shard" in part) {
-        this.#shardIndex = part.shard;
-        this.#shard = new ShardLink({
-          kv: ctx.storage.kv,
-          shard: part.shard,
-          sequencer: () => this.#partStub({ sequencer: true }) as unknown as SequencerRpc,
-          apply: (entry) => this.#apply(entry),
-          warn,
-        });
+        this.#shard = new ShardRole({ kv: ctx.storage.kv, index: part.shard, stubOf: (other) => this.#partStub(other), local: this, warn });
       } else {
         const options = app.router.shardsOf(address.group ?? "");
         this.#sequencer = new Sequencer({
           sql: ctx.storage.sql,
-          history: this.#sessionsFor().history,
+          history: this.#links.store.history,
           options: options ?? resolveShards(true),
           shard: (index) => this.#partStub({ shard: index }) as unknown as ShardRpc,
           wakeAt: (time) => this.#alarms.wakeAt(time),
@@ -135,32 +132,27 @@ export class RoomHost {
     const upgrade = readUpgrade(request, this.#app);
     if (isRefusal(upgrade)) return refused(upgrade.status, upgrade.message);
     const { route, params, headers, storedHeaders, protocols } = upgrade;
-    let { record } = upgrade;
     const capacity = this.#shard === null ? undefined : route.shards?.maxConnections;
-    const reservation = this.#held.reserve(record.clientHost, capacity);
+    const reservation = this.#held.reserve(upgrade.record.clientHost, capacity);
     if (isRefusal(reservation)) {
-      if (this.#shard !== null) this.#shard.settled(this.#openCount());
+      this.#shard?.settled();
       return refused(reservation.status, reservation.message, reservation.headers);
     }
     // A client that negotiates sessions on a route with sessions, and perhaps resumes one: then the
     // connection takes back the session's id, data and rooms before its handler runs.
     const sessionOffered = route.sessions !== null && protocols.includes(SESSION_PROTOCOL);
     const resume = sessionOffered ? resumeRequestIn(protocols) : null;
-    const recovery = resume === null || route.sessions === null ? null : this.#sessionsFor().recover(resume, record.route, route.sessions);
-    if (recovery !== null && "session" in recovery) {
-      const { connection: id, state } = recovery.session;
-      record = { ...record, id, data: state.data, rooms: [...state.rooms] };
-    }
+    const { recovery, record } = resume === null || route.sessions === null ? { recovery: null, record: upgrade.record } : this.#links.recover(resume, upgrade.record, route.sessions);
     const { 0: client, 1: server } = new WebSocketPair();
     return new Promise<Response>((resolve) => {
       const handshake: Handshake = {
         accept: (responseHeaders) => {
           if (storedHeaders !== null) this.#storedHeaders.keep(record.id, storedHeaders);
-          const opening = sessionOffered ? this.#openSession(connection, recovery) : null;
+          const opening = sessionOffered ? this.#links.open(connection, recovery) : null;
           // The id as a tag lets RPC broadcasts exclude ids without reading every attachment.
           this.#ctx.acceptWebSocket(server, [record.id, ...reservation.tags, ...(opening?.tags ?? [])]);
           this.#held.accepted(reservation);
-          this.#shard?.settled(this.#openCount());
+          this.#shard?.settled();
           this.#log.connected(record);
           if (opening !== null) {
             // The welcome and what the client missed go first; live broadcasts follow once it is a member again.
@@ -171,7 +163,7 @@ export class RoomHost {
         },
         refuse: (status, message) => {
           reservation.release();
-          this.#shard?.settled(this.#openCount());
+          this.#shard?.settled();
           resolve(new Response(message, { status }));
         },
       };
@@ -186,7 +178,7 @@ export class RoomHost {
     // After the server's close, frames still in flight from the client are not the handler's.
     if (connection === undefined || !connection.isOpen) return undefined;
     const { session } = connection.record;
-    const violation = session === null ? connection.deliver(frame) : this.#sessionFrame(connection, session, frame);
+    const violation = session === null ? connection.deliver(frame) : this.#links.receive(connection, session, frame);
     if (violation !== undefined) {
       this.#log.closedByLibrary(connection.record, violation.code, violation.reason);
       connection.closeUnder(violation.code, violation.reason);
@@ -208,13 +200,8 @@ export class RoomHost {
 
   /** Sends to one connection alone: for a session client, numbered and kept until it acknowledges. */
   sendDirect(socket: WebSocket, frame: OutgoingFrame): Delivery {
-    const session = this.#sessionOf(socket);
-    if (session === null) return this.send(socket, frame);
-    const delivery = this.send(socket, this.#sessionsFor().direct(session, frame));
-    const running = this.#running.get(socket);
-    const options = running === undefined ? null : this.#app.router.getRoute(running.record.route)?.sessions;
-    if (running !== undefined && options && this.#sessionsFor().directBacklogOver(session, options)) this.#tooFarBehind(running);
-    return delivery;
+    const session = this.#links.sessionOf(socket);
+    return session === null ? this.send(socket, frame) : this.#links.sendDirect(socket, session, frame);
   }
 
   /** Sends to one connection; one over its outbound budget is closed under its handler (1013). */
@@ -283,7 +270,7 @@ export class RoomHost {
     }
     membership.add(room, record.id, connection.socket);
     this.sessionChanged(connection);
-    if (record.session !== null) this.#sessionsFor().joined(record.session, room, true);
+    this.#links.joined(connection, room, true);
   }
 
   leave(room: string, connection: Connection): void {
@@ -295,28 +282,20 @@ export class RoomHost {
     if (!connection.isOpen) return;
     connection.persist();
     this.sessionChanged(connection);
-    if (record.session !== null) this.#sessionsFor().joined(record.session, room, false);
+    this.#links.joined(connection, room, false);
   }
 
-  /**
-   * Called once by a connection the server closed or the client left: it is in no room any more. Its
-   * session continues, to be resumed, when its client dropped or the server restarts (1012) or asks
-   * it to come back later (1013); it ends when either side closes it for good.
-   */
+  /** Called once by a connection the server closed or the client left: it is in no room any more (its session may go on). */
   forget(connection: Connection, ending: Ending): void {
     const { record } = connection;
     if (this.#membership !== null) for (const room of record.rooms) this.#membership.remove(room, record.id, connection.socket);
-    this.#shard?.connectionsChanged(this.#openCount(connection.socket));
-    if (record.session === null || connection.superseded) return;
-    const continues = ending.byClient ? ending.code !== 1000 && ending.code !== 1001 : ending.code === 1012 || ending.code === 1013;
-    const options = this.#app.router.getRoute(record.route)?.sessions;
-    if (options) this.#sessionsFor().closed(record.session, record.id, continues, options);
+    this.#shard?.connectionsChanged(this.openCount(connection.socket));
+    this.#links.ended(connection, ending);
   }
 
   /** A session connection's data or rooms changed while it is open: its session keeps them for a resume. */
   sessionChanged(connection: Connection): void {
-    const { record } = connection;
-    if (record.session !== null && connection.isOpen) this.#sessionsFor().store.saveState(record.session, { data: record.data, rooms: record.rooms });
+    this.#links.changed(connection);
   }
 
   members(room: string): ReadonlyMap<string, WebSocket> {
@@ -325,24 +304,23 @@ export class RoomHost {
 
   /** The members of a room as handles, with their `ws.data`; in a sharded room, those of every shard. */
   memberHandles<Data>(room: string): RoomMember<Data>[] | Promise<RoomMember<Data>[]> {
-    if (this.#shard === null) return this.#localHandles<Data>(room);
-    return this.#sequencerStub()
-      .sequencerMembers(room)
-      .then((members) => members.map(({ id, data, shard }) => this.#shardMember<Data>(id, data as ReadonlyData<Data> | undefined, shard)));
+    if (this.#shard !== null) return this.#shard.memberHandles<Data>(room);
+    return [...this.members(room)].map(([id, socket]) => this.localMember<Data>(id, socket, this.dataOf(socket)));
   }
 
-  #localHandles<Data>(room: string): RoomMember<Data>[] {
-    return [...this.members(room)].map(([id, socket]) => roomMember<Data>(this, id, socket, this.#dataOf<Data>(socket)));
+  /** A member held by this object, as a handle. */
+  localMember<Data>(id: string, socket: WebSocket, data: unknown): RoomMember<Data> {
+    return roomMember<Data>(this, id, socket, data as ReadonlyData<Data> | undefined);
   }
 
   /** Every open connection of the object, with its `ws.data` (for app.room(...).getConnections()). */
   memberInfos(): RoomMemberInfo[] {
-    return [...this.sockets()].map(([id, socket]) => ({ id, data: this.#dataOf(socket) }));
+    return [...this.sockets()].map(([id, socket]) => ({ id, data: this.dataOf(socket) }));
   }
 
   /** How many members a room has; in a sharded room, in all its shards. */
   size(room: string): number | Promise<number> {
-    return this.#shard === null ? this.#members().size(room) : this.#sequencerStub().sequencerSize(room);
+    return this.#shard === null ? this.#members().size(room) : this.#shard.size(room);
   }
 
   /** Closes every member of a room; in a sharded room, in all its shards, in the room's order. */
@@ -360,23 +338,23 @@ export class RoomHost {
    */
   broadcast(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string> | undefined): number | Promise<number> {
     // In a sharded room the room's sequencer gives the broadcast its place, then every shard delivers it.
-    if (this.#shard !== null) return this.#shard.publish(room, toFrame(frame), [...(exclude ?? [])]);
-    const position = historyOf(room) === null ? null : this.#sessionsFor().logged(room, frame, exclude ?? []);
-    return this.#deliverBroadcast(room, frame, exclude, position);
+    if (this.#shard !== null) return this.#shard.publish(room, frame, exclude ?? []);
+    const position = historyOf(room) === null ? null : this.#links.store.logged(room, frame, exclude ?? []);
+    return this.deliverLocally(room, frame, exclude, position);
   }
 
   /** Delivers a broadcast to this object's members of a room (its place in the log already known). */
-  #deliverBroadcast(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string> | undefined, position: LogPosition | null): number {
+  deliverLocally(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string> | undefined, position: LogPosition | null): number {
     const membership = this.#members();
     let envelope: string | undefined;
     let sent = 0;
     for (const [id, socket] of membership.members(room)) {
       if (exclude?.has(id)) continue;
       let out: OutgoingFrame = frame;
-      if (this.#sessionOf(socket) !== null) {
-        envelope ??= this.#sessionsFor().broadcastEnvelope(room, position, frame);
+      if (this.#links.sessionOf(socket) !== null) {
+        envelope ??= this.#links.envelope(room, position, frame);
         out = envelope;
-        if (position !== null && this.#roomBacklogOver(socket, id, room, position.offset)) continue;
+        if (position !== null && this.#links.roomBacklogOver(socket, id, room, position.offset)) continue;
       }
       const delivery = this.send(socket, out);
       if (delivery === "sent") sent += 1;
@@ -390,11 +368,11 @@ export class RoomHost {
     if (this.#shard !== null) {
       // A sharded room's one log is its sequencer's.
       if (query.since !== undefined) throw new WebSocketError("history({ since }) is not available in a sharded room: read the last entries");
-      return this.#sequencerStub().sequencerHistory(room, query.last);
+      return this.#shard.history(room, query.last);
     }
     const options = historyOf(room);
     if (options === null) throw new WebSocketError(`The room "${room}" keeps no history: make it with new WebSocketRoom("${room}", { history: ... })`);
-    const log = this.#sessionsFor().history;
+    const log = this.#links.store.history;
     const { epoch } = log.head(room);
     if (query.since === undefined) return { epoch, entries: log.last(room, query.last ?? options.limit, options) };
     const missed = log.since(room, query.since, options);
@@ -406,14 +384,14 @@ export class RoomHost {
   sendHistory(room: string, connection: Connection, entries: readonly HistoryEntry[], epoch: string): number {
     let sent = 0;
     for (const entry of entries) {
-      const out = connection.record.session === null ? entry.data : this.#sessionsFor().broadcastEnvelope(room, { epoch, offset: entry.offset }, entry.data);
+      const out = connection.record.session === null ? entry.data : this.#links.envelope(room, { epoch, offset: entry.offset }, entry.data);
       if (connection.isOpen && this.send(connection.socket, out) === "sent") sent += 1;
     }
     return sent;
   }
 
   clearHistory(room: string): void {
-    if (historyOf(room) !== null) this.#sessionsFor().history.clear(room);
+    if (historyOf(room) !== null) this.#links.store.history.clear(room);
   }
 
   // The whole object, for app.room(env, name) over RPC.
@@ -434,7 +412,7 @@ export class RoomHost {
     let sent = 0;
     for (const [id, socket] of [...this.sockets()]) {
       if (exclude.has(id)) continue;
-      const out = this.#sessionOf(socket) === null ? frame : (envelope ??= this.#sessionsFor().broadcastEnvelope("", null, frame));
+      const out = this.#links.sessionOf(socket) === null ? frame : (envelope ??= this.#links.envelope("", null, frame));
       if (this.send(socket, out) === "sent") sent += 1;
     }
     return sent;
@@ -462,149 +440,31 @@ export class RoomHost {
     return namespace.get(namespace.idFromName(objectName({ group: this.#address.group, room: this.#address.room, part })));
   }
 
-  #sequencerStub(): SequencerRpc {
-    return this.#partStub({ sequencer: true }) as unknown as SequencerRpc;
+  /** This object as a shard or as the sequencer of a sharded room (for their RPC methods), or null. */
+  get shard(): ShardRole | null {
+    return this.#shard;
   }
 
-  /** A member of this sharded room, held here or by another shard. */
-  #shardMember<Data>(id: string, data: ReadonlyData<Data> | undefined, shard: number): RoomMember<Data> {
-    const socket = shard === this.#shardIndex ? this.#socketOf(id) : undefined;
-    if (socket !== undefined) return roomMember<Data>(this, id, socket, data);
-    const stub = (): ShardRpc => this.#partStub({ shard }) as unknown as ShardRpc;
-    return memberHandle<Data>(id, data, {
-      send: async (frame) => stub().shardSend(id, toFrame(frame)),
-      close: async (code, reason) => stub().shardCloseMember(id, code, reason),
-    });
-  }
-
-  /** Applies one entry of the sharded room's stream to this shard's connections. */
-  #apply(entry: StreamEntry): void {
-    const exclude = new Set(entry.exclude);
-    if (entry.kind === "close") {
-      const sockets = entry.room === null ? [...this.sockets()].map(([, socket]) => socket) : [...this.members(entry.room).values()];
-      for (const socket of sockets) this.close(socket, entry.code, entry.reason);
-    } else if (entry.frame !== null) {
-      if (entry.room === null) this.broadcastAll(entry.frame, exclude);
-      else this.#deliverBroadcast(entry.room, entry.frame, exclude, entry.position);
-    }
-  }
-
-  /** For the sequencer, over RPC. */
   get sequencer(): Sequencer | null {
     return this.#sequencer;
   }
 
-  /** What a shard does for its sequencer, over RPC. */
-  shardDeliver(entries: readonly StreamEntry[], from: number): number {
-    if (this.#shard === null) throw new Error("This room object is not a shard");
-    const applied = this.#shard.deliver(entries, from);
-    // A shard that was reset has lost its connections: the sequencer hears of it here.
-    this.#shard.connectionsChanged(this.#openCount());
-    return applied;
-  }
-
-  shardMembers(room: string | null): ShardMemberInfo[] {
-    const members = room === null ? [...this.sockets()] : [...this.members(room)];
-    return members.map(([id, socket]) => ({ id, data: this.#dataOf(socket), shard: this.#shardIndex }));
-  }
-
-  shardSize(room: string | null): number {
-    return room === null ? this.#openCount() : this.#members().size(room);
-  }
-
-  shardSend(id: string, frame: string | ArrayBuffer): boolean {
-    const socket = this.#socketOf(id);
-    return socket !== undefined && this.sendDirect(socket, frame) === "sent";
-  }
-
-  shardCloseMember(id: string, code: number, reason: string): void {
-    const socket = this.#socketOf(id);
-    if (socket !== undefined) this.close(socket, code, reason);
-  }
-
   /** The open socket of a connection id. */
-  #socketOf(id: string): WebSocket | undefined {
+  socketOf(id: string): WebSocket | undefined {
     return this.#ctx.getWebSockets(id).find((socket) => socket.readyState === OPEN);
   }
 
   /** Open sockets, not counting `leaving` (a connection that has just stopped being open). */
-  #openCount(leaving?: WebSocket): number {
+  openCount(leaving?: WebSocket): number {
     return this.#ctx.getWebSockets().filter((socket) => socket !== leaving && socket.readyState === OPEN).length;
-  }
-
-  #sessionsFor(): Sessions {
-    return (this.#sessions ??= new Sessions(this.#ctx));
-  }
-
-  /** The session a socket's connection carries, or null for a plain client (or an app without sessions). */
-  #sessionOf(socket: WebSocket): string | null {
-    const running = this.#running.get(socket);
-    if (running !== undefined) return running.record.session;
-    return this.#hasSessions ? this.#sessionsFor().sessionOf(socket) : null;
-  }
-
-  /**
-   * Starts or resumes the session of a connection being accepted: an older socket still carrying the
-   * session is closed (its client has moved on), and the welcome and replay are made.
-   */
-  #openSession(connection: Connection, recovery: Recovery | null): { tags: string[]; frames: string[] } {
-    const { record } = connection;
-    if (recovery !== null && "session" in recovery) {
-      for (const old of this.#ctx.getWebSockets(record.id)) {
-        const previous = this.#running.get(old) ?? this.#resume(old);
-        if (previous === undefined) continue;
-        previous.superseded = true;
-        previous.closeUnder(SUPERSEDED.code, SUPERSEDED.reason);
-      }
-    }
-    const sessions = this.#sessionsFor();
-    const { session, frames } = sessions.open(connection.socket, record.id, record.route, { data: record.data, rooms: record.rooms }, recovery);
-    record.session = session;
-    connection.persist();
-    return { tags: sessions.tagsFor(session), frames };
-  }
-
-  /** A frame from a session client: a message for the handler (processed once), or an acknowledgement. */
-  #sessionFrame(connection: Connection, session: string, frame: Frame): Violation | undefined {
-    const parsed = parseClientFrame(frame);
-    if (parsed === null) return INVALID_SESSION_FRAME;
-    const sessions = this.#sessionsFor();
-    if (parsed.t === "a") {
-      const violation = connection.checkInbound(frame);
-      if (violation === undefined) sessions.acknowledge(session, connection.record.id, parsed.s, parsed.r);
-      return violation;
-    }
-    const acknowledge = (): void => void this.send(connection.socket, encode({ t: "k", id: parsed.id }));
-    if (sessions.store.processed(session, parsed.id)) {
-      acknowledge();
-      return connection.checkInbound(frame);
-    }
-    return connection.deliver(frame, payloadData(parsed), () => {
-      sessions.store.remember(session, parsed.id, Date.now());
-      acknowledge();
-    });
-  }
-
-  #roomBacklogOver(socket: WebSocket, id: string, room: string, offset: number): boolean {
-    const running = this.#running.get(socket);
-    const options = running === undefined ? null : this.#app.router.getRoute(running.record.route)?.sessions;
-    if (running === undefined || !options || !this.#sessionsFor().roomBacklogOver(id, room, offset, options)) return false;
-    this.#tooFarBehind(running);
-    return true;
-  }
-
-  /** A session client that does not acknowledge what it gets: closed, to resume from where it got to. */
-  #tooFarBehind(connection: Connection): void {
-    const reason = "Too far behind: acknowledge what you receive, and resume to catch up";
-    this.#log.closedByLibrary(connection.record, 1013, reason);
-    connection.closeUnder(1013, reason);
   }
 
   #members(): Membership {
     return (this.#membership ??= new Membership(this.#ctx.getWebSockets(), (socket) => this.#recordOf(socket)));
   }
 
-  #dataOf<Data>(socket: WebSocket): ReadonlyData<Data> | undefined {
+  /** A connection's `ws.data`, frozen, from memory or its attachment. */
+  dataOf<Data>(socket: WebSocket): ReadonlyData<Data> | undefined {
     return deepFreeze(this.#recordOf(socket)?.data as Data | undefined);
   }
 
@@ -700,7 +560,3 @@ function answerClose(socket: WebSocket, code: number, reason: string): void {
   }
 }
 
-/** A frame as it travels over RPC: text, or its own ArrayBuffer. */
-function toFrame(frame: OutgoingFrame): string | ArrayBuffer {
-  return typeof frame === "string" ? frame : copyBytes(frame);
-}

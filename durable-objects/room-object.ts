@@ -7,6 +7,7 @@ import type { RoomMemberInfo } from "./room-member.js";
 import { copyBytes } from "../src/shared/bytes.js";
 import type { HistoryEntry } from "./history.js";
 import type { Sequencer } from "./sequencer.js";
+import type { ShardRole } from "./shard-role.js";
 import type { SequencerRpc, ShardMemberInfo, ShardRpc, ShardStatus, StreamEntry } from "./shard-protocol.js";
 
 /** What Worker code may ask of a room object over RPC (see `app.room(env, name)`). */
@@ -130,24 +131,30 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
     // A shard of a sharded room, for its sequencer.
 
     shardDeliver(entries: readonly StreamEntry[], from: number): number {
-      return this.#host.shardDeliver(entries, from);
+      return this.#shard().deliver(entries, from);
     }
 
     shardSize(room: string | null): number {
-      return this.#host.shardSize(room);
+      return this.#shard().localSize(room);
     }
 
     shardMembers(room: string | null): ShardMemberInfo[] {
-      return this.#host.shardMembers(room);
+      return this.#shard().localMembers(room);
     }
 
     shardSend(id: string, frame: string | ArrayBuffer): boolean {
-      return this.#host.shardSend(id, frame);
+      return this.#shard().sendTo(id, frame);
     }
 
     shardCloseMember(id: string, code: number, reason: string): void {
       assertCloseArguments(code, reason);
-      this.#host.shardCloseMember(id, code, reason);
+      this.#shard().closeMember(id, code, reason);
+    }
+
+    #shard(): ShardRole {
+      const shard = this.#host.shard;
+      if (shard === null) throw new Error("This room object is not a shard of a sharded room");
+      return shard;
     }
 
     #sequencer(): Sequencer {

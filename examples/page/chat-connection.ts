@@ -44,12 +44,10 @@ export interface ConnectionOptions {
  */
 export class ChatConnection {
   readonly #client: SessionClient<unknown, never>;
-  readonly #listener: ConnectionListener;
   #refusal: Refusal | undefined;
   #ended = false;
 
   constructor(url: string, listener: ConnectionListener, options: ConnectionOptions = {}) {
-    this.#listener = listener;
     const retry = async (close: CloseInfo): Promise<boolean> => {
       if (!close.opened) {
         this.#refusal = await askWhyRefused(url, options.fetch);

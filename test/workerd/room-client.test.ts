@@ -1,7 +1,6 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Hypern } from "../../src/index.js";
 import type { TestSocket } from "./client.js";
 import { app } from "../worker/index.js";
 import { connect, hibernate } from "./client.js";

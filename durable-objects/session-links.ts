@@ -1,0 +1,156 @@
+import type { LogPosition, ResumeRequest } from "../src/shared/session-protocol.js";
+import { parseClientFrame, payloadData } from "../src/shared/session-protocol.js";
+import type { Connection, Ending } from "./connection.js";
+import type { Violation } from "./inbound-limits.js";
+import type { Frame } from "./message.js";
+import type { Delivery } from "./outbox.js";
+import type { ConnectionRecord } from "./record.js";
+import type { Recovery, ResolvedSessions } from "./sessions.js";
+import { SUPERSEDED, Sessions, encode } from "./sessions.js";
+
+type OutgoingFrame = string | ArrayBuffer | ArrayBufferView;
+
+/** What the session side needs from its room object. */
+export interface SessionHost {
+  readonly ctx: DurableObjectState;
+  /** The connection whose handler runs on a socket, if any. */
+  running(socket: WebSocket): Connection | undefined;
+  /** The connection of a socket, its handler run again if it was dormant. */
+  connectionOf(socket: WebSocket): Connection | undefined;
+  /** Sends within the socket's outbound budget. */
+  send(socket: WebSocket, frame: OutgoingFrame): Delivery;
+  /** A route's session settings. */
+  sessionsOf(route: string): ResolvedSessions | null;
+  /** The library closes a connection, with its reason logged. */
+  closeForLibrary(connection: Connection, code: number, reason: string): void;
+}
+
+/** A session client sent a frame that is not one of the protocol's. */
+const INVALID_SESSION_FRAME: Violation = { code: 1007, reason: "Invalid session frame: see the session protocol" };
+const TOO_FAR_BEHIND = "Too far behind: acknowledge what you receive, and resume to catch up";
+
+/**
+ * How a room object's connections carry sessions: recovery at upgrade, the welcome and replay at
+ * accept, the protocol's frames both ways, the session's state kept as it changes, and what a
+ * connection's end means for its session. The room logs and the sessions' storage are made on first
+ * use, so a plain app never touches the SQL storage for them.
+ */
+export class SessionLinks {
+  readonly #host: SessionHost;
+  /** Whether any route has sessions (else no dormant socket can carry one). */
+  readonly #anyRoute: boolean;
+  #sessions: Sessions | null = null;
+
+  constructor(host: SessionHost, anyRoute: boolean) {
+    this.#host = host;
+    this.#anyRoute = anyRoute;
+  }
+
+  /** The object's sessions and room logs. */
+  get store(): Sessions {
+    return (this.#sessions ??= new Sessions(this.#host.ctx));
+  }
+
+  /** The session a socket's connection carries, or null for a plain client. */
+  sessionOf(socket: WebSocket): string | null {
+    const running = this.#host.running(socket);
+    if (running !== undefined) return running.record.session;
+    return this.#anyRoute ? this.store.sessionOf(socket) : null;
+  }
+
+  /** The session an upgrade asks to resume; the record takes back its id, data and rooms when it can. */
+  recover(resume: ResumeRequest, record: ConnectionRecord, options: ResolvedSessions): { recovery: Recovery; record: ConnectionRecord } {
+    const recovery = this.store.recover(resume, record.route, options);
+    if (!("session" in recovery)) return { recovery, record };
+    const { connection: id, state } = recovery.session;
+    return { recovery, record: { ...record, id, data: state.data, rooms: [...state.rooms] } };
+  }
+
+  /**
+   * Starts or resumes the session of a connection being accepted: an older socket still carrying the
+   * session is closed (its client has moved on), and the welcome and replay are made.
+   */
+  open(connection: Connection, recovery: Recovery | null): { tags: string[]; frames: string[] } {
+    const { record } = connection;
+    if (recovery !== null && "session" in recovery) {
+      for (const old of this.#host.ctx.getWebSockets(record.id)) {
+        const previous = this.#host.connectionOf(old);
+        if (previous === undefined || previous === connection) continue;
+        previous.superseded = true;
+        previous.closeUnder(SUPERSEDED.code, SUPERSEDED.reason);
+      }
+    }
+    const { session, frames } = this.store.open(connection.socket, record.id, record.route, { data: record.data, rooms: record.rooms }, recovery);
+    record.session = session;
+    connection.persist();
+    return { tags: this.store.tagsFor(session), frames };
+  }
+
+  /** A frame from a session client: a message for the handler (processed once), or an acknowledgement. */
+  receive(connection: Connection, session: string, frame: Frame): Violation | undefined {
+    const parsed = parseClientFrame(frame);
+    if (parsed === null) return INVALID_SESSION_FRAME;
+    const sessions = this.store;
+    if (parsed.t === "a") {
+      const violation = connection.checkInbound(frame);
+      if (violation === undefined) sessions.acknowledge(session, connection.record.id, parsed.s, parsed.r);
+      return violation;
+    }
+    const acknowledge = (): void => void this.#host.send(connection.socket, encode({ t: "k", id: parsed.id }));
+    if (sessions.store.processed(session, parsed.id)) {
+      acknowledge();
+      return connection.checkInbound(frame);
+    }
+    return connection.deliver(frame, payloadData(parsed), () => {
+      sessions.store.remember(session, parsed.id, Date.now());
+      acknowledge();
+    });
+  }
+
+  /** A direct message for a session client: numbered, kept until acknowledged; a client too far behind is closed. */
+  sendDirect(socket: WebSocket, session: string, frame: OutgoingFrame): Delivery {
+    const delivery = this.#host.send(socket, this.store.direct(session, frame));
+    const running = this.#host.running(socket);
+    const options = running === undefined ? null : this.#host.sessionsOf(running.record.route);
+    if (running !== undefined && options !== null && this.store.directBacklogOver(session, options)) this.#host.closeForLibrary(running, 1013, TOO_FAR_BEHIND);
+    return delivery;
+  }
+
+  /** Whether a session member is too far behind in a room's log (then it is closed, to resume later). */
+  roomBacklogOver(socket: WebSocket, id: string, room: string, offset: number): boolean {
+    const running = this.#host.running(socket);
+    const options = running === undefined ? null : this.#host.sessionsOf(running.record.route);
+    if (running === undefined || options === null || !this.store.roomBacklogOver(id, room, offset, options)) return false;
+    this.#host.closeForLibrary(running, 1013, TOO_FAR_BEHIND);
+    return true;
+  }
+
+  /** The envelope of a broadcast for session members. */
+  envelope(room: string, position: LogPosition | null, frame: OutgoingFrame): string {
+    return this.store.broadcastEnvelope(room, position, frame);
+  }
+
+  /** A session connection's data or rooms changed while it is open: its session keeps them for a resume. */
+  changed(connection: Connection): void {
+    const { record } = connection;
+    if (record.session !== null && connection.isOpen) this.store.store.saveState(record.session, { data: record.data, rooms: record.rooms });
+  }
+
+  /** A session connection joined or left a room: remember where the room's log stood. */
+  joined(connection: Connection, room: string, joining: boolean): void {
+    if (connection.record.session !== null) this.store.joined(connection.record.session, room, joining);
+  }
+
+  /**
+   * A connection stopped being open. Its session continues, to be resumed, when its client dropped or
+   * the server restarts (1012) or asks it to come back later (1013); it ends when either side closes
+   * it for good.
+   */
+  ended(connection: Connection, ending: Ending): void {
+    const { record } = connection;
+    if (record.session === null || connection.superseded) return;
+    const continues = ending.byClient ? ending.code !== 1000 && ending.code !== 1001 : ending.code === 1012 || ending.code === 1013;
+    const options = this.#host.sessionsOf(record.route);
+    if (options !== null) this.store.closed(record.session, record.id, continues, options);
+  }
+}

@@ -1,0 +1,139 @@
+import { copyBytes } from "../src/shared/bytes.js";
+import type { RoomPart } from "../src/shared/room-address.js";
+import type { LogPosition } from "../src/shared/session-protocol.js";
+import type { HistoryEntry } from "./history.js";
+import type { Delivery } from "./outbox.js";
+import type { RoomMember } from "./room-member.js";
+import { memberHandle } from "./room-member.js";
+import { ShardLink } from "./shard-link.js";
+import type { SequencerRpc, ShardMemberInfo, ShardRpc, StreamEntry } from "./shard-protocol.js";
+
+type OutgoingFrame = string | ArrayBuffer | ArrayBufferView;
+
+/** What a shard needs from the room object it is: its own connections and how to reach them. */
+export interface ShardLocal {
+  /** Delivers a broadcast to this object's members of a room, its place in the log known. */
+  deliverLocally(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string>, position: LogPosition | null): number;
+  broadcastAll(frame: OutgoingFrame, exclude: ReadonlySet<string>): number;
+  sockets(): Iterable<[id: string, socket: WebSocket]>;
+  members(room: string): ReadonlyMap<string, WebSocket>;
+  dataOf(socket: WebSocket): unknown;
+  sendDirect(socket: WebSocket, frame: OutgoingFrame): Delivery;
+  close(socket: WebSocket, code: number, reason: string): void;
+  socketOf(id: string): WebSocket | undefined;
+  openCount(): number;
+  /** A member held here, as a handle. */
+  localMember<Data>(id: string, socket: WebSocket, data: unknown): RoomMember<Data>;
+}
+
+/**
+ * This room object as one shard of a room that spans several: what the room's handlers do through
+ * the room's sequencer (broadcasts, closes, counts, members, history), and what the sequencer asks of
+ * this shard (apply the stream, count and list its members, reach one of them).
+ */
+export class ShardRole {
+  readonly index: number;
+  readonly #link: ShardLink;
+  readonly #stubOf: (part: RoomPart) => DurableObjectStub;
+  readonly #local: ShardLocal;
+
+  constructor(init: { kv: SyncKvStorage; index: number; stubOf: (part: RoomPart) => DurableObjectStub; local: ShardLocal; warn: (message: string) => void }) {
+    this.index = init.index;
+    this.#stubOf = init.stubOf;
+    this.#local = init.local;
+    this.#link = new ShardLink({ kv: init.kv, shard: init.index, sequencer: () => this.#sequencer(), apply: (entry) => this.#apply(entry), warn: init.warn });
+  }
+
+  // For the room's handlers.
+
+  publish(room: string, frame: OutgoingFrame, exclude: Iterable<string>): Promise<number> {
+    return this.#link.publish(room, toFrame(frame), [...exclude]);
+  }
+
+  close(room: string, code: number, reason: string): Promise<number> {
+    return this.#link.close(room, code, reason);
+  }
+
+  size(room: string): Promise<number> {
+    return this.#sequencer().sequencerSize(room);
+  }
+
+  async memberHandles<Data>(room: string): Promise<RoomMember<Data>[]> {
+    const members = await this.#sequencer().sequencerMembers(room);
+    return members.map(({ id, data, shard }) => this.#member<Data>(id, data, shard));
+  }
+
+  history(room: string, last: number | undefined): Promise<{ epoch: string; entries: HistoryEntry[] }> {
+    return Promise.resolve(this.#sequencer().sequencerHistory(room, last));
+  }
+
+  /** An upgrade was accepted or refused. */
+  settled(): void {
+    this.#link.settled(this.#local.openCount());
+  }
+
+  /** The shard's open connections changed. */
+  connectionsChanged(count = this.#local.openCount()): void {
+    this.#link.connectionsChanged(count);
+  }
+
+  // For the sequencer, over RPC.
+
+  deliver(entries: readonly StreamEntry[], from: number): number {
+    const applied = this.#link.deliver(entries, from);
+    // A shard that was reset has lost its connections: the sequencer hears of it here.
+    this.connectionsChanged();
+    return applied;
+  }
+
+  localMembers(room: string | null): ShardMemberInfo[] {
+    const members = room === null ? [...this.#local.sockets()] : [...this.#local.members(room)];
+    return members.map(([id, socket]) => ({ id, data: this.#local.dataOf(socket), shard: this.index }));
+  }
+
+  localSize(room: string | null): number {
+    return room === null ? this.#local.openCount() : this.#local.members(room).size;
+  }
+
+  sendTo(id: string, frame: string | ArrayBuffer): boolean {
+    const socket = this.#local.socketOf(id);
+    return socket !== undefined && this.#local.sendDirect(socket, frame) === "sent";
+  }
+
+  closeMember(id: string, code: number, reason: string): void {
+    const socket = this.#local.socketOf(id);
+    if (socket !== undefined) this.#local.close(socket, code, reason);
+  }
+
+  /** Applies one entry of the room's stream to this shard's connections. */
+  #apply(entry: StreamEntry): void {
+    const exclude = new Set(entry.exclude);
+    if (entry.kind === "close") {
+      const sockets = entry.room === null ? [...this.#local.sockets()].map(([, socket]) => socket) : [...this.#local.members(entry.room).values()];
+      for (const socket of sockets) this.#local.close(socket, entry.code, entry.reason);
+    } else if (entry.frame !== null) {
+      if (entry.room === null) this.#local.broadcastAll(entry.frame, exclude);
+      else this.#local.deliverLocally(entry.room, entry.frame, exclude, entry.position);
+    }
+  }
+
+  /** A member of the room, held here or by another shard. */
+  #member<Data>(id: string, data: unknown, shard: number): RoomMember<Data> {
+    const socket = shard === this.index ? this.#local.socketOf(id) : undefined;
+    if (socket !== undefined) return this.#local.localMember<Data>(id, socket, data);
+    const stub = (): ShardRpc => this.#stubOf({ shard }) as unknown as ShardRpc;
+    return memberHandle<Data>(id, data as RoomMember<Data>["data"], {
+      send: async (frame) => stub().shardSend(id, toFrame(frame)),
+      close: async (code, reason) => stub().shardCloseMember(id, code, reason),
+    });
+  }
+
+  #sequencer(): SequencerRpc {
+    return this.#stubOf({ sequencer: true }) as unknown as SequencerRpc;
+  }
+}
+
+/** A frame as it travels over RPC: text, or its own ArrayBuffer. */
+export function toFrame(frame: OutgoingFrame): string | ArrayBuffer {
+  return typeof frame === "string" ? frame : copyBytes(frame);
+}
