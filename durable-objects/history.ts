@@ -1,5 +1,6 @@
 import { copyBytes } from "../src/shared/bytes.js";
 import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
+import type { OutgoingFrame } from "./message.js";
 
 /** How much of its broadcasts a room keeps: the last `limit` entries, at most `maxBytes`, none older than `maxAgeMs`. */
 export interface HistoryOptions {
@@ -77,7 +78,7 @@ export class RoomHistory {
   }
 
   /** Appends a broadcast (and whom it left out); returns its place. Trims what the options no longer keep. */
-  append(room: string, data: string | ArrayBuffer | ArrayBufferView, options: ResolvedHistory, exclude: readonly string[] = [], now = Date.now()): LogPosition {
+  append(room: string, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[] = [], now = Date.now()): LogPosition {
     const head = this.#head(room);
     const offset = head.offset + 1;
     const [text, bytes] = typeof data === "string" ? [data, null] : [null, copyBytes(data)];

@@ -19,7 +19,7 @@ import { HeldSockets, isRefusal } from "./held-sockets.js";
 import type { HistoryEntry } from "./history.js";
 import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
-import type { Frame } from "./message.js";
+import type { Frame, OutgoingFrame } from "./message.js";
 import type { Delivery } from "./outbox.js";
 import { Outbox } from "./outbox.js";
 import { CLOSED, OPEN } from "./ready-state.js";
@@ -54,8 +54,6 @@ export interface RoomApp {
   readonly binding: string;
 }
 
-
-type OutgoingFrame = string | ArrayBuffer | ArrayBufferView;
 
 /**
  * The in-memory side of one room object: the connections whose handlers are running, the room

@@ -3,8 +3,11 @@ import { WebSocketError } from "./errors.js";
 /** A frame as the runtime hands it over: text as a string, binary as an ArrayBuffer. */
 export type Frame = string | ArrayBuffer;
 
+/** A frame the object sends: text, or bytes in any buffer or view. */
+export type OutgoingFrame = string | ArrayBuffer | ArrayBufferView;
+
 /** What limits count of a frame: bytes for binary, characters (UTF-16 units) for text. */
-export function weightOf(frame: string | ArrayBuffer | ArrayBufferView): number {
+export function weightOf(frame: OutgoingFrame): number {
   return typeof frame === "string" ? frame.length : frame.byteLength;
 }
 

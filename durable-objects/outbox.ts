@@ -1,6 +1,7 @@
 import type { ResolvedLimits } from "../src/shared/limits.js";
 import type { Violation } from "./inbound-limits.js";
 import { bucketFor } from "./inbound-limits.js";
+import type { OutgoingFrame } from "./message.js";
 import { weightOf } from "./message.js";
 import type { TokenBucket } from "./rate-limit.js";
 import { OPEN } from "./ready-state.js";
@@ -32,7 +33,7 @@ export class Outbox {
    * Sends the frame unless it would put the socket over its budget. A send that fails because the
    * socket has closed meanwhile is "closed"; any other failure (a frame the runtime refuses) throws.
    */
-  send(socket: WebSocket, frame: string | ArrayBuffer | ArrayBufferView): Delivery {
+  send(socket: WebSocket, frame: OutgoingFrame): Delivery {
     if (!this.#fits(socket, weightOf(frame))) return "over-budget";
     try {
       socket.send(frame);

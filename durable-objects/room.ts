@@ -10,6 +10,7 @@ import { registerRoom } from "./room-registry.js";
 import type { RoomMember } from "./room-member.js";
 import type { ServerWebSocket } from "./websocket.js";
 import { connectionBehind } from "./websocket.js";
+import type { OutgoingFrame } from "./message.js";
 
 /** Which part of a room's history to read: the last entries, or those after a position in its log. */
 export interface HistoryQuery {
@@ -116,7 +117,7 @@ export class WebSocketRoom<Data = unknown> {
     return Promise.resolve();
   }
 
-  #broadcast(operation: string, frame: string | ArrayBuffer | ArrayBufferView, options: BroadcastOptions | undefined): Promise<number> {
+  #broadcast(operation: string, frame: OutgoingFrame, options: BroadcastOptions | undefined): Promise<number> {
     return Promise.resolve(currentRoomObject(operation).broadcast(this.name, frame, toIdSet(options?.exclude)));
   }
 }

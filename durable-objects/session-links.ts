@@ -2,13 +2,11 @@ import type { LogPosition, ResumeRequest } from "../src/shared/session-protocol.
 import { parseClientFrame, payloadData } from "../src/shared/session-protocol.js";
 import type { Connection, Ending } from "./connection.js";
 import type { Violation } from "./inbound-limits.js";
-import type { Frame } from "./message.js";
+import type { Frame, OutgoingFrame } from "./message.js";
 import type { Delivery } from "./outbox.js";
 import type { ConnectionRecord } from "./record.js";
 import type { Recovery, ResolvedSessions } from "./sessions.js";
 import { SUPERSEDED, Sessions, encode } from "./sessions.js";
-
-type OutgoingFrame = string | ArrayBuffer | ArrayBufferView;
 
 /** What the session side needs from its room object. */
 export interface SessionHost {

@@ -1,5 +1,6 @@
 import { copyBytes } from "../src/shared/bytes.js";
 import type { LogPosition } from "../src/shared/session-protocol.js";
+import type { OutgoingFrame } from "./message.js";
 /** What a session keeps of its connection, to give back when the client resumes. */
 export interface SessionState {
   readonly data: unknown;
@@ -124,7 +125,7 @@ export class SessionStore {
   }
 
   /** Keeps a direct message until the client acknowledges it; returns its number in the session. */
-  keep(id: string, data: string | ArrayBuffer | ArrayBufferView): number {
+  keep(id: string, data: OutgoingFrame): number {
     this.#prepare();
     const { next_seq: seq } = this.#sql.exec<{ next_seq: number }>("UPDATE hypern_sessions SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS next_seq", id).one();
     const [text, bytes] = typeof data === "string" ? [data, null] : [null, copyBytes(data)];

@@ -5,6 +5,7 @@ import { RoomHistory } from "./history.js";
 import { historyOf } from "./room-registry.js";
 import type { SessionState, StoredSession } from "./session-store.js";
 import { SessionStore } from "./session-store.js";
+import type { OutgoingFrame } from "./message.js";
 
 /** A route's session settings. */
 export interface SessionOptions {
@@ -110,7 +111,7 @@ export class Sessions {
   }
 
   /** A direct message for a session client: kept until acknowledged, numbered. */
-  direct(session: string, frame: string | ArrayBuffer | ArrayBufferView): string {
+  direct(session: string, frame: OutgoingFrame): string {
     const seq = this.store.keep(session, frame);
     this.#unacknowledged.set(session, this.#unacknowledgedCount(session) + 1);
     return encode({ t: "m", s: seq, ...payloadOf(frame) });
@@ -157,12 +158,12 @@ export class Sessions {
   }
 
   /** The envelope of a broadcast for session members: its place in the room's log, or unnumbered. */
-  broadcastEnvelope(room: string, position: LogPosition | null, frame: string | ArrayBuffer | ArrayBufferView): string {
+  broadcastEnvelope(room: string, position: LogPosition | null, frame: OutgoingFrame): string {
     return encode(position === null ? { t: "u", ...payloadOf(frame) } : { t: "b", r: room, e: position.epoch, o: position.offset, ...payloadOf(frame) });
   }
 
   /** Appends to a room's log, when the room keeps history. */
-  logged(room: string, frame: string | ArrayBuffer | ArrayBufferView, exclude: Iterable<string>): LogPosition | null {
+  logged(room: string, frame: OutgoingFrame, exclude: Iterable<string>): LogPosition | null {
     const history = historyOf(room);
     return history === null ? null : this.history.append(room, frame, history, [...exclude]);
   }

@@ -7,8 +7,7 @@ import type { RoomMember } from "./room-member.js";
 import { memberHandle } from "./room-member.js";
 import { ShardLink } from "./shard-link.js";
 import type { SequencerRpc, ShardMemberInfo, ShardRpc, StreamEntry } from "./shard-protocol.js";
-
-type OutgoingFrame = string | ArrayBuffer | ArrayBufferView;
+import type { OutgoingFrame } from "./message.js";
 
 /** What a shard needs from the room object it is: its own connections and how to reach them. */
 export interface ShardLocal {
