@@ -49,7 +49,7 @@ export class HeldSockets {
     }
     const tag = clientHost === null ? null : ADDRESS_TAG + clientHost;
     if (tag !== null && this.#perClient !== Number.POSITIVE_INFINITY) {
-      const fromAddress = held(this.#ctx.getWebSockets(tag)) + (this.#pendingByAddress.get(tag) ?? 0);
+      const fromAddress = countHeld(this.#ctx.getWebSockets(tag)) + (this.#pendingByAddress.get(tag) ?? 0);
       if (fromAddress >= this.#perClient) {
         return { status: 429, message: `Too many connections from your address: this room allows ${this.#perClient} per client` };
       }
@@ -80,14 +80,14 @@ export class HeldSockets {
   /** The sockets held, exactly when it matters: when the estimate says `limit` is reached. */
   #held(limit: number): number {
     if (this.#estimate === null || this.#estimate + this.#pending >= limit) {
-      this.#estimate = held(this.#ctx.getWebSockets());
+      this.#estimate = countHeld(this.#ctx.getWebSockets());
     }
     return this.#estimate + this.#pending;
   }
 }
 
 /** Sockets the runtime still holds: open, or closing (a finished close frees a socket at once, whatever the list says). */
-function held(sockets: readonly WebSocket[]): number {
+export function countHeld(sockets: readonly WebSocket[]): number {
   return sockets.filter((socket) => socket.readyState !== CLOSED).length;
 }
 

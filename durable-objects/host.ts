@@ -15,7 +15,7 @@ import { runInRoomObject } from "./current-room.js";
 import { WebSocketDisconnect, WebSocketError } from "./errors.js";
 import type { HostedRoute, RouteTable } from "./handler.js";
 import { HeaderStore } from "./header-store.js";
-import { HeldSockets, isRefusal } from "./held-sockets.js";
+import { HeldSockets, countHeld, isRefusal } from "./held-sockets.js";
 import type { HistoryEntry } from "./history.js";
 import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
@@ -128,7 +128,10 @@ export class RoomHost {
     const refused = (status: number, message: string, headers?: Record<string, string>): Promise<Response> =>
       Promise.resolve(new Response(message, { status, ...(headers === undefined ? {} : { headers }) }));
     const upgrade = readUpgrade(request, this.#app);
-    if (isRefusal(upgrade)) return refused(upgrade.status, upgrade.message);
+    if (isRefusal(upgrade)) {
+      this.#shard?.settled();
+      return refused(upgrade.status, upgrade.message);
+    }
     const { route, params, headers, storedHeaders, protocols } = upgrade;
     const capacity = this.#shard === null ? undefined : route.shards?.maxConnections;
     const reservation = this.#held.reserve(upgrade.record.clientHost, capacity);
@@ -186,11 +189,14 @@ export class RoomHost {
 
   closed(socket: WebSocket, code: number, reason: string): Promise<void> | undefined {
     answerClose(socket, code, reason);
+    // A socket the server was closing is let go only now: a shard's held count changes.
+    this.#shard?.connectionsChanged();
     return this.#ended(socket, code, reason);
   }
 
   /** The socket failed: nothing to answer, the handler sees an abnormal closure. */
   errored(socket: WebSocket, error: unknown): Promise<void> | undefined {
+    this.#shard?.connectionsChanged();
     return this.#ended(socket, 1006, error instanceof Error ? error.message : String(error));
   }
 
@@ -287,7 +293,7 @@ export class RoomHost {
   forget(connection: Connection, ending: Ending): void {
     const { record } = connection;
     if (this.#membership !== null) for (const room of record.rooms) this.#membership.remove(room, record.id, connection.socket);
-    this.#shard?.connectionsChanged(this.openCount(connection.socket));
+    this.#shard?.connectionsChanged();
     this.#links.ended(connection, ending);
   }
 
@@ -452,9 +458,12 @@ export class RoomHost {
     return this.#ctx.getWebSockets(id).find((socket) => socket.readyState === OPEN);
   }
 
-  /** Open sockets, not counting `leaving` (a connection that has just stopped being open). */
-  openCount(leaving?: WebSocket): number {
-    return this.#ctx.getWebSockets().filter((socket) => socket !== leaving && socket.readyState === OPEN).length;
+  openCount(): number {
+    return this.#ctx.getWebSockets().filter((socket) => socket.readyState === OPEN).length;
+  }
+
+  heldCount(): number {
+    return countHeld(this.#ctx.getWebSockets());
   }
 
   #members(): Membership {

@@ -8,7 +8,7 @@ import { copyBytes } from "../src/shared/bytes.js";
 import type { HistoryEntry } from "./history.js";
 import type { Sequencer } from "./sequencer.js";
 import type { ShardRole } from "./shard-role.js";
-import type { SequencerRpc, ShardMemberInfo, ShardRpc, ShardStatus, StreamEntry } from "./shard-protocol.js";
+import type { SequencerRpc, ShardMemberInfo, ShardReport, ShardRpc, StreamEntry } from "./shard-protocol.js";
 
 /** What Worker code may ask of a room object over RPC (see `app.room(env, name)`). */
 export interface RoomObjectRpc {
@@ -99,8 +99,8 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
       return this.#sequencer().place(after);
     }
 
-    sequencerReport(shard: number, connections: number, settled: number): void {
-      this.#sequencer().report(shard, connections, settled);
+    sequencerReport(report: ShardReport): void {
+      this.#sequencer().report(report);
     }
 
     sequencerPublish(id: string, room: string | null, frame: string | ArrayBuffer, exclude: readonly string[]): number {
@@ -118,10 +118,6 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
 
     sequencerMembers(room: string | null): Promise<ShardMemberInfo[]> {
       return this.#sequencer().members(room);
-    }
-
-    sequencerShards(): ShardStatus[] {
-      return this.#sequencer().shards();
     }
 
     sequencerHistory(room: string, last: number | undefined): { epoch: string; entries: HistoryEntry[] } {

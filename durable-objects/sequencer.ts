@@ -1,13 +1,11 @@
 import type { LogPosition } from "../src/shared/session-protocol.js";
 import type { HistoryEntry, RoomHistory } from "./history.js";
 import { historyOf } from "./room-registry.js";
-import type { ResolvedShards, ShardMemberInfo, ShardRpc, ShardStatus, StreamEntry } from "./shard-protocol.js";
+import type { ResolvedShards, ShardMemberInfo, ShardReport, ShardRpc, ShardStatus, StreamEntry } from "./shard-protocol.js";
 
 interface ShardRow extends Record<string, SqlStorageValue> {
   shard: number;
   connections: number;
-  placed: number;
-  settled: number;
   delivered: number;
 }
 
@@ -32,6 +30,13 @@ const FIRST_RETRY_MS = 250;
 const LONGEST_RETRY_MS = 10_000;
 /** While deliveries are pending, the alarm is set this far ahead: a reset sequencer comes back to finish them. */
 const RESUME_AFTER_RESET_MS = 1_000;
+/**
+ * How long a placement counts as on its way to a shard. One that never settles (the Worker's call to the
+ * shard failed) stops holding a place, or keeping an empty shard on the stream, after this.
+ */
+const PLACEMENT_PENDING_MS = 30_000;
+/** Upgrades placed in a shard and not yet settled, while the last placement is recent. */
+const PENDING = "CASE WHEN placed_at > ? THEN MAX(0, placed - settled) ELSE 0 END";
 
 export interface SequencerParts {
   readonly sql: SqlStorage;
@@ -63,13 +68,14 @@ export class Sequencer {
     this.#parts = parts;
   }
 
-  place(after: number): number {
+  place(after: number, now = Date.now()): number {
     this.#prepare();
     const { sql, options } = this.#parts;
+    const stale = now - PLACEMENT_PENDING_MS;
     const open = sql
       .exec<{ shard: number }>(
-        "SELECT shard FROM hypern_shards WHERE shard >= ? AND connections + (placed - settled) < ? ORDER BY shard LIMIT 1",
-        Math.max(0, after), options.maxConnections,
+        `SELECT shard FROM hypern_shards WHERE shard >= ? AND held + ${PENDING} < ? ORDER BY shard LIMIT 1`,
+        Math.max(0, after), stale, options.maxConnections,
       )
       .toArray()[0];
     let shard = open?.shard;
@@ -77,15 +83,25 @@ export class Sequencer {
       const last = sql.exec<{ last: number | null }>("SELECT MAX(shard) AS last FROM hypern_shards").one().last;
       shard = Math.max(after, last === null ? 0 : last + 1);
       // A new shard starts at the stream's head: nothing before it is for its (future) members.
-      sql.exec("INSERT OR IGNORE INTO hypern_shards (shard, connections, placed, settled, delivered) VALUES (?, 0, 0, 0, ?)", shard, this.#head());
+      sql.exec(
+        "INSERT OR IGNORE INTO hypern_shards (shard, connections, held, placed, settled, placed_at, report, delivered) VALUES (?, 0, 0, 0, 0, 0, 0, ?)",
+        shard, this.#head(),
+      );
     }
-    sql.exec("UPDATE hypern_shards SET placed = placed + 1 WHERE shard = ?", shard);
+    // Placements that never settled, once stale, are forgotten: counting starts again from what settled.
+    sql.exec(
+      "UPDATE hypern_shards SET placed = (CASE WHEN placed_at > ? THEN placed ELSE settled END) + 1, placed_at = ? WHERE shard = ?",
+      stale, now, shard,
+    );
     return shard;
   }
 
-  report(shard: number, connections: number, settled: number): void {
+  report(report: ShardReport): void {
     this.#prepare();
-    this.#parts.sql.exec("UPDATE hypern_shards SET connections = ?, settled = MAX(settled, ?) WHERE shard = ?", connections, settled, shard);
+    this.#parts.sql.exec(
+      "UPDATE hypern_shards SET connections = ?, held = ?, settled = MAX(settled, ?), report = ? WHERE shard = ? AND report < ?",
+      report.open, report.held, report.settled, report.number, report.shard, report.number,
+    );
     this.#fanOut();
   }
 
@@ -121,7 +137,7 @@ export class Sequencer {
   shards(): ShardStatus[] {
     this.#prepare();
     return this.#parts.sql
-      .exec<ShardRow>("SELECT shard, connections, placed, settled, delivered FROM hypern_shards ORDER BY shard")
+      .exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards ORDER BY shard")
       .toArray()
       .map((row) => ({ shard: row.shard, connections: row.connections, delivered: row.delivered, failing: this.#failing.get(row.shard)?.error ?? null }));
   }
@@ -161,8 +177,9 @@ export class Sequencer {
   /** Starts a delivery to every shard with connections that has none in flight and is not waiting to retry. */
   #fanOut(): void {
     let pending = false;
+    const head = this.#head();
     for (const row of this.#liveRows()) {
-      if (row.delivered >= this.#head()) continue;
+      if (row.delivered >= head) continue;
       pending = true;
       const failing = this.#failing.get(row.shard);
       if (this.#inFlight.has(row.shard) || (failing !== undefined && failing.retryAt > Date.now())) continue;
@@ -229,10 +246,12 @@ export class Sequencer {
       }));
   }
 
-  /** Shards that hold connections, or have been given one that has not settled yet. */
+  /** Shards that hold open connections, or have recently been given one that has not settled yet. */
   #liveRows(): ShardRow[] {
     this.#prepare();
-    return this.#parts.sql.exec<ShardRow>("SELECT shard, connections, placed, settled, delivered FROM hypern_shards WHERE connections > 0 OR placed > settled").toArray();
+    return this.#parts.sql
+      .exec<ShardRow>(`SELECT shard, connections, delivered FROM hypern_shards WHERE connections > 0 OR ${PENDING} > 0`, Date.now() - PLACEMENT_PENDING_MS)
+      .toArray();
   }
 
   #liveShards(): number[] {
@@ -240,7 +259,7 @@ export class Sequencer {
   }
 
   #row(shard: number): ShardRow | undefined {
-    return this.#parts.sql.exec<ShardRow>("SELECT shard, connections, placed, settled, delivered FROM hypern_shards WHERE shard = ?", shard).toArray()[0];
+    return this.#parts.sql.exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards WHERE shard = ?", shard).toArray()[0];
   }
 
   #connections(): number {
@@ -258,12 +277,13 @@ export class Sequencer {
     if (this.#ready) return;
     const { sql } = this.#parts;
     sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_shards (shard INTEGER PRIMARY KEY, connections INTEGER NOT NULL, placed INTEGER NOT NULL, settled INTEGER NOT NULL, delivered INTEGER NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS hypern_shards (shard INTEGER PRIMARY KEY, connections INTEGER NOT NULL, held INTEGER NOT NULL, placed INTEGER NOT NULL, settled INTEGER NOT NULL, placed_at INTEGER NOT NULL, report INTEGER NOT NULL, delivered INTEGER NOT NULL)",
     );
     sql.exec(
       "CREATE TABLE IF NOT EXISTS hypern_stream (seq INTEGER PRIMARY KEY, room TEXT, kind TEXT NOT NULL, text TEXT, bytes BLOB, exclude TEXT NOT NULL, epoch TEXT, offset INTEGER, code INTEGER NOT NULL, reason TEXT NOT NULL)",
     );
     sql.exec("CREATE TABLE IF NOT EXISTS hypern_published (id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+    sql.exec("CREATE INDEX IF NOT EXISTS hypern_published_at ON hypern_published (at)");
     sql.exec("CREATE TABLE IF NOT EXISTS hypern_sequence (next INTEGER NOT NULL)");
     if (sql.exec("SELECT 1 FROM hypern_sequence").toArray().length === 0) sql.exec("INSERT INTO hypern_sequence (next) VALUES (1)");
     this.#ready = true;

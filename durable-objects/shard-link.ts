@@ -2,6 +2,7 @@ import type { SequencerRpc, StreamEntry } from "./shard-protocol.js";
 
 const APPLIED_KEY = "hypern:shard:applied";
 const SETTLED_KEY = "hypern:shard:settled";
+const REPORTS_KEY = "hypern:shard:reports";
 const ATTEMPTS = 6;
 const FIRST_RETRY_MS = 100;
 
@@ -11,6 +12,8 @@ export interface ShardParts {
   sequencer(): SequencerRpc;
   /** Applies one entry of the room's stream to this shard's connections. */
   apply(entry: StreamEntry): void;
+  /** The shard's sockets: open ones, and all it holds (closing ones too). */
+  counts(): { open: number; held: number };
   warn(message: string): void;
 }
 
@@ -24,8 +27,8 @@ export interface ShardParts {
 export class ShardLink {
   readonly #parts: ShardParts;
   #reportScheduled = false;
-  #connections = 0;
-  #reported = -1;
+  /** The counts last reported (null: report whatever they are). */
+  #reported: { open: number; held: number } | null = null;
 
   constructor(parts: ShardParts) {
     this.#parts = parts;
@@ -57,24 +60,30 @@ export class ShardLink {
   }
 
   /** An upgrade was accepted or refused: always reported, so the sequencer counts it settled. */
-  settled(connections: number): void {
+  settled(): void {
     this.#parts.kv.put(SETTLED_KEY, (this.#parts.kv.get<number>(SETTLED_KEY) ?? 0) + 1);
-    this.#reported = -1;
-    this.connectionsChanged(connections);
+    this.#reported = null;
+    this.connectionsChanged();
   }
 
-  /** The shard's open connections changed: the sequencer hears of it once per turn. */
-  connectionsChanged(connections: number): void {
-    this.#connections = connections;
-    if (this.#reportScheduled || connections === this.#reported) return;
+  /**
+   * The shard's connections may have changed: the sequencer hears of it once per turn, when they did.
+   * Reports are numbered, so one retried after a newer one has arrived does not undo it.
+   */
+  connectionsChanged(): void {
+    if (this.#reportScheduled) return;
     this.#reportScheduled = true;
     queueMicrotask(() => {
       this.#reportScheduled = false;
-      const settled = this.#parts.kv.get<number>(SETTLED_KEY) ?? 0;
-      const connections = this.#connections;
-      this.#reported = connections;
-      this.#withRetries("report", (sequencer) => sequencer.sequencerReport(this.#parts.shard, connections, settled)).catch(() => {
-        this.#reported = -1;
+      const counts = this.#parts.counts();
+      if (this.#reported !== null && counts.open === this.#reported.open && counts.held === this.#reported.held) return;
+      const { kv, shard } = this.#parts;
+      const number = (kv.get<number>(REPORTS_KEY) ?? 0) + 1;
+      kv.put(REPORTS_KEY, number);
+      const report = { shard, number, ...counts, settled: kv.get<number>(SETTLED_KEY) ?? 0 };
+      this.#reported = counts;
+      this.#withRetries("report", (sequencer) => sequencer.sequencerReport(report)).catch(() => {
+        this.#reported = null;
       });
     });
   }

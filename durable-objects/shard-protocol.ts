@@ -42,14 +42,13 @@ export interface ShardMemberInfo extends RoomMemberInfo {
 export interface SequencerRpc {
   /** A shard with room for one more connection, not below `after`; it may be a new one. */
   sequencerPlace(after: number): number;
-  /** A shard's open connections, and how many upgrades it has settled (accepted or refused). */
-  sequencerReport(shard: number, connections: number, settled: number): void;
+  /** A shard's connections and settled upgrades; an older report than one already heard is ignored. */
+  sequencerReport(report: ShardReport): void;
   /** Sequences a broadcast (once per `id`); resolves with how many connections the room has. */
   sequencerPublish(id: string, room: string | null, frame: string | ArrayBuffer, exclude: readonly string[]): number;
   sequencerClose(id: string, room: string | null, code: number, reason: string): number;
   sequencerSize(room: string | null): Promise<number>;
   sequencerMembers(room: string | null): Promise<ShardMemberInfo[]>;
-  sequencerShards(): ShardStatus[];
   sequencerHistory(room: string, last: number | undefined): { epoch: string; entries: HistoryEntry[] };
 }
 
@@ -61,6 +60,19 @@ export interface ShardRpc {
   shardMembers(room: string | null): ShardMemberInfo[];
   shardSend(id: string, frame: string | ArrayBuffer): boolean;
   shardCloseMember(id: string, code: number, reason: string): void;
+}
+
+/** What a shard tells its sequencer whenever its connections change or an upgrade settles. */
+export interface ShardReport {
+  readonly shard: number;
+  /** Grows with each report the shard makes, so that a late retry of an older one changes nothing. */
+  readonly number: number;
+  /** Open connections: the shard receives the room's stream while it has any. */
+  readonly open: number;
+  /** Sockets it holds, open or closing: what its cap counts. */
+  readonly held: number;
+  /** Upgrades it has accepted or refused, ever. */
+  readonly settled: number;
 }
 
 /** A shard as its sequencer knows it. */

@@ -21,6 +21,8 @@ export interface ShardLocal {
   close(socket: WebSocket, code: number, reason: string): void;
   socketOf(id: string): WebSocket | undefined;
   openCount(): number;
+  /** Sockets held, open or closing. */
+  heldCount(): number;
   /** A member held here, as a handle. */
   localMember<Data>(id: string, socket: WebSocket, data: unknown): RoomMember<Data>;
 }
@@ -40,7 +42,14 @@ export class ShardRole {
     this.index = init.index;
     this.#stubOf = init.stubOf;
     this.#local = init.local;
-    this.#link = new ShardLink({ kv: init.kv, shard: init.index, sequencer: () => this.#sequencer(), apply: (entry) => this.#apply(entry), warn: init.warn });
+    this.#link = new ShardLink({
+      kv: init.kv,
+      shard: init.index,
+      sequencer: () => this.#sequencer(),
+      apply: (entry) => this.#apply(entry),
+      counts: () => ({ open: this.#local.openCount(), held: this.#local.heldCount() }),
+      warn: init.warn,
+    });
   }
 
   // For the room's handlers.
@@ -68,12 +77,12 @@ export class ShardRole {
 
   /** An upgrade was accepted or refused. */
   settled(): void {
-    this.#link.settled(this.#local.openCount());
+    this.#link.settled();
   }
 
-  /** The shard's open connections changed. */
-  connectionsChanged(count = this.#local.openCount()): void {
-    this.#link.connectionsChanged(count);
+  /** The shard's connections may have changed. */
+  connectionsChanged(): void {
+    this.#link.connectionsChanged();
   }
 
   // For the sequencer, over RPC.

@@ -71,10 +71,58 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
         warn: () => undefined,
       });
       expect([sequencer.place(0), sequencer.place(0), sequencer.place(0)]).toEqual([0, 0, 1]);
-      sequencer.report(0, 1, 2); // one of shard 0's two left
+      sequencer.report({ shard: 0, number: 1, open: 1, held: 1, settled: 2 }); // one of shard 0's two left
       expect(sequencer.place(0)).toBe(0);
       expect(sequencer.place(0)).toBe(1);
       expect(sequencer.place(2)).toBe(2); // the Worker asks past a shard that said it was full
+    });
+  });
+
+  it("counts closing sockets against a shard's cap, and ignores a report older than one it has", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-reports-${Date.now()}`));
+    await runInDurableObject(stub, (_, state) => {
+      const sequencer = new Sequencer({
+        sql: state.storage.sql,
+        history: new RoomHistory(state.storage.sql),
+        options: { maxConnections: 2 },
+        shard: () => new FlakyShard(0),
+        wakeAt: () => undefined,
+        warn: () => undefined,
+      });
+      expect([sequencer.place(0), sequencer.place(0)]).toEqual([0, 0]);
+      // Both settled; none open, but two sockets the shard is still closing: it is full.
+      sequencer.report({ shard: 0, number: 2, open: 0, held: 2, settled: 2 });
+      sequencer.report({ shard: 0, number: 1, open: 0, held: 0, settled: 1 }); // a late retry of an older report
+      expect(sequencer.shards()).toEqual([{ shard: 0, connections: 0, delivered: 0, failing: null }]);
+      expect(sequencer.place(0)).toBe(1);
+      sequencer.report({ shard: 0, number: 3, open: 0, held: 0, settled: 2 });
+      expect(sequencer.place(0)).toBe(0);
+    });
+  });
+
+  it("forgets placements that never settle (the Worker's call to the shard failed) once they are stale", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-stale-${Date.now()}`));
+    await runInDurableObject(stub, async (_, state) => {
+      const shard = new FlakyShard(0);
+      const sequencer = new Sequencer({
+        sql: state.storage.sql,
+        history: new RoomHistory(state.storage.sql),
+        options: { maxConnections: 2 },
+        shard: () => shard,
+        wakeAt: () => undefined,
+        warn: () => undefined,
+      });
+      const longAgo = Date.now() - 60_000;
+      expect([sequencer.place(0, longAgo), sequencer.place(0, longAgo)]).toEqual([0, 0]);
+      // Neither settled: a minute later, shard 0 neither holds their places nor receives the stream.
+      sequencer.publish("p1", null, "to nobody", []);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(shard.applied).toEqual([]);
+      expect([sequencer.place(0), sequencer.place(0), sequencer.place(0)]).toEqual([0, 0, 1]);
+      // Recent placements do make shard 0 a receiver, from the stream's head on.
+      sequencer.publish("p2", null, "to the newcomers", []);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(shard.applied).toEqual([2]);
     });
   });
 });

@@ -4,7 +4,7 @@ import type { SequencerRpc, ShardRpc, StreamEntry } from "../../durable-objects/
 import { roomObjects } from "../../src/room-client.js";
 import { app } from "../worker/index.js";
 import type { TestSocket } from "./client.js";
-import { connect, eventually, hibernate } from "./client.js";
+import { connect, eventually, hibernate, upgrade } from "./client.js";
 
 let rooms = 0;
 const freshRoom = (): string => `crowd-${Date.now()}-${++rooms}`;
@@ -61,6 +61,15 @@ describe("a room that spans several objects (shards of 10)", () => {
     expect(await roomOf(room).size()).toBe(25);
     expect(await roomOf(room).getConnections()).toHaveLength(25);
     for (const member of members) member.client.close();
+  });
+
+  it("gives back the place of an upgrade a shard refuses (here: a query string too long, 414)", async () => {
+    const room = freshRoom();
+    for (let i = 0; i < 25; i++) expect((await upgrade(`/crowd/${room}?pad=${"x".repeat(5_000)}`)).status).toBe(414);
+    const [member] = await crowdOf(room, 1);
+    expect(JSON.parse(member!.object).slice(2)).toEqual(["shard", 0]);
+    expect(await roomOf(room).size()).toBe(1);
+    member!.client.close();
   });
 
   it("delivers every broadcast to every member once, in one order shared by all, with several senders at once; exclude honoured", async () => {
