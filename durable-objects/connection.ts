@@ -192,12 +192,14 @@ export class Connection {
   /**
    * The library closes the connection under the handler (a broken limit, a room's closeAll): the
    * messages that arrived before are still the handler's to receive, then the disconnect; sends report it.
+   * A session's untaken messages are dropped instead: they are unacknowledged, so its client resends
+   * them when it resumes, and the next handler must be the only one to process them.
    */
   closeUnder(code: number, reason: string): void {
     assertCloseArguments(code, reason);
     const disconnect = endOfConnection(code, reason);
     if (this.state === WebSocketState.CONNECTED) this.#disconnect = disconnect;
-    this.#close(disconnect, true);
+    this.#close(disconnect, this.record.session === null);
   }
 
   /** Checks a frame against the limits (size, rate), without queueing it. */

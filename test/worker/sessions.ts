@@ -13,6 +13,7 @@ type SessionSocket = ServerWebSocket<RouteParams<"/session/:room">, { name: stri
  * A chat on a route with sessions: every text is broadcast to everyone, its sender included, so every
  * member's log is the whole conversation (`?excludeSelf`: all but the sender). `?brief` uses the 5-entry room. Commands: `!direct:<n>`
  * sends n numbered direct messages to the sender; `!clear` clears the room's history; `!who` reports.
+ * `?slow`: a new session's first handler waits 300 ms before it reads, so a burst overflows its queue.
  * Each handler run reports `{ started, recovered, resumed }` under `?report=`.
  */
 export const sessions = new WebSocketRouter<Env>().route(
@@ -25,6 +26,7 @@ export const sessions = new WebSocketRouter<Env>().route(
       ws.setData({ name: ws.queryParams.get("name") ?? "someone" });
       room.join(ws);
       if (ws.queryParams.has("late")) await room.sendHistory(ws, { last: 3 });
+      if (ws.queryParams.has("slow")) await new Promise((resolve) => setTimeout(resolve, 300));
     }
     for await (const text of ws.iterText()) {
       if (text.startsWith("!direct:")) {

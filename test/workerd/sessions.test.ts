@@ -59,6 +59,20 @@ describe("sessions: resume with nothing lost or doubled", () => {
     for (const member of [ada, bo]) member.close();
   });
 
+  it("processes once the messages a library close (a full queue, 1013) left untaken: the client sends them again, the old handler never gets them", async () => {
+    const room = freshRoom();
+    const [ada, bo] = [new Member(`/session/${room}?name=ada&slow`), new Member(`/session/${room}?name=bo`)];
+    await ada.welcomed();
+    await bo.welcomed();
+    const all = Array.from({ length: 40 }, (_, i) => `ada ${i}`);
+    for (const text of all) ada.client.send(text); // the first handler is not reading: its queue (16) overflows
+    await ada.welcomed(2);
+    await bo.received(40);
+    await sleep(400); // the first handler wakes up, long after its connection was closed
+    expect(bo.texts).toEqual(all);
+    for (const member of [ada, bo]) member.close();
+  });
+
   it("does not replay to a resumed client the broadcasts that left it out", async () => {
     const room = freshRoom();
     const [ada, bo] = [new Member(`/session/${room}?name=ada&excludeSelf`), new Member(`/session/${room}?name=bo&excludeSelf`)];
