@@ -155,12 +155,17 @@ export class RoomHost {
           this.#held.accepted(reservation);
           this.#shard?.settled();
           this.#log.connected(record);
+          let replayCut = false;
           if (opening !== null) {
             // The welcome and what the client missed go first; live broadcasts follow once it is a member again.
-            for (const frame of opening.frames) this.#outbox.send(server, frame);
+            replayCut = opening.frames.some((frame) => this.#outbox.send(server, frame) !== "sent");
             for (const room of record.rooms) this.#members().add(room, record.id, server);
           }
           resolve(new Response(null, { status: 101, webSocket: client, headers: responseHeaders }));
+          // More to replay than the outbound budget allows: the replay stops at the first frame that does
+          // not fit (the client must see no gap), and once accepted the connection closes (1013); the
+          // client resumes from what it got, on a new socket with a new budget.
+          if (replayCut) queueMicrotask(() => this.#closeOverBudget(connection));
         },
         refuse: (status, message) => {
           reservation.release();
@@ -212,12 +217,17 @@ export class RoomHost {
   send(socket: WebSocket, frame: OutgoingFrame): Delivery {
     const delivery = this.#outbox.send(socket, frame);
     if (delivery === "over-budget") {
-      const { code, reason } = this.#outbox.overBudget;
       const connection = this.#running.get(socket) ?? this.#resume(socket);
-      if (connection !== undefined) this.#log.closedByLibrary(connection.record, code, reason);
-      connection?.closeUnder(code, reason);
+      if (connection !== undefined) this.#closeOverBudget(connection);
     }
     return delivery;
+  }
+
+  #closeOverBudget(connection: Connection): void {
+    if (!connection.isOpen) return;
+    const { code, reason } = this.#outbox.overBudget;
+    this.#log.closedByLibrary(connection.record, code, reason);
+    connection.closeUnder(code, reason);
   }
 
   // Deadlines of receives with a timeout, kept by the object's alarm so that waiting does not keep it awake.

@@ -1,4 +1,4 @@
-import { Hypern, WebSocketDisconnect, WebSocketError } from "../../src/index.js";
+import { Hypern, WebSocketDisconnect, WebSocketError, WebSocketRoom } from "../../src/index.js";
 import { report } from "./reports.js";
 import { STRICT_LIMITS } from "./strict-limits.js";
 
@@ -70,6 +70,23 @@ strict.ws(
     }
   },
   { room: ({ params }) => params.room },
+);
+
+/** A log behind the strict outbound budget (8 KiB at once), for replays larger than it. */
+const strictLog = new WebSocketRoom("strict-log", { history: { limit: 100 } });
+
+/** A session route: `n:size` broadcasts n entries of size characters to everyone but the sender. */
+strict.ws(
+  "/strict/session/:room",
+  async (ws) => {
+    await ws.accept();
+    if (!ws.recovered && !ws.resumed) strictLog.join(ws);
+    for await (const text of ws.iterText()) {
+      const [n, size] = text.split(":").map(Number) as [number, number];
+      for (let i = 0; i < n; i++) await strictLog.broadcast(`${i}:`.padEnd(size, "f"), { exclude: ws.id });
+    }
+  },
+  { room: ({ params }) => params.room, sessions: true },
 );
 
 export class StrictRooms extends strict.RoomObject {}

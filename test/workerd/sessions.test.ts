@@ -73,6 +73,21 @@ describe("sessions: resume with nothing lost or doubled", () => {
     for (const member of [ada, bo]) member.close();
   });
 
+  it("replays whole, in order, over several resumes, what is larger than the outbound budget allows at once", async () => {
+    const room = freshRoom();
+    const [ada, bo] = [new Member(`/strict/session/${room}?token=ada`), new Member(`/strict/session/${room}?token=bo`)];
+    await ada.welcomed();
+    await bo.welcomed();
+    ada.drop();
+    bo.client.send("40:600"); // 24 KB into the log while ada is away; a socket may receive 8 KiB at once
+    const all = Array.from({ length: 40 }, (_, i) => `${i}:`.padEnd(600, "f"));
+    await ada.received(40, 4_000);
+    expect(ada.texts).toEqual(all);
+    expect(ada.welcomes.length).toBeGreaterThanOrEqual(4); // the first, then one resume per 8 KiB or so
+    expect(ada.resets).toEqual([]);
+    for (const member of [ada, bo]) member.close();
+  });
+
   it("does not replay to a resumed client the broadcasts that left it out", async () => {
     const room = freshRoom();
     const [ada, bo] = [new Member(`/session/${room}?name=ada&excludeSelf`), new Member(`/session/${room}?name=bo&excludeSelf`)];
