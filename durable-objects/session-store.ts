@@ -32,7 +32,7 @@ interface SessionRow extends Record<string, SqlStorageValue> {
   expires_at: number | null;
 }
 
-/** How many client message ids a session remembers, to process each once; trimmed every TRIM_EVERY ids. */
+/** How many client message ids a session remembers, to process each once; trimmed every TRIM_EVERY ids of that session. */
 const REMEMBERED_IDS = 1_000;
 const TRIM_EVERY = 100;
 
@@ -45,6 +45,8 @@ const TRIM_EVERY = 100;
 export class SessionStore {
   readonly #sql: SqlStorage;
   readonly #startedAt: number;
+  /** Per session: ids remembered since its list was last trimmed (none yet: trim at the first). */
+  readonly #sinceTrim = new Map<string, number>();
   #ready = false;
 
   constructor(sql: SqlStorage, startedAt: number) {
@@ -114,6 +116,7 @@ export class SessionStore {
     this.#sql.exec("DELETE FROM hypern_sessions WHERE id = ?", id);
     this.#sql.exec("DELETE FROM hypern_outbox WHERE session = ?", id);
     this.#sql.exec("DELETE FROM hypern_inbox WHERE session = ?", id);
+    this.#sinceTrim.delete(id);
   }
 
   /** Ends the sessions that have expired; returns how many. */
@@ -163,8 +166,10 @@ export class SessionStore {
   /** Remembers a processed client message id (the most recent REMEMBERED_IDS per session). */
   remember(id: string, messageId: string, now: number): void {
     this.#prepare();
-    const row = this.#sql.exec<{ rowid: number }>("INSERT OR IGNORE INTO hypern_inbox (session, id, at) VALUES (?, ?, ?) RETURNING rowid", id, messageId, now).toArray()[0];
-    if (row !== undefined && row.rowid % TRIM_EVERY === 0) {
+    this.#sql.exec("INSERT OR IGNORE INTO hypern_inbox (session, id, at) VALUES (?, ?, ?)", id, messageId, now);
+    const since = this.#sinceTrim.get(id);
+    this.#sinceTrim.set(id, since === undefined ? 0 : (since + 1) % TRIM_EVERY);
+    if (since === undefined || since + 1 === TRIM_EVERY) {
       const kept = this.#sql.exec<{ rowid: number }>("SELECT rowid FROM hypern_inbox WHERE session = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?", id, REMEMBERED_IDS - 1).toArray()[0];
       if (kept !== undefined) this.#sql.exec("DELETE FROM hypern_inbox WHERE session = ? AND rowid < ?", id, kept.rowid);
     }
