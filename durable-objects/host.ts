@@ -16,6 +16,7 @@ import { WebSocketDisconnect, WebSocketError } from "./errors.js";
 import type { HostedRoute, RouteTable } from "./handler.js";
 import { HeaderStore } from "./header-store.js";
 import { HeldSockets, countHeld, isRefusal } from "./held-sockets.js";
+import type { Violation } from "./inbound-limits.js";
 import type { HistoryEntry } from "./history.js";
 import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
@@ -92,12 +93,10 @@ export class RoomHost {
         ctx,
         running: (socket) => this.#running.get(socket),
         connectionOf: (socket) => this.#running.get(socket) ?? this.#resume(socket),
+        recordOf: (socket) => this.#recordOf(socket),
         send: (socket, frame) => this.send(socket, frame),
         sessionsOf: (route) => app.router.getRoute(route)?.sessions ?? null,
-        closeForLibrary: (connection, code, reason) => {
-          this.#log.closedByLibrary(connection.record, code, reason);
-          connection.closeUnder(code, reason);
-        },
+        closeForLibrary: (connection, code, reason) => this.#closeForLibrary(connection, { code, reason }),
       },
       app.hasSessions,
     );
@@ -165,7 +164,7 @@ export class RoomHost {
           // More to replay than the outbound budget allows: the replay stops at the first frame that does
           // not fit (the client must see no gap), and once accepted the connection closes (1013); the
           // client resumes from what it got, on a new socket with a new budget.
-          if (replayCut) queueMicrotask(() => this.#closeOverBudget(connection));
+          if (replayCut) queueMicrotask(() => this.#closeForLibrary(connection, this.#outbox.overBudget));
         },
         refuse: (status, message) => {
           reservation.release();
@@ -185,10 +184,7 @@ export class RoomHost {
     if (connection === undefined || !connection.isOpen) return undefined;
     const { session } = connection.record;
     const violation = session === null ? connection.deliver(frame) : this.#links.receive(connection, session, frame);
-    if (violation !== undefined) {
-      this.#log.closedByLibrary(connection.record, violation.code, violation.reason);
-      connection.closeUnder(violation.code, violation.reason);
-    }
+    if (violation !== undefined) this.#closeForLibrary(connection, violation);
     return connection.queue.untaken();
   }
 
@@ -218,14 +214,14 @@ export class RoomHost {
     const delivery = this.#outbox.send(socket, frame);
     if (delivery === "over-budget") {
       const connection = this.#running.get(socket) ?? this.#resume(socket);
-      if (connection !== undefined) this.#closeOverBudget(connection);
+      if (connection !== undefined) this.#closeForLibrary(connection, this.#outbox.overBudget);
     }
     return delivery;
   }
 
-  #closeOverBudget(connection: Connection): void {
+  /** The library closes a connection under its handler (a limit, a backlog), logged with its reason. */
+  #closeForLibrary(connection: Connection, { code, reason }: Violation): void {
     if (!connection.isOpen) return;
-    const { code, reason } = this.#outbox.overBudget;
     this.#log.closedByLibrary(connection.record, code, reason);
     connection.closeUnder(code, reason);
   }

@@ -15,6 +15,8 @@ export interface SessionHost {
   running(socket: WebSocket): Connection | undefined;
   /** The connection of a socket, its handler run again if it was dormant. */
   connectionOf(socket: WebSocket): Connection | undefined;
+  /** A socket's record, its handler running or dormant. */
+  recordOf(socket: WebSocket): ConnectionRecord | null;
   /** Sends within the socket's outbound budget. */
   send(socket: WebSocket, frame: OutgoingFrame): Delivery;
   /** A route's session settings. */
@@ -38,6 +40,7 @@ export class SessionLinks {
   /** Whether any route has sessions (else no dormant socket can carry one). */
   readonly #anyRoute: boolean;
   #sessions: Sessions | null = null;
+  readonly #options = new WeakMap<WebSocket, ResolvedSessions | null>();
 
   constructor(host: SessionHost, anyRoute: boolean) {
     this.#host = host;
@@ -91,7 +94,7 @@ export class SessionLinks {
     const sessions = this.store;
     if (parsed.t === "a") {
       const violation = connection.checkInbound(frame);
-      if (violation === undefined) sessions.acknowledge(session, connection.record.id, parsed.s, parsed.r);
+      if (violation === undefined) sessions.acknowledge(session, connection.record, parsed.s, parsed.r);
       return violation;
     }
     const acknowledge = (): void => void this.#host.send(connection.socket, encode({ t: "k", id: parsed.id }));
@@ -105,22 +108,40 @@ export class SessionLinks {
     });
   }
 
-  /** A direct message for a session client: numbered, kept until acknowledged; a client too far behind is closed. */
+  /**
+   * A direct message for a session client: numbered, kept until acknowledged; a client too far behind
+   * is closed (its handler running or dormant), so what is kept for it stays bounded.
+   */
   sendDirect(socket: WebSocket, session: string, frame: OutgoingFrame): Delivery {
     const delivery = this.#host.send(socket, this.store.direct(session, frame));
-    const running = this.#host.running(socket);
-    const options = running === undefined ? null : this.#host.sessionsOf(running.record.route);
-    if (running !== undefined && options !== null && this.store.directBacklogOver(session, options)) this.#host.closeForLibrary(running, 1013, TOO_FAR_BEHIND);
+    const options = this.#optionsOf(socket);
+    if (options !== null && this.store.directBacklogOver(session, options)) this.#tooFarBehind(socket);
     return delivery;
   }
 
   /** Whether a session member is too far behind in a room's log (then it is closed, to resume later). */
   roomBacklogOver(socket: WebSocket, id: string, room: string, offset: number): boolean {
-    const running = this.#host.running(socket);
-    const options = running === undefined ? null : this.#host.sessionsOf(running.record.route);
-    if (running === undefined || options === null || !this.store.roomBacklogOver(id, room, offset, options)) return false;
-    this.#host.closeForLibrary(running, 1013, TOO_FAR_BEHIND);
+    const options = this.#optionsOf(socket);
+    if (options === null || !this.store.roomBacklogOver(id, room, offset, options)) return false;
+    this.#tooFarBehind(socket);
     return true;
+  }
+
+  /** The session settings of a socket's route, read from its record once per socket. */
+  #optionsOf(socket: WebSocket): ResolvedSessions | null {
+    let options = this.#options.get(socket);
+    if (options === undefined) {
+      const record = this.#host.recordOf(socket);
+      options = record === null ? null : this.#host.sessionsOf(record.route);
+      this.#options.set(socket, options);
+    }
+    return options;
+  }
+
+  /** Closes a client too far behind; a dormant connection's handler runs again, for its disconnect path. */
+  #tooFarBehind(socket: WebSocket): void {
+    const connection = this.#host.connectionOf(socket);
+    if (connection !== undefined) this.#host.closeForLibrary(connection, 1013, TOO_FAR_BEHIND);
   }
 
   /** The envelope of a broadcast for session members. */

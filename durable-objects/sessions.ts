@@ -46,7 +46,10 @@ export class Sessions {
   readonly #ctx: DurableObjectState;
   /** Each socket's session id (null: a plain client), from its tags. */
   readonly #sessionOf = new WeakMap<WebSocket, string | null>();
-  /** Per connection id: the last offset its client acknowledged in each room, since the object woke. */
+  /**
+   * Per connection id: the last offset its client acknowledged in each room, since the object woke (a
+   * member not heard from since counts from the first broadcast it is sent).
+   */
   readonly #acknowledged = new Map<string, Map<string, number>>();
   /** Per session: direct messages its client has not acknowledged, counted since the object woke. */
   readonly #unacknowledged = new Map<string, number>();
@@ -124,12 +127,17 @@ export class Sessions {
 
   /** Whether a session member has fallen too far behind in a room's log. */
   roomBacklogOver(connection: string, room: string, offset: number, options: ResolvedSessions): boolean {
-    const acknowledged = this.#acknowledged.get(connection)?.get(room);
-    return acknowledged !== undefined && offset - acknowledged > options.maxUnacknowledged;
+    const offsets = this.#offsetsOf(connection);
+    const acknowledged = offsets.get(room);
+    if (acknowledged === undefined) {
+      offsets.set(room, offset - 1);
+      return false;
+    }
+    return offset - acknowledged > options.maxUnacknowledged;
   }
 
-  /** The client's acknowledgement: direct messages up to `seq`, each room's log up to its offset. */
-  acknowledge(session: string, connection: string, seq: number, rooms: Readonly<Record<string, number>> | undefined): void {
+  /** The client's acknowledgement: direct messages up to `seq`, each of its rooms' logs up to its offset. */
+  acknowledge(session: string, record: { readonly id: string; readonly rooms: readonly string[] }, seq: number, rooms: Readonly<Record<string, number>> | undefined): void {
     // Most acknowledgements are for broadcasts: the kept direct messages change only when `seq` grows.
     if (seq > (this.#acknowledgedSeq.get(session) ?? 0)) {
       this.store.acknowledged(session, seq);
@@ -137,9 +145,18 @@ export class Sessions {
       this.#unacknowledged.delete(session);
     }
     if (rooms === undefined) return;
+    const offsets = this.#offsetsOf(record.id);
+    // Only rooms it is in: names made up by the client would grow this map without bound.
+    for (const room of record.rooms) {
+      const offset = rooms[room];
+      if (Number.isSafeInteger(offset)) offsets.set(room, offset as number);
+    }
+  }
+
+  #offsetsOf(connection: string): Map<string, number> {
     let offsets = this.#acknowledged.get(connection);
     if (offsets === undefined) this.#acknowledged.set(connection, (offsets = new Map()));
-    for (const [room, offset] of Object.entries(rooms)) if (Number.isSafeInteger(offset)) offsets.set(room, offset);
+    return offsets;
   }
 
   /** The connection is no longer open: its session continues (to be resumed) or ends. */

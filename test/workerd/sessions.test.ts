@@ -200,6 +200,18 @@ describe("sessions under faults", () => {
     talker.close();
   });
 
+  it("closes with 1013 a session member that never acknowledges, its handler dormant since the object hibernated", async () => {
+    const room = freshRoom();
+    const never = await connect(`/session/${room}?name=never`, { protocols: [SESSION_PROTOCOL] });
+    expect(await never.receiveJson()).toMatchObject({ t: "w", recovered: false });
+    await hibernate(app.room(env, room, { route: "/session/:room" }));
+    const talker = new Member(`/session/${room}?name=talker`);
+    await talker.welcomed();
+    for (let i = 0; i < 220; i++) talker.client.send(`${i}`);
+    expect(await never.closed({ timeout: 4_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
+    talker.close();
+  });
+
   it("loses, duplicates and reorders nothing for any client through drops, evictions, resets and a deploy", { timeout: 60_000 }, async () => {
     const room = freshRoom();
     const names = ["a", "b", "c", "d"];
