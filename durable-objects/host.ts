@@ -97,6 +97,7 @@ export class RoomHost {
         send: (socket, frame) => this.send(socket, frame),
         sessionsOf: (route) => app.router.getRoute(route)?.sessions ?? null,
         closeForLibrary: (connection, code, reason) => this.#closeForLibrary(connection, { code, reason }),
+        wakeAt: (time) => this.#alarms.wakeAt(time),
       },
       app.hasSessions,
     );
@@ -142,7 +143,7 @@ export class RoomHost {
     // connection takes back the session's id, data and rooms before its handler runs.
     const sessionOffered = route.sessions !== null && protocols.includes(SESSION_PROTOCOL);
     const resume = sessionOffered ? resumeRequestIn(protocols) : null;
-    const { recovery, record } = resume === null || route.sessions === null ? { recovery: null, record: upgrade.record } : this.#links.recover(resume, upgrade.record, route.sessions);
+    const { recovery, record } = resume === null || route.sessions === null ? { recovery: null, record: upgrade.record } : this.#links.recover(resume, upgrade.record);
     const { 0: client, 1: server } = new WebSocketPair();
     return new Promise<Response>((resolve) => {
       const handshake: Handshake = {
@@ -241,6 +242,8 @@ export class RoomHost {
     const now = Date.now();
     const appDue = this.#alarms.fired(now);
     this.#sequencer?.retry(now);
+    const nextExpiry = this.#links.sweep(now);
+    if (nextExpiry !== null) this.#alarms.wakeAt(nextExpiry);
     for (const connection of this.#running.values()) connection.queue.expire(now);
     for (const socket of this.#ctx.getWebSockets()) {
       const running = this.#running.get(socket);
@@ -491,9 +494,9 @@ export class RoomHost {
     return record === null || record.closing ? null : record.deadline;
   }
 
-  /** The earliest deadline of any connection (after a wake, before the alarm is armed again). */
+  /** The earliest time the library needs the object awake: a receive deadline, a session expiring (read after a wake, before the alarm is armed again). */
   #earliestDeadline(): number | null {
-    let earliest: number | null = null;
+    let earliest = this.#links.nextExpiry();
     for (const socket of this.#ctx.getWebSockets()) {
       const running = this.#running.get(socket);
       const deadline = running === undefined ? this.#dormantDeadline(socket) : running.queue.nextDeadline();

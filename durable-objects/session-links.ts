@@ -23,6 +23,8 @@ export interface SessionHost {
   sessionsOf(route: string): ResolvedSessions | null;
   /** The library closes a connection, with its reason logged. */
   closeForLibrary(connection: Connection, code: number, reason: string): void;
+  /** Wake the object (its alarm) at `time`: sessions expire then. */
+  wakeAt(time: number): void;
 }
 
 /** A session client sent a frame that is not one of the protocol's. */
@@ -47,9 +49,32 @@ export class SessionLinks {
     this.#anyRoute = anyRoute;
   }
 
-  /** The object's sessions and room logs. */
+  /**
+   * The object's sessions and room logs. On first use after the object starts, sessions whose sockets
+   * vanished in a reset (no close event came) are given their window from now, and the alarm to end them.
+   */
   get store(): Sessions {
-    return (this.#sessions ??= new Sessions(this.#host.ctx));
+    if (this.#sessions !== null) return this.#sessions;
+    const sessions = (this.#sessions = new Sessions(this.#host.ctx));
+    const { ctx } = this.#host;
+    const held = new Set(ctx.getWebSockets().map((socket) => ctx.getTags(socket)[0]));
+    const now = Date.now();
+    const adopted = sessions.store.adoptOrphans(held as Set<string>, (route) => now + (this.#host.sessionsOf(route)?.window ?? 0));
+    const next = adopted > 0 ? sessions.store.nextExpiry() : null;
+    if (next !== null) this.#host.wakeAt(next);
+    return sessions;
+  }
+
+  /** The alarm fired: sessions whose window has passed end. Returns when the next one will, if any. */
+  sweep(now: number): number | null {
+    if (!this.#anyRoute) return null;
+    this.store.store.sweep(now);
+    return this.store.store.nextExpiry();
+  }
+
+  /** When the next session expires, for the object's alarm after a wake. */
+  nextExpiry(): number | null {
+    return this.#anyRoute ? this.store.store.nextExpiry() : null;
   }
 
   /** The session a socket's connection carries, or null for a plain client. */
@@ -60,8 +85,8 @@ export class SessionLinks {
   }
 
   /** The session an upgrade asks to resume; the record takes back its id, data and rooms when it can. */
-  recover(resume: ResumeRequest, record: ConnectionRecord, options: ResolvedSessions): { recovery: Recovery; record: ConnectionRecord } {
-    const recovery = this.store.recover(resume, record.route, options);
+  recover(resume: ResumeRequest, record: ConnectionRecord): { recovery: Recovery; record: ConnectionRecord } {
+    const recovery = this.store.recover(resume, record.route);
     if (!("session" in recovery)) return { recovery, record };
     const { connection: id, state } = recovery.session;
     return { recovery, record: { ...record, id, data: state.data, rooms: [...state.rooms] } };
@@ -170,6 +195,7 @@ export class SessionLinks {
     if (record.session === null || connection.superseded) return;
     const continues = ending.byClient ? ending.code !== 1000 && ending.code !== 1001 : ending.code === 1012 || ending.code === 1013;
     const options = this.#host.sessionsOf(record.route);
-    if (options !== null) this.store.closed(record.session, record.id, continues, options);
+    const expiresAt = options === null ? null : this.store.closed(record.session, record.id, continues, options);
+    if (expiresAt !== null) this.#host.wakeAt(expiresAt);
   }
 }

@@ -39,19 +39,16 @@ const TRIM_EVERY = 100;
 /**
  * Sessions in the room object's SQLite storage: each session's connection id, data and rooms, the
  * direct messages not yet acknowledged by its client, and the ids of the client messages it has
- * processed. A session whose socket is gone can be resumed until it expires; one whose socket went
- * without a close event (the object was reset) counts as gone since the object started.
+ * processed. A session whose socket is gone can be resumed until it expires.
  */
 export class SessionStore {
   readonly #sql: SqlStorage;
-  readonly #startedAt: number;
   /** Per session: ids remembered since its list was last trimmed (none yet: trim at the first). */
   readonly #sinceTrim = new Map<string, number>();
   #ready = false;
 
-  constructor(sql: SqlStorage, startedAt: number) {
+  constructor(sql: SqlStorage) {
     this.#sql = sql;
-    this.#startedAt = startedAt;
   }
 
   create(connection: string, route: string, state: SessionState): string {
@@ -64,16 +61,12 @@ export class SessionStore {
     return id;
   }
 
-  /**
-   * The session, if it can be resumed now: it exists and has not expired. `isHeld` says whether a
-   * socket still holds the connection (a session whose socket vanished in a reset has no expiry yet).
-   */
-  find(id: string, now: number, windowMs: number, isHeld: (connection: string) => boolean): StoredSession | undefined {
+  /** The session, if it can be resumed now: it exists and has not expired. */
+  find(id: string, now: number): StoredSession | undefined {
     this.#prepare();
     const row = this.#sql.exec<SessionRow>("SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE id = ?", id).toArray()[0];
     if (row === undefined) return undefined;
-    const expiresAt = row.expires_at ?? (isHeld(row.connection) ? null : this.#startedAt + windowMs);
-    if (expiresAt !== null && expiresAt <= now) {
+    if (row.expires_at !== null && row.expires_at <= now) {
       this.end(id);
       return undefined;
     }
@@ -125,6 +118,24 @@ export class SessionStore {
     const expired = this.#sql.exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE expires_at IS NOT NULL AND expires_at <= ?", now).toArray();
     for (const { id } of expired) this.end(id);
     return expired.length;
+  }
+
+  /** When the next session expires, if any has a socket no more. */
+  nextExpiry(): number | null {
+    this.#prepare();
+    return this.#sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM hypern_sessions WHERE expires_at IS NOT NULL").one().next;
+  }
+
+  /**
+   * Sessions held by a socket that is gone without a close event (the object was reset) get their
+   * expiry: `expiresAt(route)`. `held`: the connection ids sockets still hold. Returns how many.
+   */
+  adoptOrphans(held: ReadonlySet<string>, expiresAt: (route: string) => number): number {
+    this.#prepare();
+    const attached = this.#sql.exec<{ id: string; connection: string; route: string }>("SELECT id, connection, route FROM hypern_sessions WHERE expires_at IS NULL").toArray();
+    const orphans = attached.filter(({ connection }) => !held.has(connection));
+    for (const { id, route } of orphans) this.#sql.exec("UPDATE hypern_sessions SET expires_at = ? WHERE id = ?", expiresAt(route), id);
+    return orphans.length;
   }
 
   /** Keeps a direct message until the client acknowledges it; returns its number in the session. */

@@ -58,15 +58,15 @@ export class Sessions {
 
   constructor(ctx: DurableObjectState) {
     this.#ctx = ctx;
-    this.store = new SessionStore(ctx.storage.sql, Date.now());
+    this.store = new SessionStore(ctx.storage.sql);
     this.history = new RoomHistory(ctx.storage.sql);
   }
 
   /** The session an upgrade asks to resume, if it can: same route, not expired. */
-  recover(resume: ResumeRequest, route: string, options: ResolvedSessions): Recovery {
+  recover(resume: ResumeRequest, route: string): Recovery {
     const now = Date.now();
     this.store.sweep(now);
-    const found = this.store.find(resume.session, now, options.window, (connection) => this.#ctx.getWebSockets(connection).length > 0);
+    const found = this.store.find(resume.session, now);
     if (found === undefined) return { lost: "expired" };
     if (found.route !== route) return { lost: "unknown" };
     return { session: found, resume };
@@ -159,13 +159,18 @@ export class Sessions {
     return offsets;
   }
 
-  /** The connection is no longer open: its session continues (to be resumed) or ends. */
-  closed(session: string, connection: string, continues: boolean, options: ResolvedSessions): void {
+  /** The connection is no longer open: its session continues (to be resumed) until the time returned, or ends (null). */
+  closed(session: string, connection: string, continues: boolean, options: ResolvedSessions): number | null {
     this.#acknowledged.delete(connection);
     this.#unacknowledged.delete(session);
     this.#acknowledgedSeq.delete(session);
-    if (continues) this.store.detach(session, Date.now() + options.window);
-    else this.store.end(session);
+    if (!continues) {
+      this.store.end(session);
+      return null;
+    }
+    const expiresAt = Date.now() + options.window;
+    this.store.detach(session, expiresAt);
+    return expiresAt;
   }
 
   /** A session member joined (or left) a room: remember where its log stood, to replay from there on a resume. */

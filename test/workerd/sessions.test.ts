@@ -1,7 +1,8 @@
-import { abortAllDurableObjects, env } from "cloudflare:test";
+import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../worker/index.js";
 import { reported } from "../worker/reports.js";
+import { roomObjects } from "../../src/room-client.js";
 import { SESSION_PROTOCOL } from "../../src/client/index.js";
 import { connect, eventually, hibernate } from "./client.js";
 import { Member } from "./session-member.js";
@@ -210,6 +211,20 @@ describe("sessions under faults", () => {
     for (let i = 0; i < 220; i++) talker.client.send(`${i}`);
     expect(await never.closed({ timeout: 4_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
     talker.close();
+  });
+
+  it("ends, once their window has passed, the sessions whose sockets vanished in a reset (no close event came)", { timeout: 10_000 }, async () => {
+    const room = freshRoom();
+    const gone = await connect(`/session/${room}?name=gone`, { protocols: [SESSION_PROTOCOL] });
+    await gone.receiveJson();
+    await abortAllDurableObjects(); // its socket goes with the object; the client never comes back
+    const stays = await connect(`/session/${room}?name=stays`, { protocols: [SESSION_PROTOCOL] });
+    await stays.receiveJson();
+    const [stub] = await roomObjects(app.room(env, room, { route: "/session/:room" }));
+    const sessions = () => runInDurableObject(stub!, (_, state) => state.storage.sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM hypern_sessions").one().count);
+    expect(await sessions()).toBe(2);
+    await eventually(async () => expect(await sessions()).toBe(1), 6_000); // the window is 2 s; the alarm ends it
+    stays.close();
   });
 
   it("loses, duplicates and reorders nothing for any client through drops, evictions, resets and a deploy", { timeout: 60_000 }, async () => {
