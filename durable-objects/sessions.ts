@@ -101,8 +101,8 @@ export class Sessions {
       this.store.attach(session);
       for (const room of state.rooms) {
         const history = historyOf(room);
-        // From where the client got to, or else from where the room's log stood when the session joined it.
-        const from = recovered.resume.rooms[room] ?? recovered.session.joined[room];
+        // From where the client got to, but never from before the session joined the room.
+        const from = laterOf(recovered.resume.rooms[room], recovered.session.joined[room]);
         if (history !== null) rooms[room] = this.#replayRoom(room, history, from, connection, replay);
       }
       for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
@@ -205,6 +205,13 @@ export class Sessions {
     if (count === undefined) this.#unacknowledged.set(session, (count = this.store.unacknowledgedCount(session)));
     return count;
   }
+}
+
+/** The later of the client's position in a room's log and where the log stood when its session joined. */
+function laterOf(client: LogPosition | undefined, joined: LogPosition | undefined): LogPosition | undefined {
+  if (client === undefined || joined === undefined) return client ?? joined;
+  // A position in another epoch than the join's is after it (the log restarted since) or lost: `since` tells.
+  return client.epoch === joined.epoch && client.offset < joined.offset ? joined : client;
 }
 
 export function encode(frame: ServerFrame): string {

@@ -4,6 +4,7 @@ import { app } from "../worker/index.js";
 import { reported } from "../worker/reports.js";
 import { roomObjects } from "../../src/room-client.js";
 import { SESSION_PROTOCOL } from "../../src/client/index.js";
+import { sessionProtocols } from "../../src/shared/session-protocol.js";
 import { connect, eventually, hibernate } from "./client.js";
 import { Member } from "./session-member.js";
 
@@ -87,6 +88,27 @@ describe("sessions: resume with nothing lost or doubled", () => {
     expect(ada.welcomes.length).toBeGreaterThanOrEqual(4); // the first, then one resume per 8 KiB or so
     expect(ada.resets).toEqual([]);
     for (const member of [ada, bo]) member.close();
+  });
+
+  it("never replays from before the session joined the room, whatever position the resume token claims", async () => {
+    const room = freshRoom();
+    const bo = new Member(`/session/${room}?name=bo`);
+    await bo.welcomed();
+    bo.client.send("before ada 1");
+    bo.client.send("before ada 2");
+    await bo.received(2);
+    const ada = await connect(`/session/${room}?name=ada`, { protocols: [SESSION_PROTOCOL] });
+    const { session } = await ada.receiveJson<{ session: string }>();
+    bo.client.send("after ada joined");
+    const { e: epoch } = await ada.receiveJson<{ e: string }>();
+    ada.close(4000, "away");
+    await ada.closed();
+    const forged = sessionProtocols({ session, seq: 0, rooms: { talk: { epoch, offset: 0 } } });
+    const back = await connect(`/session/${room}?name=ada`, { protocols: forged });
+    expect(await back.receiveJson()).toMatchObject({ t: "w", recovered: true, missed: 1 });
+    expect(await back.receiveJson()).toMatchObject({ t: "b", d: "after ada joined" });
+    back.close();
+    bo.close();
   });
 
   it("does not replay to a resumed client the broadcasts that left it out", async () => {
