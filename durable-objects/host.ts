@@ -149,6 +149,8 @@ export class RoomHost {
       const handshake: Handshake = {
         accept: (responseHeaders) => {
           if (storedHeaders !== null) this.#storedHeaders.keep(record.id, storedHeaders);
+          // A resumed session reuses its id: what an older connection of it kept is not this one's.
+          else if (recovery !== null && "session" in recovery) this.#storedHeaders.drop(record.id);
           const opening = sessionOffered ? this.#links.open(connection, recovery) : null;
           // The id as a tag lets RPC broadcasts exclude ids without reading every attachment.
           this.#ctx.acceptWebSocket(server, [record.id, ...reservation.tags, ...(opening?.tags ?? [])]);
@@ -550,8 +552,9 @@ export class RoomHost {
       this.#log.handlerFailed(connection.record, error);
       connection.finish(error);
     }
-    // A handler that ends has ended its connection: what was kept for it in storage goes too.
-    if (connection.record.headers === null) this.#storedHeaders.drop(connection.record.id);
+    // A handler that ends has ended its connection: what was kept for it in storage goes too (unless
+    // a newer connection carries its session, and its id, on).
+    if (connection.record.headers === null && !connection.superseded) this.#storedHeaders.drop(connection.record.id);
   }
 }
 

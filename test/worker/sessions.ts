@@ -12,7 +12,8 @@ type SessionSocket = ServerWebSocket<RouteParams<"/session/:room">, { name: stri
 /**
  * A chat on a route with sessions: every text is broadcast to everyone, its sender included, so every
  * member's log is the whole conversation (`?excludeSelf`: all but the sender). `?brief` uses the 5-entry room. Commands: `!direct:<n>`
- * sends n numbered direct messages to the sender; `!clear` clears the room's history; `!who` reports.
+ * sends n numbered direct messages to the sender; `!cookie` the length of its Cookie header; `!clear`
+ * clears the room's history; `!who` reports.
  * `?slow`: a new session's first handler waits 300 ms before it reads, so a burst overflows its queue.
  * Each handler run reports `{ started, recovered, resumed }` under `?report=`.
  */
@@ -31,6 +32,8 @@ export const sessions = new WebSocketRouter<Env>().route(
     for await (const text of ws.iterText()) {
       if (text.startsWith("!direct:")) {
         for (let i = 1; i <= Number(text.slice(8)); i++) ws.sendText(`direct ${i}`);
+      } else if (text === "!cookie") {
+        ws.sendText(`cookie ${ws.headers.get("cookie")?.length ?? 0}`);
       } else if (text === "!clear") {
         await room.clearHistory();
       } else {

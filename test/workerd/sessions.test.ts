@@ -111,6 +111,21 @@ describe("sessions: resume with nothing lost or doubled", () => {
     bo.close();
   });
 
+  it("keeps a resumed connection's large headers when the connection it supersedes ends", async () => {
+    const room = freshRoom();
+    const headers = { Cookie: `c=${"x".repeat(17_000)}` }; // too large for the attachment: kept in storage
+    const first = await connect(`/session/${room}?name=ada`, { protocols: [SESSION_PROTOCOL], headers });
+    const { session } = await first.receiveJson<{ session: string }>();
+    const second = await connect(`/session/${room}?name=ada`, { protocols: sessionProtocols({ session, seq: 0, rooms: {} }), headers });
+    expect(await second.receiveJson()).toMatchObject({ t: "w", recovered: true });
+    expect((await first.closed()).code).toBe(3001); // superseded: its handler ends
+    await hibernate(app.room(env, room, { route: "/session/:room" }));
+    second.sendJson({ t: "m", id: "c1", d: "!cookie" });
+    const replies = await second.collect(300);
+    expect(replies.map((reply) => JSON.parse(reply as string)).find((frame) => frame.t === "m")).toMatchObject({ d: `cookie ${headers.Cookie.length}` });
+    second.close();
+  });
+
   it("does not replay to a resumed client the broadcasts that left it out", async () => {
     const room = freshRoom();
     const [ada, bo] = [new Member(`/session/${room}?name=ada&excludeSelf`), new Member(`/session/${room}?name=bo&excludeSelf`)];
