@@ -12,6 +12,7 @@ import type { Convert, ReceiveOptions } from "./queue.js";
 import { FrameQueue } from "./queue.js";
 import { WebSocketState } from "./state.js";
 import { SESSION_PROTOCOL } from "../src/shared/session-protocol.js";
+import { offeredSubprotocols } from "./upgrade-request.js";
 
 /** Answers the upgrade request that is still waiting for the handler's decision. */
 export interface Handshake {
@@ -151,7 +152,7 @@ export class Connection {
       responseHeaders.set("Sec-WebSocket-Protocol", SESSION_PROTOCOL);
       this.record.subprotocol = SESSION_PROTOCOL;
     } else if (subprotocol !== undefined) {
-      const offered = this.#offeredSubprotocols();
+      const offered = offeredSubprotocols(this.headers.find(([name]) => name === "sec-websocket-protocol")?.[1]);
       if (!offered.includes(subprotocol)) {
         throw new WebSocketError(
           `Cannot accept subprotocol "${subprotocol}": the client offered ${offered.length ? offered.map((p) => `"${p}"`).join(", ") : "none"}`,
@@ -282,14 +283,6 @@ export class Connection {
     if (this.#disconnect !== null) return new WebSocketDisconnect(this.#disconnect.code, this.#disconnect.reason);
     if (this.state === WebSocketState.CONNECTING) return new WebSocketError("Cannot send before accept()");
     return new WebSocketError("Cannot send after close()");
-  }
-
-  #offeredSubprotocols(): string[] {
-    const header = this.headers.find(([name]) => name === "sec-websocket-protocol")?.[1] ?? "";
-    return header
-      .split(",")
-      .map((protocol) => protocol.trim())
-      .filter((protocol) => protocol !== "");
   }
 }
 

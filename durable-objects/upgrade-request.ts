@@ -61,6 +61,14 @@ export function readUpgrade(
     deadline: null,
     session: null,
   };
-  const protocols = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((protocol) => protocol.trim()).filter((protocol) => protocol !== "");
+  const protocols = offeredSubprotocols(request.headers.get("sec-websocket-protocol"));
   return { route: match.route, params, record, headers, storedHeaders: inline ? null : block, protocols };
+}
+
+/** The subprotocols a client offered, from its `Sec-WebSocket-Protocol` header, in order. */
+export function offeredSubprotocols(header: string | null | undefined): string[] {
+  return (header ?? "")
+    .split(",")
+    .map((protocol) => protocol.trim())
+    .filter((protocol) => protocol !== "");
 }
