@@ -28,6 +28,18 @@ class FlakyShard implements ShardRpc {
   shardCloseMember(): void {}
 }
 
+/** A sequencer in a real object's storage, its shards all `shard`. */
+function sequencerIn(state: DurableObjectState, maxConnections: number, shard: ShardRpc, hooks: { wakeAt?: (time: number) => void; warn?: (message: string) => void } = {}): Sequencer {
+  return new Sequencer({
+    sql: state.storage.sql,
+    history: new RoomHistory(state.storage.sql),
+    options: { maxConnections },
+    shard: () => shard,
+    wakeAt: hooks.wakeAt ?? (() => undefined),
+    warn: hooks.warn ?? (() => undefined),
+  });
+}
+
 describe("the sequencer (in a real object's SQLite storage)", () => {
   it("retries a shard that cannot be reached, reports it, and delivers everything once it can be", async () => {
     const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-unit-${Date.now()}`));
@@ -35,14 +47,7 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       const shard = new FlakyShard(2);
       const warnings: string[] = [];
       const wakes: number[] = [];
-      const sequencer = new Sequencer({
-        sql: state.storage.sql,
-        history: new RoomHistory(state.storage.sql),
-        options: { maxConnections: 10 },
-        shard: () => shard,
-        wakeAt: (time) => wakes.push(time),
-        warn: (message) => warnings.push(message),
-      });
+      const sequencer = sequencerIn(state, 10, shard, { wakeAt: (time) => wakes.push(time), warn: (message) => warnings.push(message) });
       expect(sequencer.place(0)).toBe(0);
       for (let i = 0; i < 3; i++) sequencer.publish(`p${i}`, null, `m${i}`, []);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -62,14 +67,7 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
   it("fills shards to their cap, lowest first, never past it, and starts a new shard at the stream's head", async () => {
     const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-place-${Date.now()}`));
     await runInDurableObject(stub, (_, state) => {
-      const sequencer = new Sequencer({
-        sql: state.storage.sql,
-        history: new RoomHistory(state.storage.sql),
-        options: { maxConnections: 2 },
-        shard: () => new FlakyShard(0),
-        wakeAt: () => undefined,
-        warn: () => undefined,
-      });
+      const sequencer = sequencerIn(state, 2, new FlakyShard(0));
       expect([sequencer.place(0), sequencer.place(0), sequencer.place(0)]).toEqual([0, 0, 1]);
       sequencer.report({ shard: 0, number: 1, open: 1, held: 1, settled: 2 }); // one of shard 0's two left
       expect(sequencer.place(0)).toBe(0);
@@ -81,14 +79,7 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
   it("counts closing sockets against a shard's cap, and ignores a report older than one it has", async () => {
     const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-reports-${Date.now()}`));
     await runInDurableObject(stub, (_, state) => {
-      const sequencer = new Sequencer({
-        sql: state.storage.sql,
-        history: new RoomHistory(state.storage.sql),
-        options: { maxConnections: 2 },
-        shard: () => new FlakyShard(0),
-        wakeAt: () => undefined,
-        warn: () => undefined,
-      });
+      const sequencer = sequencerIn(state, 2, new FlakyShard(0));
       expect([sequencer.place(0), sequencer.place(0)]).toEqual([0, 0]);
       // Both settled; none open, but two sockets the shard is still closing: it is full.
       sequencer.report({ shard: 0, number: 2, open: 0, held: 2, settled: 2 });
@@ -104,14 +95,7 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
     const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-stale-${Date.now()}`));
     await runInDurableObject(stub, async (_, state) => {
       const shard = new FlakyShard(0);
-      const sequencer = new Sequencer({
-        sql: state.storage.sql,
-        history: new RoomHistory(state.storage.sql),
-        options: { maxConnections: 2 },
-        shard: () => shard,
-        wakeAt: () => undefined,
-        warn: () => undefined,
-      });
+      const sequencer = sequencerIn(state, 2, shard);
       const longAgo = Date.now() - 60_000;
       expect([sequencer.place(0, longAgo), sequencer.place(0, longAgo)]).toEqual([0, 0]);
       // Neither settled: a minute later, shard 0 neither holds their places nor receives the stream.
