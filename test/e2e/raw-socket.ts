@@ -84,10 +84,17 @@ export class RawSocket {
 
   /** Reads frames until a close frame; resolves with its code (null if none), or undefined if TCP ended first. */
   async closeCode(): Promise<number | null | undefined> {
+    const close = await this.closeFrame();
+    return close === undefined ? undefined : close.code;
+  }
+
+  /** Reads frames until a close frame: its code (null if none) and the reason's bytes; undefined if TCP ended first. */
+  async closeFrame(): Promise<{ code: number | null; reason: Buffer } | undefined> {
     for (;;) {
       const frame = await this.next();
       if (frame === null) return undefined;
-      if (frame.opcode === 0x8) return frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : null;
+      if (frame.opcode !== 0x8) continue;
+      return frame.payload.length >= 2 ? { code: frame.payload.readUInt16BE(0), reason: frame.payload.subarray(2) } : { code: null, reason: Buffer.alloc(0) };
     }
   }
 
