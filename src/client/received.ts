@@ -9,20 +9,25 @@ export class Received {
   #seq = 0;
   readonly #rooms = new Map<string, LogPosition>();
 
-  /** Whether the frame is new (and so counts as received), false for one seen already. */
-  accept(frame: ServerFrame): boolean {
+  /**
+   * "new" for a frame that counts as received, "seen" for one seen already, "gap" for a direct message
+   * past the next one expected: the session's direct messages are numbered one by one, so one is
+   * missing, and acknowledging past it would lose it (the client resumes instead, to have it replayed).
+   */
+  accept(frame: ServerFrame): "new" | "seen" | "gap" {
     if (frame.t === "m") {
-      if (frame.s <= this.#seq) return false;
+      if (frame.s <= this.#seq) return "seen";
+      if (frame.s > this.#seq + 1) return "gap";
       this.#seq = frame.s;
-      return true;
+      return "new";
     }
     if (frame.t === "b") {
       const known = this.#rooms.get(frame.r);
-      if (known !== undefined && known.epoch === frame.e && frame.o <= known.offset) return false;
+      if (known !== undefined && known.epoch === frame.e && frame.o <= known.offset) return "seen";
       this.#rooms.set(frame.r, { epoch: frame.e, offset: frame.o });
-      return true;
+      return "new";
     }
-    return frame.t === "u";
+    return frame.t === "u" ? "new" : "seen";
   }
 
   /** A room's log was started anew, or the client joined it: from here on. */

@@ -97,6 +97,8 @@ export interface SessionClientOptions {
 const STABLE_AFTER_MS = 10_000;
 const OPEN = 1;
 const FINAL_CLOSE_CODES = new Set([1002, 1003, 1007, 1008]);
+/** The client's own close when a direct message is missing: the session continues, and the resume replays it. */
+const MISSED_CLOSE = { code: 4009, reason: "A direct message is missing: resuming" } as const;
 
 /** A message sent and not yet acknowledged. */
 interface PendingMessage {
@@ -245,7 +247,13 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
       default: {
         const replayed = this.#replaying > 0;
         if (replayed) this.#replaying -= 1;
-        if (!this.#received.accept(frame)) return;
+        const outcome = this.#received.accept(frame);
+        if (outcome === "gap") {
+          // Not a goodbye (the session continues): the resume replays from the last one received.
+          socket.close(MISSED_CLOSE.code, MISSED_CLOSE.reason);
+          return;
+        }
+        if (outcome === "seen") return;
         const message = frame.t === "b" ? { room: frame.r, offset: frame.o } : {};
         const payload = payloadData(frame);
         this.#listeners.emit("message", { data: payload, json: () => JSON.parse(payload as string) as Incoming, replayed, ...message });
