@@ -55,7 +55,6 @@ export interface RoomApp {
   readonly binding: string;
 }
 
-
 /**
  * The in-memory side of one room object: the connections whose handlers are running, the room
  * membership index, and the hibernation events. Everything here can be rebuilt from the sockets'
