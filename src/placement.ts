@@ -3,7 +3,6 @@ import type { RoomAddress } from "./shared/room-address.js";
 import { isValidRoomName } from "./shared/room-name.js";
 import { WiringError } from "./wiring.js";
 
-
 /** Where a connection goes, or why the path is refused (a room name the client made up). */
 export type Placement = { readonly address: RoomAddress } | { readonly refused: { readonly status: number; readonly message: string } };
 
