@@ -18,7 +18,6 @@ export { PlainObject } from "./placement.js";
 
 const http = AutoRouter();
 
-
 // No rate limit here: the eviction storm sends 10,000 messages at once. test/worker/strict.ts has one.
 const app = new Hypern<Env>({
   limits: { maxQueuedMessages: QUEUE_BOUND, messagesPerSecond: Number.POSITIVE_INFINITY },
