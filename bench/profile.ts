@@ -3,6 +3,8 @@ import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import type { Implementation } from "./clients.ts";
 import { Inspector } from "./inspector.ts";
+import type { Profile } from "./profile-tree.ts";
+import { samplesWithin } from "./profile-tree.ts";
 import { broadcast } from "./scenarios/broadcast.ts";
 import { churn } from "./scenarios/churn.ts";
 import { echo } from "./scenarios/echo.ts";
@@ -28,6 +30,8 @@ const { values: flags } = parseArgs({
     variant: { type: "string", default: "shards-100" },
     members: { type: "string", default: "3000" },
     top: { type: "string", default: "25" },
+    /** comma-separated function names: also print the share of samples in each, callees included */
+    within: { type: "string" },
     out: { type: "string" },
   },
 });
@@ -75,13 +79,11 @@ try {
   inspector.close();
   if (flags.out) writeFileSync(flags.out, JSON.stringify(profiles.at(-1)));
   printTop(profiles, Number(flags.top));
+  if (flags.within !== undefined) printWithin(profiles, flags.within.split(","));
 } finally {
   await server.dispose();
 }
 
-interface Profile {
-  nodes: { id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
-}
 
 function printTop(profiles: readonly Profile[], count: number): void {
   const selfHits = new Map<string, number>();
@@ -97,4 +99,10 @@ function printTop(profiles: readonly Profile[], count: number): void {
   for (const [key, hits] of [...selfHits].sort((a, b) => b[1] - a[1]).slice(0, count)) {
     console.log(`${((hits / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
   }
+}
+
+function printWithin(profiles: readonly Profile[], names: readonly string[]): void {
+  const { within, total } = samplesWithin(profiles, names);
+  console.log("samples in each function, callees included:");
+  for (const [name, hits] of within) console.log(`${((hits / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
 }
