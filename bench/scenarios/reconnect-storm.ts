@@ -106,7 +106,13 @@ function watch({ client }: BenchSessionClient, tag: string, expected: number): W
   return w;
 }
 
-/** Broadcasts until every client has received one, so that all are members with a place in the log. */
+/**
+ * Broadcasts until every client has received one, so that all are members with a place in the log;
+ * then waits until every client has acknowledged it (after up to a second, the client's default), as
+ * a client connected for a while has. Closing sockets whose client has sent nothing yet is another
+ * case: locally workerd then holds each socket, its close frames exchanged, for about 10 s before it
+ * ends the TCP connection, which the clients wait for before they reconnect.
+ */
 async function warmUp(server: BenchServer, room: string, clients: readonly BenchSessionClient[]): Promise<void> {
   const reached = new Set<BenchSessionClient>();
   const stops = clients.map((each) => each.client.on("message", () => void reached.add(each)));
@@ -114,6 +120,10 @@ async function warmUp(server: BenchServer, room: string, clients: readonly Bench
     if (attempt === 50) throw new Error(`Only ${reached.size} of ${clients.length} session clients joined`);
     await control(server, "POST", `broadcast/${room}?tag=warm-up`);
     await sleep(100);
+  }
+  for (let waited = 0; clients.some(({ sent }) => sent.acknowledgements === 0); waited += 20) {
+    if (waited >= 5000) throw new Error("Not every session client acknowledged the warm-up within 5 s");
+    await sleep(20);
   }
   await sleep(200);
   for (const stop of stops) stop();

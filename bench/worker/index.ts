@@ -1,6 +1,7 @@
 import { getServerByName } from "partyserver";
 import { control } from "./control.js";
 import { ours } from "./ours.js";
+import { shardCount } from "./shard-count.js";
 
 export { PartyRoom } from "./party.js";
 export { RawRoom } from "./raw.js";
@@ -8,7 +9,9 @@ export class OursRoom extends ours.RoomObject {}
 
 /**
  * `/{raw|ours|party}/{echo|broadcast}/:room`: each implementation through its natural entry point; ours
- * also has `broadcast-history` and `session` rooms, and `/control/...` endpoints for them (control.ts).
+ * also has `broadcast-history` and `session` rooms, and `/control/...` endpoints for them (control.ts),
+ * `broadcast-sharded` and `broadcast-sharded-100` rooms (spread over shards of 1,000 and of 100), and
+ * `/shards/:route/:room`, how many shards such a room has (shard-count.ts).
  */
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -23,6 +26,8 @@ export default {
         return (await getServerByName(env.PARTY, name)).fetch(request);
       case "control":
         return control(request, env, scenario, room);
+      case "shards":
+        return shardCount(env, scenario, room);
       default:
         return new Response("ok");
     }
