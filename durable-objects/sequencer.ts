@@ -37,6 +37,8 @@ const RESUME_AFTER_RESET_MS = 1_000;
 const PLACEMENT_PENDING_MS = 30_000;
 /** Upgrades placed in a shard and not yet settled, while the last placement is recent. */
 const PENDING = "CASE WHEN placed_at > ? THEN MAX(0, placed - settled) ELSE 0 END";
+/** Shards that hold open connections, or have recently been given one that has not settled yet. */
+const LIVE = `connections > 0 OR ${PENDING} > 0`;
 
 export interface SequencerParts {
   readonly sql: SqlStorage;
@@ -210,7 +212,9 @@ export class Sequencer {
       }
     } finally {
       this.#inFlight.delete(shard);
-      this.#trim();
+      // Once per round, not per shard: trimming reads every shard's row. While deliveries keep
+      // overlapping, the trim at each fan-out does the work.
+      if (this.#inFlight.size === 0) this.#trim();
     }
   }
 
@@ -225,9 +229,10 @@ export class Sequencer {
 
   /** Entries every shard with connections has applied are no longer needed. */
   #trim(): void {
-    const live = this.#liveRows();
-    const upTo = live.length === 0 ? this.#head() : Math.min(...live.map((row) => row.delivered));
-    this.#parts.sql.exec("DELETE FROM hypern_stream WHERE seq <= ?", upTo);
+    this.#parts.sql.exec(
+      `DELETE FROM hypern_stream WHERE seq <= COALESCE((SELECT MIN(delivered) FROM hypern_shards WHERE ${LIVE}), ?)`,
+      Date.now() - PLACEMENT_PENDING_MS, this.#head(),
+    );
   }
 
   #entriesAfter(delivered: number): StreamEntry[] {
@@ -246,11 +251,10 @@ export class Sequencer {
       }));
   }
 
-  /** Shards that hold open connections, or have recently been given one that has not settled yet. */
   #liveRows(): ShardRow[] {
     this.#prepare();
     return this.#parts.sql
-      .exec<ShardRow>(`SELECT shard, connections, delivered FROM hypern_shards WHERE connections > 0 OR ${PENDING} > 0`, Date.now() - PLACEMENT_PENDING_MS)
+      .exec<ShardRow>(`SELECT shard, connections, delivered FROM hypern_shards WHERE ${LIVE}`, Date.now() - PLACEMENT_PENDING_MS)
       .toArray();
   }
 

@@ -28,13 +28,20 @@ class FlakyShard implements ShardRpc {
   shardCloseMember(): void {}
 }
 
-/** A sequencer in a real object's storage, its shards all `shard`. */
-function sequencerIn(state: DurableObjectState, maxConnections: number, shard: ShardRpc, hooks: { wakeAt?: (time: number) => void; warn?: (message: string) => void } = {}): Sequencer {
+interface SequencerHooks {
+  wakeAt?: (time: number) => void;
+  warn?: (message: string) => void;
+  /** Where the sequencer's queries go, instead of the object's storage itself. */
+  sql?: SqlStorage;
+}
+
+/** A sequencer in a real object's storage, its shards all `shard` (or each `shard(index)`). */
+function sequencerIn(state: DurableObjectState, maxConnections: number, shard: ShardRpc | ((index: number) => ShardRpc), hooks: SequencerHooks = {}): Sequencer {
   return new Sequencer({
-    sql: state.storage.sql,
+    sql: hooks.sql ?? state.storage.sql,
     history: new RoomHistory(state.storage.sql),
     options: { maxConnections },
-    shard: () => shard,
+    shard: typeof shard === "function" ? shard : () => shard,
     wakeAt: hooks.wakeAt ?? (() => undefined),
     warn: hooks.warn ?? (() => undefined),
   });
@@ -107,6 +114,34 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       sequencer.publish("p2", null, "to the newcomers", []);
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(shard.applied).toEqual([2]);
+    });
+  });
+
+  it("keeps the stream until every shard has applied it, and reads each shard's row a few times per broadcast, not once per shard", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-trim-${Date.now()}`));
+    await runInDurableObject(stub, async (_, state) => {
+      const count = 60;
+      const shards = Array.from({ length: count }, (_, index) => new FlakyShard(index === count - 1 ? 1 : 0));
+      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+      const counting = { exec: (query: string, ...bindings: unknown[]) => { const cursor = state.storage.sql.exec(query, ...bindings); cursors.push(cursor); return cursor; } };
+      const sequencer = sequencerIn(state, 1, (index) => shards[index] as FlakyShard, { sql: counting as unknown as SqlStorage });
+      for (let i = 0; i < count; i++) expect(sequencer.place(0)).toBe(i);
+      const streamLength = (): number => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM hypern_stream").one().n;
+
+      cursors.length = 0;
+      sequencer.publish("p1", null, "one", []);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const rowsRead = cursors.reduce((sum, cursor) => sum + cursor.rowsRead, 0);
+      // Trimming after each shard's delivery read all 60 rows each time: 3,600 and more.
+      expect(rowsRead).toBeLessThan(count * 15);
+      expect(shards.slice(0, -1).every((shard) => shard.applied.join() === "1")).toBe(true);
+      expect(streamLength()).toBe(1); // the last shard failed: its entry is kept for the retry
+
+      sequencer.publish("p2", null, "two", []);
+      sequencer.retry(Date.now() + 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(shards.every((shard) => shard.applied.join() === "1,2")).toBe(true);
+      expect(streamLength()).toBe(0);
     });
   });
 });
