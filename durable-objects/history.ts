@@ -36,6 +36,20 @@ export interface LoggedEntry extends HistoryEntry {
   readonly exclude: readonly string[];
 }
 
+/** Which part of a room's history to read: the last entries, or those after a position in its log. */
+export interface HistoryQuery {
+  /** How many entries, the newest. Default: all the room keeps. */
+  last?: number;
+  /** Only entries after this position (as a session client reports it). */
+  since?: LogPosition;
+}
+
+/** A room's log as read: its epoch, and entries oldest first. */
+export interface LogRead {
+  readonly epoch: string;
+  readonly entries: HistoryEntry[];
+}
+
 /** What a client missed since a position, or why it cannot be told. */
 export type MissedSince = { readonly entries: readonly LoggedEntry[] } | { readonly lost: LostReason };
 
@@ -52,6 +66,16 @@ interface Head {
   offset: number;
   /** The weight of the entries kept: bytes, characters for text. */
   weight: number;
+}
+
+/** Reads a room's log: its last entries, or those after a position; or why those cannot all be given. */
+export function readLog(log: RoomHistory, room: string, options: ResolvedHistory, query: HistoryQuery): LogRead | { readonly lost: LostReason } {
+  const { epoch } = log.head(room);
+  const count = query.last ?? options.limit;
+  if (query.since === undefined) return { epoch, entries: log.last(room, count, options) };
+  const missed = log.since(room, query.since, options);
+  if ("lost" in missed) return missed;
+  return { epoch, entries: missed.entries.slice(-count).map(({ offset, at, data }) => ({ offset, at, data })) };
 }
 
 /**

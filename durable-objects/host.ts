@@ -5,7 +5,7 @@ import type { ReadonlyData } from "../src/shared/readonly-data.js";
 import { deepFreeze } from "../src/shared/readonly-data.js";
 import type { RoomAddress, RoomPart } from "../src/shared/room-address.js";
 import { describeAddress, objectName, parseObjectName } from "../src/shared/room-address.js";
-import type { LogPosition } from "../src/shared/session-protocol.js";
+import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
 import { SESSION_PROTOCOL, resumeRequestIn } from "../src/shared/session-protocol.js";
 import { truncateUtf8 } from "../src/shared/utf8.js";
 import { AlarmSchedule } from "./alarm-schedule.js";
@@ -17,7 +17,8 @@ import type { HostedRoute, RouteTable } from "./handler.js";
 import { HeaderStore } from "./header-store.js";
 import { HeldSockets, countHeld, isRefusal } from "./held-sockets.js";
 import type { Violation } from "./inbound-limits.js";
-import type { HistoryEntry } from "./history.js";
+import type { HistoryEntry, HistoryQuery, LogRead } from "./history.js";
+import { readLog } from "./history.js";
 import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
 import type { Frame, OutgoingFrame } from "./message.js";
@@ -378,20 +379,12 @@ export class RoomHost {
   }
 
   /** A room's log: the last entries, or those after a position; with its epoch. */
-  history(room: string, query: { last?: number; since?: LogPosition }): { epoch: string; entries: HistoryEntry[] } | Promise<{ epoch: string; entries: HistoryEntry[] }> {
-    if (this.#shard !== null) {
-      // A sharded room's one log is its sequencer's.
-      if (query.since !== undefined) throw new WebSocketError("history({ since }) is not available in a sharded room: read the last entries");
-      return this.#shard.history(room, query.last);
-    }
+  history(room: string, query: HistoryQuery): LogRead | Promise<LogRead> {
+    // A sharded room's one log is its sequencer's.
+    if (this.#shard !== null) return this.#shard.history(room, query).then((read) => complete(read, query));
     const options = historyOf(room);
     if (options === null) throw new WebSocketError(`The room "${room}" keeps no history: make it with new WebSocketRoom("${room}", { history: ... })`);
-    const log = this.#links.store.history;
-    const { epoch } = log.head(room);
-    if (query.since === undefined) return { epoch, entries: log.last(room, query.last ?? options.limit, options) };
-    const missed = log.since(room, query.since, options);
-    if ("lost" in missed) throw new WebSocketError(`The room's history since offset ${query.since.offset} is incomplete (${missed.lost})`);
-    return { epoch, entries: [...missed.entries].slice(-(query.last ?? options.limit)) };
+    return complete(readLog(this.#links.store.history, room, options, query), query);
   }
 
   /** Sends history entries to one connection, in the envelope its client expects; returns how many. */
@@ -578,3 +571,8 @@ function answerClose(socket: WebSocket, code: number, reason: string): void {
   }
 }
 
+/** The entries read, or the error that says why those after the query's position cannot all be given. */
+function complete(read: LogRead | { readonly lost: LostReason }, query: HistoryQuery): LogRead {
+  if ("lost" in read) throw new WebSocketError(`The room's history since offset ${query.since?.offset} is incomplete (${read.lost})`);
+  return read;
+}

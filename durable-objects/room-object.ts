@@ -1,3 +1,4 @@
+import type { LostReason } from "../src/shared/session-protocol.js";
 import { DurableObject } from "cloudflare:workers";
 import { assertCloseArguments } from "../src/shared/close-code.js";
 import type { RoomApp } from "./host.js";
@@ -5,7 +6,7 @@ import { runMethodsInRoomObject } from "./current-room.js";
 import { RoomHost } from "./host.js";
 import type { RoomMemberInfo } from "./room-member.js";
 import { copyBytes } from "../src/shared/bytes.js";
-import type { HistoryEntry } from "./history.js";
+import type { HistoryQuery, LogRead } from "./history.js";
 import type { Sequencer } from "./sequencer.js";
 import type { ShardRole } from "./shard-role.js";
 import type { SequencerRpc, ShardMemberInfo, ShardReport, ShardRpc, StreamEntry } from "./shard-protocol.js";
@@ -120,8 +121,8 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
       return this.#sequencer().members(room);
     }
 
-    sequencerHistory(room: string, last: number | undefined): { epoch: string; entries: HistoryEntry[] } {
-      return this.#sequencer().history(room, last);
+    sequencerHistory(room: string, query: HistoryQuery): LogRead | { lost: LostReason } {
+      return this.#sequencer().history(room, query);
     }
 
     // A shard of a sharded room, for its sequencer.

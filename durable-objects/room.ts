@@ -4,21 +4,13 @@ import { toIdSet } from "../src/shared/exclude.js";
 import { bytesPayload, jsonPayload, textPayload } from "../src/shared/payload.js";
 import type { AnyParams } from "../src/shared/route-params.js";
 import { currentRoomObject } from "./current-room.js";
-import type { HistoryEntry } from "./history.js";
+import type { HistoryEntry, HistoryQuery } from "./history.js";
 import type { RoomOptions } from "./room-registry.js";
 import { registerRoom } from "./room-registry.js";
 import type { RoomMember } from "./room-member.js";
 import type { ServerWebSocket } from "./websocket.js";
 import { connectionBehind } from "./websocket.js";
 import type { OutgoingFrame } from "./message.js";
-
-/** Which part of a room's history to read: the last entries, or those after a position in its log. */
-export interface HistoryQuery {
-  /** How many entries, the newest. Default: all the room keeps. */
-  last?: number;
-  /** Only entries after this position (as a session client reports it). */
-  since?: { epoch: string; offset: number };
-}
 
 export interface BroadcastOptions {
   /** Connection ids to skip: one id, or any iterable of ids (a Set, an array). */

@@ -1,5 +1,6 @@
-import type { LogPosition } from "../src/shared/session-protocol.js";
-import type { HistoryEntry, RoomHistory } from "./history.js";
+import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
+import type { HistoryQuery, LogRead, RoomHistory } from "./history.js";
+import { readLog } from "./history.js";
 import { historyOf } from "./room-registry.js";
 import type { ResolvedShards, ShardMemberInfo, ShardReport, ShardRpc, ShardStatus, StreamEntry } from "./shard-protocol.js";
 
@@ -144,12 +145,11 @@ export class Sequencer {
       .map((row) => ({ shard: row.shard, connections: row.connections, delivered: row.delivered, failing: this.#failing.get(row.shard)?.error ?? null }));
   }
 
-  /** The room's log, for late joiners of a sharded room with history. */
-  history(room: string, last: number | undefined): { epoch: string; entries: HistoryEntry[] } {
+  /** The room's log, for `history()` in a shard. */
+  history(room: string, query: HistoryQuery): LogRead | { lost: LostReason } {
     const options = historyOf(room);
     if (options === null) throw new Error(`The room "${room}" keeps no history`);
-    const { epoch } = this.#parts.history.head(room);
-    return { epoch, entries: this.#parts.history.last(room, last ?? options.limit, options) };
+    return readLog(this.#parts.history, room, options, query);
   }
 
   /** The alarm fired: retry what is due, and deliver whatever is still pending. */

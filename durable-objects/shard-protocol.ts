@@ -1,5 +1,5 @@
-import type { LogPosition } from "../src/shared/session-protocol.js";
-import type { HistoryEntry } from "./history.js";
+import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
+import type { HistoryQuery, LogRead } from "./history.js";
 import type { RoomMemberInfo } from "./room-member.js";
 
 /** How a room spreads over shards: at most `maxConnections` in each. */
@@ -49,7 +49,7 @@ export interface SequencerRpc {
   sequencerClose(id: string, room: string | null, code: number, reason: string): number;
   sequencerSize(room: string | null): Promise<number>;
   sequencerMembers(room: string | null): Promise<ShardMemberInfo[]>;
-  sequencerHistory(room: string, last: number | undefined): { epoch: string; entries: HistoryEntry[] };
+  sequencerHistory(room: string, query: HistoryQuery): LogRead | { lost: LostReason };
 }
 
 /** What the sequencer asks of a shard. */

@@ -1,7 +1,7 @@
 import { copyBytes } from "../src/shared/bytes.js";
 import type { RoomPart } from "../src/shared/room-address.js";
-import type { LogPosition } from "../src/shared/session-protocol.js";
-import type { HistoryEntry } from "./history.js";
+import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
+import type { HistoryQuery, LogRead } from "./history.js";
 import type { Delivery } from "./outbox.js";
 import type { RoomMember } from "./room-member.js";
 import { memberHandle } from "./room-member.js";
@@ -71,8 +71,8 @@ export class ShardRole {
     return members.map(({ id, data, shard }) => this.#member<Data>(id, data, shard));
   }
 
-  history(room: string, last: number | undefined): Promise<{ epoch: string; entries: HistoryEntry[] }> {
-    return Promise.resolve(this.#sequencer().sequencerHistory(room, last));
+  history(room: string, query: HistoryQuery): Promise<LogRead | { lost: LostReason }> {
+    return Promise.resolve(this.#sequencer().sequencerHistory(room, query));
   }
 
   /** An upgrade was accepted or refused. */

@@ -10,9 +10,9 @@ export { TimeoutError, WebSocketDisconnect, WebSocketError } from "../durable-ob
 export type { WebSocketMessage } from "../durable-objects/message.js";
 export type { ReceiveOptions } from "../durable-objects/queue.js";
 export { WebSocketRoom } from "../durable-objects/room.js";
-export type { BroadcastOptions, HistoryQuery } from "../durable-objects/room.js";
+export type { BroadcastOptions } from "../durable-objects/room.js";
 export type { RoomOptions } from "../durable-objects/room-registry.js";
-export type { HistoryEntry, HistoryOptions } from "../durable-objects/history.js";
+export type { HistoryEntry, HistoryOptions, HistoryQuery } from "../durable-objects/history.js";
 export type { SessionOptions } from "../durable-objects/sessions.js";
 export { WebSocketRoute, WebSocketRouter } from "./router.js";
 export type { PlacementRequest, RouteOptions } from "./router.js";

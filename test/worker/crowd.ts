@@ -4,11 +4,16 @@ import type { RouteParams, ServerWebSocket } from "../../src/index.js";
 /** Everyone in a room that spans several objects (shards of at most 10 connections). */
 const crowd = new WebSocketRoom<{ name: string }>("crowd", { history: { limit: 100 } });
 
-type Command = { say: string; excludeMe?: boolean } | { ask: "size" | "who" | "history" } | { closeAll: number };
+type Command =
+  | { say: string; excludeMe?: boolean }
+  | { ask: "size" }
+  | { ask: "who" }
+  | { ask: "history"; since?: { epoch: string; offset: number } }
+  | { closeAll: number };
 
 /**
  * A sharded room: JSON commands broadcast (`say`, to everyone or all but the sender), ask the whole
- * room's size, members or recent history, or close everyone. Replies carry `reply`; broadcasts come as
+ * room's size, members, recent history (the last 3, or all since a position), or close everyone. Replies carry `reply`; broadcasts come as
  * `{ said, by }`. On join: `{ joined: id, shard }` where the shard is this object's name.
  */
 export const crowds = new WebSocketRouter<Env>().route(
@@ -30,7 +35,12 @@ export const crowds = new WebSocketRouter<Env>().route(
       } else if (command.ask === "who") {
         ws.sendJson({ reply: "who", names: (await crowd.getConnections()).map(({ data }) => data?.name).sort() });
       } else {
-        ws.sendJson({ reply: "history", entries: (await crowd.history({ last: 3 })).entries.map(({ offset, data }) => ({ offset, data })) });
+        try {
+          const { epoch, entries } = await crowd.history(command.since === undefined ? { last: 3 } : { since: command.since });
+          ws.sendJson({ reply: "history", epoch, entries: entries.map(({ offset, data }) => ({ offset, data })) });
+        } catch (error) {
+          ws.sendJson({ reply: "history", error: (error as Error).message });
+        }
       }
     }
     crowd.leave(ws);

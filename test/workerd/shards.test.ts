@@ -39,8 +39,8 @@ async function said(member: Joined, count: number, timeoutMs = 20_000): Promise<
   return member.said;
 }
 
-async function ask<T>(member: Joined, what: string): Promise<T> {
-  member.client.sendJson({ ask: what });
+async function ask<T>(member: Joined, what: string, details: object = {}): Promise<T> {
+  member.client.sendJson({ ask: what, ...details });
   for (;;) {
     const message = await member.client.receiveJson<{ reply?: string; said?: string }>();
     if (message.said !== undefined) member.said.push(message.said);
@@ -158,10 +158,16 @@ describe("a room that spans several objects (shards of 10)", () => {
     const members = await crowdOf(room, 12);
     for (let i = 0; i < 5; i++) members[0]!.client.sendJson({ say: `h${i}` });
     await said(members[11]!, 5);
-    const fromFirst = await ask<{ entries: { offset: number; data: string }[] }>(members[0]!, "history");
+    const fromFirst = await ask<{ epoch: string; entries: { offset: number; data: string }[] }>(members[0]!, "history");
     const fromLast = await ask<{ entries: { offset: number; data: string }[] }>(members[11]!, "history");
     expect(fromFirst.entries.map(({ offset }) => offset)).toEqual([3, 4, 5]);
     expect(fromLast).toEqual(fromFirst);
+    type Read = { epoch?: string; entries?: { offset: number; data: string }[]; error?: string };
+    const since = await ask<Read>(members[11]!, "history", { since: { epoch: fromFirst.epoch, offset: 1 } });
+    expect(since.entries?.map(({ offset }) => offset)).toEqual([2, 3, 4, 5]);
+    expect(since.epoch).toBe(fromFirst.epoch);
+    const elsewhere = await ask<Read>(members[0]!, "history", { since: { epoch: "another-epoch", offset: 1 } });
+    expect(elsewhere.error).toBe("The room's history since offset 1 is incomplete (epoch)");
     for (const member of members) member.client.close();
   });
 });
