@@ -11,8 +11,7 @@ import { dataSize } from "../src/shared/limits.js";
 import type { Convert, ReceiveOptions } from "./queue.js";
 import { FrameQueue } from "./queue.js";
 import { WebSocketState } from "./state.js";
-import { SESSION_PROTOCOL } from "../src/shared/session-protocol.js";
-import { offeredSubprotocols } from "./upgrade-request.js";
+import { SESSION_PROTOCOL, offeredSubprotocols } from "../src/shared/session-protocol.js";
 
 /** Answers the upgrade request that is still waiting for the handler's decision. */
 export interface Handshake {

@@ -28,4 +28,6 @@ export interface RouteTable {
   paramsOf(route: HostedRoute, pathname: string): Readonly<Record<string, string | undefined>> | undefined;
   /** The shards of the rooms of a group (a route's pattern, or the group routes share), or null when they have none. */
   shardsOf(group: string): ResolvedShards | null;
+  /** Whether a route of the group has sessions. */
+  hasSessionsIn(group: string): boolean;
 }

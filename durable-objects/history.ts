@@ -101,10 +101,45 @@ export class RoomHistory {
     return { epoch, offset };
   }
 
+  /** The log's epoch and last offset if this object has started it; never starts one. */
+  knownHead(room: string): LogPosition | undefined {
+    if (!this.#heads.has(room)) {
+      this.#prepare();
+      if (this.#sql.exec("SELECT 1 FROM hypern_log_head WHERE room = ?", room).toArray().length === 0) return undefined;
+    }
+    return this.head(room);
+  }
+
   /** Appends a broadcast (and whom it left out); returns its place. Trims what the options no longer keep. */
   append(room: string, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[] = [], now = Date.now()): LogPosition {
     const head = this.#head(room);
-    const offset = head.offset + 1;
+    this.#insert(room, head, head.offset + 1, data, options, exclude, now);
+    return { epoch: head.epoch, offset: head.offset };
+  }
+
+  /**
+   * Copies an entry of a log kept by another object (a sharded room's sequencer) at the same place.
+   * The copy holds an unbroken run of the original's entries: when `position` does not follow its
+   * last one (another epoch, or entries it never got), it starts again from `position`. Returns true
+   * when it did (or when this is its first entry).
+   */
+  copy(room: string, position: LogPosition, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[] = [], now = Date.now()): boolean {
+    const known = this.knownHead(room);
+    if (known !== undefined && known.epoch === position.epoch && position.offset <= known.offset) return false;
+    const restarts = known === undefined || known.epoch !== position.epoch || position.offset !== known.offset + 1;
+    if (restarts) {
+      this.#sql.exec("DELETE FROM hypern_log WHERE room = ?", room);
+      this.#sql.exec(
+        "INSERT OR REPLACE INTO hypern_log_head (room, epoch, last_offset, weight) VALUES (?, ?, ?, 0)",
+        room, position.epoch, position.offset - 1,
+      );
+      this.#heads.set(room, { epoch: position.epoch, offset: position.offset - 1, weight: 0 });
+    }
+    this.#insert(room, this.#head(room), position.offset, data, options, exclude, now);
+    return restarts;
+  }
+
+  #insert(room: string, head: Head, offset: number, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[], now: number): void {
     const [text, bytes] = typeof data === "string" ? [data, null] : [null, copyBytes(data)];
     const weight = text === null ? (bytes as ArrayBuffer).byteLength : text.length;
     this.#sql.exec(
@@ -115,7 +150,6 @@ export class RoomHistory {
     head.weight += weight;
     this.#trim(room, head, options, now);
     this.#sql.exec("UPDATE hypern_log_head SET last_offset = ?, weight = ? WHERE room = ?", head.offset, head.weight, room);
-    return { epoch: head.epoch, offset };
   }
 
   /** The entries after `position`, in order; or why they cannot all be given (another epoch, trimmed). */

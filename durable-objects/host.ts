@@ -87,6 +87,11 @@ export class RoomHost {
     this.#outbox = new Outbox(app.limits);
     this.#storedHeaders = new HeaderStore(ctx);
     this.#alarms = new AlarmSchedule(ctx.storage, () => this.#earliestDeadline());
+    const address = parseObjectName(ctx.id.name);
+    this.#address = address;
+    this.#log = new RoomLog(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), app.verbose);
+    const part = address?.part;
+    const shardIndex = part !== undefined && "shard" in part ? part.shard : null;
     // Whether any route has sessions is read once, when all routes are registered.
     this.#links = new SessionLinks(
       {
@@ -98,13 +103,12 @@ export class RoomHost {
         sessionsOf: (route) => app.router.getRoute(route)?.sessions ?? null,
         closeForLibrary: (connection, code, reason) => this.#closeForLibrary(connection, { code, reason }),
         wakeAt: (time) => this.#alarms.wakeAt(time),
+        shard: shardIndex,
+        sessionsChanged: () => this.#shard?.connectionsChanged(),
       },
-      app.hasSessions,
+      // A shard serves its group's routes only; any other object, any route.
+      shardIndex === null ? app.hasSessions : app.router.hasSessionsIn(address?.group ?? ""),
     );
-    const address = parseObjectName(ctx.id.name);
-    this.#address = address;
-    this.#log = new RoomLog(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), app.verbose);
-    const part = address?.part;
     if (part !== undefined && address !== null) {
       const warn = (message: string): void => this.#log.warn(message);
       if ("shard" in part) {
@@ -397,8 +401,11 @@ export class RoomHost {
     return sent;
   }
 
-  clearHistory(room: string): void {
-    if (historyOf(room) !== null) this.#links.store.history.clear(room);
+  clearHistory(room: string): void | Promise<void> {
+    if (historyOf(room) === null) return undefined;
+    if (this.#shard !== null) return this.#shard.clearHistory(room);
+    this.#links.store.history.clear(room);
+    return undefined;
   }
 
   // The whole object, for app.room(env, name) over RPC.
@@ -467,6 +474,14 @@ export class RoomHost {
 
   heldCount(): number {
     return countHeld(this.#ctx.getWebSockets());
+  }
+
+  sessionCounts(): { sessions: number; resumable: number } {
+    return this.#links.counts();
+  }
+
+  copyToLog(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
+    this.#links.copied(room, position, frame, exclude);
   }
 
   #members(): Membership {

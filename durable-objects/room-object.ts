@@ -96,8 +96,8 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
 
     // The sequencer of a sharded room, for its shards and the Worker.
 
-    sequencerPlace(after: number): number {
-      return this.#sequencer().place(after);
+    sequencerPlace(after: number, home?: number): number {
+      return this.#sequencer().place(after, home);
     }
 
     sequencerReport(report: ShardReport): void {
@@ -123,6 +123,10 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
 
     sequencerHistory(room: string, query: HistoryQuery): LogRead | { lost: LostReason } {
       return this.#sequencer().history(room, query);
+    }
+
+    sequencerClearHistory(room: string): void {
+      this.#sequencer().clearHistory(room);
     }
 
     // A shard of a sharded room, for its sequencer.

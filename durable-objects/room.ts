@@ -105,8 +105,7 @@ export class WebSocketRoom<Data = unknown> {
 
   /** Drops the room's history and starts its log anew (a new epoch): resuming clients are told their gap cannot be filled. */
   clearHistory(): Promise<void> {
-    currentRoomObject("clearHistory").clearHistory(this.name);
-    return Promise.resolve();
+    return Promise.resolve(currentRoomObject("clearHistory").clearHistory(this.name));
   }
 
   #broadcast(operation: string, frame: OutgoingFrame, options: BroadcastOptions | undefined): Promise<number> {

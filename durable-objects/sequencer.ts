@@ -38,8 +38,12 @@ const RESUME_AFTER_RESET_MS = 1_000;
 const PLACEMENT_PENDING_MS = 30_000;
 /** Upgrades placed in a shard and not yet settled, while the last placement is recent. */
 const PENDING = "CASE WHEN placed_at > ? THEN MAX(0, placed - settled) ELSE 0 END";
-/** Shards that hold open connections, or have recently been given one that has not settled yet. */
-const LIVE = `connections > 0 OR ${PENDING} > 0`;
+/**
+ * Shards that receive the stream: those that hold open connections or sessions (which may be resumed
+ * there, and replay from the shard's copy of the log), or have recently been given a connection that
+ * has not settled yet.
+ */
+const LIVE = `connections > 0 OR sessions > 0 OR ${PENDING} > 0`;
 
 export interface SequencerParts {
   readonly sql: SqlStorage;
@@ -71,23 +75,28 @@ export class Sequencer {
     this.#parts = parts;
   }
 
-  place(after: number, now = Date.now()): number {
+  place(after: number, home?: number, now = Date.now()): number {
     this.#prepare();
     const { sql, options } = this.#parts;
     const stale = now - PLACEMENT_PENDING_MS;
-    const open = sql
-      .exec<{ shard: number }>(
-        `SELECT shard FROM hypern_shards WHERE shard >= ? AND held + ${PENDING} < ? ORDER BY shard LIMIT 1`,
-        Math.max(0, after), stale, options.maxConnections,
-      )
-      .toArray()[0];
+    // A resuming session's shard kept a place for it (its `resumable`); a new connection takes none of those.
+    const open =
+      (home === undefined || home < after
+        ? undefined
+        : sql.exec<{ shard: number }>(`SELECT shard FROM hypern_shards WHERE shard = ? AND held + ${PENDING} < ?`, home, stale, options.maxConnections).toArray()[0]) ??
+      sql
+        .exec<{ shard: number }>(
+          `SELECT shard FROM hypern_shards WHERE shard >= ? AND held + resumable + ${PENDING} < ? ORDER BY shard LIMIT 1`,
+          Math.max(0, after), stale, options.maxConnections,
+        )
+        .toArray()[0];
     let shard = open?.shard;
     if (shard === undefined) {
       const last = sql.exec<{ last: number | null }>("SELECT MAX(shard) AS last FROM hypern_shards").one().last;
       shard = Math.max(after, last === null ? 0 : last + 1);
       // A new shard starts at the stream's head: nothing before it is for its (future) members.
       sql.exec(
-        "INSERT OR IGNORE INTO hypern_shards (shard, connections, held, placed, settled, placed_at, report, delivered) VALUES (?, 0, 0, 0, 0, 0, 0, ?)",
+        "INSERT OR IGNORE INTO hypern_shards (shard, connections, held, sessions, resumable, placed, settled, placed_at, report, delivered) VALUES (?, 0, 0, 0, 0, 0, 0, 0, 0, ?)",
         shard, this.#head(),
       );
     }
@@ -102,8 +111,8 @@ export class Sequencer {
   report(report: ShardReport): void {
     this.#prepare();
     this.#parts.sql.exec(
-      "UPDATE hypern_shards SET connections = ?, held = ?, settled = MAX(settled, ?), report = ? WHERE shard = ? AND report < ?",
-      report.open, report.held, report.settled, report.number, report.shard, report.number,
+      "UPDATE hypern_shards SET connections = ?, held = ?, sessions = ?, resumable = ?, settled = MAX(settled, ?), report = ? WHERE shard = ? AND report < ?",
+      report.open, report.held, report.sessions, report.resumable, report.settled, report.number, report.shard, report.number,
     );
     this.#fanOut();
   }
@@ -150,6 +159,10 @@ export class Sequencer {
     const options = historyOf(room);
     if (options === null) throw new Error(`The room "${room}" keeps no history`);
     return readLog(this.#parts.history, room, options, query);
+  }
+
+  clearHistory(room: string): void {
+    if (historyOf(room) !== null) this.#parts.history.clear(room);
   }
 
   /** The alarm fired: retry what is due, and deliver whatever is still pending. */
@@ -281,7 +294,7 @@ export class Sequencer {
     if (this.#ready) return;
     const { sql } = this.#parts;
     sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_shards (shard INTEGER PRIMARY KEY, connections INTEGER NOT NULL, held INTEGER NOT NULL, placed INTEGER NOT NULL, settled INTEGER NOT NULL, placed_at INTEGER NOT NULL, report INTEGER NOT NULL, delivered INTEGER NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS hypern_shards (shard INTEGER PRIMARY KEY, connections INTEGER NOT NULL, held INTEGER NOT NULL, sessions INTEGER NOT NULL, resumable INTEGER NOT NULL, placed INTEGER NOT NULL, settled INTEGER NOT NULL, placed_at INTEGER NOT NULL, report INTEGER NOT NULL, delivered INTEGER NOT NULL)",
     );
     sql.exec(
       "CREATE TABLE IF NOT EXISTS hypern_stream (seq INTEGER PRIMARY KEY, room TEXT, kind TEXT NOT NULL, text TEXT, bytes BLOB, exclude TEXT NOT NULL, epoch TEXT, offset INTEGER, code INTEGER NOT NULL, reason TEXT NOT NULL)",

@@ -25,6 +25,10 @@ export interface SessionHost {
   closeForLibrary(connection: Connection, code: number, reason: string): void;
   /** Wake the object (its alarm) at `time`: sessions expire then. */
   wakeAt(time: number): void;
+  /** This object's shard, when it is one of a room that spans several objects. */
+  readonly shard: number | null;
+  /** Sessions began, ended, or lost or regained their socket: a shard tells its sequencer. */
+  sessionsChanged(): void;
 }
 
 /** A session client sent a frame that is not one of the protocol's. */
@@ -43,6 +47,8 @@ export class SessionLinks {
   readonly #anyRoute: boolean;
   #sessions: Sessions | null = null;
   readonly #options = new WeakMap<WebSocket, ResolvedSessions | null>();
+  /** The sessions' counts, until they change. */
+  #counts: { sessions: number; resumable: number } | null = null;
 
   constructor(host: SessionHost, anyRoute: boolean) {
     this.#host = host;
@@ -55,21 +61,41 @@ export class SessionLinks {
    */
   get store(): Sessions {
     if (this.#sessions !== null) return this.#sessions;
-    const sessions = (this.#sessions = new Sessions(this.#host.ctx));
+    const sessions = (this.#sessions = new Sessions(this.#host.ctx, this.#host.shard));
     const { ctx } = this.#host;
     const held = new Set(ctx.getWebSockets().map((socket) => ctx.getTags(socket)[0]));
     const now = Date.now();
     const adopted = sessions.store.adoptOrphans(held as Set<string>, (route) => now + (this.#host.sessionsOf(route)?.window ?? 0));
     const next = adopted > 0 ? sessions.store.nextExpiry() : null;
     if (next !== null) this.#host.wakeAt(next);
+    if (adopted > 0) this.#changed();
     return sessions;
   }
 
   /** The alarm fired: sessions whose window has passed end. Returns when the next one will, if any. */
   sweep(now: number): number | null {
     if (!this.#anyRoute) return null;
-    this.store.store.sweep(now);
+    if (this.store.store.sweep(now) > 0) this.#changed();
     return this.store.store.nextExpiry();
+  }
+
+  /**
+   * How many sessions this object holds (their sockets open or gone), and how many of those can be
+   * resumed: a shard keeps receiving its room's stream while it holds any, and keeps a place for each.
+   */
+  counts(): { sessions: number; resumable: number } {
+    if (!this.#anyRoute) return { sessions: 0, resumable: 0 };
+    return (this.#counts ??= this.store.store.counts(Date.now()));
+  }
+
+  /** A shard applied a broadcast of a room with history, and holds sessions: its copy of the log takes it. */
+  copied(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
+    if (this.#anyRoute) this.store.copied(room, position, frame, exclude);
+  }
+
+  #changed(): void {
+    this.#counts = null;
+    this.#host.sessionsChanged();
   }
 
   /** When the next session expires, for the object's alarm after a wake. */
@@ -109,6 +135,7 @@ export class SessionLinks {
     const { session, frames } = this.store.open(connection.socket, record.id, record.route, { data: record.data, rooms: record.rooms }, recovery);
     record.session = session;
     connection.persist();
+    this.#changed();
     return { tags: this.store.tagsFor(session), frames };
   }
 
@@ -197,5 +224,6 @@ export class SessionLinks {
     const options = this.#host.sessionsOf(record.route);
     const expiresAt = options === null ? null : this.store.closed(record.session, record.id, continues, options);
     if (expiresAt !== null) this.#host.wakeAt(expiresAt);
+    this.#changed();
   }
 }

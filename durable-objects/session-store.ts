@@ -32,6 +32,9 @@ interface SessionRow extends Record<string, SqlStorageValue> {
   expires_at: number | null;
 }
 
+/** Where a session joined a room whose log this object had not seen yet (see `settleJoins`). */
+export const NOT_IN_LOG_YET: LogPosition = { epoch: "", offset: 0 };
+
 /** How many client message ids a session remembers, to process each once; trimmed every TRIM_EVERY ids of that session. */
 const REMEMBERED_IDS = 1_000;
 const TRIM_EVERY = 100;
@@ -51,9 +54,9 @@ export class SessionStore {
     this.#sql = sql;
   }
 
-  create(connection: string, route: string, state: SessionState): string {
+  /** Starts a session; `id` must be unguessable (it is the client's credential). */
+  create(id: string, connection: string, route: string, state: SessionState): string {
     this.#prepare();
-    const id = crypto.randomUUID();
     this.#sql.exec(
       "INSERT INTO hypern_sessions (id, connection, route, state, joined, next_seq, expires_at) VALUES (?, ?, ?, ?, '{}', 1, NULL)",
       id, connection, route, JSON.stringify(state),
@@ -90,6 +93,28 @@ export class SessionStore {
     const path = `$.${JSON.stringify(room)}`;
     if (position === null) this.#sql.exec("UPDATE hypern_sessions SET joined = json_remove(joined, ?) WHERE id = ?", path, id);
     else this.#sql.exec("UPDATE hypern_sessions SET joined = json_set(joined, ?, json(?)) WHERE id = ?", path, JSON.stringify(position), id);
+  }
+
+  /**
+   * Sessions that joined a room before this object had seen its log (a shard's copy of it starts
+   * with the first broadcast it applies) joined at `position`, just before that broadcast.
+   */
+  settleJoins(room: string, position: LogPosition): void {
+    this.#prepare();
+    const path = `$.${JSON.stringify(room)}`;
+    this.#sql.exec(
+      "UPDATE hypern_sessions SET joined = json_set(joined, ?, json(?)) WHERE json_extract(joined, ?) = ?",
+      path, JSON.stringify(position), `${path}.epoch`, NOT_IN_LOG_YET.epoch,
+    );
+  }
+
+  /** How many sessions there are (their sockets open or gone), and how many can be resumed now. */
+  counts(now: number): { sessions: number; resumable: number } {
+    this.#prepare();
+    const row = this.#sql
+      .exec<{ sessions: number; resumable: number | null }>("SELECT COUNT(*) AS sessions, SUM(expires_at > ?) AS resumable FROM hypern_sessions", now)
+      .one();
+    return { sessions: row.sessions, resumable: row.resumable ?? 0 };
   }
 
   /** A socket holds the session again. */

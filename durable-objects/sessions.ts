@@ -1,10 +1,10 @@
 import type { LogPosition, LostReason, ResumeRequest, ServerFrame, WelcomeRoom } from "../src/shared/session-protocol.js";
-import { payloadOf } from "../src/shared/session-protocol.js";
+import { payloadOf, sessionIdIn } from "../src/shared/session-protocol.js";
 import type { ResolvedHistory } from "./history.js";
 import { RoomHistory } from "./history.js";
 import { historyOf } from "./room-registry.js";
 import type { SessionState, StoredSession } from "./session-store.js";
-import { SessionStore } from "./session-store.js";
+import { NOT_IN_LOG_YET, SessionStore } from "./session-store.js";
 import type { OutgoingFrame } from "./message.js";
 
 /** A route's session settings. */
@@ -39,11 +39,15 @@ export const SUPERSEDED = { code: 3001, reason: "This session continues on a new
 /**
  * The room object's sessions and room logs: recovery at upgrade time, the welcome and the replay of
  * what a resumed client missed, the envelopes a session client gets, and how far behind each is.
+ * In a shard of a room that spans several objects, the room logs are copies of the sequencer's, made
+ * as the shard applies the room's stream: a session's replay comes from its own shard's copy.
  */
 export class Sessions {
   readonly store: SessionStore;
   readonly history: RoomHistory;
   readonly #ctx: DurableObjectState;
+  /** This object's shard, when it is one: its logs are copies, and its session ids name it. */
+  readonly #shard: number | null;
   /** Each socket's session id (null: a plain client), from its tags. */
   readonly #sessionOf = new WeakMap<WebSocket, string | null>();
   /**
@@ -56,8 +60,9 @@ export class Sessions {
   /** Per session: the last direct message its client acknowledged, since the object woke. */
   readonly #acknowledgedSeq = new Map<string, number>();
 
-  constructor(ctx: DurableObjectState) {
+  constructor(ctx: DurableObjectState, shard: number | null) {
     this.#ctx = ctx;
+    this.#shard = shard;
     this.store = new SessionStore(ctx.storage.sql);
     this.history = new RoomHistory(ctx.storage.sql);
   }
@@ -95,7 +100,7 @@ export class Sessions {
     const replay: string[] = [];
     const rooms: Record<string, WelcomeRoom> = {};
     if (recovered === null) {
-      session = this.store.create(connection, route, state);
+      session = this.store.create(sessionIdIn(this.#shard), connection, route, state);
     } else {
       session = recovered.session.id;
       this.store.attach(session);
@@ -103,7 +108,8 @@ export class Sessions {
         const history = historyOf(room);
         // From where the client got to, but never from before the session joined the room.
         const from = laterOf(recovered.resume.rooms[room], recovered.session.joined[room]);
-        if (history !== null) rooms[room] = this.#replayRoom(room, history, from, connection, replay);
+        const welcome = history === null ? undefined : this.#replayRoom(room, history, from, connection, replay);
+        if (welcome !== undefined) rooms[room] = welcome;
       }
       for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
     }
@@ -176,7 +182,20 @@ export class Sessions {
   /** A session member joined (or left) a room: remember where its log stood, to replay from there on a resume. */
   joined(session: string, room: string, joining: boolean): void {
     if (historyOf(room) === null) return;
-    this.store.setJoined(session, room, joining ? this.history.head(room) : null);
+    this.store.setJoined(session, room, joining ? (this.#logHead(room) ?? NOT_IN_LOG_YET) : null);
+  }
+
+  /** A shard applied a broadcast of a room with history: its copy of the room's log takes it. */
+  copied(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
+    const history = historyOf(room);
+    if (history === null) return;
+    // Members who joined before the copy began joined just before this broadcast.
+    if (this.history.copy(room, position, frame, history, exclude)) this.store.settleJoins(room, { epoch: position.epoch, offset: position.offset - 1 });
+  }
+
+  /** Where a room's log stands here; in a shard, undefined until its copy has its first entry. */
+  #logHead(room: string): LogPosition | undefined {
+    return this.#shard === null ? this.history.head(room) : this.history.knownHead(room);
   }
 
   /** The envelope of a broadcast for session members: its place in the room's log, or unnumbered. */
@@ -190,10 +209,15 @@ export class Sessions {
     return history === null ? null : this.history.append(room, frame, history, [...exclude]);
   }
 
-  /** What a resumed client missed in a room, but for the broadcasts that left it out. */
-  #replayRoom(room: string, history: ResolvedHistory, position: LogPosition | undefined, connection: string, replay: string[]): WelcomeRoom {
-    const head = this.history.head(room);
-    if (position === undefined) return { e: head.epoch, o: head.offset };
+  /**
+   * What a resumed client missed in a room, but for the broadcasts that left it out; the room's place
+   * in the welcome (none from a shard that has seen no broadcast of the room yet).
+   */
+  #replayRoom(room: string, history: ResolvedHistory, position: LogPosition | undefined, connection: string, replay: string[]): WelcomeRoom | undefined {
+    const head = this.#logHead(room);
+    if (head === undefined) return undefined;
+    // No position, or a join no broadcast has followed here: nothing missed.
+    if (position === undefined || position.epoch === NOT_IN_LOG_YET.epoch) return { e: head.epoch, o: head.offset };
     const missed = this.history.since(room, position, history);
     if ("lost" in missed) return { e: head.epoch, o: head.offset, lost: missed.lost };
     for (const entry of missed.entries) if (!entry.exclude.includes(connection)) replay.push(encode({ t: "b", r: room, e: head.epoch, o: entry.offset, ...payloadOf(entry.data) }));

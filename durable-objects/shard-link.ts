@@ -1,4 +1,4 @@
-import type { SequencerRpc, StreamEntry } from "./shard-protocol.js";
+import type { SequencerRpc, ShardCounts, StreamEntry } from "./shard-protocol.js";
 
 const APPLIED_KEY = "hypern:shard:applied";
 const SETTLED_KEY = "hypern:shard:settled";
@@ -13,7 +13,7 @@ export interface ShardParts {
   /** Applies one entry of the room's stream to this shard's connections. */
   apply(entry: StreamEntry): void;
   /** The shard's sockets: open ones, and all it holds (closing ones too). */
-  counts(): { open: number; held: number };
+  counts(): ShardCounts;
   warn(message: string): void;
 }
 
@@ -28,7 +28,7 @@ export class ShardLink {
   readonly #parts: ShardParts;
   #reportScheduled = false;
   /** The counts last reported (null: report whatever they are). */
-  #reported: { open: number; held: number } | null = null;
+  #reported: ShardCounts | null = null;
 
   constructor(parts: ShardParts) {
     this.#parts = parts;
@@ -76,7 +76,8 @@ export class ShardLink {
     queueMicrotask(() => {
       this.#reportScheduled = false;
       const counts = this.#parts.counts();
-      if (this.#reported !== null && counts.open === this.#reported.open && counts.held === this.#reported.held) return;
+      const reported = this.#reported;
+      if (reported !== null && (Object.keys(counts) as (keyof ShardCounts)[]).every((key) => counts[key] === reported[key])) return;
       const { kv, shard } = this.#parts;
       const number = (kv.get<number>(REPORTS_KEY) ?? 0) + 1;
       kv.put(REPORTS_KEY, number);

@@ -40,8 +40,11 @@ export interface ShardMemberInfo extends RoomMemberInfo {
 
 /** What the shards of a room and Worker code ask of its sequencer. */
 export interface SequencerRpc {
-  /** A shard with room for one more connection, not below `after`; it may be a new one. */
-  sequencerPlace(after: number): number;
+  /**
+   * A shard with room for one more connection, not below `after`; it may be a new one. `home`: the
+   * shard of a session the client resumes, chosen when it has room.
+   */
+  sequencerPlace(after: number, home?: number): number;
   /** A shard's connections and settled upgrades; an older report than one already heard is ignored. */
   sequencerReport(report: ShardReport): void;
   /** Sequences a broadcast (once per `id`); resolves with how many connections the room has. */
@@ -50,6 +53,8 @@ export interface SequencerRpc {
   sequencerSize(room: string | null): Promise<number>;
   sequencerMembers(room: string | null): Promise<ShardMemberInfo[]>;
   sequencerHistory(room: string, query: HistoryQuery): LogRead | { lost: LostReason };
+  /** Starts the room's log anew (a new epoch). */
+  sequencerClearHistory(room: string): void;
 }
 
 /** What the sequencer asks of a shard. */
@@ -71,9 +76,16 @@ export interface ShardReport {
   readonly open: number;
   /** Sockets it holds, open or closing: what its cap counts. */
   readonly held: number;
+  /** Sessions it holds, their sockets open or gone: it receives the stream while it has any, for their resumes. */
+  readonly sessions: number;
+  /** Sessions whose socket is gone and that can still be resumed here: its cap keeps a place for each. */
+  readonly resumable: number;
   /** Upgrades it has accepted or refused, ever. */
   readonly settled: number;
 }
+
+/** What a shard counts and reports. */
+export type ShardCounts = Pick<ShardReport, "open" | "held" | "sessions" | "resumable">;
 
 /** A shard as its sequencer knows it. */
 export interface ShardStatus {

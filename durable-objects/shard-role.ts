@@ -23,6 +23,10 @@ export interface ShardLocal {
   openCount(): number;
   /** Sockets held, open or closing. */
   heldCount(): number;
+  /** Sessions held here (their sockets open or gone), and those that can be resumed. */
+  sessionCounts(): { sessions: number; resumable: number };
+  /** A broadcast of a room with history was applied here: the copy of its log kept for resumes takes it. */
+  copyToLog(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void;
   /** A member held here, as a handle. */
   localMember<Data>(id: string, socket: WebSocket, data: unknown): RoomMember<Data>;
 }
@@ -47,7 +51,7 @@ export class ShardRole {
       shard: init.index,
       sequencer: () => this.#sequencer(),
       apply: (entry) => this.#apply(entry),
-      counts: () => ({ open: this.#local.openCount(), held: this.#local.heldCount() }),
+      counts: () => ({ open: this.#local.openCount(), held: this.#local.heldCount(), ...this.#local.sessionCounts() }),
       warn: init.warn,
     });
   }
@@ -73,6 +77,10 @@ export class ShardRole {
 
   history(room: string, query: HistoryQuery): Promise<LogRead | { lost: LostReason }> {
     return Promise.resolve(this.#sequencer().sequencerHistory(room, query));
+  }
+
+  clearHistory(room: string): Promise<void> {
+    return Promise.resolve(this.#sequencer().sequencerClearHistory(room));
   }
 
   /** An upgrade was accepted or refused. */
@@ -121,7 +129,10 @@ export class ShardRole {
       for (const socket of sockets) this.#local.close(socket, entry.code, entry.reason);
     } else if (entry.frame !== null) {
       if (entry.room === null) this.#local.broadcastAll(entry.frame, exclude);
-      else this.#local.deliverLocally(entry.room, entry.frame, exclude, entry.position);
+      else {
+        if (entry.position !== null) this.#local.copyToLog(entry.room, entry.position, entry.frame, entry.exclude);
+        this.#local.deliverLocally(entry.room, entry.frame, exclude, entry.position);
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import { ADMISSION_HEADER, readAdmission } from "../src/shared/admission-header.js";
 import { decodeParams } from "../src/shared/path-params.js";
+import { offeredSubprotocols } from "../src/shared/session-protocol.js";
 import type { HostedRoute, RouteTable } from "./handler.js";
 import type { Refusal } from "./held-sockets.js";
 import type { ConnectionRecord } from "./record.js";
@@ -63,12 +64,4 @@ export function readUpgrade(
   };
   const protocols = offeredSubprotocols(request.headers.get("sec-websocket-protocol"));
   return { route: match.route, params, record, headers, storedHeaders: inline ? null : block, protocols };
-}
-
-/** The subprotocols a client offered, from its `Sec-WebSocket-Protocol` header, in order. */
-export function offeredSubprotocols(header: string | null | undefined): string[] {
-  return (header ?? "")
-    .split(",")
-    .map((protocol) => protocol.trim())
-    .filter((protocol) => protocol !== "");
 }

@@ -17,6 +17,7 @@ import type { SequencerRpc } from "../durable-objects/shard-protocol.js";
 import { SHARD_FULL_HEADER } from "../durable-objects/shard-protocol.js";
 import { objectName } from "./shared/room-address.js";
 import type { RouteParams } from "./shared/route-params.js";
+import { offeredSubprotocols, resumeRequestIn, shardOfSession } from "./shared/session-protocol.js";
 import { WiringError, explainRoomObjectFailure, roomNamespace } from "./wiring.js";
 
 export interface HypernOptions<Env = unknown> {
@@ -122,7 +123,7 @@ export class Hypern<Env = unknown> {
       const placement = await placeConnection(match.route, { params, request, url, env });
       if ("refused" in placement) return textResponse(placement.refused.status, placement.refused.message);
       // The room object matches the path again itself: only admitted data travels in a header.
-      if (match.route.shards !== null) return await this.#toShard(env, placement.address, forwarded);
+      if (match.route.shards !== null) return await this.#toShard(env, placement.address, forwarded, match.route.sessions !== null ? homeShardOf(request) : undefined);
       return await this.#stub(env, placement.address).fetch(forwarded);
     } catch (error) {
       const failure = explainRoomObjectFailure(this.#binding, error);
@@ -211,14 +212,15 @@ export class Hypern<Env = unknown> {
   }
 
   /**
-   * Places a connection of a sharded room: the room's sequencer names a shard with room, lowest first;
-   * a shard that filled up meanwhile says so, and the next one is tried.
+   * Places a connection of a sharded room: the room's sequencer names a shard with room, lowest first
+   * (the `home` shard of a session the client resumes, if it has room); a shard that filled up
+   * meanwhile says so, and the next one is tried.
    */
-  async #toShard(env: Env, address: RoomAddress, request: Request): Promise<Response> {
+  async #toShard(env: Env, address: RoomAddress, request: Request, home: number | undefined): Promise<Response> {
     const sequencer = this.#stub(env, { ...address, part: { sequencer: true } }) as unknown as SequencerRpc;
     let after = 0;
     for (let attempt = 0; attempt < SHARD_PLACEMENTS; attempt++) {
-      const shard = await sequencer.sequencerPlace(after);
+      const shard = await sequencer.sequencerPlace(after, attempt === 0 ? home : undefined);
       const response = await this.#stub(env, { ...address, part: { shard } }).fetch(new Request(request));
       if (response.status !== 503 || !response.headers.has(SHARD_FULL_HEADER)) return response;
       after = shard + 1;
@@ -230,4 +232,10 @@ export class Hypern<Env = unknown> {
     const namespace = roomNamespace(env, this.#binding);
     return namespace.get(namespace.idFromName(objectName(address)));
   }
+}
+
+/** The shard of the session an upgrade asks to resume, if it names one. */
+function homeShardOf(request: Request): number | undefined {
+  const resume = resumeRequestIn(offeredSubprotocols(request.headers.get("sec-websocket-protocol")));
+  return resume === null ? undefined : (shardOfSession(resume.session) ?? undefined);
 }

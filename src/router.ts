@@ -56,9 +56,6 @@ export class WebSocketRoute<Env = unknown> {
   ) {
     this.sessions = options.sessions === undefined ? null : resolveSessions(options.sessions);
     this.shards = options.shards === undefined ? null : resolveShards(options.shards);
-    if (this.sessions !== null && this.shards !== null) {
-      throw new TypeError(`The route ${path} has both sessions and shards: sessions in rooms that span several objects are not supported yet`);
-    }
   }
 }
 
@@ -126,6 +123,11 @@ export class WebSocketRouter<Env = unknown> {
   /** The shards of a group's rooms: those of the first route in the group that has shards. */
   shardsOf(group: string): ResolvedShards | null {
     return this.#routes.find((route) => (route.options.group ?? route.path) === group && route.shards !== null)?.shards ?? null;
+  }
+
+  /** Whether a route of the group has sessions. */
+  hasSessionsIn(group: string): boolean {
+    return this.#routes.some((route) => (route.options.group ?? route.path) === group && route.sessions !== null);
   }
 
   /** The params a route's pattern captures from a concrete path (still percent-encoded); undefined if it does not match. */

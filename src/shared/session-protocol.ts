@@ -72,6 +72,28 @@ export function sessionProtocols(resume: ResumeRequest | null): string[] {
   return resume === null ? [SESSION_PROTOCOL] : [SESSION_PROTOCOL, RESUME_PROTOCOL_PREFIX + encodeToken(resume)];
 }
 
+/** The subprotocols a client offered, from its `Sec-WebSocket-Protocol` header, in order. */
+export function offeredSubprotocols(header: string | null | undefined): string[] {
+  return (header ?? "")
+    .split(",")
+    .map((protocol) => protocol.trim())
+    .filter((protocol) => protocol !== "");
+}
+
+/**
+ * In a room that spans several objects, a session lives in the shard that started it, and its id
+ * names that shard (`3.` then a random part), so that a resume can be placed there again.
+ */
+export function sessionIdIn(shard: number | null): string {
+  return (shard === null ? "" : `${shard}.`) + crypto.randomUUID();
+}
+
+/** The shard a session id names, or null (a session of a one-object room, or an id made up). */
+export function shardOfSession(session: string): number | null {
+  const shard = /^(\d{1,9})\./.exec(session)?.[1];
+  return shard === undefined ? null : Number(shard);
+}
+
 /** The resume request among offered subprotocols, or null (none, or malformed). */
 export function resumeRequestIn(protocols: readonly string[]): ResumeRequest | null {
   const token = protocols.find((protocol) => protocol.startsWith(RESUME_PROTOCOL_PREFIX));

@@ -4,6 +4,9 @@ import type { RouteParams, ServerWebSocket } from "../../src/index.js";
 /** Everyone in a room that spans several objects (shards of at most 10 connections). */
 const crowd = new WebSocketRoom<{ name: string }>("crowd", { history: { limit: 100 } });
 
+/** A sharded room with sessions: every member in a shard of its own, every text broadcast to all. */
+const crowdTalk = new WebSocketRoom("crowd-talk", { history: { limit: 1_000 } });
+
 type Command =
   | { say: string; excludeMe?: boolean }
   | { ask: "size" }
@@ -46,4 +49,15 @@ export const crowds = new WebSocketRouter<Env>().route(
     crowd.leave(ws);
   },
   { room: ({ params }) => params.room, shards: { maxConnections: 10 } },
+).route(
+  "/crowd-session/:room",
+  async (ws: ServerWebSocket<RouteParams<"/crowd-session/:room">>) => {
+    await ws.accept();
+    if (!ws.resumed && !ws.recovered) crowdTalk.join(ws);
+    for await (const text of ws.iterText()) {
+      if (text === "!clear") await crowdTalk.clearHistory();
+      else await crowdTalk.broadcast(text);
+    }
+  },
+  { room: ({ params }) => params.room, shards: { maxConnections: 1 }, sessions: { window: 2_000, maxUnacknowledged: 200 } },
 );

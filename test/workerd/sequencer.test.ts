@@ -76,7 +76,7 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
     await runInDurableObject(stub, (_, state) => {
       const sequencer = sequencerIn(state, 2, new FlakyShard(0));
       expect([sequencer.place(0), sequencer.place(0), sequencer.place(0)]).toEqual([0, 0, 1]);
-      sequencer.report({ shard: 0, number: 1, open: 1, held: 1, settled: 2 }); // one of shard 0's two left
+      sequencer.report({ shard: 0, number: 1, open: 1, held: 1, sessions: 0, resumable: 0, settled: 2 }); // one of shard 0's two left
       expect(sequencer.place(0)).toBe(0);
       expect(sequencer.place(0)).toBe(1);
       expect(sequencer.place(2)).toBe(2); // the Worker asks past a shard that said it was full
@@ -89,11 +89,11 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       const sequencer = sequencerIn(state, 2, new FlakyShard(0));
       expect([sequencer.place(0), sequencer.place(0)]).toEqual([0, 0]);
       // Both settled; none open, but two sockets the shard is still closing: it is full.
-      sequencer.report({ shard: 0, number: 2, open: 0, held: 2, settled: 2 });
-      sequencer.report({ shard: 0, number: 1, open: 0, held: 0, settled: 1 }); // a late retry of an older report
+      sequencer.report({ shard: 0, number: 2, open: 0, held: 2, sessions: 0, resumable: 0, settled: 2 });
+      sequencer.report({ shard: 0, number: 1, open: 0, held: 0, sessions: 0, resumable: 0, settled: 1 }); // a late retry of an older report
       expect(sequencer.shards()).toEqual([{ shard: 0, connections: 0, delivered: 0, failing: null }]);
       expect(sequencer.place(0)).toBe(1);
-      sequencer.report({ shard: 0, number: 3, open: 0, held: 0, settled: 2 });
+      sequencer.report({ shard: 0, number: 3, open: 0, held: 0, sessions: 0, resumable: 0, settled: 2 });
       expect(sequencer.place(0)).toBe(0);
     });
   });
@@ -104,7 +104,7 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       const shard = new FlakyShard(0);
       const sequencer = sequencerIn(state, 2, shard);
       const longAgo = Date.now() - 60_000;
-      expect([sequencer.place(0, longAgo), sequencer.place(0, longAgo)]).toEqual([0, 0]);
+      expect([sequencer.place(0, undefined, longAgo), sequencer.place(0, undefined, longAgo)]).toEqual([0, 0]);
       // Neither settled: a minute later, shard 0 neither holds their places nor receives the stream.
       sequencer.publish("p1", null, "to nobody", []);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -142,6 +142,21 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(shards.every((shard) => shard.applied.join() === "1,2")).toBe(true);
       expect(streamLength()).toBe(0);
+    });
+  });
+
+  it("keeps a place in a shard for each session that can be resumed there, and gives it to that session's resume", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-home-${Date.now()}`));
+    await runInDurableObject(stub, (_, state) => {
+      const sequencer = sequencerIn(state, 2, new FlakyShard(0));
+      expect([sequencer.place(0), sequencer.place(0)]).toEqual([0, 0]);
+      // One of shard 0's two clients dropped: its session can be resumed there.
+      sequencer.report({ shard: 0, number: 1, open: 1, held: 1, sessions: 2, resumable: 1, settled: 2 });
+      expect(sequencer.place(0)).toBe(1); // a new connection does not take the kept place
+      expect(sequencer.place(0, 0)).toBe(0); // the session's resume does
+      expect(sequencer.place(0, 0)).toBe(1); // and only one: shard 0 is full again
+      expect(sequencer.place(0, 9)).toBe(2); // a shard that does not exist is no home: placed as new (shard 1 is full)
+      expect(sequencer.place(2, 0)).toBe(2); // nor one below where the Worker asks from
     });
   });
 });

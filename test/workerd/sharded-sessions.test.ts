@@ -1,0 +1,132 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { roomObjects } from "../../src/room-client.js";
+import { app } from "../worker/index.js";
+import { eventually, hibernate } from "./client.js";
+import { Member } from "./session-member.js";
+
+let rooms = 0;
+const freshRoom = (): string => `crowd-session-${Date.now()}-${++rooms}`;
+const roomOf = (room: string) => app.room(env, room, { route: "/crowd-session/:room" });
+/** A member that stays away for 0.4 to 0.8 s after a drop, so that what is sent meanwhile is missed. */
+const slowToReturn = { backoff: { firstMs: 800, longestMs: 800 } };
+
+describe("sessions in a room that spans several objects (a shard for each member)", () => {
+  it("resumes in the session's own shard, which kept the room's stream while it held only that session, and keeps its place", async () => {
+    const room = freshRoom();
+    const ada = new Member(`/crowd-session/${room}`, slowToReturn);
+    const first = await ada.welcomed();
+    expect(first.session).toMatch(/^0\./); // the first shard
+    const [bo, cy] = [new Member(`/crowd-session/${room}`), new Member(`/crowd-session/${room}`)];
+    await bo.welcomed();
+    await cy.welcomed();
+    bo.client.send("before");
+    await ada.received(1);
+    ada.drop();
+    for (const text of ["away 1", "away 2", "away 3"]) cy.client.send(text);
+    await bo.received(4);
+    // A newcomer meanwhile does not take the place kept for ada's session.
+    const dee = new Member(`/crowd-session/${room}`);
+    expect((await dee.welcomed()).session).not.toMatch(/^0\./);
+    const second = await ada.welcomed(2);
+    expect(second).toMatchObject({ recovered: true, missed: 3, id: first.id, session: first.session });
+    dee.client.send("after");
+    await ada.received(5);
+    expect(ada.texts).toEqual(["before", "away 1", "away 2", "away 3", "after"]);
+    expect(ada.replayed).toEqual(["away 1", "away 2", "away 3"]);
+    expect((await roomObjects(roomOf(room))).length).toBe(5); // the sequencer and four shards
+    for (const member of [ada, bo, cy, dee]) member.close();
+  });
+
+  it("a deploy (closeAll 1012 from Worker code), pushes while everyone is away, every object evicted: all resume, nothing missed or doubled", async () => {
+    const room = freshRoom();
+    const members = Array.from({ length: 4 }, () => new Member(`/crowd-session/${room}`, slowToReturn));
+    const welcomes = [];
+    for (const member of members) welcomes.push(await member.welcomed());
+    members[0]!.client.send("one");
+    for (const member of members) await member.received(1);
+    await roomOf(room).closeAll(1012, "deploying");
+    await roomOf(room).broadcast("pushed 1", { room: "crowd-talk" });
+    await roomOf(room).broadcast("pushed 2", { room: "crowd-talk" });
+    await hibernate(roomOf(room));
+    for (const [index, member] of members.entries()) {
+      expect(await member.welcomed(2)).toMatchObject({ recovered: true, missed: 2, session: welcomes[index]!.session });
+    }
+    members[3]!.client.send("after");
+    for (const member of members) {
+      await member.received(4);
+      expect(member.texts).toEqual(["one", "pushed 1", "pushed 2", "after"]);
+    }
+    for (const member of members) member.close();
+  });
+
+  it("a client that resumes after the room's log started anew is told its gap cannot be filled", async () => {
+    const room = freshRoom();
+    const [ada, bo] = [new Member(`/crowd-session/${room}`, slowToReturn), new Member(`/crowd-session/${room}`)];
+    await ada.welcomed();
+    await bo.welcomed();
+    bo.client.send("old");
+    await ada.received(1);
+    ada.drop();
+    bo.client.send("!clear");
+    bo.client.send("new");
+    await bo.received(2);
+    const second = await ada.welcomed(2);
+    expect(second.recovered).toBe(true);
+    await eventually(() => expect(ada.resets.map(({ room: name, reason }) => [name, reason])).toEqual([["crowd-talk", "epoch"]]));
+    for (const member of [ada, bo]) member.close();
+  });
+
+  it("replays to a session that joined before its shard had seen any broadcast of the room, and had received none", async () => {
+    const room = freshRoom();
+    const [ada, bo] = [new Member(`/crowd-session/${room}`, slowToReturn), new Member(`/crowd-session/${room}`)];
+    await ada.welcomed();
+    await bo.welcomed();
+    ada.drop();
+    bo.client.send("first");
+    bo.client.send("second");
+    await bo.received(2);
+    expect(await ada.welcomed(2)).toMatchObject({ recovered: true, missed: 2 });
+    expect(ada.texts).toEqual(["first", "second"]);
+    for (const member of [ada, bo]) member.close();
+  });
+
+  it("loses, doubles and reorders nothing while members drop and every object is evicted or the sequencer reset mid-stream", { timeout: 60_000 }, async () => {
+    const room = freshRoom();
+    const members = Array.from({ length: 8 }, () => new Member(`/crowd-session/${room}`));
+    for (const member of members) await member.welcomed();
+    const senders = [members[1]!, members[6]!];
+    let faults = 0;
+    let streaming = true;
+    const chaos = (async () => {
+      for (let round = 1; streaming; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        const [sequencer] = await roomObjects(roomOf(room));
+        if (round % 3 === 0) members[round % members.length]!.drop();
+        else if (round % 3 === 1 && sequencer !== undefined) {
+          await runInDurableObject(sequencer, (_, state) => state.abort("reset by the test")).catch(() => undefined);
+        } else await hibernate(roomOf(room)).catch(() => undefined);
+        faults += 1;
+      }
+    })();
+    const perSender = 50;
+    for (let i = 0; i < perSender; i++) {
+      for (const [index, sender] of senders.entries()) sender.client.send(`s${index}-${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const total = perSender * senders.length;
+    await Promise.all(members.map((member) => member.received(total, 40_000)));
+    streaming = false;
+    await chaos;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const order = members[0]!.texts;
+    expect(new Set(order).size).toBe(total);
+    for (const member of members) expect(member.texts).toEqual(order);
+    for (const [index] of senders.entries()) {
+      expect(order.filter((text) => text.startsWith(`s${index}-`))).toEqual(Array.from({ length: perSender }, (_, i) => `s${index}-${i}`));
+    }
+    for (const member of members) expect(member.resets).toEqual([]);
+    console.log(`sharded sessions under faults: ${faults} faults (drops, sequencer resets, evictions of every object) during ${total} broadcasts to ${members.length} members`);
+    for (const member of members) member.close();
+  });
+});
