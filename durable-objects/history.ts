@@ -127,16 +127,25 @@ export class RoomHistory {
     const known = this.knownHead(room);
     if (known !== undefined && known.epoch === position.epoch && position.offset <= known.offset) return false;
     const restarts = known === undefined || known.epoch !== position.epoch || position.offset !== known.offset + 1;
-    if (restarts) {
-      this.#sql.exec("DELETE FROM hypern_log WHERE room = ?", room);
-      this.#sql.exec(
-        "INSERT OR REPLACE INTO hypern_log_head (room, epoch, last_offset, weight) VALUES (?, ?, ?, 0)",
-        room, position.epoch, position.offset - 1,
-      );
-      this.#heads.set(room, { epoch: position.epoch, offset: position.offset - 1, weight: 0 });
-    }
+    if (restarts) this.restart(room, { epoch: position.epoch, offset: position.offset - 1 });
     this.#insert(room, this.#head(room), position.offset, data, options, exclude, now);
     return restarts;
+  }
+
+  /** Empties a room's log, its head set to `head` (a copy that starts anew where the original stands). */
+  restart(room: string, head: LogPosition): void {
+    this.#prepare();
+    this.#sql.exec("DELETE FROM hypern_log WHERE room = ?", room);
+    this.#sql.exec("INSERT OR REPLACE INTO hypern_log_head (room, epoch, last_offset, weight) VALUES (?, ?, ?, 0)", room, head.epoch, head.offset);
+    this.#heads.set(room, { epoch: head.epoch, offset: head.offset, weight: 0 });
+  }
+
+  /** Drops every room's log, heads included: copies no one needs any more. */
+  dropAll(): void {
+    this.#prepare();
+    this.#sql.exec("DELETE FROM hypern_log");
+    this.#sql.exec("DELETE FROM hypern_log_head");
+    this.#heads.clear();
   }
 
   #insert(room: string, head: Head, offset: number, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[], now: number): void {

@@ -137,17 +137,19 @@ export class RoomHost {
       return refused(upgrade.status, upgrade.message);
     }
     const { route, params, headers, storedHeaders, protocols } = upgrade;
-    const capacity = this.#shard === null ? undefined : route.shards?.maxConnections;
-    const reservation = this.#held.reserve(upgrade.record.clientHost, capacity);
-    if (isRefusal(reservation)) {
-      this.#shard?.settled();
-      return refused(reservation.status, reservation.message, reservation.headers);
-    }
     // A client that negotiates sessions on a route with sessions, and perhaps resumes one: then the
     // connection takes back the session's id, data and rooms before its handler runs.
     const sessionOffered = route.sessions !== null && protocols.includes(SESSION_PROTOCOL);
     const resume = sessionOffered ? resumeRequestIn(protocols) : null;
     const { recovery, record } = resume === null || route.sessions === null ? { recovery: null, record: upgrade.record } : this.#links.recover(resume, upgrade.record);
+    const capacity = this.#shard === null ? undefined : route.shards?.maxConnections;
+    // A shard keeps a place for each session that may resume in it: only that session's resume takes one.
+    const kept = this.#shard === null ? 0 : Math.max(0, this.#links.counts().resumable - (recovery !== null && "session" in recovery ? 1 : 0));
+    const reservation = this.#held.reserve(upgrade.record.clientHost, capacity, kept);
+    if (isRefusal(reservation)) {
+      this.#shard?.settled();
+      return refused(reservation.status, reservation.message, reservation.headers);
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     return new Promise<Response>((resolve) => {
       const handshake: Handshake = {
@@ -384,10 +386,10 @@ export class RoomHost {
 
   /** A room's log: the last entries, or those after a position; with its epoch. */
   history(room: string, query: HistoryQuery): LogRead | Promise<LogRead> {
-    // A sharded room's one log is its sequencer's.
-    if (this.#shard !== null) return this.#shard.history(room, query).then((read) => complete(read, query));
     const options = historyOf(room);
     if (options === null) throw new WebSocketError(`The room "${room}" keeps no history: make it with new WebSocketRoom("${room}", { history: ... })`);
+    // A sharded room's one log is its sequencer's.
+    if (this.#shard !== null) return this.#shard.history(room, query).then((read) => complete(read, query));
     return complete(readLog(this.#links.store.history, room, options, query), query);
   }
 
@@ -480,7 +482,7 @@ export class RoomHost {
     return this.#links.counts();
   }
 
-  copyToLog(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
+  copyToLog(room: string, position: LogPosition, frame: OutgoingFrame | null, exclude: readonly string[]): void {
     this.#links.copied(room, position, frame, exclude);
   }
 

@@ -125,8 +125,8 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
       return this.#sequencer().history(room, query);
     }
 
-    sequencerClearHistory(room: string): void {
-      this.#sequencer().clearHistory(room);
+    sequencerClearHistory(id: string, room: string): void {
+      this.#sequencer().clearHistory(id, room);
     }
 
     // A shard of a sharded room, for its sequencer.

@@ -79,11 +79,11 @@ export class Sequencer {
     this.#prepare();
     const { sql, options } = this.#parts;
     const stale = now - PLACEMENT_PENDING_MS;
-    // A resuming session's shard kept a place for it (its `resumable`); a new connection takes none of those.
+    // A resuming session goes to its shard, whatever the counts here say (they lag after a reset): the
+    // shard itself knows whether it has the session and its place, and refuses as full if not. A new
+    // connection takes none of the places shards keep for their resumable sessions.
     const open =
-      (home === undefined || home < after
-        ? undefined
-        : sql.exec<{ shard: number }>(`SELECT shard FROM hypern_shards WHERE shard = ? AND held + ${PENDING} < ?`, home, stale, options.maxConnections).toArray()[0]) ??
+      (home === undefined || home < after ? undefined : sql.exec<{ shard: number }>("SELECT shard FROM hypern_shards WHERE shard = ?", home).toArray()[0]) ??
       sql
         .exec<{ shard: number }>(
           `SELECT shard FROM hypern_shards WHERE shard >= ? AND held + resumable + ${PENDING} < ? ORDER BY shard LIMIT 1`,
@@ -161,8 +161,10 @@ export class Sequencer {
     return readLog(this.#parts.history, room, options, query);
   }
 
-  clearHistory(room: string): void {
-    if (historyOf(room) !== null) this.#parts.history.clear(room);
+  /** Starts a room's log anew; the shards' copies start anew where the stream says so. */
+  clearHistory(id: string, room: string): void {
+    if (historyOf(room) === null) return;
+    this.#append(id, (seq) => ({ room, kind: "clear", frame: null, exclude: [], position: this.#parts.history.clear(room), seq }));
   }
 
   /** The alarm fired: retry what is due, and deliver whatever is still pending. */

@@ -88,13 +88,20 @@ export class SessionLinks {
     return (this.#counts ??= this.store.store.counts(Date.now()));
   }
 
-  /** A shard applied a broadcast of a room with history, and holds sessions: its copy of the log takes it. */
-  copied(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
-    if (this.#anyRoute) this.store.copied(room, position, frame, exclude);
+  /**
+   * A shard applied a broadcast of a room with history (`frame`), or the start of its log anew (null):
+   * its copy of the log, kept while it holds sessions (which replay from it), follows.
+   */
+  copied(room: string, position: LogPosition, frame: OutgoingFrame | null, exclude: readonly string[]): void {
+    if (this.counts().sessions === 0) return;
+    if (frame === null) this.store.restarted(room, position);
+    else this.store.copied(room, position, frame, exclude);
   }
 
   #changed(): void {
     this.#counts = null;
+    // A shard without sessions stops receiving the stream: its copies would go stale, and no one needs them.
+    if (this.#host.shard !== null && this.counts().sessions === 0) this.store.history.dropAll();
     this.#host.sessionsChanged();
   }
 
@@ -113,6 +120,8 @@ export class SessionLinks {
   /** The session an upgrade asks to resume; the record takes back its id, data and rooms when it can. */
   recover(resume: ResumeRequest, record: ConnectionRecord): { recovery: Recovery; record: ConnectionRecord } {
     const recovery = this.store.recover(resume, record.route);
+    // Recovering ends the sessions found expired: counted again.
+    this.#changed();
     if (!("session" in recovery)) return { recovery, record };
     const { connection: id, state } = recovery.session;
     return { recovery, record: { ...record, id, data: state.data, rooms: [...state.rooms] } };

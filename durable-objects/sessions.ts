@@ -193,6 +193,14 @@ export class Sessions {
     if (this.history.copy(room, position, frame, history, exclude)) this.store.settleJoins(room, { epoch: position.epoch, offset: position.offset - 1 });
   }
 
+  /** A shard applied the start of a room's log anew (`clearHistory`): its copy starts anew too, at `head`. */
+  restarted(room: string, head: LogPosition): void {
+    if (historyOf(room) === null) return;
+    this.history.restart(room, head);
+    // Members who joined before the copy began joined before the new log: all of it is theirs.
+    this.store.settleJoins(room, head);
+  }
+
   /** Where a room's log stands here; in a shard, undefined until its copy has its first entry. */
   #logHead(room: string): LogPosition | undefined {
     return this.#shard === null ? this.history.head(room) : this.history.knownHead(room);

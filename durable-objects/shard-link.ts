@@ -44,18 +44,27 @@ export class ShardLink {
     return this.#withRetries("closeAll", (sequencer) => sequencer.sequencerClose(id, room, code, reason));
   }
 
+  clearHistory(room: string): Promise<void> {
+    const id = crypto.randomUUID();
+    return this.#withRetries("clearHistory", (sequencer) => sequencer.sequencerClearHistory(id, room));
+  }
+
   /** Applies the entries this shard has not applied yet, in order; returns the last one applied. */
   deliver(entries: readonly StreamEntry[], from: number): number {
     let applied = this.#parts.kv.get<number>(APPLIED_KEY) ?? 0;
     // Entries before `from` were sequenced while this shard held no connection: none were for it.
     if (from > applied + 1) applied = from - 1;
-    for (const entry of entries) {
-      if (entry.seq <= applied) continue;
-      if (entry.seq !== applied + 1) break;
-      this.#parts.apply(entry);
-      applied = entry.seq;
+    try {
+      for (const entry of entries) {
+        if (entry.seq <= applied) continue;
+        if (entry.seq !== applied + 1) break;
+        this.#parts.apply(entry);
+        applied = entry.seq;
+      }
+    } finally {
+      // Should an entry fail, those before it were delivered: they are not delivered again.
+      this.#parts.kv.put(APPLIED_KEY, applied);
     }
-    this.#parts.kv.put(APPLIED_KEY, applied);
     return applied;
   }
 

@@ -24,7 +24,8 @@ export interface StreamEntry {
   readonly seq: number;
   /** The `WebSocketRoom` it is for; null for every connection of the room. */
   readonly room: string | null;
-  readonly kind: "broadcast" | "close";
+  /** `clear`: the room's log starts anew, at `position` (a new epoch, offset 0). */
+  readonly kind: "broadcast" | "close" | "clear";
   readonly frame: string | ArrayBuffer | null;
   readonly exclude: readonly string[];
   /** For a broadcast into a room with history: its place in the room's log. */
@@ -53,8 +54,8 @@ export interface SequencerRpc {
   sequencerSize(room: string | null): Promise<number>;
   sequencerMembers(room: string | null): Promise<ShardMemberInfo[]>;
   sequencerHistory(room: string, query: HistoryQuery): LogRead | { lost: LostReason };
-  /** Starts the room's log anew (a new epoch). */
-  sequencerClearHistory(room: string): void;
+  /** Starts the room's log anew (a new epoch), once per `id`; the shards' copies follow in the stream. */
+  sequencerClearHistory(id: string, room: string): void;
 }
 
 /** What the sequencer asks of a shard. */

@@ -25,8 +25,8 @@ export interface ShardLocal {
   heldCount(): number;
   /** Sessions held here (their sockets open or gone), and those that can be resumed. */
   sessionCounts(): { sessions: number; resumable: number };
-  /** A broadcast of a room with history was applied here: the copy of its log kept for resumes takes it. */
-  copyToLog(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void;
+  /** A broadcast of a room with history (or the start of its log anew: null) was applied here: the copy of its log kept for resumes follows. */
+  copyToLog(room: string, position: LogPosition, frame: OutgoingFrame | null, exclude: readonly string[]): void;
   /** A member held here, as a handle. */
   localMember<Data>(id: string, socket: WebSocket, data: unknown): RoomMember<Data>;
 }
@@ -80,7 +80,7 @@ export class ShardRole {
   }
 
   clearHistory(room: string): Promise<void> {
-    return Promise.resolve(this.#sequencer().sequencerClearHistory(room));
+    return this.#link.clearHistory(room);
   }
 
   /** An upgrade was accepted or refused. */
@@ -127,6 +127,8 @@ export class ShardRole {
     if (entry.kind === "close") {
       const sockets = entry.room === null ? [...this.#local.sockets()].map(([, socket]) => socket) : [...this.#local.members(entry.room).values()];
       for (const socket of sockets) this.#local.close(socket, entry.code, entry.reason);
+    } else if (entry.kind === "clear") {
+      if (entry.room !== null && entry.position !== null) this.#local.copyToLog(entry.room, entry.position, null, []);
     } else if (entry.frame !== null) {
       if (entry.room === null) this.#local.broadcastAll(entry.frame, exclude);
       else {

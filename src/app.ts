@@ -17,7 +17,7 @@ import type { SequencerRpc } from "../durable-objects/shard-protocol.js";
 import { SHARD_FULL_HEADER } from "../durable-objects/shard-protocol.js";
 import { objectName } from "./shared/room-address.js";
 import type { RouteParams } from "./shared/route-params.js";
-import { offeredSubprotocols, resumeRequestIn, shardOfSession } from "./shared/session-protocol.js";
+import { SESSION_PROTOCOL, offeredSubprotocols, resumeRequestIn, shardOfSession } from "./shared/session-protocol.js";
 import { WiringError, explainRoomObjectFailure, roomNamespace } from "./wiring.js";
 
 export interface HypernOptions<Env = unknown> {
@@ -223,7 +223,8 @@ export class Hypern<Env = unknown> {
       const shard = await sequencer.sequencerPlace(after, attempt === 0 ? home : undefined);
       const response = await this.#stub(env, { ...address, part: { shard } }).fetch(new Request(request));
       if (response.status !== 503 || !response.headers.has(SHARD_FULL_HEADER)) return response;
-      after = shard + 1;
+      // A home shard that was full: lower shards may still have room.
+      after = attempt === 0 && shard === home ? 0 : shard + 1;
     }
     return textResponse(503, "This room is full right now: try again");
   }
@@ -234,8 +235,10 @@ export class Hypern<Env = unknown> {
   }
 }
 
-/** The shard of the session an upgrade asks to resume, if it names one. */
+/** The shard of the session an upgrade asks to resume, if it negotiates sessions and names one. */
 function homeShardOf(request: Request): number | undefined {
-  const resume = resumeRequestIn(offeredSubprotocols(request.headers.get("sec-websocket-protocol")));
+  const protocols = offeredSubprotocols(request.headers.get("sec-websocket-protocol"));
+  if (!protocols.includes(SESSION_PROTOCOL)) return undefined;
+  const resume = resumeRequestIn(protocols);
   return resume === null ? undefined : (shardOfSession(resume.session) ?? undefined);
 }

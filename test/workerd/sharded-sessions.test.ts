@@ -1,8 +1,9 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomObjects } from "../../src/room-client.js";
+import { sessionProtocols } from "../../src/shared/session-protocol.js";
 import { app } from "../worker/index.js";
-import { eventually, hibernate } from "./client.js";
+import { connect, eventually, hibernate } from "./client.js";
 import { Member } from "./session-member.js";
 
 let rooms = 0;
@@ -10,6 +11,14 @@ const freshRoom = (): string => `crowd-session-${Date.now()}-${++rooms}`;
 const roomOf = (room: string) => app.room(env, room, { route: "/crowd-session/:room" });
 /** A member that stays away for 0.4 to 0.8 s after a drop, so that what is sent meanwhile is missed. */
 const slowToReturn = { backoff: { firstMs: 800, longestMs: 800 } };
+
+/** Each shard as the room's sequencer counts it. */
+async function shardRows(room: string): Promise<Record<string, number>[]> {
+  const [sequencer] = await roomObjects(roomOf(room));
+  return runInDurableObject(sequencer!, (_, state) =>
+    state.storage.sql.exec<Record<string, number>>("SELECT shard, connections, held, sessions, resumable, delivered FROM hypern_shards ORDER BY shard").toArray(),
+  );
+}
 
 describe("sessions in a room that spans several objects (a shard for each member)", () => {
   it("resumes in the session's own shard, which kept the room's stream while it held only that session, and keeps its place", async () => {
@@ -128,5 +137,91 @@ describe("sessions in a room that spans several objects (a shard for each member
     for (const member of members) expect(member.resets).toEqual([]);
     console.log(`sharded sessions under faults: ${faults} faults (drops, sequencer resets, evictions of every object) during ${total} broadcasts to ${members.length} members`);
     for (const member of members) member.close();
+  });
+
+  it("a made-up resume token naming a shard does not take the place it keeps for a session", async () => {
+    const room = freshRoom();
+    const ada = new Member(`/crowd-session/${room}`, { backoff: { firstMs: 1_500, longestMs: 1_500 } });
+    const first = await ada.welcomed();
+    ada.drop();
+    await eventually(async () => expect((await shardRows(room))[0]).toMatchObject({ held: 0, resumable: 1 }));
+    const forged = await connect(`/crowd-session/${room}`, { protocols: sessionProtocols({ session: first.session.replace(/\..*/, ".made-up"), seq: 0, rooms: {} }) });
+    const welcome = await forged.receiveJson<{ session: string; recovered: boolean; lost?: string }>();
+    expect(welcome).toMatchObject({ recovered: false, lost: "expired" });
+    expect(welcome.session).toMatch(/^1\./);
+    expect(await ada.welcomed(2, 6_000)).toMatchObject({ recovered: true, session: first.session });
+    forged.close();
+    ada.close();
+  });
+
+  it("resumes at home after the shard was reset (its sockets gone without a close event, its counts at the sequencer stale)", async () => {
+    const room = freshRoom();
+    const ada = new Member(`/crowd-session/${room}`, { backoff: { firstMs: 300, longestMs: 300 } });
+    const first = await ada.welcomed();
+    const bo = new Member(`/crowd-session/${room}`);
+    await bo.welcomed();
+    const [, home] = await roomObjects(roomOf(room));
+    await runInDurableObject(home!, (_, state) => state.abort("reset by the test")).catch(() => undefined);
+    expect(await ada.welcomed(2, 6_000)).toMatchObject({ recovered: true, session: first.session });
+    for (const member of [ada, bo]) member.close();
+  });
+
+  it("starts the shards' copies of the log anew with the room's (clearHistory): a resume right after it is told, nothing cleared is replayed", async () => {
+    const room = freshRoom();
+    const [ada, bo] = [new Member(`/crowd-session/${room}`, slowToReturn), new Member(`/crowd-session/${room}`)];
+    await ada.welcomed();
+    await bo.welcomed();
+    bo.client.send("old");
+    await ada.received(1);
+    ada.drop();
+    bo.client.send("then cleared");
+    await bo.received(2);
+    bo.client.send("!clear");
+    await ada.welcomed(2, 6_000);
+    await eventually(() => expect(ada.resets.map(({ reason }) => reason)).toEqual(["epoch"]));
+    expect(ada.texts).toEqual(["old"]);
+    for (const member of [ada, bo]) member.close();
+  });
+
+  it("a shard that held no session drops its copies: a session that joins there later loses nothing it did not miss", async () => {
+    const room = freshRoom();
+    const [ada, bo] = [new Member(`/crowd-session/${room}`), new Member(`/crowd-session/${room}`)];
+    expect((await ada.welcomed()).session).toMatch(/^0\./);
+    await bo.welcomed();
+    bo.client.send("a1");
+    await ada.received(1);
+    ada.close(); // the session ends: shard 0 holds nothing, and leaves the stream
+    await eventually(async () => expect((await shardRows(room))[0]).toMatchObject({ connections: 0, sessions: 0 }));
+    bo.client.send("b1");
+    bo.client.send("b2");
+    await bo.received(3);
+    const cy = new Member(`/crowd-session/${room}`, slowToReturn);
+    expect((await cy.welcomed()).session).toMatch(/^0\./);
+    cy.drop();
+    bo.client.send("x");
+    await bo.received(4);
+    expect(await cy.welcomed(2, 6_000)).toMatchObject({ recovered: true, missed: 1 });
+    expect(cy.resets).toEqual([]);
+    expect(cy.texts).toEqual(["x"]);
+    for (const member of [bo, cy]) member.close();
+  });
+
+  it("a session whose client never comes back: once its window passes, its shard leaves the stream", async () => {
+    const room = freshRoom();
+    const [ada, bo] = [new Member(`/crowd-session/${room}`, { backoff: { firstMs: 60_000, longestMs: 60_000 } }), new Member(`/crowd-session/${room}`)];
+    await ada.welcomed();
+    await bo.welcomed();
+    ada.drop();
+    bo.client.send("one");
+    await bo.received(1);
+    await eventually(async () => expect((await shardRows(room))[0]).toMatchObject({ connections: 0, sessions: 1, resumable: 1 }));
+    await eventually(async () => expect((await shardRows(room))[0]).toMatchObject({ sessions: 0, resumable: 0 }), 5_000); // the window is 2 s
+    const delivered = (await shardRows(room))[0]!.delivered;
+    bo.client.send("two");
+    await bo.received(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await shardRows(room))[0]!.delivered).toBe(delivered);
+    ada.client.close("done");
+    bo.close();
   });
 });
