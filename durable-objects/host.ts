@@ -112,7 +112,14 @@ export class RoomHost {
     if (part !== undefined && address !== null) {
       const warn = (message: string): void => this.#log.warn(message);
       if ("shard" in part) {
-        this.#shard = new ShardRole({ kv: ctx.storage.kv, index: part.shard, stubOf: (other) => this.#partStub(other), local: this, warn });
+        this.#shard = new ShardRole({
+          kv: ctx.storage.kv,
+          index: part.shard,
+          stubOf: (other) => this.#partStub(other),
+          local: this,
+          wakeAt: (time) => this.#alarms.wakeAt(time),
+          warn,
+        });
       } else {
         const options = app.router.shardsOf(address.group ?? "");
         this.#sequencer = new Sequencer({
@@ -250,6 +257,8 @@ export class RoomHost {
     const now = Date.now();
     const appDue = this.#alarms.fired(now);
     this.#sequencer?.retry(now);
+    // A shard's report that did not get through is made again (it is made only if the counts changed, else).
+    this.#shard?.reportAgain();
     const nextExpiry = this.#links.sweep(now);
     if (nextExpiry !== null) this.#alarms.wakeAt(nextExpiry);
     for (const connection of this.#running.values()) connection.queue.expire(now);

@@ -5,6 +5,8 @@ const SETTLED_KEY = "hypern:shard:settled";
 const REPORTS_KEY = "hypern:shard:reports";
 const ATTEMPTS = 6;
 const FIRST_RETRY_MS = 100;
+/** A report the sequencer did not take after every attempt is made again this much later, from the alarm. */
+const REPORT_AGAIN_MS = 10_000;
 
 export interface ShardParts {
   readonly kv: SyncKvStorage;
@@ -14,6 +16,8 @@ export interface ShardParts {
   apply(entry: StreamEntry): void;
   /** The shard's sockets: open ones, and all it holds (closing ones too). */
   counts(): ShardCounts;
+  /** Wake the object (its alarm) at `time`, which then calls `reportAgain()`. */
+  wakeAt(time: number): void;
   warn(message: string): void;
 }
 
@@ -68,11 +72,16 @@ export class ShardLink {
     return applied;
   }
 
+  /** Reports the counts, even if unchanged since the last report. */
+  reportAgain(): void {
+    this.#reported = null;
+    this.connectionsChanged();
+  }
+
   /** An upgrade was accepted or refused: always reported, so the sequencer counts it settled. */
   settled(): void {
     this.#parts.kv.put(SETTLED_KEY, (this.#parts.kv.get<number>(SETTLED_KEY) ?? 0) + 1);
-    this.#reported = null;
-    this.connectionsChanged();
+    this.reportAgain();
   }
 
   /**
@@ -93,7 +102,9 @@ export class ShardLink {
       const report = { shard, number, ...counts, settled: kv.get<number>(SETTLED_KEY) ?? 0 };
       this.#reported = counts;
       this.#withRetries("report", (sequencer) => sequencer.sequencerReport(report)).catch(() => {
+        // Unreported, a shard's first connection would stop receiving the stream once its placement is stale.
         this.#reported = null;
+        this.#parts.wakeAt(Date.now() + REPORT_AGAIN_MS);
       });
     });
   }

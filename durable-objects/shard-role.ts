@@ -42,7 +42,14 @@ export class ShardRole {
   readonly #stubOf: (part: RoomPart) => DurableObjectStub;
   readonly #local: ShardLocal;
 
-  constructor(init: { kv: SyncKvStorage; index: number; stubOf: (part: RoomPart) => DurableObjectStub; local: ShardLocal; warn: (message: string) => void }) {
+  constructor(init: {
+    kv: SyncKvStorage;
+    index: number;
+    stubOf: (part: RoomPart) => DurableObjectStub;
+    local: ShardLocal;
+    wakeAt: (time: number) => void;
+    warn: (message: string) => void;
+  }) {
     this.index = init.index;
     this.#stubOf = init.stubOf;
     this.#local = init.local;
@@ -52,6 +59,7 @@ export class ShardRole {
       sequencer: () => this.#sequencer(),
       apply: (entry) => this.#apply(entry),
       counts: () => ({ open: this.#local.openCount(), held: this.#local.heldCount(), ...this.#local.sessionCounts() }),
+      wakeAt: init.wakeAt,
       warn: init.warn,
     });
   }
@@ -81,6 +89,11 @@ export class ShardRole {
 
   clearHistory(room: string): Promise<void> {
     return this.#link.clearHistory(room);
+  }
+
+  /** Reports the shard's counts to the sequencer, even if unchanged since the last report. */
+  reportAgain(): void {
+    this.#link.reportAgain();
   }
 
   /** An upgrade was accepted or refused. */
