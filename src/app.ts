@@ -212,9 +212,9 @@ export class Hypern<Env = unknown> {
   }
 
   /**
-   * Places a connection of a sharded room: the room's sequencer names a shard with room, lowest first
-   * (the `home` shard of a session the client resumes, if it has room); a shard that filled up
-   * meanwhile says so, and the next one is tried.
+   * Places a connection of a sharded room: the room's sequencer names a shard with room, lowest first,
+   * or the `home` shard of a session the client resumes (which knows best whether it has its place);
+   * a shard that is full says so, and the next one is tried.
    */
   async #toShard(env: Env, address: RoomAddress, request: Request, home: number | undefined): Promise<Response> {
     const sequencer = this.#stub(env, { ...address, part: { sequencer: true } }) as unknown as SequencerRpc;
