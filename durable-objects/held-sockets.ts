@@ -41,11 +41,12 @@ export class HeldSockets {
   /** Reserves a place for an upgrade from `clientHost` (null when unknown), or says why there is none. */
   /**
    * `capacity`: a shard's own cap, below the room's limit; past it the refusal says the shard is full.
-   * `kept`: places the shard keeps for sessions that may resume there, which this upgrade may not take.
+   * `kept`: places the shard keeps for sessions that may resume there, which this upgrade may not take
+   * (less the places of the sockets it supersedes: then it may be negative).
    */
   reserve(clientHost: string | null, capacity?: number, kept = 0): Reservation | Refusal {
     if (capacity !== undefined && this.#held(capacity - kept) + kept >= Math.min(capacity, this.#perRoom)) {
-      const places = kept === 0 ? "" : `, ${kept} of them kept for sessions that may resume here`;
+      const places = kept <= 0 ? "" : `, ${kept} of them kept for sessions that may resume here`;
       return { status: 503, message: `This shard is full: it holds at most ${capacity} connections${places}`, headers: { [SHARD_FULL_HEADER]: "1" } };
     }
     if (this.#held(this.#perRoom) >= this.#perRoom) {

@@ -150,10 +150,13 @@ export class RoomHost {
     const resume = sessionOffered ? resumeRequestIn(protocols) : null;
     const { recovery, record } = resume === null || route.sessions === null ? { recovery: null, record: upgrade.record } : this.#links.recover(resume, upgrade.record);
     const capacity = this.#shard === null ? undefined : route.shards?.maxConnections;
-    // A shard keeps a place for each session that may resume in it: only that session's resume takes one.
-    const kept = this.#shard === null ? 0 : Math.max(0, this.#links.counts().resumable - (recovery !== null && "session" in recovery ? 1 : 0));
+    // A shard keeps a place for each session that may resume in it (a resume claims its own at once);
+    // the sockets this resume supersedes give theirs to it.
+    const superseded = recovery !== null && "session" in recovery ? countHeld(this.#ctx.getWebSockets(record.id)) : 0;
+    const kept = this.#shard === null ? 0 : this.#links.counts().resumable - superseded;
     const reservation = this.#held.reserve(upgrade.record.clientHost, capacity, kept);
     if (isRefusal(reservation)) {
+      this.#links.release(recovery);
       this.#shard?.settled();
       return refused(reservation.status, reservation.message, reservation.headers);
     }
@@ -184,6 +187,7 @@ export class RoomHost {
         },
         refuse: (status, message) => {
           reservation.release();
+          this.#links.release(recovery);
           this.#shard?.settled();
           resolve(new Response(message, { status }));
         },
@@ -257,8 +261,7 @@ export class RoomHost {
     const now = Date.now();
     const appDue = this.#alarms.fired(now);
     this.#sequencer?.retry(now);
-    // A shard's report that did not get through is made again (it is made only if the counts changed, else).
-    this.#shard?.reportAgain();
+    this.#shard?.reportIfDue();
     const nextExpiry = this.#links.sweep(now);
     if (nextExpiry !== null) this.#alarms.wakeAt(nextExpiry);
     for (const connection of this.#running.values()) connection.queue.expire(now);

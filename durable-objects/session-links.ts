@@ -117,6 +117,13 @@ export class SessionLinks {
     return this.#anyRoute ? this.store.sessionOf(socket) : null;
   }
 
+  /** An upgrade that claimed a session was refused: the session waits for its client again. */
+  release(recovery: Recovery | null): void {
+    if (recovery === null || !("session" in recovery)) return;
+    this.store.release(recovery);
+    this.#changed();
+  }
+
   /** The session an upgrade asks to resume; the record takes back its id, data and rooms when it can. */
   recover(resume: ResumeRequest, record: ConnectionRecord): { recovery: Recovery; record: ConnectionRecord } {
     const recovery = this.store.recover(resume, record.route);

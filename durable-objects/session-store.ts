@@ -15,6 +15,8 @@ export interface StoredSession {
   readonly state: SessionState;
   /** Where each room's log stood when the session joined it: a resume replays from there at the earliest. */
   readonly joined: Readonly<Record<string, LogPosition>>;
+  /** When it ends unless resumed; null while a socket holds it. */
+  readonly expiresAt: number | null;
 }
 
 /** A direct message kept until the client acknowledges it. */
@@ -79,6 +81,7 @@ export class SessionStore {
       route: row.route,
       state: JSON.parse(row.state) as SessionState,
       joined: JSON.parse(row.joined) as Record<string, LogPosition>,
+      expiresAt: row.expires_at,
     };
   }
 
@@ -117,10 +120,10 @@ export class SessionStore {
     return { sessions: row.sessions, resumable: row.resumable ?? 0 };
   }
 
-  /** A socket holds the session again. */
-  attach(id: string): void {
+  /** A socket holds the session again; false if the session has ended meanwhile. */
+  attach(id: string): boolean {
     this.#prepare();
-    this.#sql.exec("UPDATE hypern_sessions SET expires_at = NULL WHERE id = ?", id);
+    return this.#sql.exec("UPDATE hypern_sessions SET expires_at = NULL WHERE id = ? RETURNING id", id).toArray().length > 0;
   }
 
   /** The session's socket is gone: it can be resumed until `expiresAt`. */

@@ -67,14 +67,24 @@ export class Sessions {
     this.history = new RoomHistory(ctx.storage.sql);
   }
 
-  /** The session an upgrade asks to resume, if it can: same route, not expired. */
+  /**
+   * The session an upgrade asks to resume, if it can (same route, not expired). It is claimed at once:
+   * held as if its new socket were there, so it neither expires nor counts as waiting for its client
+   * while the handler decides; `release` gives it back if the upgrade is refused.
+   */
   recover(resume: ResumeRequest, route: string): Recovery {
     const now = Date.now();
     this.store.sweep(now);
     const found = this.store.find(resume.session, now);
     if (found === undefined) return { lost: "expired" };
     if (found.route !== route) return { lost: "unknown" };
+    this.store.attach(found.id);
     return { session: found, resume };
+  }
+
+  /** An upgrade that claimed a session was refused: the session waits for its client again, as before. */
+  release(recovery: Recovery): void {
+    if ("session" in recovery && recovery.session.expiresAt !== null) this.store.detach(recovery.session.id, recovery.session.expiresAt);
   }
 
   /** Tags for a session socket, so dormant members are known as session members without reading their records. */
@@ -95,7 +105,10 @@ export class Sessions {
 
   /** Starts or resumes a session for an accepted socket; returns the frames to send first (welcome, replay). */
   open(socket: WebSocket, connection: string, route: string, state: SessionState, recovery: Recovery | null): { session: string; frames: string[] } {
-    const recovered = recovery !== null && "session" in recovery ? recovery : null;
+    let recovered = recovery !== null && "session" in recovery ? recovery : null;
+    let lost = recovery !== null && "lost" in recovery ? recovery.lost : undefined;
+    // The session ended after it was claimed (its older socket was closed for good meanwhile): a new one.
+    if (recovered !== null && !this.store.attach(recovered.session.id)) [recovered, lost] = [null, "expired"];
     let session: string;
     const replay: string[] = [];
     const rooms: Record<string, WelcomeRoom> = {};
@@ -103,7 +116,6 @@ export class Sessions {
       session = this.store.create(sessionIdIn(this.#shard), connection, route, state);
     } else {
       session = recovered.session.id;
-      this.store.attach(session);
       for (const room of state.rooms) {
         const history = historyOf(room);
         // From where the client got to, but never from before the session joined the room.
@@ -114,7 +126,6 @@ export class Sessions {
       for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
     }
     this.#sessionOf.set(socket, session);
-    const lost = recovery !== null && "lost" in recovery ? recovery.lost : undefined;
     const welcome: ServerFrame = { t: "w", session, id: connection, recovered: recovered !== null, missed: replay.length, rooms, ...(lost === undefined ? {} : { lost }) };
     return { session, frames: [encode(welcome), ...replay] };
   }

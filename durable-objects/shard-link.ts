@@ -3,6 +3,8 @@ import type { SequencerRpc, ShardCounts, StreamEntry } from "./shard-protocol.js
 const APPLIED_KEY = "hypern:shard:applied";
 const SETTLED_KEY = "hypern:shard:settled";
 const REPORTS_KEY = "hypern:shard:reports";
+/** Set while a report did not get through: the alarm makes it again. */
+const REPORT_DUE_KEY = "hypern:shard:report-due";
 const ATTEMPTS = 6;
 const FIRST_RETRY_MS = 100;
 /** A report the sequencer did not take after every attempt is made again this much later, from the alarm. */
@@ -16,7 +18,7 @@ export interface ShardParts {
   apply(entry: StreamEntry): void;
   /** The shard's sockets: open ones, and all it holds (closing ones too). */
   counts(): ShardCounts;
-  /** Wake the object (its alarm) at `time`, which then calls `reportAgain()`. */
+  /** Wake the object (its alarm) at `time`, which then calls `reportIfDue()`. */
   wakeAt(time: number): void;
   warn(message: string): void;
 }
@@ -72,16 +74,21 @@ export class ShardLink {
     return applied;
   }
 
-  /** Reports the counts, even if unchanged since the last report. */
-  reportAgain(): void {
-    this.#reported = null;
-    this.connectionsChanged();
+  /** The alarm fired: a report that did not get through is made again. */
+  reportIfDue(): void {
+    if (this.#parts.kv.get<boolean>(REPORT_DUE_KEY) === true) this.#reportAgain();
   }
 
   /** An upgrade was accepted or refused: always reported, so the sequencer counts it settled. */
   settled(): void {
     this.#parts.kv.put(SETTLED_KEY, (this.#parts.kv.get<number>(SETTLED_KEY) ?? 0) + 1);
-    this.reportAgain();
+    this.#reportAgain();
+  }
+
+  /** Reports the counts, even if unchanged since the last report. */
+  #reportAgain(): void {
+    this.#reported = null;
+    this.connectionsChanged();
   }
 
   /**
@@ -101,11 +108,17 @@ export class ShardLink {
       kv.put(REPORTS_KEY, number);
       const report = { shard, number, ...counts, settled: kv.get<number>(SETTLED_KEY) ?? 0 };
       this.#reported = counts;
-      this.#withRetries("report", (sequencer) => sequencer.sequencerReport(report)).catch(() => {
-        // Unreported, a shard's first connection would stop receiving the stream once its placement is stale.
-        this.#reported = null;
-        this.#parts.wakeAt(Date.now() + REPORT_AGAIN_MS);
-      });
+      this.#withRetries("report", (sequencer) => sequencer.sequencerReport(report)).then(
+        () => {
+          if (kv.get(REPORT_DUE_KEY) !== undefined) kv.delete(REPORT_DUE_KEY);
+        },
+        () => {
+          // Unreported, a shard's first connection would stop receiving the stream once its placement is stale.
+          this.#reported = null;
+          kv.put(REPORT_DUE_KEY, true);
+          this.#parts.wakeAt(Date.now() + REPORT_AGAIN_MS);
+        },
+      );
     });
   }
 

@@ -91,9 +91,9 @@ export class ShardRole {
     return this.#link.clearHistory(room);
   }
 
-  /** Reports the shard's counts to the sequencer, even if unchanged since the last report. */
-  reportAgain(): void {
-    this.#link.reportAgain();
+  /** The alarm fired: a report that did not get through is made again. */
+  reportIfDue(): void {
+    this.#link.reportIfDue();
   }
 
   /** An upgrade was accepted or refused. */

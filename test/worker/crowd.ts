@@ -4,7 +4,11 @@ import type { RouteParams, ServerWebSocket } from "../../src/index.js";
 /** Everyone in a room that spans several objects (shards of at most 10 connections). */
 const crowd = new WebSocketRoom<{ name: string }>("crowd", { history: { limit: 100 } });
 
-/** A sharded room with sessions: every member in a shard of its own, every text broadcast to all. */
+/**
+ * A sharded room with sessions: every member in a shard of its own (`/crowd-session`), or two to a
+ * shard (`/crowd-pair`: `?delay=ms` before accepting, `?late` sends the last 3 of the history on
+ * joining); every text broadcast to all.
+ */
 const crowdTalk = new WebSocketRoom("crowd-talk", { history: { limit: 1_000 } });
 
 type Command =
@@ -60,4 +64,17 @@ export const crowds = new WebSocketRouter<Env>().route(
     }
   },
   { room: ({ params }) => params.room, shards: { maxConnections: 1 }, sessions: { window: 2_000, maxUnacknowledged: 200 } },
+).route(
+  "/crowd-pair/:room",
+  async (ws: ServerWebSocket<RouteParams<"/crowd-pair/:room">>) => {
+    const delay = Number(ws.queryParams.get("delay") ?? 0);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    await ws.accept();
+    if (!ws.resumed && !ws.recovered) {
+      crowdTalk.join(ws);
+      if (ws.queryParams.has("late")) await crowdTalk.sendHistory(ws, { last: 3 });
+    }
+    for await (const text of ws.iterText()) await crowdTalk.broadcast(text);
+  },
+  { room: ({ params }) => params.room, shards: { maxConnections: 2 }, sessions: { window: 2_000, maxUnacknowledged: 200 } },
 );

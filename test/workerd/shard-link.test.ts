@@ -33,9 +33,13 @@ describe("a shard's link to its sequencer (in a real object's storage)", () => {
       expect(wakes).toHaveLength(1);
       expect(wakes[0]! - before).toBeGreaterThanOrEqual(10_000);
       reachable = true;
-      link.reportAgain(); // the alarm
+      link.reportIfDue(); // the alarm
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(reports).toEqual([{ shard: 3, number: 2, open: 1, held: 1, sessions: 0, resumable: 0, settled: 1 }]);
+      // Once it got through, an alarm (a receive deadline, the app's) reports nothing unchanged.
+      link.reportIfDue();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(reports).toHaveLength(1);
     });
   });
 });

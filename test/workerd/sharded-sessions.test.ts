@@ -1,4 +1,4 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomObjects } from "../../src/room-client.js";
 import { sessionProtocols } from "../../src/shared/session-protocol.js";
@@ -8,13 +8,13 @@ import { Member } from "./session-member.js";
 
 let rooms = 0;
 const freshRoom = (): string => `crowd-session-${Date.now()}-${++rooms}`;
-const roomOf = (room: string) => app.room(env, room, { route: "/crowd-session/:room" });
+const roomOf = (room: string, route = "/crowd-session/:room") => app.room(env, room, { route });
 /** A member that stays away for 0.4 to 0.8 s after a drop, so that what is sent meanwhile is missed. */
 const slowToReturn = { backoff: { firstMs: 800, longestMs: 800 } };
 
 /** Each shard as the room's sequencer counts it. */
-async function shardRows(room: string): Promise<Record<string, number>[]> {
-  const [sequencer] = await roomObjects(roomOf(room));
+async function shardRows(room: string, route?: string): Promise<Record<string, number>[]> {
+  const [sequencer] = await roomObjects(roomOf(room, route));
   return runInDurableObject(sequencer!, (_, state) =>
     state.storage.sql.exec<Record<string, number>>("SELECT shard, connections, held, sessions, resumable, delivered FROM hypern_shards ORDER BY shard").toArray(),
   );
@@ -223,5 +223,48 @@ describe("sessions in a room that spans several objects (a shard for each member
     expect((await shardRows(room))[0]!.delivered).toBe(delivered);
     ada.client.close("done");
     bo.close();
+  });
+
+  it("resumes a session whose older socket is still open (the server has not seen it drop) in its full shard", async () => {
+    const room = freshRoom();
+    const ada = new Member(`/crowd-session/${room}`);
+    const first = await ada.welcomed();
+    const again = await connect(`/crowd-session/${room}`, { protocols: sessionProtocols({ session: first.session, seq: 0, rooms: {} }) });
+    expect(await again.receiveJson()).toMatchObject({ recovered: true, session: first.session });
+    again.close();
+    ada.client.close("done");
+  });
+
+  it("two sessions of one shard resuming at once, their handlers slow to accept: both recovered there", async () => {
+    const room = freshRoom();
+    const sessions: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const socket = await connect(`/crowd-pair/${room}`, { protocols: sessionProtocols(null) });
+      sessions.push((await socket.receiveJson<{ session: string }>()).session);
+      socket.close(4000, "gone for a moment");
+    }
+    expect(sessions.every((session) => session.startsWith("0."))).toBe(true);
+    await eventually(async () => expect((await shardRows(room, "/crowd-pair/:room"))[0]).toMatchObject({ held: 0, resumable: 2 }));
+    const resumed = await Promise.all(sessions.map((session) => connect(`/crowd-pair/${room}?delay=100`, { protocols: sessionProtocols({ session, seq: 0, rooms: {} }) })));
+    const welcomes = await Promise.all(resumed.map((socket) => socket.receiveJson()));
+    for (const [index, welcome] of welcomes.entries()) expect(welcome).toMatchObject({ recovered: true, session: sessions[index] });
+    for (const socket of resumed) socket.close();
+  });
+
+  it("a shard's alarm (a deadline, the app's) reports nothing to the sequencer when its counts are unchanged", async () => {
+    const room = freshRoom();
+    const ada = new Member(`/crowd-session/${room}`);
+    await ada.welcomed();
+    const [sequencer, shard] = await roomObjects(roomOf(room));
+    const reportNumber = () => runInDurableObject(sequencer!, (_, state) => state.storage.sql.exec<{ report: number }>("SELECT report FROM hypern_shards WHERE shard = 0").one().report);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = await reportNumber();
+    for (let i = 0; i < 5; i++) {
+      await runInDurableObject(shard!, (_, state) => state.storage.setAlarm(Date.now() + 3_600_000));
+      expect(await runDurableObjectAlarm(shard!)).toBe(true);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await reportNumber()).toBe(before);
+    ada.client.close("done");
   });
 });
