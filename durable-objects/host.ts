@@ -16,6 +16,7 @@ import { WebSocketDisconnect, WebSocketError } from "./errors.js";
 import type { HostedRoute, RouteTable } from "./handler.js";
 import { HeaderStore } from "./header-store.js";
 import { HeldSockets, countHeld, isRefusal } from "./held-sockets.js";
+import { HistoryHolds } from "./history-holds.js";
 import type { Violation } from "./inbound-limits.js";
 import type { HistoryEntry, HistoryQuery, LogRead } from "./history.js";
 import { readLog } from "./history.js";
@@ -74,6 +75,7 @@ export class RoomHost {
   readonly #storedHeaders: HeaderStore;
   readonly #alarms: AlarmSchedule;
   readonly #links: SessionLinks;
+  readonly #holds = new HistoryHolds();
   /** This object's part of a room that spans several objects, if it is one: a shard, or the sequencer. */
   readonly #shard: ShardRole | null = null;
   readonly #sequencer: Sequencer | null = null;
@@ -389,6 +391,10 @@ export class RoomHost {
         out = envelope;
         if (position !== null && this.#links.roomBacklogOver(socket, id, room, position.offset)) continue;
       }
+      if (this.#holds.hold(socket, room, position, out)) {
+        sent += 1;
+        continue;
+      }
       const delivery = this.send(socket, out);
       if (delivery === "sent") sent += 1;
       else if (delivery === "closed") membership.remove(room, id, socket);
@@ -405,8 +411,28 @@ export class RoomHost {
     return complete(readLog(this.#links.store.history, room, options, query), query);
   }
 
-  /** Sends history entries to one connection, in the envelope its client expects; returns how many. */
-  sendHistory(room: string, connection: Connection, entries: readonly HistoryEntry[], epoch: string): number {
+  /**
+   * Sends a room's history to one connection, in the envelope its client expects; resolves with how
+   * many entries were sent. In a sharded room the log is read over RPC: meanwhile the room's live
+   * broadcasts to this connection are held back, to follow the history in order.
+   */
+  async sendHistory(room: string, connection: Connection, query: HistoryQuery): Promise<number> {
+    const read = this.history(room, query);
+    if (!(read instanceof Promise)) return this.#sendEntries(room, connection, read.entries, read.epoch);
+    const { socket } = connection;
+    const holding = this.#holds.start(socket, room);
+    let last: LogPosition | null = null;
+    try {
+      const { epoch, entries } = await read;
+      const newest = entries.at(-1);
+      if (newest !== undefined) last = { epoch, offset: newest.offset };
+      return this.#sendEntries(room, connection, entries, epoch);
+    } finally {
+      if (holding) for (const frame of this.#holds.release(socket, room, last)) if (connection.isOpen) this.send(socket, frame);
+    }
+  }
+
+  #sendEntries(room: string, connection: Connection, entries: readonly HistoryEntry[], epoch: string): number {
     let sent = 0;
     for (const entry of entries) {
       const out = connection.record.session === null ? entry.data : this.#links.envelope(room, { epoch, offset: entry.offset }, entry.data);

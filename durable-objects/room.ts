@@ -96,11 +96,8 @@ export class WebSocketRoom<Data = unknown> {
    * Sends the room's recent history to one connection (a late joiner): raw payloads to a plain client,
    * entries with their place in the log to a session client. Resolves with how many were sent.
    */
-  async sendHistory(ws: AnySocket, query: HistoryQuery = {}): Promise<number> {
-    const host = currentRoomObject("sendHistory");
-    const connection = connectionBehind(ws);
-    const { epoch, entries } = await host.history(this.name, query);
-    return host.sendHistory(this.name, connection, entries, epoch);
+  sendHistory(ws: AnySocket, query: HistoryQuery = {}): Promise<number> {
+    return currentRoomObject("sendHistory").sendHistory(this.name, connectionBehind(ws), query);
   }
 
   /** Drops the room's history and starts its log anew (a new epoch): resuming clients are told their gap cannot be filled. */

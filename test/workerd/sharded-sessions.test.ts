@@ -267,4 +267,31 @@ describe("sessions in a room that spans several objects (a shard for each member
     expect(await reportNumber()).toBe(before);
     ada.client.close("done");
   });
+
+  it("a late joiner's history, read from the sequencer while the room broadcasts, comes before the live broadcasts, in order, each once", { timeout: 30_000 }, async () => {
+    const room = freshRoom();
+    const bo = new Member(`/crowd-pair/${room}`);
+    await bo.welcomed();
+    for (let i = 0; i < 5; i++) bo.client.send(`before ${i}`);
+    await bo.received(5);
+    let streaming = true;
+    const stream = (async () => {
+      for (let i = 0; streaming; i++) {
+        bo.client.send(`live ${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    })();
+    for (let joiner = 0; joiner < 6; joiner++) {
+      const socket = await connect(`/crowd-pair/${room}?late`, { protocols: sessionProtocols(null) });
+      const frames = (await socket.collect(250)).map((frame) => JSON.parse(frame as string) as { t: string; o?: number });
+      const offsets = frames.filter(({ t }) => t === "b").map(({ o }) => o as number);
+      expect(offsets.length).toBeGreaterThan(3);
+      // The last 3 of the log, then every broadcast after them: one unbroken run.
+      expect(offsets).toEqual(Array.from({ length: offsets.length }, (_, i) => offsets[0]! + i));
+      socket.close();
+    }
+    streaming = false;
+    await stream;
+    bo.close();
+  });
 });
