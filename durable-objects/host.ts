@@ -516,6 +516,12 @@ export class RoomHost {
     return countHeld(this.#ctx.getWebSockets());
   }
 
+  closeSessions(code: number, reason: string): void {
+    for (const socket of this.#ctx.getWebSockets()) {
+      if (socket.readyState === OPEN && this.#links.sessionOf(socket) !== null) this.close(socket, code, reason);
+    }
+  }
+
   sessionCounts(): { sessions: number; resumable: number } {
     return this.#links.counts();
   }

@@ -3,6 +3,11 @@ import type { SequencerRpc, ShardCounts, StreamEntry } from "./shard-protocol.js
 const APPLIED_KEY = "hypern:shard:applied";
 const SETTLED_KEY = "hypern:shard:settled";
 const REPORTS_KEY = "hypern:shard:reports";
+/**
+ * Set when the shard reports holding nothing (no open connection, no session), which lets the
+ * sequencer stop delivering to it; cleared by the next entry applied.
+ */
+const IDLE_KEY = "hypern:shard:idle";
 /** Set while a report did not get through: the alarm makes it again. */
 const REPORT_DUE_KEY = "hypern:shard:report-due";
 const ATTEMPTS = 6;
@@ -16,6 +21,8 @@ export interface ShardParts {
   sequencer(): SequencerRpc;
   /** Applies one entry of the room's stream to this shard's connections. */
   apply(entry: StreamEntry): void;
+  /** Entries `first` to `last` were never delivered here although the shard held open connections. */
+  missed(first: number, last: number): void;
   /** The shard's sockets: open ones, and all it holds (closing ones too). */
   counts(): ShardCounts;
   /** Wake the object (its alarm) at `time`, which then calls `reportIfDue()`. */
@@ -57,9 +64,18 @@ export class ShardLink {
 
   /** Applies the entries this shard has not applied yet, in order; returns the last one applied. */
   deliver(entries: readonly StreamEntry[], from: number): number {
-    let applied = this.#parts.kv.get<number>(APPLIED_KEY) ?? 0;
-    // Entries before `from` were sequenced while this shard held no connection: none were for it.
-    if (from > applied + 1) applied = from - 1;
+    const { kv } = this.#parts;
+    const stored = kv.get<number>(APPLIED_KEY);
+    let applied = stored ?? 0;
+    const idle = kv.get<boolean>(IDLE_KEY) === true;
+    // Entries before `from` were sequenced before this shard's first connection, or while it held
+    // nothing (it said so): none were for it. If it has held connections all along since its last
+    // entry (its reports did not reach the sequencer), they were missed: never a silent gap.
+    if (from > applied + 1) {
+      if (stored !== undefined && !idle) this.#parts.missed(applied + 1, from - 1);
+      applied = from - 1;
+    }
+    if (idle) kv.delete(IDLE_KEY);
     try {
       for (const entry of entries) {
         if (entry.seq <= applied) continue;
@@ -108,6 +124,7 @@ export class ShardLink {
       kv.put(REPORTS_KEY, number);
       const report = { shard, number, ...counts, settled: kv.get<number>(SETTLED_KEY) ?? 0 };
       this.#reported = counts;
+      if (counts.open === 0 && counts.sessions === 0) kv.put(IDLE_KEY, true);
       this.#withRetries("report", (sequencer) => sequencer.sequencerReport(report)).then(
         () => {
           if (kv.get(REPORT_DUE_KEY) !== undefined) kv.delete(REPORT_DUE_KEY);

@@ -27,6 +27,8 @@ export interface ShardLocal {
   sessionCounts(): { sessions: number; resumable: number };
   /** A broadcast of a room with history (or the start of its log anew: null) was applied here: the copy of its log kept for resumes follows. */
   copyToLog(room: string, position: LogPosition, frame: OutgoingFrame | null, exclude: readonly string[]): void;
+  /** Closes every open session connection held here (its client resumes). */
+  closeSessions(code: number, reason: string): void;
   /** A member held here, as a handle. */
   localMember<Data>(id: string, socket: WebSocket, data: unknown): RoomMember<Data>;
 }
@@ -58,6 +60,10 @@ export class ShardRole {
       shard: init.index,
       sequencer: () => this.#sequencer(),
       apply: (entry) => this.#apply(entry),
+      missed: (first, last) => {
+        init.warn(`entries ${first} to ${last} of the room's stream never reached this shard, which held connections: its session clients are closed (1012) to resume and learn of the gap`);
+        this.#local.closeSessions(1012, "Part of the room's stream was missed here: resume");
+      },
       counts: () => ({ open: this.#local.openCount(), held: this.#local.heldCount(), ...this.#local.sessionCounts() }),
       wakeAt: init.wakeAt,
       warn: init.warn,

@@ -22,6 +22,7 @@ describe("a shard's link to its sequencer (in a real object's storage)", () => {
         shard: 3,
         sequencer: () => sequencer,
         apply: () => undefined,
+        missed: () => undefined,
         counts: () => ({ open: 1, held: 1, sessions: 0, resumable: 0 }),
         wakeAt: (time) => wakes.push(time),
         warn: (message) => warnings.push(message),

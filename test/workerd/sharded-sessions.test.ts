@@ -1,5 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ShardRpc, StreamEntry } from "../../durable-objects/shard-protocol.js";
 import { roomObjects } from "../../src/room-client.js";
 import { sessionProtocols } from "../../src/shared/session-protocol.js";
 import { app } from "../worker/index.js";
@@ -44,6 +45,8 @@ describe("sessions in a room that spans several objects (a shard for each member
     expect(ada.texts).toEqual(["before", "away 1", "away 2", "away 3", "after"]);
     expect(ada.replayed).toEqual(["away 1", "away 2", "away 3"]);
     expect((await roomObjects(roomOf(room))).length).toBe(5); // the sequencer and four shards
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(dee.welcomes).toHaveLength(1); // its new shard began at the stream's head: nothing was missed there
     for (const member of [ada, bo, cy, dee]) member.close();
   });
 
@@ -293,5 +296,26 @@ describe("sessions in a room that spans several objects (a shard for each member
     streaming = false;
     await stream;
     bo.close();
+  });
+
+  it("a shard that finds part of the stream never reached it while it held connections closes its session clients, which learn of the gap", async () => {
+    const room = freshRoom();
+    const [ada, bo] = [new Member(`/crowd-session/${room}`), new Member(`/crowd-session/${room}`)];
+    await ada.welcomed();
+    await bo.welcomed();
+    bo.client.send("one");
+    await ada.received(1);
+    const [, homeStub] = await roomObjects(roomOf(room));
+    const home = homeStub as unknown as ShardRpc;
+    // Where ada's shard's copy of the log stands.
+    const { epoch, offset } = await runInDurableObject(homeStub!, (_, state) =>
+      state.storage.sql.exec<{ epoch: string; offset: number }>("SELECT epoch, last_offset AS offset FROM hypern_log_head").one(),
+    );
+    // As if the sequencer had stopped delivering here (seq 2 to 9 and offsets 2 to 9 never came).
+    const entry: StreamEntry = { seq: 10, room: "crowd-talk", kind: "broadcast", frame: "ten", exclude: [], position: { epoch, offset: offset + 9 }, code: 0, reason: "" };
+    expect(await home.shardDeliver([entry], 10)).toBe(10);
+    await ada.welcomed(2);
+    await eventually(() => expect(ada.resets.map(({ reason }) => reason)).toEqual(["trimmed"]));
+    for (const member of [ada, bo]) member.close();
   });
 });
