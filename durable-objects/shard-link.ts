@@ -85,7 +85,7 @@ export class ShardLink {
       }
     } finally {
       // Should an entry fail, those before it were delivered: they are not delivered again.
-      this.#parts.kv.put(APPLIED_KEY, applied);
+      kv.put(APPLIED_KEY, applied);
     }
     return applied;
   }
