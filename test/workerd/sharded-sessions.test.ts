@@ -303,4 +303,19 @@ describe("sessions in a room that spans several objects (a shard for each member
     await eventually(() => expect(ada.resets.map(({ reason }) => reason)).toEqual(["trimmed"]));
     for (const member of [ada, bo]) member.close();
   });
+
+  it("a resume whose session its client ends meanwhile (its older socket closed with 1000) becomes a new session, said so", async () => {
+    const room = freshRoom();
+    const ada = await connect(`/crowd-pair/${room}`, { protocols: sessionProtocols(null) });
+    const first = await ada.receiveJson<{ session: string }>();
+    // The resume's handler waits 200 ms before it accepts; meanwhile the older socket ends the session.
+    const resuming = connect(`/crowd-pair/${room}?delay=200`, { protocols: sessionProtocols({ session: first.session, seq: 0, rooms: {} }) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    ada.close(1000, "done");
+    const again = await resuming;
+    const welcome = await again.receiveJson<{ session: string; recovered: boolean; lost?: string }>();
+    expect(welcome).toMatchObject({ recovered: false, lost: "expired" });
+    expect(welcome.session).not.toBe(first.session);
+    again.close();
+  });
 });
