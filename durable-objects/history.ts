@@ -1,6 +1,6 @@
-import { copyBytes } from "../src/shared/bytes.js";
 import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
 import type { OutgoingFrame } from "./message.js";
+import { frameColumns } from "./message.js";
 
 /** How much of its broadcasts a room keeps: the last `limit` entries, at most `maxBytes`, none older than `maxAgeMs`. */
 export interface HistoryOptions {
@@ -149,7 +149,7 @@ export class RoomHistory {
   }
 
   #insert(room: string, head: Head, offset: number, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[], now: number): void {
-    const [text, bytes] = typeof data === "string" ? [data, null] : [null, copyBytes(data)];
+    const [text, bytes] = frameColumns(data);
     const weight = text === null ? (bytes as ArrayBuffer).byteLength : text.length;
     this.#sql.exec(
       "INSERT INTO hypern_log (room, offset, at, text, bytes, weight, exclude) VALUES (?, ?, ?, ?, ?, ?, ?)",

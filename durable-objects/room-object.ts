@@ -1,12 +1,12 @@
-import type { LostReason } from "../src/shared/session-protocol.js";
 import { DurableObject } from "cloudflare:workers";
 import { assertCloseArguments } from "../src/shared/close-code.js";
-import type { RoomApp } from "./host.js";
+import type { LostReason } from "../src/shared/session-protocol.js";
 import { runMethodsInRoomObject } from "./current-room.js";
-import { RoomHost } from "./host.js";
-import type { RoomMemberInfo } from "./room-member.js";
-import { copyBytes } from "../src/shared/bytes.js";
 import type { HistoryQuery, LogRead } from "./history.js";
+import type { RoomApp } from "./host.js";
+import { RoomHost } from "./host.js";
+import { toFrame } from "./message.js";
+import type { RoomMemberInfo } from "./room-member.js";
 import type { Sequencer } from "./sequencer.js";
 import type { ShardRole } from "./shard-role.js";
 import type { SequencerRpc, ShardMemberInfo, ShardReport, ShardRpc, StreamEntry } from "./shard-protocol.js";
@@ -65,7 +65,7 @@ export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
 
     roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude: readonly string[] = [], room?: string): number | Promise<number> {
       const sequencer = this.#host.sequencer;
-      if (sequencer !== null) return sequencer.publish(crypto.randomUUID(), room ?? null, typeof frame === "string" ? frame : copyBytes(frame), exclude);
+      if (sequencer !== null) return sequencer.publish(crypto.randomUUID(), room ?? null, toFrame(frame), exclude);
       const skip = new Set(exclude);
       return room === undefined ? this.#host.broadcastAll(frame, skip) : this.#host.broadcast(room, frame, skip);
     }

@@ -1,6 +1,7 @@
 import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
 import type { HistoryQuery, LogRead, RoomHistory } from "./history.js";
 import { readLog } from "./history.js";
+import { frameColumns } from "./message.js";
 import { historyOf } from "./room-registry.js";
 import type { ResolvedShards, ShardMemberInfo, ShardReport, ShardRpc, ShardStatus, StreamEntry } from "./shard-protocol.js";
 
@@ -180,7 +181,7 @@ export class Sequencer {
     if (sql.exec("SELECT 1 FROM hypern_published WHERE id = ?", id).toArray().length > 0) return;
     const seq = sql.exec<{ next: number }>("UPDATE hypern_sequence SET next = next + 1 RETURNING next - 1 AS next").one().next;
     const entry = make(seq);
-    const [text, bytes] = typeof entry.frame === "string" ? [entry.frame, null] : [null, entry.frame];
+    const [text, bytes] = entry.frame === null ? [null, null] : frameColumns(entry.frame);
     sql.exec(
       "INSERT INTO hypern_stream (seq, room, kind, text, bytes, exclude, epoch, offset, code, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       seq, entry.room, entry.kind, text, bytes, JSON.stringify(entry.exclude), entry.position?.epoch ?? null, entry.position?.offset ?? null,

@@ -1,6 +1,6 @@
-import { copyBytes } from "../src/shared/bytes.js";
 import type { LogPosition } from "../src/shared/session-protocol.js";
 import type { OutgoingFrame } from "./message.js";
+import { frameColumns } from "./message.js";
 /** What a session keeps of its connection, to give back when the client resumes. */
 export interface SessionState {
   readonly data: unknown;
@@ -170,7 +170,7 @@ export class SessionStore {
   keep(id: string, data: OutgoingFrame): number {
     this.#prepare();
     const { next_seq: seq } = this.#sql.exec<{ next_seq: number }>("UPDATE hypern_sessions SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS next_seq", id).one();
-    const [text, bytes] = typeof data === "string" ? [data, null] : [null, copyBytes(data)];
+    const [text, bytes] = frameColumns(data);
     this.#sql.exec("INSERT INTO hypern_outbox (session, seq, text, bytes) VALUES (?, ?, ?, ?)", id, seq, text, bytes);
     return seq;
   }

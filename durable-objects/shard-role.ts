@@ -1,4 +1,3 @@
-import { copyBytes } from "../src/shared/bytes.js";
 import type { RoomPart } from "../src/shared/room-address.js";
 import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
 import type { HistoryQuery, LogRead } from "./history.js";
@@ -8,6 +7,7 @@ import { memberHandle } from "./room-member.js";
 import { ShardLink } from "./shard-link.js";
 import type { SequencerRpc, ShardMemberInfo, ShardRpc, StreamEntry } from "./shard-protocol.js";
 import type { OutgoingFrame } from "./message.js";
+import { toFrame } from "./message.js";
 
 /** What a shard needs from the room object it is: its own connections and how to reach them. */
 export interface ShardLocal {
@@ -171,9 +171,4 @@ export class ShardRole {
   #sequencer(): SequencerRpc {
     return this.#stubOf({ sequencer: true }) as unknown as SequencerRpc;
   }
-}
-
-/** A frame as it travels over RPC: text, or its own ArrayBuffer. */
-export function toFrame(frame: OutgoingFrame): string | ArrayBuffer {
-  return typeof frame === "string" ? frame : copyBytes(frame);
 }
