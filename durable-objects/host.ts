@@ -383,7 +383,12 @@ export class RoomHost {
     const membership = this.#members();
     let envelope: string | undefined;
     let sent = 0;
-    for (const [id, socket] of membership.members(room)) {
+    // One pass: a member whose socket has died is dropped here, as it is met.
+    for (const [id, socket] of membership.current(room)) {
+      if (socket.readyState !== OPEN) {
+        membership.remove(room, id, socket);
+        continue;
+      }
       if (exclude?.has(id)) continue;
       let out: OutgoingFrame = frame;
       if (this.#links.sessionOf(socket) !== null) {
@@ -512,8 +517,9 @@ export class RoomHost {
     return this.#ctx.getWebSockets().filter((socket) => socket.readyState === OPEN).length;
   }
 
-  heldCount(): number {
-    return countHeld(this.#ctx.getWebSockets());
+  socketCounts(): { open: number; held: number } {
+    const sockets = this.#ctx.getWebSockets();
+    return { open: sockets.filter((socket) => socket.readyState === OPEN).length, held: countHeld(sockets) };
   }
 
   closeSessions(code: number, reason: string): void {

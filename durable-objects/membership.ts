@@ -1,6 +1,8 @@
 import type { ConnectionRecord } from "./record.js";
 import { OPEN } from "./ready-state.js";
 
+const NO_MEMBERS: ReadonlyMap<string, WebSocket> = new Map();
+
 /**
  * Which connections are in which named room of one room object, dormant ones included. After a wake
  * it is rebuilt from the sockets' attachments, so it is exactly what the records say.
@@ -35,10 +37,15 @@ export class Membership {
     return this.#rooms.get(room)?.size ?? 0;
   }
 
+  /** The members' sockets by id as they stand, dead ones included: for one pass that drops those it finds. */
+  current(room: string): ReadonlyMap<string, WebSocket> {
+    return this.#rooms.get(room) ?? NO_MEMBERS;
+  }
+
   /** The live members' sockets by id, after dropping dead ones. */
   members(room: string): ReadonlyMap<string, WebSocket> {
     const members = this.#rooms.get(room);
-    if (members === undefined) return new Map();
+    if (members === undefined) return NO_MEMBERS;
     for (const [id, socket] of members) {
       if (socket.readyState !== OPEN) this.remove(room, id);
     }

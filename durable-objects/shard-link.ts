@@ -87,6 +87,8 @@ export class ShardLink {
       // Should an entry fail, those before it were delivered: they are not delivered again.
       kv.put(APPLIED_KEY, applied);
     }
+    // A shard that was reset has lost its connections, and has reported nothing since: the sequencer hears of it here.
+    if (this.#reported === null) this.connectionsChanged();
     return applied;
   }
 

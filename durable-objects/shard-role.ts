@@ -21,8 +21,8 @@ export interface ShardLocal {
   close(socket: WebSocket, code: number, reason: string): void;
   socketOf(id: string): WebSocket | undefined;
   openCount(): number;
-  /** Sockets held, open or closing. */
-  heldCount(): number;
+  /** Open sockets, and all those held (closing ones too), from one look at the runtime's list. */
+  socketCounts(): { open: number; held: number };
   /** Sessions held here (their sockets open or gone), and those that can be resumed. */
   sessionCounts(): { sessions: number; resumable: number };
   /** A broadcast of a room with history (or the start of its log anew: null) was applied here: the copy of its log kept for resumes follows. */
@@ -64,7 +64,7 @@ export class ShardRole {
         init.warn(`entries ${first} to ${last} of the room's stream never reached this shard, which held connections: its session clients are closed (1012) to resume and learn of the gap`);
         this.#local.closeSessions(1012, "Part of the room's stream was missed here: resume");
       },
-      counts: () => ({ open: this.#local.openCount(), held: this.#local.heldCount(), ...this.#local.sessionCounts() }),
+      counts: () => ({ ...this.#local.socketCounts(), ...this.#local.sessionCounts() }),
       wakeAt: init.wakeAt,
       warn: init.warn,
     });
@@ -115,10 +115,7 @@ export class ShardRole {
   // For the sequencer, over RPC.
 
   deliver(entries: readonly StreamEntry[], from: number): number {
-    const applied = this.#link.deliver(entries, from);
-    // A shard that was reset has lost its connections: the sequencer hears of it here.
-    this.connectionsChanged();
-    return applied;
+    return this.#link.deliver(entries, from);
   }
 
   localMembers(room: string | null): ShardMemberInfo[] {
