@@ -532,8 +532,12 @@ export class RoomHost {
     return this.#links.counts();
   }
 
-  copyToLog(room: string, position: LogPosition, frame: OutgoingFrame | null, exclude: readonly string[]): void {
+  copyToLog(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
     this.#links.copied(room, position, frame, exclude);
+  }
+
+  restartLog(room: string, head: LogPosition): void {
+    this.#links.restarted(room, head);
   }
 
   #members(): Membership {

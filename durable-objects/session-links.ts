@@ -88,14 +88,14 @@ export class SessionLinks {
     return (this.#counts ??= this.store.store.counts(Date.now()));
   }
 
-  /**
-   * A shard applied a broadcast of a room with history (`frame`), or the start of its log anew (null):
-   * its copy of the log, kept while it holds sessions (which replay from it), follows.
-   */
-  copied(room: string, position: LogPosition, frame: OutgoingFrame | null, exclude: readonly string[]): void {
-    if (this.counts().sessions === 0) return;
-    if (frame === null) this.store.restarted(room, position);
-    else this.store.copied(room, position, frame, exclude);
+  /** A shard applied a broadcast of a room with history: its copy of the log, kept while it holds sessions (which replay from it), takes it. */
+  copied(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
+    if (this.counts().sessions > 0) this.store.copied(room, position, frame, exclude);
+  }
+
+  /** A shard applied the start of a room's log anew: so does its copy. */
+  restarted(room: string, head: LogPosition): void {
+    if (this.counts().sessions > 0) this.store.restarted(room, head);
   }
 
   #changed(): void {

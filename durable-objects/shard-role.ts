@@ -25,8 +25,10 @@ export interface ShardLocal {
   socketCounts(): { open: number; held: number };
   /** Sessions held here (their sockets open or gone), and those that can be resumed. */
   sessionCounts(): { sessions: number; resumable: number };
-  /** A broadcast of a room with history (or the start of its log anew: null) was applied here: the copy of its log kept for resumes follows. */
-  copyToLog(room: string, position: LogPosition, frame: OutgoingFrame | null, exclude: readonly string[]): void;
+  /** A broadcast of a room with history was applied here: the copy of its log kept for resumes takes it. */
+  copyToLog(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void;
+  /** The room's log started anew (`clearHistory`) at `head`: so does the copy kept here. */
+  restartLog(room: string, head: LogPosition): void;
   /** Closes every open session connection held here (its client resumes). */
   closeSessions(code: number, reason: string): void;
   /** A member held here, as a handle. */
@@ -139,13 +141,13 @@ export class ShardRole {
 
   /** Applies one entry of the room's stream to this shard's connections. */
   #apply(entry: StreamEntry): void {
-    const exclude = new Set(entry.exclude);
     if (entry.kind === "close") {
       const sockets = entry.room === null ? [...this.#local.sockets()].map(([, socket]) => socket) : [...this.#local.members(entry.room).values()];
       for (const socket of sockets) this.#local.close(socket, entry.code, entry.reason);
     } else if (entry.kind === "clear") {
-      if (entry.room !== null && entry.position !== null) this.#local.copyToLog(entry.room, entry.position, null, []);
+      if (entry.room !== null && entry.position !== null) this.#local.restartLog(entry.room, entry.position);
     } else if (entry.frame !== null) {
+      const exclude = new Set(entry.exclude);
       if (entry.room === null) this.#local.broadcastAll(entry.frame, exclude);
       else {
         if (entry.position !== null) this.#local.copyToLog(entry.room, entry.position, entry.frame, entry.exclude);
