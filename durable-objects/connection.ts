@@ -7,11 +7,11 @@ import { InboundLimits, QUEUE_FULL } from "./inbound-limits.js";
 import type { Frame } from "./message.js";
 import type { Delivery } from "./outbox.js";
 import type { ResolvedLimits } from "../src/shared/limits.js";
-import { dataSize } from "../src/shared/limits.js";
 import type { Convert, ReceiveOptions } from "./queue.js";
 import { FrameQueue } from "./queue.js";
 import { WebSocketState } from "./state.js";
 import { SESSION_PROTOCOL, offeredSubprotocols } from "../src/shared/session-protocol.js";
+import { utf8Bytes } from "../src/shared/utf8.js";
 
 /** Answers the upgrade request that is still waiting for the handler's decision. */
 export interface Handshake {
@@ -114,7 +114,7 @@ export class Connection {
     } catch (error) {
       throw new WebSocketError("ws.data must be JSON-serializable: it is stored with the connection as JSON", { cause: error });
     }
-    const size = json === undefined ? 0 : dataSize(data);
+    const size = json === undefined ? 0 : utf8Bytes(json);
     if (size > this.#maxDataBytes) {
       throw new WebSocketError(
         `ws.data would be ${size} bytes as JSON, over limits.maxDataBytes (${this.#maxDataBytes}): ` +

@@ -38,8 +38,8 @@ export class HeldSockets {
     this.#perClient = limits.maxConnectionsPerClient;
   }
 
-  /** Reserves a place for an upgrade from `clientHost` (null when unknown), or says why there is none. */
   /**
+   * Reserves a place for an upgrade from `clientHost` (null when unknown), or says why there is none.
    * `capacity`: a shard's own cap, below the room's limit; past it the refusal says the shard is full.
    * `kept`: places the shard keeps for sessions that may resume there, which this upgrade may not take
    * (less the places of the sockets it supersedes: then it may be negative).

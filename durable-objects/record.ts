@@ -58,10 +58,6 @@ export function inlineHeaderBytes(maxDataBytes: number): number {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The UTF-8 length of a value's JSON: how the record's parts are counted. */
-export function jsonBytes(value: unknown): number {
-  return encoder.encode(JSON.stringify(value) ?? "").byteLength;
-}
 
 export function readRecord(socket: WebSocket): ConnectionRecord | null {
   const attachment: unknown = socket.deserializeAttachment();

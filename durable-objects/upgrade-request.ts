@@ -1,10 +1,11 @@
 import { ADMISSION_HEADER, readAdmission } from "../src/shared/admission-header.js";
 import { decodeParams } from "../src/shared/path-params.js";
 import { offeredSubprotocols } from "../src/shared/session-protocol.js";
+import { jsonBytes } from "../src/shared/utf8.js";
 import type { HostedRoute, RouteTable } from "./handler.js";
 import type { Refusal } from "./held-sockets.js";
 import type { ConnectionRecord } from "./record.js";
-import { MAX_HEADER_BYTES, MAX_URL_BYTES, headerBlock, inlineHeaderBytes, jsonBytes } from "./record.js";
+import { MAX_HEADER_BYTES, MAX_URL_BYTES, headerBlock, inlineHeaderBytes } from "./record.js";
 
 /** An upgrade request the room object will run a handler for. */
 export interface UpgradeRequest {

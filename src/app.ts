@@ -10,7 +10,7 @@ import type { RouteOptions } from "./router.js";
 import { WebSocketRouter } from "./router.js";
 import { withAdmission } from "./shared/admission-header.js";
 import type { HypernLimits, ResolvedLimits } from "./shared/limits.js";
-import { dataSize, resolveLimits } from "./shared/limits.js";
+import { resolveLimits } from "./shared/limits.js";
 import { decodeParams } from "./shared/path-params.js";
 import type { RoomAddress, RoomPart } from "./shared/room-address.js";
 import type { SequencerRpc } from "../durable-objects/shard-protocol.js";
@@ -18,6 +18,7 @@ import { SHARD_FULL_HEADER } from "../durable-objects/shard-protocol.js";
 import { objectName } from "./shared/room-address.js";
 import type { RouteParams } from "./shared/route-params.js";
 import { SESSION_PROTOCOL, offeredSubprotocols, resumeRequestIn, shardOfSession } from "./shared/session-protocol.js";
+import { jsonBytes } from "./shared/utf8.js";
 import { WiringError, explainRoomObjectFailure, roomNamespace } from "./wiring.js";
 
 export interface HypernOptions<Env = unknown> {
@@ -202,7 +203,7 @@ export class Hypern<Env = unknown> {
   #checkAdmittedData(data: unknown): void {
     let size: number;
     try {
-      size = dataSize(data);
+      size = jsonBytes(data);
     } catch (error) {
       throw new TypeError("authorize() must return JSON-serializable data (it becomes ws.data)", { cause: error });
     }

@@ -77,10 +77,3 @@ export function resolveLimits(limits: HypernLimits = {}): ResolvedLimits {
 function definedOnly(limits: HypernLimits): HypernLimits {
   return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }
-
-const encoder = new TextEncoder();
-
-/** Measures data the way `maxDataBytes` counts it: the UTF-8 bytes of its JSON. Throws for data JSON cannot hold. */
-export function dataSize(data: unknown): number {
-  return data === undefined ? 0 : encoder.encode(JSON.stringify(data) ?? "").byteLength;
-}

@@ -1,5 +1,15 @@
 const encoder = new TextEncoder();
 
+/** The length of a text's UTF-8 encoding. */
+export function utf8Bytes(text: string): number {
+  return encoder.encode(text).byteLength;
+}
+
+/** The UTF-8 length of a value's JSON (0 for what JSON leaves out, such as undefined): how `ws.data` and the record's parts are counted. */
+export function jsonBytes(value: unknown): number {
+  return utf8Bytes(JSON.stringify(value) ?? "");
+}
+
 /**
  * Whether the text's UTF-8 encoding fits in `limit` bytes. A UTF-16 unit encodes to at most 3 bytes,
  * so short texts are decided without encoding them.
