@@ -268,10 +268,9 @@ export class RoomHost {
     if (nextExpiry !== null) this.#alarms.wakeAt(nextExpiry);
     for (const connection of this.#running.values()) connection.queue.expire(now);
     for (const socket of this.#ctx.getWebSockets()) {
-      const running = this.#running.get(socket);
-      const deadline = running === undefined ? this.#dormantDeadline(socket) : running.queue.nextDeadline();
+      const deadline = this.#deadlineOf(socket);
       if (deadline === null) continue;
-      if (deadline <= now && running === undefined) this.#resume(socket);
+      if (deadline <= now && !this.#running.has(socket)) this.#resume(socket);
       else this.#alarms.wakeAt(deadline);
     }
     if (!appDue || appAlarm === undefined) {
@@ -563,11 +562,16 @@ export class RoomHost {
   #earliestDeadline(): number | null {
     let earliest = this.#links.nextExpiry();
     for (const socket of this.#ctx.getWebSockets()) {
-      const running = this.#running.get(socket);
-      const deadline = running === undefined ? this.#dormantDeadline(socket) : running.queue.nextDeadline();
+      const deadline = this.#deadlineOf(socket);
       if (deadline !== null && (earliest === null || deadline < earliest)) earliest = deadline;
     }
     return earliest;
+  }
+
+  /** A socket's next receive deadline: its running handler's, or the one its record keeps while dormant. */
+  #deadlineOf(socket: WebSocket): number | null {
+    const running = this.#running.get(socket);
+    return running === undefined ? this.#dormantDeadline(socket) : running.queue.nextDeadline();
   }
 
   /** A connection whose handler is not running (the object woke from hibernation): run it again. */
