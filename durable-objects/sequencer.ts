@@ -1,3 +1,4 @@
+import { doublingDelay } from "../src/shared/doubling.js";
 import type { LogPosition, LostReason } from "../src/shared/session-protocol.js";
 import type { HistoryQuery, LogRead, RoomHistory } from "./history.js";
 import { readLog } from "./history.js";
@@ -236,7 +237,7 @@ export class Sequencer {
 
   #failed(shard: number, error: unknown): void {
     const attempts = (this.#failing.get(shard)?.attempts ?? 0) + 1;
-    const delay = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempts - 1));
+    const delay = doublingDelay(attempts, FIRST_RETRY_MS, LONGEST_RETRY_MS);
     const message = error instanceof Error ? error.message : String(error);
     this.#failing.set(shard, { error: message, attempts, retryAt: Date.now() + delay });
     this.#parts.warn(`shard ${shard} could not be reached (attempt ${attempts}: ${message}); retrying in ${delay} ms`);

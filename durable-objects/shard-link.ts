@@ -1,3 +1,4 @@
+import { doublingDelay } from "../src/shared/doubling.js";
 import type { SequencerRpc, ShardCounts, StreamEntry } from "./shard-protocol.js";
 
 const APPLIED_KEY = "hypern:shard:applied";
@@ -151,7 +152,7 @@ export class ShardLink {
           this.#parts.warn(`the room's sequencer could not be reached for a ${what} after ${attempt} attempts: ${message}`);
           throw new Error(`The room's sequencer could not be reached: ${message}`, { cause: error });
         }
-        await new Promise((resolve) => setTimeout(resolve, FIRST_RETRY_MS * 2 ** (attempt - 1)));
+        await new Promise((resolve) => setTimeout(resolve, doublingDelay(attempt, FIRST_RETRY_MS)));
       }
     }
   }

@@ -1,3 +1,5 @@
+import { doublingDelay } from "../shared/doubling.js";
+
 /** How a session client waits between reconnect attempts. */
 export interface Backoff {
   /** The first wait, in milliseconds. Default 500. */
@@ -14,6 +16,6 @@ export const DEFAULT_BACKOFF: Backoff = { firstMs: 500, longestMs: 30_000 };
  * restarted room do not all come back at the same instant.
  */
 export function reconnectDelay(attempt: number, backoff: Backoff = DEFAULT_BACKOFF, random: () => number = Math.random): number {
-  const ceiling = Math.min(backoff.longestMs, backoff.firstMs * 2 ** (Math.max(1, attempt) - 1));
+  const ceiling = doublingDelay(attempt, backoff.firstMs, backoff.longestMs);
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
