@@ -19,7 +19,7 @@ import { HeldSockets, countHeld, isRefusal } from "./held-sockets.js";
 import { HistoryHolds } from "./history-holds.js";
 import type { Violation } from "./inbound-limits.js";
 import type { HistoryEntry, HistoryQuery, LogRead } from "./history.js";
-import { readLog } from "./history.js";
+import { RoomHistory, readLog } from "./history.js";
 import { RoomLog } from "./log.js";
 import { Membership } from "./membership.js";
 import type { Frame, OutgoingFrame } from "./message.js";
@@ -75,6 +75,8 @@ export class RoomHost {
   readonly #storedHeaders: HeaderStore;
   readonly #alarms: AlarmSchedule;
   readonly #links: SessionLinks;
+  /** The rooms' logs (in a shard, the copies its sessions replay from); SQL is touched on first use only. */
+  readonly #history: RoomHistory;
   readonly #holds = new HistoryHolds();
   /** This object's part of a room that spans several objects, if it is one: a shard, or the sequencer. */
   readonly #shard: ShardRole | null = null;
@@ -89,6 +91,7 @@ export class RoomHost {
     this.#outbox = new Outbox(app.limits);
     this.#storedHeaders = new HeaderStore(ctx);
     this.#alarms = new AlarmSchedule(ctx.storage, () => this.#earliestDeadline());
+    this.#history = new RoomHistory(ctx.storage.sql);
     const address = parseObjectName(ctx.id.name);
     this.#address = address;
     this.#log = new RoomLog(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), app.verbose);
@@ -106,6 +109,7 @@ export class RoomHost {
         closeForLibrary: (connection, code, reason) => this.#closeForLibrary(connection, { code, reason }),
         wakeAt: (time) => this.#alarms.wakeAt(time),
         shard: shardIndex,
+        history: this.#history,
         sessionsChanged: () => this.#shard?.connectionsChanged(),
       },
       // A shard serves its group's routes only; any other object, any route.
@@ -126,7 +130,7 @@ export class RoomHost {
         const options = app.router.shardsOf(address.group ?? "");
         this.#sequencer = new Sequencer({
           sql: ctx.storage.sql,
-          history: this.#links.store.history,
+          history: this.#history,
           options: options ?? resolveShards(true),
           shard: (index) => this.#partStub({ shard: index }) as unknown as ShardRpc,
           wakeAt: (time) => this.#alarms.wakeAt(time),
@@ -373,7 +377,8 @@ export class RoomHost {
   broadcast(room: string, frame: OutgoingFrame, exclude: ReadonlySet<string> | undefined): number | Promise<number> {
     // In a sharded room the room's sequencer gives the broadcast its place, then every shard delivers it.
     if (this.#shard !== null) return this.#shard.publish(room, frame, exclude ?? []);
-    const position = historyOf(room) === null ? null : this.#links.store.logged(room, frame, exclude ?? []);
+    const options = historyOf(room);
+    const position = options === null ? null : this.#history.append(room, frame, options, [...(exclude ?? [])]);
     return this.deliverLocally(room, frame, exclude, position);
   }
 
@@ -412,7 +417,7 @@ export class RoomHost {
     if (options === null) throw new WebSocketError(`The room "${room}" keeps no history: make it with new WebSocketRoom("${room}", { history: ... })`);
     // A sharded room's one log is its sequencer's.
     if (this.#shard !== null) return this.#shard.history(room, query).then((read) => complete(read, query));
-    return complete(readLog(this.#links.store.history, room, options, query), query);
+    return complete(readLog(this.#history, room, options, query), query);
   }
 
   /**
@@ -448,7 +453,7 @@ export class RoomHost {
   clearHistory(room: string): void | Promise<void> {
     if (historyOf(room) === null) return undefined;
     if (this.#shard !== null) return this.#shard.clearHistory(room);
-    this.#links.store.history.clear(room);
+    this.#history.clear(room);
     return undefined;
   }
 

@@ -2,6 +2,7 @@ import type { LogPosition, ResumeRequest } from "../src/shared/session-protocol.
 import { parseClientFrame, payloadData } from "../src/shared/session-protocol.js";
 import type { Connection, Ending } from "./connection.js";
 import type { Violation } from "./inbound-limits.js";
+import type { RoomHistory } from "./history.js";
 import type { Frame, OutgoingFrame } from "./message.js";
 import type { Delivery } from "./outbox.js";
 import type { ConnectionRecord } from "./record.js";
@@ -27,6 +28,8 @@ export interface SessionHost {
   wakeAt(time: number): void;
   /** This object's shard, when it is one of a room that spans several objects. */
   readonly shard: number | null;
+  /** The object's room logs. */
+  readonly history: RoomHistory;
   /** Sessions began, ended, or lost or regained their socket: a shard tells its sequencer. */
   sessionsChanged(): void;
 }
@@ -61,7 +64,7 @@ export class SessionLinks {
    */
   get store(): Sessions {
     if (this.#sessions !== null) return this.#sessions;
-    const sessions = (this.#sessions = new Sessions(this.#host.ctx, this.#host.shard));
+    const sessions = (this.#sessions = new Sessions(this.#host.ctx, this.#host.shard, this.#host.history));
     const { ctx } = this.#host;
     const held = new Set(ctx.getWebSockets().map((socket) => ctx.getTags(socket)[0]));
     const now = Date.now();
@@ -101,7 +104,7 @@ export class SessionLinks {
   #changed(): void {
     this.#counts = null;
     // A shard without sessions stops receiving the stream: its copies would go stale, and no one needs them.
-    if (this.#host.shard !== null && this.counts().sessions === 0) this.store.history.dropAll();
+    if (this.#host.shard !== null && this.counts().sessions === 0) this.#host.history.dropAll();
     this.#host.sessionsChanged();
   }
 

@@ -1,7 +1,7 @@
 import type { LogPosition, LostReason, ResumeRequest, ServerFrame, WelcomeRoom } from "../src/shared/session-protocol.js";
 import { payloadOf, sessionIdIn } from "../src/shared/session-protocol.js";
 import type { ResolvedHistory } from "./history.js";
-import { RoomHistory } from "./history.js";
+import type { RoomHistory } from "./history.js";
 import { historyOf } from "./room-registry.js";
 import type { SessionState, StoredSession } from "./session-store.js";
 import { NOT_IN_LOG_YET, SessionStore } from "./session-store.js";
@@ -60,11 +60,12 @@ export class Sessions {
   /** Per session: the last direct message its client acknowledged, since the object woke. */
   readonly #acknowledgedSeq = new Map<string, number>();
 
-  constructor(ctx: DurableObjectState, shard: number | null) {
+  /** `history`: the object's room logs (a shard's copies), which the object owns. */
+  constructor(ctx: DurableObjectState, shard: number | null, history: RoomHistory) {
     this.#ctx = ctx;
     this.#shard = shard;
     this.store = new SessionStore(ctx.storage.sql);
-    this.history = new RoomHistory(ctx.storage.sql);
+    this.history = history;
   }
 
   /**
@@ -220,12 +221,6 @@ export class Sessions {
   /** The envelope of a broadcast for session members: its place in the room's log, or unnumbered. */
   broadcastEnvelope(room: string, position: LogPosition | null, frame: OutgoingFrame): string {
     return encode(position === null ? { t: "u", ...payloadOf(frame) } : { t: "b", r: room, e: position.epoch, o: position.offset, ...payloadOf(frame) });
-  }
-
-  /** Appends to a room's log, when the room keeps history. */
-  logged(room: string, frame: OutgoingFrame, exclude: Iterable<string>): LogPosition | null {
-    const history = historyOf(room);
-    return history === null ? null : this.history.append(room, frame, history, [...exclude]);
   }
 
   /**
