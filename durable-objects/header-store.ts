@@ -1,3 +1,5 @@
+import { heldConnectionIds } from "./held-sockets.js";
+
 const PREFIX = "hypern:headers:";
 
 /**
@@ -33,7 +35,7 @@ export class HeaderStore {
 
   /** Drops what connections the object no longer holds left behind (a reset ends them without a close event). */
   #sweep(): void {
-    const held = new Set(this.#ctx.getWebSockets().map((socket) => this.#ctx.getTags(socket)[0]));
+    const held = heldConnectionIds(this.#ctx);
     for (const [key] of this.#ctx.storage.kv.list({ prefix: PREFIX })) {
       if (!held.has(key.slice(PREFIX.length))) this.#ctx.storage.kv.delete(key);
     }

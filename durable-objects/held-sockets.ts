@@ -96,6 +96,16 @@ export function countHeld(sockets: readonly WebSocket[]): number {
   return sockets.filter((socket) => socket.readyState !== CLOSED).length;
 }
 
+/** The connection ids of the sockets the object holds (a socket's first tag is its connection's id). */
+export function heldConnectionIds(ctx: DurableObjectState): Set<string> {
+  const ids = new Set<string>();
+  for (const socket of ctx.getWebSockets()) {
+    const id = ctx.getTags(socket)[0];
+    if (id !== undefined) ids.add(id);
+  }
+  return ids;
+}
+
 export function isRefusal<T extends object>(value: T | Refusal): value is Refusal {
   return "status" in value && "message" in value;
 }

@@ -1,8 +1,9 @@
 import type { LogPosition, ResumeRequest } from "../src/shared/session-protocol.js";
 import { parseClientFrame, payloadData } from "../src/shared/session-protocol.js";
 import type { Connection, Ending } from "./connection.js";
-import type { Violation } from "./inbound-limits.js";
+import { heldConnectionIds } from "./held-sockets.js";
 import type { RoomHistory } from "./history.js";
+import type { Violation } from "./inbound-limits.js";
 import type { Frame, OutgoingFrame } from "./message.js";
 import type { Delivery } from "./outbox.js";
 import type { ConnectionRecord } from "./record.js";
@@ -65,10 +66,8 @@ export class SessionLinks {
   get store(): Sessions {
     if (this.#sessions !== null) return this.#sessions;
     const sessions = (this.#sessions = new Sessions(this.#host.ctx, this.#host.shard, this.#host.history));
-    const { ctx } = this.#host;
-    const held = new Set(ctx.getWebSockets().map((socket) => ctx.getTags(socket)[0]));
     const now = Date.now();
-    const adopted = sessions.store.adoptOrphans(held as Set<string>, (route) => now + (this.#host.sessionsOf(route)?.window ?? 0));
+    const adopted = sessions.store.adoptOrphans(heldConnectionIds(this.#host.ctx), (route) => now + (this.#host.sessionsOf(route)?.window ?? 0));
     const next = adopted > 0 ? sessions.store.nextExpiry() : null;
     if (next !== null) this.#host.wakeAt(next);
     if (adopted > 0) this.#changed();
