@@ -179,7 +179,7 @@ export class Hypern<Env = unknown> {
   }
 
   #placesByName(group: string): boolean {
-    return this.#router.getRoutes().some((route) => (route.options.group ?? route.path) === group && route.options.room !== undefined);
+    return this.#router.getRoutes().some((route) => route.group === group && route.options.room !== undefined);
   }
 
   #groupOf(selector: RoomSelector | undefined): string | null {
@@ -187,7 +187,7 @@ export class Hypern<Env = unknown> {
     const { route, group } = selector;
     if (route !== undefined && group !== undefined) throw new TypeError("app.room() takes a route or a group, not both");
     if (group !== undefined) {
-      if (!this.#router.getRoutes().some((candidate) => (candidate.options.group ?? candidate.path) === group)) {
+      if (!this.#router.getRoutes().some((candidate) => candidate.group === group)) {
         throw new TypeError(`app.room(): no route has the group ${JSON.stringify(group)}`);
       }
       return group;
@@ -197,7 +197,7 @@ export class Hypern<Env = unknown> {
     if (registered === undefined) {
       throw new TypeError(`app.room(): no route is registered as ${JSON.stringify(route)} (give its pattern as registered, prefix included)`);
     }
-    return registered.options.group ?? registered.path;
+    return registered.group;
   }
 
   #checkAdmittedData(data: unknown): void {

@@ -12,7 +12,7 @@ export type Placement = { readonly address: RoomAddress } | { readonly refused: 
  * reach only the rooms of that group. Without a placement, a route has one room.
  */
 export async function placeConnection<Env>(route: WebSocketRoute<Env>, request: PlacementRequest<Env>): Promise<Placement> {
-  const group = route.options.group ?? route.path;
+  const group = route.group;
   const place = route.options.room;
   if (place === undefined) return { address: { group, room: "" } };
   const room: unknown = await place(request);

@@ -48,6 +48,8 @@ export class WebSocketRoute<Env = unknown> {
   readonly sessions: ResolvedSessions | null;
   /** How the route's rooms spread over shards, or null when each is one object. */
   readonly shards: ResolvedShards | null;
+  /** The group its rooms are named in: the one the app gave it, or its pattern. */
+  readonly group: string;
 
   constructor(
     readonly path: string,
@@ -56,6 +58,7 @@ export class WebSocketRoute<Env = unknown> {
   ) {
     this.sessions = options.sessions === undefined ? null : resolveSessions(options.sessions);
     this.shards = options.shards === undefined ? null : resolveShards(options.shards);
+    this.group = options.group ?? path;
   }
 }
 
@@ -122,12 +125,12 @@ export class WebSocketRouter<Env = unknown> {
 
   /** The shards of a group's rooms: those of the first route in the group that has shards. */
   shardsOf(group: string): ResolvedShards | null {
-    return this.#routes.find((route) => (route.options.group ?? route.path) === group && route.shards !== null)?.shards ?? null;
+    return this.#routes.find((route) => route.group === group && route.shards !== null)?.shards ?? null;
   }
 
   /** Whether a route of the group has sessions. */
   hasSessionsIn(group: string): boolean {
-    return this.#routes.some((route) => (route.options.group ?? route.path) === group && route.sessions !== null);
+    return this.#routes.some((route) => route.group === group && route.sessions !== null);
   }
 
   /** The params a route's pattern captures from a concrete path (still percent-encoded); undefined if it does not match. */
