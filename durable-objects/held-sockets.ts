@@ -1,5 +1,5 @@
 import { SHARD_FULL_HEADER } from "./shard-protocol.js";
-import { CLOSED } from "./ready-state.js";
+import { CLOSED } from "../src/shared/ready-state.js";
 
 /** Why an upgrade is refused before its handler runs: the HTTP status and the reason in the body. */
 export interface Refusal {

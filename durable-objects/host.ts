@@ -25,7 +25,7 @@ import { Membership } from "./membership.js";
 import type { Frame, OutgoingFrame } from "./message.js";
 import type { Delivery } from "./outbox.js";
 import { Outbox } from "./outbox.js";
-import { CLOSED, OPEN } from "./ready-state.js";
+import { CLOSED, OPEN } from "../src/shared/ready-state.js";
 import type { ConnectionRecord } from "./record.js";
 import { MAX_ROOM_NAME_BYTES, parseHeaderBlock, readRecord } from "./record.js";
 import type { RoomMember, RoomMemberInfo } from "./room-member.js";

@@ -1,5 +1,5 @@
 import type { ConnectionRecord } from "./record.js";
-import { OPEN } from "./ready-state.js";
+import { OPEN } from "../src/shared/ready-state.js";
 
 const NO_MEMBERS: ReadonlyMap<string, WebSocket> = new Map();
 

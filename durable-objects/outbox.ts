@@ -4,7 +4,7 @@ import { bucketFor } from "./inbound-limits.js";
 import type { OutgoingFrame } from "./message.js";
 import { weightOf } from "./message.js";
 import type { TokenBucket } from "./rate-limit.js";
-import { OPEN } from "./ready-state.js";
+import { OPEN } from "../src/shared/ready-state.js";
 
 /** What became of a frame sent to one socket. */
 export type Delivery = "sent" | "over-budget" | "closed";

@@ -1,4 +1,5 @@
 import type { LostReason, Payload, ServerFrame } from "../shared/session-protocol.js";
+import { OPEN } from "../shared/ready-state.js";
 import { SESSION_PROTOCOL, payloadData, payloadOf, sessionProtocols } from "../shared/session-protocol.js";
 import type { Backoff } from "./backoff.js";
 import { DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
@@ -95,7 +96,6 @@ export interface SessionClientOptions {
 
 /** A connection that stayed open this long was healthy: the backoff starts over after it drops. */
 const STABLE_AFTER_MS = 10_000;
-const OPEN = 1;
 const FINAL_CLOSE_CODES = new Set([1002, 1003, 1007, 1008]);
 /** The client's own close when a direct message is missing: the session continues, and the resume replays it. */
 const MISSED_CLOSE = { code: 4009, reason: "A direct message is missing: resuming" } as const;
