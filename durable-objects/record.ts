@@ -41,10 +41,10 @@ export interface ConnectionRecord {
  * | ws.data as JSON                                       | limits.maxDataBytes, at most MAX_DATA_BYTES  |
  * | request headers kept inline                           | what is left; past it they go to storage     |
  */
-export const MAX_ATTACHMENT_BYTES = 16_384;
+const MAX_ATTACHMENT_BYTES = 16_384;
 /** Room for the serialization's own framing of the byte array. */
 const ENVELOPE_BYTES = 64;
-export const FIXED_BYTES = 1_024;
+const FIXED_BYTES = 1_024;
 export const MAX_URL_BYTES = 4_096;
 export const MAX_ROOM_NAME_BYTES = 1_024;
 /** Headers past what the attachment holds are kept in storage, up to this; more gets 431. */

@@ -43,7 +43,7 @@ export interface HypernLimits {
 
 export type ResolvedLimits = Readonly<Required<HypernLimits>>;
 
-export const DEFAULT_LIMITS: ResolvedLimits = {
+const DEFAULT_LIMITS: ResolvedLimits = {
   maxMessageBytes: 1 << 20,
   maxQueuedMessages: 1024,
   maxQueuedBytes: 8 << 20,

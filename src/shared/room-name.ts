@@ -3,11 +3,12 @@
  * The Worker refuses others with HTTP 400; the chat page checks a name with the same rule before it
  * connects, and says what is wrong with it.
  */
-const ROOM_NAME = /^[\p{L}\p{N}_.:@~\-/]{1,256}$/u;
-const ALLOWED_CHARACTER = /^[\p{L}\p{N}_.:@~\-/]$/u;
+const CHARACTER = String.raw`[\p{L}\p{N}_.:@~\-/]`;
 const LONGEST = 256;
+const ROOM_NAME = new RegExp(`^${CHARACTER}{1,${LONGEST}}$`, "u");
+const ALLOWED_CHARACTER = new RegExp(`^${CHARACTER}$`, "u");
 
-export const ROOM_NAME_RULE = "Use letters, digits or _ . : @ ~ - /";
+const ROOM_NAME_RULE = "Use letters, digits or _ . : @ ~ - /";
 
 export function isValidRoomName(name: unknown): name is string {
   return typeof name === "string" && ROOM_NAME.test(name);
