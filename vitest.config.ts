@@ -10,6 +10,10 @@ export default defineConfig({
         test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
       },
       {
+        // In Node: the layout's rules (test/layout/layering.ts) catch what they forbid.
+        test: { name: "layout", include: ["test/layout/**/*.test.ts"], environment: "node" },
+      },
+      {
         // In Node: the session client's own logic (hypern-workers/client), without a server.
         test: { name: "client", include: ["test/client/**/*.test.ts"], environment: "node" },
       },

@@ -1,12 +1,6 @@
-import { SHARD_FULL_HEADER } from "./shard-protocol.js";
-import { CLOSED } from "../src/shared/ready-state.js";
-
-/** Why an upgrade is refused before its handler runs: the HTTP status and the reason in the body. */
-export interface Refusal {
-  readonly status: number;
-  readonly message: string;
-  readonly headers?: Record<string, string>;
-}
+import { SHARD_FULL_HEADER } from "../src/shared/route-options.js";
+import { countHeld } from "./connection/socket-list.js";
+import type { Refusal } from "./connection/upgrade-request.js";
 
 /** A reserved place for an upgrade whose handler has not accepted or refused it yet. */
 export interface Reservation {
@@ -89,23 +83,4 @@ export class HeldSockets {
     }
     return this.#estimate + this.#pending;
   }
-}
-
-/** Sockets the runtime still holds: open, or closing (a finished close frees a socket at once, whatever the list says). */
-export function countHeld(sockets: readonly WebSocket[]): number {
-  return sockets.filter((socket) => socket.readyState !== CLOSED).length;
-}
-
-/** The connection ids of the sockets the object holds (a socket's first tag is its connection's id). */
-export function heldConnectionIds(ctx: DurableObjectState): Set<string> {
-  const ids = new Set<string>();
-  for (const socket of ctx.getWebSockets()) {
-    const id = ctx.getTags(socket)[0];
-    if (id !== undefined) ids.add(id);
-  }
-  return ids;
-}
-
-export function isRefusal<T extends object>(value: T | Refusal): value is Refusal {
-  return "status" in value && "message" in value;
 }

@@ -1,167 +1,141 @@
 import { DurableObject } from "cloudflare:workers";
 import { assertCloseArguments } from "../src/shared/close-code.js";
 import type { LostReason } from "../src/shared/session-protocol.js";
-import { runMethodsInRoomObject } from "./current-room.js";
-import type { HistoryQuery, LogRead } from "./history.js";
-import type { RoomApp } from "./host.js";
-import { RoomHost } from "./host.js";
-import { toFrame } from "./message.js";
-import type { RoomMemberInfo } from "./room-member.js";
-import type { Sequencer } from "./sequencer.js";
-import type { ShardRole } from "./shard-role.js";
-import type { SequencerRpc, ShardMemberInfo, ShardReport, ShardRpc, StreamEntry } from "./shard-protocol.js";
+import type { RoomObjectParts } from "./assemble.js";
+import { assemble } from "./assemble.js";
+import type { RoomObjectConfig } from "./config.js";
+import type { Frame } from "./connection/frames.js";
+import type { HistoryQuery, HistoryRead } from "./rooms/history.js";
+import type { RoomMemberInfo } from "./rooms/room-member.js";
+import type { RoomMethodsDeps } from "./room-methods.js";
+import { runMethodsInRoomObject } from "./room-methods.js";
+import type { RoomOp, SequencerRpc, ShardMemberInfo, ShardReport, ShardRpc, StreamEntry, Submitted } from "./shards/shard-protocol.js";
 
-/** What Worker code may ask of a room object over RPC (see `app.room(env, name)`). */
+/** What Worker code may ask of a room object over RPC (see `app.roomObject(env, name)`). */
 export interface RoomObjectRpc {
-  /** Sends to every open connection of the object but the excluded ids; returns how many were sent to. */
+  /** Sends to every open connection of the object (or of one of its rooms) but the excluded ids; returns how many. */
   roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude?: readonly string[], room?: string): number | Promise<number>;
-  roomCloseAll(code: number, reason: string): number;
+  roomCloseAll(code: number, reason: string): number | Promise<number>;
   roomConnections(): RoomMemberInfo[] | Promise<RoomMemberInfo[]>;
   roomSize(): number | Promise<number>;
+  /** The shards of a sharded room, for `hypern-workers/testing` (none for a room in one object). */
   roomShards(): number[];
 }
 
 export type RoomObjectClass<Env> = new (ctx: DurableObjectState, env: Env) => DurableObject<Env> & RoomObjectRpc & SequencerRpc & ShardRpc;
 
 /**
- * The Durable Object class of an app: one instance per room name, holding its connections through
- * the WebSocket Hibernation API. Subclass it in the Worker's entry module to export it.
+ * The Durable Object class of an app: one instance per room object name, holding its connections
+ * through the WebSocket Hibernation API. Subclass it in the Worker's entry module to export it.
  */
-export function roomObjectClass<Env>(app: RoomApp): RoomObjectClass<Env> {
+export function roomObjectClass<Env>(config: RoomObjectConfig): RoomObjectClass<Env> {
   return class RoomObject extends DurableObject<Env> implements RoomObjectRpc, SequencerRpc, ShardRpc {
-    readonly #host: RoomHost;
+    readonly #parts: RoomObjectParts;
+    /** What the app's own methods run inside. */
+    readonly #methods: RoomMethodsDeps;
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      this.#host = new RoomHost(ctx, env, app);
-      runMethodsInRoomObject(new.target, RoomObject, (instance) => (instance as RoomObject).#host);
+      const parts = (this.#parts = assemble(ctx, env, config));
+      this.#methods = { inRoomObject: parts.inRoomObject, alarm: (appAlarm) => parts.alarm.run(appAlarm) };
+      runMethodsInRoomObject(new.target, RoomObject, (instance) => (instance as RoomObject).#methods);
     }
 
     /**
      * The library wakes the object at receive deadlines. To use the alarm yourself, set it as usual
-     * (`ctx.storage.setAlarm`) and override `alarm()`: it runs when your alarm is due, inside the room.
+     * (`ctx.storage.setAlarm`) and override `alarm()`: it runs when your alarm is due, inside the room object.
      */
     override alarm(): Promise<void> {
-      return this.#host.alarm(undefined);
+      return this.#parts.alarm.run(undefined);
     }
 
     override fetch(request: Request): Promise<Response> {
-      return this.#host.upgrade(request);
+      return this.#parts.upgrade(request);
     }
 
     override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> | undefined {
-      return this.#host.message(ws, message);
+      return this.#parts.dispatch.message(ws, message);
     }
 
     override webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> | undefined {
-      return this.#host.closed(ws, code, reason);
+      return this.#parts.dispatch.closed(ws, code, reason);
     }
 
     override webSocketError(ws: WebSocket, error: unknown): Promise<void> | undefined {
-      return this.#host.errored(ws, error);
+      return this.#parts.dispatch.errored(ws, error);
     }
 
-    // What Worker code asks of a room (`app.room(env, ...)`); for a sharded room it asks the sequencer.
+    // What Worker code asks of the object's rooms (`app.roomObject(env, ...)`).
 
     roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude: readonly string[] = [], room?: string): number | Promise<number> {
-      const sequencer = this.#host.sequencer;
-      if (sequencer !== null) return sequencer.publish(crypto.randomUUID(), room ?? null, toFrame(frame), exclude);
-      const skip = new Set(exclude);
-      return room === undefined ? this.#host.broadcastAll(frame, skip) : this.#host.broadcast(room, frame, skip);
+      return this.#parts.rooms.broadcast(room ?? null, frame, new Set(exclude));
     }
 
-    roomCloseAll(code: number, reason: string): number {
+    roomCloseAll(code: number, reason: string): number | Promise<number> {
       assertCloseArguments(code, reason);
-      const sequencer = this.#host.sequencer;
-      if (sequencer !== null) return sequencer.close(crypto.randomUUID(), null, code, reason);
-      const sockets = [...this.#host.sockets()];
-      for (const [, socket] of sockets) this.#host.close(socket, code, reason);
-      return sockets.length;
+      return this.#parts.rooms.closeAll(null, code, reason);
     }
 
-    roomConnections(): RoomMemberInfo[] | Promise<RoomMemberInfo[]> {
-      const sequencer = this.#host.sequencer;
-      if (sequencer !== null) return sequencer.members(null).then((members) => members.map(({ id, data }) => ({ id, data })));
-      return this.#host.memberInfos();
+    async roomConnections(): Promise<RoomMemberInfo[]> {
+      return (await this.#parts.rooms.members(null)).map(({ id, data }) => ({ id, data }));
     }
 
     roomSize(): number | Promise<number> {
-      return this.#host.sequencer?.size(null) ?? [...this.#host.sockets()].length;
+      return this.#parts.rooms.size(null);
     }
 
-    /** The objects a room is made of: this one, and for a sharded room its shards (for `hypern-workers/testing`). */
     roomShards(): number[] {
-      return this.#host.sequencer?.shards().map(({ shard }) => shard) ?? [];
+      return this.#parts.rooms.part.shards();
     }
 
     // The sequencer of a sharded room, for its shards and the Worker.
 
     sequencerPlace(after: number, home?: number): number {
-      return this.#sequencer().place(after, home);
+      return this.#parts.sequencer().place(after, home);
     }
 
     sequencerReport(report: ShardReport): void {
-      this.#sequencer().report(report);
+      this.#parts.sequencer().report(report);
     }
 
-    sequencerPublish(id: string, room: string | null, frame: string | ArrayBuffer, exclude: readonly string[]): number {
-      return this.#sequencer().publish(id, room, frame, exclude);
-    }
-
-    sequencerClose(id: string, room: string | null, code: number, reason: string): number {
-      assertCloseArguments(code, reason);
-      return this.#sequencer().close(id, room, code, reason);
+    sequencerSubmit(ops: readonly RoomOp[]): Submitted {
+      for (const op of ops) if (op.kind === "close") assertCloseArguments(op.code, op.reason);
+      return this.#parts.sequencer().submit(ops);
     }
 
     sequencerSize(room: string | null): Promise<number> {
-      return this.#sequencer().size(room);
+      return this.#parts.sequencer().size(room);
     }
 
     sequencerMembers(room: string | null): Promise<ShardMemberInfo[]> {
-      return this.#sequencer().members(room);
+      return this.#parts.sequencer().members(room);
     }
 
-    sequencerHistory(room: string, query: HistoryQuery): LogRead | { lost: LostReason } {
-      return this.#sequencer().history(room, query);
+    sequencerHistory(room: string, query: HistoryQuery): HistoryRead | { lost: LostReason } {
+      return this.#parts.sequencer().history(room, query);
     }
 
-    sequencerClearHistory(id: string, room: string): void {
-      this.#sequencer().clearHistory(id, room);
-    }
-
-    // A shard of a sharded room, for its sequencer.
+    // A shard of a sharded room, for its sequencer and the other shards.
 
     shardDeliver(entries: readonly StreamEntry[], from: number): number {
-      return this.#shard().deliver(entries, from);
+      return this.#parts.shard().deliver(entries, from);
     }
 
     shardSize(room: string | null): number {
-      return this.#shard().localSize(room);
+      return this.#parts.shard().localSize(room);
     }
 
     shardMembers(room: string | null): ShardMemberInfo[] {
-      return this.#shard().localMembers(room);
+      return this.#parts.shard().localMembers(room);
     }
 
-    shardSend(id: string, frame: string | ArrayBuffer): boolean {
-      return this.#shard().sendTo(id, frame);
+    shardSend(id: string, frame: Frame, after: number): Promise<boolean> {
+      return this.#parts.shard().sendFromOther(id, frame, after);
     }
 
     shardCloseMember(id: string, code: number, reason: string): void {
       assertCloseArguments(code, reason);
-      this.#shard().closeMember(id, code, reason);
-    }
-
-    #shard(): ShardRole {
-      const shard = this.#host.shard;
-      if (shard === null) throw new Error("This room object is not a shard of a sharded room");
-      return shard;
-    }
-
-    #sequencer(): Sequencer {
-      const sequencer = this.#host.sequencer;
-      if (sequencer === null) throw new Error("This room object is not the sequencer of a sharded room");
-      return sequencer;
+      this.#parts.shard().closeMember(id, code, reason);
     }
   };
 }

@@ -45,9 +45,9 @@ const members = new WebSocketRoom<ChatMember>(CHAT_ROOM, { history: { limit: 200
 
 export async function chat(ws: ChatSocket): Promise<void> {
   await ws.accept();
-  // Once per connection: a wake from hibernation reruns the handler with ws.resumed === true.
+  // Once per connection: a wake from hibernation reruns the handler with ws.rerun === true.
   if (ws.recovered) await welcomeBack(ws);
-  else if (!ws.resumed) await welcome(ws);
+  else if (!ws.rerun) await welcome(ws);
   for await (const message of ws.iter()) {
     if (message.type !== "text") ws.sendJson({ type: "error", message: "Send text messages" });
     else if (message.data.length > MAX_TEXT) ws.sendJson({ type: "error", message: `Messages may be at most ${MAX_TEXT} characters` });

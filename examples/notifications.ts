@@ -5,7 +5,7 @@ const subscribers = new WebSocketRoom("notifications");
 /** A router mounted by the app under a prefix: `/ws/notifications` (one room: no placement) receives what `POST /api/notify` sends. */
 export const notifications = new WebSocketRouter<Env>().route("/notifications", async (ws) => {
   await ws.accept();
-  if (!ws.resumed) {
+  if (!ws.rerun) {
     subscribers.join(ws);
     ws.sendJson({ type: "subscribed", id: ws.id });
   }

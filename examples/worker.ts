@@ -14,7 +14,7 @@ const app = new Hypern<Env>({ fallback: (request, env, ctx) => http.fetch(reques
 
 app.ws("/echo", echo);
 // Sessions: a client of the session protocol (the chat page) that drops comes back as the same person.
-app.ws("/chat/:room", chat, { room: ({ params }) => params.room, sessions: true });
+app.ws("/chat/:room", chat, { roomObject: ({ params }) => params.room, sessions: true });
 app.include(notifications, { prefix: "/ws" });
 
 http.post("/api/rooms/:room/messages", async (request, env: Env) => {
@@ -36,13 +36,13 @@ http.post("/api/rooms/:room/close", async (request, env: Env) => {
 http.post("/api/notify", async (request, env: Env) => {
   const text = await readText(request);
   if (text === null) return Response.json({ error: 'Send JSON {"text": "..."}' }, { status: 400 });
-  const delivered = await app.room(env, { route: "/ws/notifications" }).broadcastJson({ type: "notification", text });
+  const delivered = await app.roomObject(env, { route: "/ws/notifications" }).broadcastJson({ type: "notification", text });
   return Response.json({ delivered });
 });
 
 /** The chat room that `/chat/:room` places its connections in under this name. */
 function chatRoom(env: Env, room: string | undefined) {
-  return app.room(env, room ?? "", { route: "/chat/:room" });
+  return app.roomObject(env, room ?? "", { route: "/chat/:room" });
 }
 
 async function readText(request: Request): Promise<string | null> {

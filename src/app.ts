@@ -1,23 +1,20 @@
-import type { WebSocketHandler } from "../durable-objects/handler.js";
-import type { RoomObjectClass, RoomObjectRpc } from "../durable-objects/room-object.js";
-import { roomObjectClass } from "../durable-objects/room-object.js";
+import type { RoomObjectClass, RoomObjectRpc, WebSocketHandler } from "../durable-objects/index.js";
+import { roomObjectClass } from "../durable-objects/index.js";
 import type { Authorize, OriginPolicy } from "./admission.js";
 import { isAllowedOrigin } from "./admission.js";
 import { textResponse } from "./http.js";
 import { placeConnection } from "./placement.js";
-import { RoomClient } from "./room-client.js";
+import { RoomObjectClient } from "./room-object-client.js";
 import type { RouteOptions } from "./router.js";
 import { WebSocketRouter } from "./router.js";
+import { toShard } from "./shard-placement.js";
 import { withAdmission } from "./shared/admission-header.js";
 import type { HypernLimits, ResolvedLimits } from "./shared/limits.js";
 import { resolveLimits } from "./shared/limits.js";
 import { decodeParams } from "./shared/path-params.js";
 import type { RoomAddress, RoomPart } from "./shared/room-address.js";
-import type { SequencerRpc } from "../durable-objects/shard-protocol.js";
-import { SHARD_FULL_HEADER } from "../durable-objects/shard-protocol.js";
 import { objectName } from "./shared/room-address.js";
 import type { RouteParams } from "./shared/route-params.js";
-import { SESSION_PROTOCOL, offeredSubprotocols, resumeRequestIn, shardOfSession } from "./shared/session-protocol.js";
 import { jsonBytes } from "./shared/utf8.js";
 import { WiringError, explainRoomObjectFailure, roomNamespace } from "./wiring.js";
 
@@ -32,23 +29,26 @@ export interface HypernOptions<Env = unknown> {
   origins?: OriginPolicy;
   /** Admits or refuses each upgrade in the Worker, before any room object is touched. */
   authorize?: Authorize<Env>;
-  /** Log every connect, resume and close with its connection id and room; failures are always logged. Default false. */
+  /** Log every connect, rerun and close with its connection id and room object; failures are always logged. Default false. */
   verbose?: boolean;
   /** Answers requests that match no WebSocket route (HTTP routes, pages). Default: 404. */
   fallback?: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
 }
 
-/** Which room `app.room()` reaches: a route's (by its pattern or its group), or else a server-only one. */
-export interface RoomSelector {
-  /** The pattern of a registered route: the room that route places connections in under this name. */
+/** Which room object `app.roomObject()` reaches: a route's (by its pattern or its group), or a server-only one. */
+export interface RoomObjectSelector {
+  /** The pattern of a registered route: the room object that route places connections in under this name. */
   route?: string;
   /** A group given to routes with `{ group }`. */
   group?: string;
+  /** A room object no route places connections in: only Worker code reaches it (for your own RPC methods and storage; no client is in it). */
+  serverOnly?: boolean;
 }
 
+/** @deprecated Renamed `RoomObjectSelector`. Removed in 0.3. */
+export type RoomSelector = RoomObjectSelector;
+
 const DEFAULT_BINDING = "ROOMS";
-/** Shards tried for one connection before the Worker says the room is full. */
-const SHARD_PLACEMENTS = 5;
 
 /**
  * A Hypern-style WebSocket app on Workers. Register handlers with `ws()`, export the app as the
@@ -60,6 +60,7 @@ export class Hypern<Env = unknown> {
   readonly #binding: string;
   readonly #limits: ResolvedLimits;
   #roomObject: RoomObjectClass<Env> | undefined;
+  #warnedNameAlone = false;
 
   constructor(options: HypernOptions<Env> = {}) {
     this.#options = options;
@@ -124,7 +125,7 @@ export class Hypern<Env = unknown> {
       const placement = await placeConnection(match.route, { params, request, url, env });
       if ("refused" in placement) return textResponse(placement.refused.status, placement.refused.message);
       // The room object matches the path again itself: only admitted data travels in a header.
-      if (match.route.shards !== null) return await this.#toShard(env, placement.address, forwarded, match.route.sessions !== null ? homeShardOf(request) : undefined);
+      if (match.route.shards !== null) return await toShard(forwarded, placement.address, (address) => this.#stub(env, address), match.route.sessions !== null);
       return await this.#stub(env, placement.address).fetch(forwarded);
     } catch (error) {
       const failure = explainRoomObjectFailure(this.#binding, error);
@@ -135,32 +136,52 @@ export class Hypern<Env = unknown> {
   };
 
   /**
-   * A room seen from Worker code (an HTTP route, a cron): broadcast into it, close it, list its
-   * connections, over RPC.
+   * A room object seen from Worker code (an HTTP route, a cron): broadcast to its connections or into
+   * one of its `WebSocketRoom`s, close them, list them, over RPC.
    *
-   * - `app.room(env, "lobby", { route: "/chat/:room" })`: the room that route places connections in
-   *   under "lobby" (`{ group }` for routes that share a group);
-   * - `app.room(env, { route: "/notifications" })`: the one room of a route without placement;
-   * - `app.room(env, "feed")`: a server-only room, which no client can be placed in.
+   * - `app.roomObject(env, "lobby", { route: "/chat/:room" })`: the room object that route places
+   *   connections in under "lobby" (`{ group }` for routes that share a group);
+   * - `app.roomObject(env, { route: "/notifications" })`: the one room object of a route without placement;
+   * - `app.roomObject(env, "feed", { serverOnly: true })`: a room object no client is placed in.
+   *
+   * A name alone is refused: it would reach a server-only room object, which no client is in.
    */
-  room(env: Env, name: string, selector?: RoomSelector): RoomClient;
-  room(env: Env, selector: RoomSelector): RoomClient;
-  room(env: Env, nameOrSelector: string | RoomSelector, selector: RoomSelector = {}): RoomClient {
+  roomObject(env: Env, name: string, selector: RoomObjectSelector): RoomObjectClient;
+  roomObject(env: Env, selector: RoomObjectSelector): RoomObjectClient;
+  roomObject(env: Env, nameOrSelector: string | RoomObjectSelector, selector?: RoomObjectSelector): RoomObjectClient {
     const named = typeof nameOrSelector === "string";
-    const group = this.#groupOf(named ? selector : nameOrSelector);
-    if (named && group === null && nameOrSelector === "") throw new TypeError("app.room() needs a non-empty name for a server-only room");
+    const chosen = (named ? selector : nameOrSelector) ?? {};
+    const group = this.#groupOf(chosen);
+    if (named && group === null && chosen.serverOnly !== true) throw new TypeError(this.#nameAloneMessage(nameOrSelector));
+    if (named && group === null && nameOrSelector === "") throw new TypeError("app.roomObject() needs a non-empty name for a server-only room object");
     if (!named && (group === null || this.#placesByName(group))) {
       throw new TypeError(
         group === null
-          ? "app.room() needs a room name, or a { route } or { group } to reach"
-          : "This route places connections by name: give app.room() the room's name first",
+          ? "app.roomObject() needs a room object name, or a { route } or { group } to reach"
+          : "This route places connections by name: give app.roomObject() the room object's name first",
       );
     }
     const address = { group, room: named ? nameOrSelector : "" };
     // A sharded room is addressed through its sequencer, which knows its shards.
     const sharded = group !== null && this.#router.shardsOf(group) !== null;
     const stub = (part?: RoomPart): DurableObjectStub => this.#stub(env, part === undefined ? address : { ...address, part });
-    return new RoomClient(stub(sharded ? { sequencer: true } : undefined) as unknown as RoomObjectRpc, this.#binding, sharded ? (shard) => stub({ shard }) : null);
+    return new RoomObjectClient(stub(sharded ? { sequencer: true } : undefined) as unknown as RoomObjectRpc, this.#binding, sharded ? (shard) => stub({ shard }) : null);
+  }
+
+  /**
+   * @deprecated Renamed `roomObject()`, where a name alone is refused instead of reaching a server-only
+   * room object: `app.room(env, "lobby")` is `app.roomObject(env, "lobby", { serverOnly: true })`. Removed in 0.3.
+   */
+  room(env: Env, name: string, selector?: RoomObjectSelector): RoomObjectClient;
+  room(env: Env, selector: RoomObjectSelector): RoomObjectClient;
+  room(env: Env, nameOrSelector: string | RoomObjectSelector, selector: RoomObjectSelector = {}): RoomObjectClient {
+    if (typeof nameOrSelector !== "string") return this.roomObject(env, nameOrSelector);
+    if (selector.route !== undefined || selector.group !== undefined) return this.roomObject(env, nameOrSelector, selector);
+    if (!this.#warnedNameAlone && this.#router.getRoutes().some((route) => route.place !== null)) {
+      this.#warnedNameAlone = true;
+      console.warn(`[hypern] ${this.#nameAloneMessage(nameOrSelector, "app.room")} (app.room() reaches the server-only one; it is deprecated)`);
+    }
+    return this.roomObject(env, nameOrSelector, { serverOnly: true });
   }
 
   /** The Durable Object class bound to this app: `export class Rooms extends app.RoomObject {}`. */
@@ -179,23 +200,35 @@ export class Hypern<Env = unknown> {
   }
 
   #placesByName(group: string): boolean {
-    return this.#router.getRoutes().some((route) => route.group === group && route.options.room !== undefined);
+    return this.#router.getRoutes().some((route) => route.group === group && route.place !== null);
   }
 
-  #groupOf(selector: RoomSelector | undefined): string | null {
-    if (selector === null || typeof selector !== "object") throw new TypeError("app.room() takes a room name and/or { route } or { group }");
-    const { route, group } = selector;
-    if (route !== undefined && group !== undefined) throw new TypeError("app.room() takes a route or a group, not both");
+  /** What a name alone would mean (a server-only room object) and what the caller more likely meant. */
+  #nameAloneMessage(name: string, method = "app.roomObject"): string {
+    const byName = this.#router.getRoutes().filter((route) => route.place !== null).map((route) => route.path);
+    const listed = byName.length > 5 ? `${byName.slice(0, 5).join(", ")} and ${byName.length - 5} more` : byName.join(", ");
+    const routes = byName.length === 0 ? "" : `: the routes that place connections by name are ${listed}, so you may mean { route: ${JSON.stringify(byName[0])} }`;
+    return (
+      `${method}(env, ${JSON.stringify(name)}) names no route's room object${routes}; ` +
+      "for a room object no client is placed in, pass { serverOnly: true }"
+    );
+  }
+
+  #groupOf(selector: RoomObjectSelector): string | null {
+    if (selector === null || typeof selector !== "object") throw new TypeError("app.roomObject() takes a room object name and/or { route }, { group } or { serverOnly }");
+    const { route, group, serverOnly } = selector;
+    if (route !== undefined && group !== undefined) throw new TypeError("app.roomObject() takes a route or a group, not both");
+    if (serverOnly === true && (route !== undefined || group !== undefined)) throw new TypeError("app.roomObject(): a serverOnly room object belongs to no route or group");
     if (group !== undefined) {
       if (!this.#router.getRoutes().some((candidate) => candidate.group === group)) {
-        throw new TypeError(`app.room(): no route has the group ${JSON.stringify(group)}`);
+        throw new TypeError(`app.roomObject(): no route has the group ${JSON.stringify(group)}`);
       }
       return group;
     }
     if (route === undefined) return null;
     const registered = this.#router.getRoute(route);
     if (registered === undefined) {
-      throw new TypeError(`app.room(): no route is registered as ${JSON.stringify(route)} (give its pattern as registered, prefix included)`);
+      throw new TypeError(`app.roomObject(): no route is registered as ${JSON.stringify(route)} (give its pattern as registered, prefix included)`);
     }
     return registered.group;
   }
@@ -212,34 +245,8 @@ export class Hypern<Env = unknown> {
     }
   }
 
-  /**
-   * Places a connection of a sharded room: the room's sequencer names a shard with room, lowest first,
-   * or the `home` shard of a session the client resumes (which knows best whether it has its place);
-   * a shard that is full says so, and the next one is tried.
-   */
-  async #toShard(env: Env, address: RoomAddress, request: Request, home: number | undefined): Promise<Response> {
-    const sequencer = this.#stub(env, { ...address, part: { sequencer: true } }) as unknown as SequencerRpc;
-    let after = 0;
-    for (let attempt = 0; attempt < SHARD_PLACEMENTS; attempt++) {
-      const shard = await sequencer.sequencerPlace(after, attempt === 0 ? home : undefined);
-      const response = await this.#stub(env, { ...address, part: { shard } }).fetch(new Request(request));
-      if (response.status !== 503 || !response.headers.has(SHARD_FULL_HEADER)) return response;
-      // A home shard that was full: lower shards may still have room.
-      after = attempt === 0 && shard === home ? 0 : shard + 1;
-    }
-    return textResponse(503, "This room is full right now: try again");
-  }
-
   #stub(env: Env, address: RoomAddress): DurableObjectStub {
     const namespace = roomNamespace(env, this.#binding);
     return namespace.get(namespace.idFromName(objectName(address)));
   }
-}
-
-/** The shard of the session an upgrade asks to resume, if it negotiates sessions and names one. */
-function homeShardOf(request: Request): number | undefined {
-  const protocols = offeredSubprotocols(request.headers.get("sec-websocket-protocol"));
-  if (!protocols.includes(SESSION_PROTOCOL)) return undefined;
-  const resume = resumeRequestIn(protocols);
-  return resume === null ? undefined : (shardOfSession(resume.session) ?? undefined);
 }

@@ -1,26 +1,29 @@
 export { Hypern } from "./app.js";
-export type { HypernOptions, RoomSelector } from "./app.js";
+export type { HypernOptions, RoomObjectSelector, RoomSelector } from "./app.js";
 export type { HypernLimits } from "./shared/limits.js";
 export type { Authorize, AuthorizeRequest, OriginPolicy } from "./admission.js";
-// `WebSocket` is Hypern's name for it; `ServerWebSocket` does not shadow the platform's global in your module.
-export { ServerWebSocket, ServerWebSocket as WebSocket } from "../durable-objects/websocket.js";
-export type { AcceptOptions } from "../durable-objects/websocket.js";
-export { WebSocketState } from "../durable-objects/state.js";
-export { TimeoutError, WebSocketDisconnect, WebSocketError } from "../durable-objects/errors.js";
-export type { WebSocketMessage } from "../durable-objects/message.js";
-export type { ReceiveOptions } from "../durable-objects/queue.js";
-export { WebSocketRoom } from "../durable-objects/room.js";
-export type { BroadcastOptions } from "../durable-objects/room.js";
-export type { RoomOptions } from "../durable-objects/room-registry.js";
-export type { HistoryEntry, HistoryOptions, HistoryQuery } from "../durable-objects/history.js";
-export type { SessionOptions } from "../durable-objects/sessions.js";
 export { WebSocketRoute, WebSocketRouter } from "./router.js";
 export type { PlacementRequest, RouteOptions } from "./router.js";
-export type { WebSocketHandler } from "../durable-objects/handler.js";
 export type { RouteParams } from "./shared/route-params.js";
-export { RoomClient } from "./room-client.js";
-export type { RoomClientBroadcastOptions } from "./room-client.js";
-export type { RoomMember, RoomMemberInfo } from "../durable-objects/room-member.js";
+export type { SessionOptions, ShardOptions } from "./shared/route-options.js";
+export { RoomClient, RoomObjectClient } from "./room-object-client.js";
+export type { RoomClientBroadcastOptions, RoomObjectBroadcastOptions } from "./room-object-client.js";
 export type { ExcludeIds } from "./shared/exclude.js";
 export type { ReadonlyData } from "./shared/readonly-data.js";
-export type { RoomObjectClass } from "../durable-objects/room-object.js";
+// `WebSocket` is Hypern's name for it; `ServerWebSocket` does not shadow the platform's global in your module.
+export { ServerWebSocket, ServerWebSocket as WebSocket, WebSocketRoom, WebSocketState } from "../durable-objects/index.js";
+export { TimeoutError, WebSocketDisconnect, WebSocketError } from "../durable-objects/index.js";
+export type {
+  AcceptOptions,
+  BroadcastOptions,
+  HistoryEntry,
+  HistoryOptions,
+  HistoryQuery,
+  ReceiveOptions,
+  RoomMember,
+  RoomMemberInfo,
+  RoomObjectClass,
+  RoomOptions,
+  WebSocketHandler,
+  WebSocketMessage,
+} from "../durable-objects/index.js";

@@ -13,11 +13,11 @@ export type Placement = { readonly address: RoomAddress } | { readonly refused: 
  */
 export async function placeConnection<Env>(route: WebSocketRoute<Env>, request: PlacementRequest<Env>): Promise<Placement> {
   const group = route.group;
-  const place = route.options.room;
-  if (place === undefined) return { address: { group, room: "" } };
+  const place = route.place;
+  if (place === null) return { address: { group, room: "" } };
   const room: unknown = await place(request);
   if (typeof room !== "string") {
-    throw new WiringError(`The room placement of ${route.path} returned ${room === null ? "null" : typeof room}: it must return a string`);
+    throw new WiringError(`The roomObject placement of ${route.path} returned ${room === null ? "null" : typeof room}: it must return a string`);
   }
   if (!isValidRoomName(room)) return { refused: { status: 400, message: "Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /" } };
   return { address: { group, room } };

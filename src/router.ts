@@ -1,9 +1,7 @@
 import { IttyRouter } from "itty-router";
-import type { WebSocketHandler } from "../durable-objects/handler.js";
-import type { ResolvedSessions, SessionOptions } from "../durable-objects/sessions.js";
-import { resolveSessions } from "../durable-objects/sessions.js";
-import type { ResolvedShards, ShardOptions } from "../durable-objects/shard-protocol.js";
-import { resolveShards } from "../durable-objects/shard-protocol.js";
+import type { WebSocketHandler } from "../durable-objects/index.js";
+import type { ResolvedSessions, ResolvedShards, SessionOptions, ShardOptions } from "./shared/route-options.js";
+import { resolveSessions, resolveShards } from "./shared/route-options.js";
 import type { AnyParams, RouteParams } from "./shared/route-params.js";
 
 /** What the placement function sees of an upgrade request. */
@@ -14,18 +12,23 @@ export interface PlacementRequest<Env = unknown, Params = AnyParams> {
   readonly env: Env;
 }
 
+/** Names the room object a connection is placed in, from its request. */
+export type Place<Env = unknown, Params = AnyParams> = (request: PlacementRequest<Env, Params>) => string | Promise<string>;
+
 export interface RouteOptions<Env = unknown, Params = AnyParams> {
   /**
-   * Names the room that hosts the connection: connections placed in the same room share one Durable
-   * Object (and its `WebSocketRoom`s). Names are checked (1 to 256 letters, digits or `_ . : @ ~ - /`;
-   * others get HTTP 400) and live in the route's `group`, so a name made from client input can only
-   * reach this route's rooms. Default: one room for the whole route.
+   * Names the room object that hosts the connection: connections placed in the same room object share
+   * one Durable Object (and its `WebSocketRoom`s). Names are checked (1 to 256 letters, digits or
+   * `_ . : @ ~ - /`; others get HTTP 400) and live in the route's `group`, so a name made from client
+   * input can only reach this route's room objects. Default: one room object for the whole route.
    */
-  room?: (request: PlacementRequest<Env, Params>) => string | Promise<string>;
+  roomObject?: Place<Env, Params>;
+  /** @deprecated Renamed `roomObject` (it names a room object, not a `WebSocketRoom`). Removed in 0.3. */
+  room?: Place<Env, Params>;
   /**
-   * The group the route's rooms are named in. Default: the route's own pattern. Routes given the same
-   * group share their rooms: a client of one can reach the other's rooms by name. Server code reaches
-   * them with `app.room(env, name, { group })`.
+   * The group the route's room objects are named in. Default: the route's own pattern. Routes given
+   * the same group share their room objects: a client of one can reach the other's by name. Server
+   * code reaches them with `app.roomObject(env, name, { group })`.
    */
   group?: string;
   /**
@@ -35,7 +38,7 @@ export interface RouteOptions<Env = unknown, Params = AnyParams> {
    */
   sessions?: SessionOptions | true;
   /**
-   * Let each of the route's rooms span several room objects (shards), each holding at most
+   * Let each of the route's room objects span several Durable Objects (shards), each holding at most
    * `maxConnections` (default 1000), with one sequencer per room giving every member the same order.
    * The handler does not change. See the README's "Rooms bigger than one object".
    */
@@ -48,8 +51,10 @@ export class WebSocketRoute<Env = unknown> {
   readonly sessions: ResolvedSessions | null;
   /** How the route's rooms spread over shards, or null when each is one object. */
   readonly shards: ResolvedShards | null;
-  /** The group its rooms are named in: the one the app gave it, or its pattern. */
+  /** The group its room objects are named in: the one the app gave it, or its pattern. */
   readonly group: string;
+  /** How it names the room object of a connection, or null: one room object for the whole route. */
+  readonly place: Place<Env> | null;
 
   constructor(
     readonly path: string,
@@ -59,6 +64,12 @@ export class WebSocketRoute<Env = unknown> {
     this.sessions = options.sessions === undefined ? null : resolveSessions(options.sessions);
     this.shards = options.shards === undefined ? null : resolveShards(options.shards);
     this.group = options.group ?? path;
+    if (options.roomObject !== undefined && options.room !== undefined) {
+      throw new TypeError(`The route ${path} has both roomObject and room (its deprecated name): keep roomObject`);
+    }
+    const place = options.roomObject ?? options.room ?? null;
+    if (place !== null && typeof place !== "function") throw new TypeError(`The roomObject option of ${path} must be a function of the request`);
+    this.place = place;
   }
 }
 

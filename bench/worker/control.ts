@@ -8,7 +8,7 @@ import { SESSION_ROUTE, logged, ours } from "./ours.js";
  */
 export async function control(request: Request, env: Env, action: string | undefined, name: string | undefined): Promise<Response> {
   if (name === undefined || name === "") return new Response("No room", { status: 400 });
-  const room = ours.room(env, name, { route: SESSION_ROUTE });
+  const room = ours.roomObject(env, name, { route: SESSION_ROUTE });
   const url = new URL(request.url);
   switch (`${request.method} ${action}`) {
     case "POST deploy":

@@ -19,18 +19,18 @@ ours.ws(
     await ws.accept();
     for await (const text of ws.iterText()) ws.sendText(text);
   },
-  { room: ({ params }) => params.room },
+  { roomObject: ({ params }) => params.room },
 );
 
 /** A broadcast room: every message goes to all members but its sender. */
 const broadcastToOthers: WebSocketHandler<Env> = async (ws) => {
   await ws.accept();
-  if (!ws.resumed) members.join(ws);
+  if (!ws.rerun) members.join(ws);
   for await (const text of ws.iterText()) await members.broadcast(text, { exclude: ws.id });
   members.leave(ws);
 };
 
-ours.ws("/ours/broadcast/:room", broadcastToOthers, { room: ({ params }) => params.room });
+ours.ws("/ours/broadcast/:room", broadcastToOthers, { roomObject: ({ params }) => params.room });
 
 /**
  * The same handler on routes whose rooms span several objects: shards of at most 1,000 connections
@@ -38,7 +38,7 @@ ours.ws("/ours/broadcast/:room", broadcastToOthers, { room: ({ params }) => para
  */
 const SHARD_CAPS = { "broadcast-sharded": 1000, "broadcast-sharded-100": 100 } as const;
 for (const [scenario, maxConnections] of Object.entries(SHARD_CAPS)) {
-  ours.ws(`/ours/${scenario}/:room`, broadcastToOthers, { room: ({ params }) => params.room, shards: { maxConnections } });
+  ours.ws(`/ours/${scenario}/:room`, broadcastToOthers, { roomObject: ({ params }) => params.room, shards: { maxConnections } });
 }
 
 /** `/ours/broadcast/:room` with history on: each broadcast is appended to the room's log first. */
@@ -46,11 +46,11 @@ ours.ws(
   "/ours/broadcast-history/:room",
   async (ws) => {
     await ws.accept();
-    if (!ws.resumed) logged.join(ws);
+    if (!ws.rerun) logged.join(ws);
     for await (const text of ws.iterText()) await logged.broadcast(text, { exclude: ws.id });
     logged.leave(ws);
   },
-  { room: ({ params }) => params.room },
+  { roomObject: ({ params }) => params.room },
 );
 
 /**
@@ -63,8 +63,8 @@ ours.ws(
   async (ws) => {
     await ws.accept();
     // A recovered session is a member again already.
-    if (!ws.resumed && !ws.recovered) logged.join(ws);
+    if (!ws.rerun && !ws.recovered) logged.join(ws);
     for await (const text of ws.iterText()) await logged.broadcast(text, { exclude: ws.id });
   },
-  { room: ({ params }) => params.room, sessions: true },
+  { roomObject: ({ params }) => params.room, sessions: true },
 );

@@ -1,4 +1,4 @@
-import { roomObjects } from "../../src/room-client.js";
+import { roomObjects } from "../../src/room-object-client.js";
 import { ours } from "./ours.js";
 
 /**
@@ -8,7 +8,7 @@ import { ours } from "./ours.js";
  */
 export async function shardCount(env: Env, route: string | undefined, name: string | undefined): Promise<Response> {
   if (route === undefined || name === undefined || name === "") return new Response("Use /shards/:route/:room", { status: 400 });
-  const objects = await roomObjects(ours.room(env, name, { route: `/ours/${route}/:room` }));
+  const objects = await roomObjects(ours.roomObject(env, name, { route: `/ours/${route}/:room` }));
   // The first is the room's sequencer.
   return Response.json(objects.length - 1);
 }

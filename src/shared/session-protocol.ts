@@ -81,11 +81,11 @@ export function offeredSubprotocols(header: string | null | undefined): string[]
 }
 
 /**
- * In a room that spans several objects, a session lives in the shard that started it, and its id
- * names that shard (`3.` then a random part), so that a resume can be placed there again.
+ * In a room over several objects, a session lives in the shard that started it, and its id names that
+ * shard (`3.` then a random part), so that a resume can be placed there again.
  */
-export function sessionIdIn(shard: number | null): string {
-  return (shard === null ? "" : `${shard}.`) + crypto.randomUUID();
+export function shardSessionPrefix(shard: number): string {
+  return `${shard}.`;
 }
 
 /** The shard a session id names, or null (a session of a one-object room, or an id made up). */

@@ -1,15 +1,16 @@
 import { evictDurableObject } from "cloudflare:test";
-import type { RoomClient } from "../room-client.js";
-import { roomObjects } from "../room-client.js";
+import type { RoomObjectClient } from "../room-object-client.js";
+import { roomObjects } from "../room-object-client.js";
 
 /**
  * Forces a room object to hibernate for real (`evictDurableObject`): its memory is gone and its
- * constructor runs again at the next event, while the clients' sockets stay open. Handlers then resume
- * with `ws.resumed === true`. Name the room as Worker code does: `hibernate(app.room(env, "lobby", { route }))`;
- * a room that spans several objects has each of them evicted, its sequencer first.
+ * constructor runs again at the next event, while the clients' sockets stay open. Handlers then run
+ * again (a rerun) with `ws.rerun === true`. Name the room object as Worker code does:
+ * `hibernate(app.roomObject(env, "lobby", { route }))`; a sharded room has each of its objects evicted,
+ * its sequencer first.
  */
-export async function hibernate(room: RoomClient): Promise<void> {
-  const [first, ...shards] = await roomObjects(room);
+export async function hibernate(roomObject: RoomObjectClient): Promise<void> {
+  const [first, ...shards] = await roomObjects(roomObject);
   if (first !== undefined) await evictDurableObject(first);
   // Shards without connections may have nothing running to evict.
   for (const shard of shards) await evictDurableObject(shard).catch((error: unknown) => notRunning(error));

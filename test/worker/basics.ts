@@ -85,6 +85,8 @@ export const basics = new WebSocketRouter<Env>()
       query: [...ws.queryParams],
       clientHost: ws.clientHost,
       subprotocol: ws.subprotocol,
+      rerun: ws.rerun,
+      // The deprecated name, kept for one release.
       resumed: ws.resumed,
       data: ws.data ?? null,
     });

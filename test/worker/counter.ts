@@ -16,5 +16,5 @@ export const counter = new WebSocketRouter<Env>().route(
       if (!(error instanceof WebSocketDisconnect)) throw error;
     }
   },
-  { room: ({ params }) => params.name },
+  { roomObject: ({ params }) => params.name },
 );

@@ -27,7 +27,7 @@ export const crowds = new WebSocketRouter<Env>().route(
   "/crowd/:room",
   async (ws: ServerWebSocket<RouteParams<"/crowd/:room">, { name: string }>, _env, ctx) => {
     await ws.accept();
-    if (!ws.resumed) {
+    if (!ws.rerun) {
       ws.setData({ name: ws.queryParams.get("name") ?? "someone" });
       crowd.join(ws);
       ws.sendJson({ joined: ws.id, object: ctx.id.name });
@@ -52,29 +52,29 @@ export const crowds = new WebSocketRouter<Env>().route(
     }
     crowd.leave(ws);
   },
-  { room: ({ params }) => params.room, shards: { maxConnections: 10 } },
+  { roomObject: ({ params }) => params.room, shards: { maxConnections: 10 } },
 ).route(
   "/crowd-session/:room",
   async (ws: ServerWebSocket<RouteParams<"/crowd-session/:room">>) => {
     await ws.accept();
-    if (!ws.resumed && !ws.recovered) crowdTalk.join(ws);
+    if (!ws.rerun && !ws.recovered) crowdTalk.join(ws);
     for await (const text of ws.iterText()) {
       if (text === "!clear") await crowdTalk.clearHistory();
       else await crowdTalk.broadcast(text);
     }
   },
-  { room: ({ params }) => params.room, shards: { maxConnections: 1 }, sessions: { window: 2_000, maxUnacknowledged: 200 } },
+  { roomObject: ({ params }) => params.room, shards: { maxConnections: 1 }, sessions: { window: 2_000, maxUnacknowledged: 200 } },
 ).route(
   "/crowd-pair/:room",
   async (ws: ServerWebSocket<RouteParams<"/crowd-pair/:room">>) => {
     const delay = Number(ws.queryParams.get("delay") ?? 0);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     await ws.accept();
-    if (!ws.resumed && !ws.recovered) {
+    if (!ws.rerun && !ws.recovered) {
       crowdTalk.join(ws);
       if (ws.queryParams.has("late")) await crowdTalk.sendHistory(ws, { last: 3 });
     }
     for await (const text of ws.iterText()) await crowdTalk.broadcast(text);
   },
-  { room: ({ params }) => params.room, shards: { maxConnections: 2 }, sessions: { window: 2_000, maxUnacknowledged: 200 } },
+  { roomObject: ({ params }) => params.room, shards: { maxConnections: 2 }, sessions: { window: 2_000, maxUnacknowledged: 200 } },
 );

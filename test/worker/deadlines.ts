@@ -13,7 +13,7 @@ export const deadlines = new WebSocketRouter<Env>().route(
   async (ws) => {
     await ws.accept();
     const ms = Number(ws.queryParams.get("ms"));
-    if (!ws.resumed) {
+    if (!ws.rerun) {
       if (ws.queryParams.has("tick")) ticker.join(ws);
       ws.sendText("ready");
     }
@@ -22,9 +22,9 @@ export const deadlines = new WebSocketRouter<Env>().route(
         ws.sendText(`got:${await ws.receiveText({ timeout: ms })}`);
       } catch (error) {
         if (!(error instanceof TimeoutError)) throw error;
-        ws.sendText(`timeout:${ws.resumed}`);
+        ws.sendText(`timeout:${ws.rerun}`);
       }
     }
   },
-  { room: ({ params }) => params.object },
+  { roomObject: ({ params }) => params.object },
 );

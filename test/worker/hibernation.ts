@@ -16,8 +16,8 @@ export const hibernation = new WebSocketRouter<Env>().route(
   async (ws) => {
     await ws.accept();
     const key = ws.queryParams.get("report");
-    report(key, { started: ws.id, resumed: ws.resumed });
-    if (!ws.resumed) ws.sendText("hello");
+    report(key, { started: ws.id, resumed: ws.rerun });
+    if (!ws.rerun) ws.sendText("hello");
     try {
       for (;;) {
         const text = await ws.receiveText();
@@ -25,7 +25,7 @@ export const hibernation = new WebSocketRouter<Env>().route(
           ws.sendText(text);
         } else if (text === "who") {
           ws.sendJson({
-            resumed: ws.resumed,
+            resumed: ws.rerun,
             id: ws.id,
             params: ws.params,
             path: ws.path,
@@ -43,9 +43,9 @@ export const hibernation = new WebSocketRouter<Env>().route(
           ws.sendText("joined");
         } else if (text === "header-count") {
           const names = [...ws.headers.keys()].filter((name) => name.startsWith("x-h"));
-          ws.sendJson({ resumed: ws.resumed, count: names.length, last: ws.headers.get("x-h1299") });
+          ws.sendJson({ resumed: ws.rerun, count: names.length, last: ws.headers.get("x-h1299") });
         } else if (text === "headers") {
-          ws.sendJson({ resumed: ws.resumed, cookieLength: ws.headers.get("cookie")?.length ?? null, xTest: ws.headers.get("x-test") });
+          ws.sendJson({ resumed: ws.rerun, cookieLength: ws.headers.get("cookie")?.length ?? null, xTest: ws.headers.get("x-test") });
         } else if (text === "closeAll") {
           members.closeAll(4006, "closing all");
         } else if (text.startsWith("say:")) {
@@ -55,7 +55,7 @@ export const hibernation = new WebSocketRouter<Env>().route(
       }
     } catch (error) {
       if (!(error instanceof WebSocketDisconnect)) throw error;
-      report(key, { disconnected: ws.id, resumed: ws.resumed, code: error.code, reason: error.reason });
+      report(key, { disconnected: ws.id, resumed: ws.rerun, code: error.code, reason: error.reason });
       try {
         ws.sendText("after the end");
       } catch (sendError) {
@@ -65,5 +65,5 @@ export const hibernation = new WebSocketRouter<Env>().route(
       members.broadcast(`left:${ws.id}`);
     }
   },
-  { room: ({ params }) => params.object },
+  { roomObject: ({ params }) => params.object },
 );

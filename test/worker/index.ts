@@ -6,6 +6,7 @@ import { rooms } from "./rooms.js";
 import { counter } from "./counter.js";
 import { deadlines, ticker } from "./deadlines.js";
 import { crowds } from "./crowd.js";
+import { order } from "./order.js";
 import { presence } from "./presence.js";
 import { sessions } from "./sessions.js";
 import { miswired, placement } from "./placement.js";
@@ -24,7 +25,7 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds).include(order);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",
@@ -37,7 +38,7 @@ const mounted = new WebSocketRouter<Env>().route(
 app.include(mounted, { prefix: "/ws/" });
 
 // Rooms of the /room/:object route from plain Worker code, over RPC.
-const roomOf = (request: { params: Record<string, string | undefined> }, env: Env) => app.room(env, request.params.object ?? "", { route: "/room/:object" });
+const roomOf = (request: { params: Record<string, string | undefined> }, env: Env) => app.roomObject(env, request.params.object ?? "", { route: "/room/:object" });
 
 http.post("/push/:object", async (request, env: Env) => {
   const exclude = new URL(request.url).searchParams.getAll("exclude");

@@ -23,7 +23,7 @@ export const presence = new WebSocketRouter<Env>().route(
   "/presence/:object",
   async (ws: ServerWebSocket<RouteParams<"/presence/:object">, Person>) => {
     await ws.accept();
-    if (!ws.resumed) {
+    if (!ws.rerun) {
       ws.setData({ name: ws.queryParams.get("name") ?? "anonymous", tags: ["new"] });
       people.join(ws);
       ws.sendJson({ joined: ws.id });
@@ -65,5 +65,5 @@ export const presence = new WebSocketRouter<Env>().route(
     // The loop ended quietly: the client left.
     people.leave(ws);
   },
-  { room: ({ params }) => params.object },
+  { roomObject: ({ params }) => params.object },
 );

@@ -64,5 +64,5 @@ export const rooms = new WebSocketRouter<Env>().route(
       if (!(error instanceof WebSocketDisconnect)) throw error;
     }
   },
-  { room: ({ params }) => params.object },
+  { roomObject: ({ params }) => params.object },
 );

@@ -22,8 +22,8 @@ export const sessions = new WebSocketRouter<Env>().route(
   async (ws: SessionSocket) => {
     const room = ws.queryParams.has("brief") ? brief : talk;
     await ws.accept();
-    report(ws.queryParams.get("report"), { id: ws.id, recovered: ws.recovered, resumed: ws.resumed, name: ws.data?.name ?? null });
-    if (!ws.resumed && !ws.recovered) {
+    report(ws.queryParams.get("report"), { id: ws.id, recovered: ws.recovered, resumed: ws.rerun, name: ws.data?.name ?? null });
+    if (!ws.rerun && !ws.recovered) {
       ws.setData({ name: ws.queryParams.get("name") ?? "someone" });
       room.join(ws);
       if (ws.queryParams.has("late")) await room.sendHistory(ws, { last: 3 });
@@ -41,5 +41,5 @@ export const sessions = new WebSocketRouter<Env>().route(
       }
     }
   },
-  { room: ({ params }) => params.room, sessions: { window: 2_000, maxUnacknowledged: 200 } },
+  { roomObject: ({ params }) => params.room, sessions: { window: 2_000, maxUnacknowledged: 200 } },
 );

@@ -21,7 +21,7 @@ strict.ws(
   async (ws) => {
     await ws.accept();
     const key = ws.queryParams.get("report");
-    ws.sendJson({ data: ws.data ?? null, resumed: ws.resumed, headers: [...ws.headers.keys()] });
+    ws.sendJson({ data: ws.data ?? null, resumed: ws.rerun, headers: [...ws.headers.keys()] });
     try {
       for (;;) {
         const text = await ws.receiveText();
@@ -49,7 +49,7 @@ strict.ws(
       report(key, { code: error.code, reason: error.reason });
     }
   },
-  { room: ({ params }) => params.room },
+  { roomObject: ({ params }) => params.room },
 );
 
 /**
@@ -69,7 +69,7 @@ strict.ws(
       report(ws.queryParams.get("report"), { received, code: error.code });
     }
   },
-  { room: ({ params }) => params.room },
+  { roomObject: ({ params }) => params.room },
 );
 
 /** A log behind the strict outbound budget (8 KiB at once), for replays larger than it. */
@@ -80,13 +80,13 @@ strict.ws(
   "/strict/session/:room",
   async (ws) => {
     await ws.accept();
-    if (!ws.recovered && !ws.resumed) strictLog.join(ws);
+    if (!ws.recovered && !ws.rerun) strictLog.join(ws);
     for await (const text of ws.iterText()) {
       const [n, size] = text.split(":").map(Number) as [number, number];
       for (let i = 0; i < n; i++) await strictLog.broadcast(`${i}:`.padEnd(size, "f"), { exclude: ws.id });
     }
   },
-  { room: ({ params }) => params.room, sessions: true },
+  { roomObject: ({ params }) => params.room, sessions: true },
 );
 
 export class StrictRooms extends strict.RoomObject {}

@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { roomStub } from "../../src/room-client.js";
+import { roomStub } from "../../src/room-object-client.js";
 import type { TestRooms } from "../worker/index.js";
 import { app } from "../worker/index.js";
 import type { TestSocket } from "./client.js";
@@ -8,7 +8,7 @@ import { connect, hibernate } from "./client.js";
 
 let objects = 0;
 const freshObject = (): string => `deadline-${Date.now()}-${++objects}`;
-const roomOf = (object: string) => app.room(env, object, { route: "/deadline/:object" });
+const roomOf = (object: string) => app.roomObject(env, object, { route: "/deadline/:object" });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waiting(object: string, ms: number, extra = ""): Promise<TestSocket> {

@@ -8,7 +8,7 @@ import { connect, hibernate } from "./client.js";
 describe("faults", () => {
   it("loses, duplicates and reorders nothing when the room object is evicted every few ms during 10,000 messages", { timeout: 60_000 }, async () => {
     const object = `storm-${Date.now()}`;
-    const room = app.room(env, object, { route: "/hib/:object" });
+    const room = app.roomObject(env, object, { route: "/hib/:object" });
     const name = objectName({ group: "/hib/:object", room: object });
     const client = await connect(`/hib/${object}`);
     expect(await client.receive()).toBe("hello");

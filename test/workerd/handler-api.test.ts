@@ -3,14 +3,14 @@ import { describe, expect, it } from "vitest";
 import { Hypern } from "../../src/index.js";
 import { reported } from "../worker/reports.js";
 import { app } from "../worker/index.js";
-import type { RoomClient } from "../../src/index.js";
-import { roomStub } from "../../src/room-client.js";
+import type { RoomObjectClient } from "../../src/index.js";
+import { roomStub } from "../../src/room-object-client.js";
 import type { TestSocket } from "./client.js";
 import { connect, eventually, hibernate, upgrade } from "./client.js";
 import { captureLogs, failureLine } from "./logged.js";
 
 /** How many connections of a room object have their headers kept in storage. */
-function storedHeaderEntries(room: RoomClient): Promise<number> {
+function storedHeaderEntries(room: RoomObjectClient): Promise<number> {
   return runInDurableObject(roomStub(room), (_, state) => [...state.storage.kv.list({ prefix: "hypern:headers:" })].length);
 }
 
@@ -110,6 +110,7 @@ describe("connection properties", () => {
     expect(Object.keys(info.headers as object).every((name) => name === name.toLowerCase())).toBe(true);
     expect(info.clientHost).toBe("203.0.113.7");
     expect(info.subprotocol).toBeNull();
+    expect(info.rerun).toBe(false);
     expect(info.resumed).toBe(false);
     expect(info.data).toBeNull();
     expect(client.headers.get("X-Accepted")).toBe("yes");
@@ -135,7 +136,7 @@ describe("connection properties", () => {
 
   it("keeps every request header across a wake, those too large for the attachment in storage until the connection ends", async () => {
     const cookie = `session=${"c".repeat(17_000)}`;
-    const room = app.room(env, "big-headers", { route: "/hib/:object" });
+    const room = app.roomObject(env, "big-headers", { route: "/hib/:object" });
     const client = await connect("/hib/big-headers?report=big-headers", { headers: { Cookie: cookie, "X-Test": "small" } });
     expect(await client.receive()).toBe("hello");
     client.send("headers");
@@ -151,7 +152,7 @@ describe("connection properties", () => {
 
   it("keeps 1,300 small headers across a wake, though they would not fit the attachment", async () => {
     const many = Object.fromEntries(Array.from({ length: 1_300 }, (_, i) => [`x-h${i}`, "v"]));
-    const room = app.room(env, "many-headers", { route: "/hib/:object" });
+    const room = app.roomObject(env, "many-headers", { route: "/hib/:object" });
     const client = await connect("/hib/many-headers", { headers: many });
     expect(await client.receive()).toBe("hello");
     await hibernate(room);

@@ -18,7 +18,7 @@ function roomObject(object: string): { constructed: () => number } {
 
 /** Evicts for real: the constructor must run again before the next event is handled. */
 async function evict(object: string): Promise<void> {
-  await hibernate(app.room(env, object, { route: "/hib/:object" }));
+  await hibernate(app.roomObject(env, object, { route: "/hib/:object" }));
 }
 
 async function ask(client: TestSocket, text: string): Promise<string> {

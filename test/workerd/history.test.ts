@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { RoomHistory, resolveHistory } from "../../durable-objects/history.js";
+import { RoomHistory, resolveHistory } from "../../durable-objects/rooms/history.js";
 
 /** Runs against a fresh room object's own SQLite storage. */
 function inStorage<T>(test: (history: RoomHistory) => T): Promise<T> {

@@ -34,7 +34,7 @@ describe("admission in the Worker", () => {
     const { client, hello } = await join(room, "token=alice");
     expect(hello.data).toEqual({ user: "alice", route: "/strict/room/:room" });
     expect(hello.headers).not.toContain("x-hypern-admission");
-    await hibernate(strict.room(env, room, { route: "/strict/room/:room" }));
+    await hibernate(strict.roomObject(env, room, { route: "/strict/room/:room" }));
     client.send('data:{"user":"alice","seen":1}');
     // The resumed handler greets again (this one does not guard with `resumed`): the data survived.
     expect(await client.receiveJson()).toMatchObject({ resumed: true, data: { user: "alice", route: "/strict/room/:room" } });
@@ -112,9 +112,9 @@ describe("limits close with clear codes", () => {
   it("counts broadcasts and pushes against each member's outbound budget, dormant members included", async () => {
     const room = freshRoom();
     const { client } = await join(room, "token=pia");
-    await hibernate(strict.room(env, room, { route: "/strict/room/:room" }));
+    await hibernate(strict.roomObject(env, room, { route: "/strict/room/:room" }));
     const pushes: number[] = [];
-    for (let i = 0; i < 10; i++) pushes.push(await strict.room(env, room, { route: "/strict/room/:room" }).broadcast("p".repeat(1000)));
+    for (let i = 0; i < 10; i++) pushes.push(await strict.roomObject(env, room, { route: "/strict/room/:room" }).broadcast("p".repeat(1000)));
     expect(pushes.filter((sent) => sent === 1).length).toBeLessThanOrEqual(STRICT_LIMITS.outboundBurstBytes / 1000);
     expect(pushes.at(-1)).toBe(0);
     expect((await client.closed()).code).toBe(1013);
@@ -142,7 +142,7 @@ describe("limits close with clear codes", () => {
   it("counts the room's connections again after a wake", async () => {
     const room = freshRoom();
     for (let i = 0; i < STRICT_LIMITS.maxConnectionsPerRoom; i++) await join(room);
-    await hibernate(strict.room(env, room, { route: "/strict/room/:room" }));
+    await hibernate(strict.roomObject(env, room, { route: "/strict/room/:room" }));
     expect((await upgrade(`/strict/room/${room}?token=alice`, { headers: good })).status).toBe(503);
   });
 
@@ -179,24 +179,24 @@ describe("limits close with clear codes", () => {
 });
 
 describe("logs", () => {
-  it("with verbose, logs connect, resume and close with the connection id and room; failures always", async () => {
+  it("with verbose, logs connect, rerun and close with the connection id and room object; failures always", async () => {
     const lines: string[] = [];
     const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
     const warnings = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
     try {
       const room = freshRoom();
       const { client } = await join(room, "token=dana");
-      await hibernate(strict.room(env, room, { route: "/strict/room/:room" }));
+      await hibernate(strict.roomObject(env, room, { route: "/strict/room/:room" }));
       client.send("hello");
       await client.receiveJson();
       expect(await client.receive()).toBe("ok:5");
       client.send("x".repeat(STRICT_LIMITS.maxMessageBytes + 1));
       await client.closed();
-      const expected = (event: string): string => `[hypern] room "${room}" of /strict/room/:room, connection ID (/strict/room/:room): ${event}`;
+      const expected = (event: string): string => `[hypern] room object "${room}" of /strict/room/:room, connection ID (/strict/room/:room): ${event}`;
       await eventually(() =>
-        expect(lines.filter((line) => line.includes(`room "${room}"`)).map((line) => line.replace(/[0-9a-f-]{36}/, "ID"))).toEqual([
+        expect(lines.filter((line) => line.includes(`room object "${room}"`)).map((line) => line.replace(/[0-9a-f-]{36}/, "ID"))).toEqual([
           expected("connected"),
-          expected("resumed after hibernation"),
+          expected("handler rerun after hibernation"),
           expected(`Message too big: the limit is ${STRICT_LIMITS.maxMessageBytes} bytes; closing with 1009`),
           expected("handler ended"),
         ]),

@@ -36,31 +36,56 @@ describe("placement: a client reaches only the rooms its route can place it in",
         intruder.send("intrusion");
       }
     }
-    expect(await app.room(env, room, { route: "/b/:room" }).size()).toBe(0);
+    expect(await app.roomObject(env, room, { route: "/b/:room" }).size()).toBe(0);
     expect(await victim.collect(50)).toEqual([]);
   });
 
-  it("app.room() reaches a route's room by the route's pattern; a server-only room is no route's", async () => {
+  it("app.roomObject() reaches a route's room object by the route's pattern; a server-only room object is no route's", async () => {
     const room = freshRoom();
     const [a, b] = [await listener(`/a/${room}`), await listener(`/b/${room}`)];
-    expect(await app.room(env, room, { route: "/a/:room" }).broadcast("to a")).toBe(1);
+    expect(await app.roomObject(env, room, { route: "/a/:room" }).broadcast("to a")).toBe(1);
     expect(await a.receive()).toBe("to a");
-    expect(await app.room(env, room).broadcast("server-only")).toBe(0);
+    expect(await app.roomObject(env, room, { serverOnly: true }).broadcast("server-only")).toBe(0);
     expect(await a.collect(50)).toEqual([]);
     expect(await b.collect(0)).toEqual([]);
   });
 
-  it("routes given one group share their rooms, and app.room() reaches them by the group", async () => {
+  it("app.roomObject() refuses a name alone, naming the routes it may have meant", () => {
+    expect(() => app.roomObject(env, "lobby", {})).toThrow(
+      'app.roomObject(env, "lobby") names no route\'s room object: the routes that place connections by name are ',
+    );
+    expect(() => app.roomObject(env, "lobby", {})).toThrow(
+      /\/room\/:object, \/hib\/:object, \/counter\/:name, \/a\/:room, \/b\/:room and \d+ more, so you may mean \{ route: "\/room\/:object" \}; for a room object no client is placed in, pass \{ serverOnly: true \}$/,
+    );
+  });
+
+  it("app.room(), the deprecated name, still reaches a server-only room object by a name alone, and says once what it may mean", async () => {
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      const room = freshRoom();
+      const a = await listener(`/a/${room}`);
+      expect(await app.room(env, room).broadcast("server-only")).toBe(0);
+      expect(await app.room(env, room).broadcast("server-only again")).toBe(0);
+      expect(await app.room(env, room, { route: "/a/:room" }).broadcast("to a")).toBe(1);
+      expect(await a.receive()).toBe("to a");
+      const said = warnings.mock.calls.map((args) => String(args[0])).filter((line) => line.includes("app.room("));
+      expect(said).toEqual([expect.stringContaining(`app.room(env, "${room}") names no route's room object`)]);
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+
+  it("routes given one group share their room objects, and app.roomObject() reaches them by the group", async () => {
     const room = freshRoom();
     const [c, d] = [await listener(`/c/${room}`), await listener(`/d/${room}`)];
     c.send("from c");
     expect(await d.receive()).toBe("from c");
-    expect(await app.room(env, room, { group: "shared" }).size()).toBe(2);
+    expect(await app.roomObject(env, room, { group: "shared" }).size()).toBe(2);
   });
 
-  it("a route without placement has one room, reached with app.room(env, { route })", async () => {
+  it("a route without placement has one room object, reached with app.roomObject(env, { route })", async () => {
     const one = await listener("/one");
-    expect(await app.room(env, { route: "/one" }).broadcast("to the one room")).toBeGreaterThanOrEqual(1);
+    expect(await app.roomObject(env, { route: "/one" }).broadcast("to the one room")).toBeGreaterThanOrEqual(1);
     expect(await one.receive()).toBe("to the one room");
   });
 
@@ -74,12 +99,13 @@ describe("placement: a client reaches only the rooms its route can place it in",
     expect((await fetchPlain(`/a/${freshRoom()}`)).status).toBe(426);
   });
 
-  it("app.room() explains what it needs", () => {
-    expect(() => new Hypern().room(env, "")).toThrow("app.room() needs a non-empty name for a server-only room");
-    expect(() => app.room(env, "x", { route: "/nowhere/:room" })).toThrow('no route is registered as "/nowhere/:room"');
-    expect(() => app.room(env, "x", { group: "nobody" })).toThrow('no route has the group "nobody"');
-    expect(() => app.room(env, "x", { route: "/a/:room", group: "shared" })).toThrow("takes a route or a group, not both");
-    expect(() => app.room(env, { route: "/a/:room" })).toThrow("places connections by name");
+  it("app.roomObject() explains what it needs", () => {
+    expect(() => new Hypern().roomObject(env, "", { serverOnly: true })).toThrow("app.roomObject() needs a non-empty name for a server-only room object");
+    expect(() => app.roomObject(env, "x", { route: "/a/:room", serverOnly: true })).toThrow("a serverOnly room object belongs to no route or group");
+    expect(() => app.roomObject(env, "x", { route: "/nowhere/:room" })).toThrow('no route is registered as "/nowhere/:room"');
+    expect(() => app.roomObject(env, "x", { group: "nobody" })).toThrow('no route has the group "nobody"');
+    expect(() => app.roomObject(env, "x", { route: "/a/:room", group: "shared" })).toThrow("takes a route or a group, not both");
+    expect(() => app.roomObject(env, { route: "/a/:room" })).toThrow("places connections by name");
   });
 });
 
@@ -94,7 +120,7 @@ describe("wiring mistakes are explained, in the answer and in the log", () => {
       const message = 'No Durable Object binding "MISSING" in env: add [[durable_objects.bindings]] with name = "MISSING"';
       expect(await response.text()).toContain(message);
       expect(errors).toHaveBeenCalledWith(expect.stringContaining(`[hypern] ${message}`));
-      expect(() => lonely.room({}, "feed")).toThrow(message);
+      expect(() => lonely.roomObject({}, "feed", { serverOnly: true })).toThrow(message);
     } finally {
       errors.mockRestore();
     }
@@ -108,7 +134,7 @@ describe("wiring mistakes are explained, in the answer and in the log", () => {
       const message = 'The Durable Object class bound as "PLAIN" is not this app\'s room object';
       expect(await response.text()).toContain(message);
       expect(errors).toHaveBeenCalledWith(expect.stringContaining(message));
-      await expect(miswired.room(env, "feed").broadcast("x")).rejects.toThrow(message);
+      await expect(miswired.roomObject(env, "feed", { serverOnly: true }).broadcast("x")).rejects.toThrow(message);
     } finally {
       errors.mockRestore();
     }
@@ -119,7 +145,7 @@ describe("wiring mistakes are explained, in the answer and in the log", () => {
     try {
       const response = await upgrade("/bad-placement");
       expect(response.status).toBe(500);
-      expect(await response.text()).toBe("The room placement of /bad-placement returned undefined: it must return a string");
+      expect(await response.text()).toBe("The roomObject placement of /bad-placement returned undefined: it must return a string");
     } finally {
       errors.mockRestore();
     }

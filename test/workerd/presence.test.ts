@@ -7,7 +7,7 @@ import { connect, eventually, hibernate } from "./client.js";
 
 let objects = 0;
 const freshObject = (): string => `presence-${Date.now()}-${++objects}`;
-const roomOf = (object: string) => app.room(env, object, { route: "/presence/:object" });
+const roomOf = (object: string) => app.roomObject(env, object, { route: "/presence/:object" });
 
 async function person(object: string, name: string): Promise<{ client: TestSocket; id: string }> {
   const client = await connect(`/presence/${object}?name=${name}`);

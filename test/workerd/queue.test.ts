@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { TimeoutError, WebSocketDisconnect } from "../../src/index.js";
-import type { Frame } from "../../durable-objects/message.js";
-import { expectText } from "../../durable-objects/message.js";
-import { FrameQueue } from "../../durable-objects/queue.js";
+import type { Frame } from "../../durable-objects/connection/frames.js";
+import { expectText } from "../../durable-objects/connection/receive-as.js";
+import { FrameQueue } from "../../durable-objects/connection/frame-queue.js";
 
 const asIs = (frame: Frame): Frame => frame;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TokenBucket } from "../../durable-objects/rate-limit.js";
+import { TokenBucket } from "../../durable-objects/connection/token-bucket.js";
 
 describe("TokenBucket", () => {
   it("allows a burst, then the rate, and refills over time up to the burst", () => {

@@ -47,7 +47,7 @@ describe("app.room(env, name) from Worker code", () => {
   it("excludes ids, lists connections and counts them, dormant ones included", async () => {
     const object = freshObject();
     const { clients: [a, b], ids } = await roomMembers(object, 2);
-    await hibernate(app.room(env, object, { route: "/room/:object" }));
+    await hibernate(app.roomObject(env, object, { route: "/room/:object" }));
 
     const listed = await (await http(`/connections/${object}`)).json();
     expect(listed).toEqual({ ids: [...ids].sort(), size: 2 });
@@ -60,7 +60,7 @@ describe("app.room(env, name) from Worker code", () => {
   it("closes every connection, dormant ones included, and validates the close code", async () => {
     const object = freshObject();
     const { clients } = await roomMembers(object, 2);
-    await hibernate(app.room(env, object, { route: "/room/:object" }));
+    await hibernate(app.roomObject(env, object, { route: "/room/:object" }));
     const invalid = await http(`/close/${object}?code=1006`, { method: "POST" });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ error: "RangeError" });

@@ -9,12 +9,20 @@ describe("WebSocketRouter", () => {
   it("route() chains, addRoute() returns the route, getRoutes() lists them in order", () => {
     const other: WebSocketHandler = async () => undefined;
     const router = new WebSocketRouter().route("/a", noop).route("/b/:id", other);
-    const added = router.addRoute("/c/*", noop, { room: () => "c" });
+    const added = router.addRoute("/c/*", noop, { roomObject: () => "c" });
     expect(added).toBeInstanceOf(WebSocketRoute);
     expect(added.path).toBe("/c/*");
     expect(router.getRoutes().map((route) => route.path)).toEqual(["/a", "/b/:id", "/c/*"]);
     expect(router.getRoutes()[1]?.handler).toBe(other);
-    expect(router.getRoutes()[2]?.options.room).toBeTypeOf("function");
+    expect(router.getRoutes()[2]?.place).toBeTypeOf("function");
+  });
+
+  it("takes the deprecated route option `room` for `roomObject`, but not both", () => {
+    const place = (): string => "d";
+    expect(new WebSocketRouter().addRoute("/d/:x", noop, { room: place }).place).toBe(place);
+    expect(() => new WebSocketRouter().addRoute("/e/:x", noop, { room: place, roomObject: place })).toThrow(
+      "The route /e/:x has both roomObject and room (its deprecated name): keep roomObject",
+    );
   });
 
   it("getHandler() finds a handler by its registered pattern or by a concrete path", () => {

@@ -1,8 +1,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { RoomHistory } from "../../durable-objects/history.js";
-import { Sequencer } from "../../durable-objects/sequencer.js";
-import type { ShardMemberInfo, ShardRpc, StreamEntry } from "../../durable-objects/shard-protocol.js";
+import { RoomHistory } from "../../durable-objects/rooms/history.js";
+import { Sequencer } from "../../durable-objects/shards/sequencer.js";
+import type { ShardMemberInfo, ShardRpc, StreamEntry } from "../../durable-objects/shards/shard-protocol.js";
 
 /** A shard as the sequencer sees it over RPC: this one fails its first `failures` deliveries. */
 class FlakyShard implements ShardRpc {
@@ -56,7 +56,7 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       const wakes: number[] = [];
       const sequencer = sequencerIn(state, 10, shard, { wakeAt: (time) => wakes.push(time), warn: (message) => warnings.push(message) });
       expect(sequencer.place(0)).toBe(0);
-      for (let i = 0; i < 3; i++) sequencer.publish(`p${i}`, null, `m${i}`, []);
+      for (let i = 0; i < 3; i++) sequencer.submit([{ kind: "broadcast", id: `p${i}`, room: null, frame: `m${i}`, exclude: [] }]);
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(warnings).toEqual([expect.stringMatching(/^shard 0 could not be reached \(attempt 1: network connection lost\); retrying in 250 ms$/)]);
       expect(sequencer.shards()).toEqual([{ shard: 0, connections: 0, delivered: 0, failing: "network connection lost" }]);
@@ -106,12 +106,12 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       const longAgo = Date.now() - 60_000;
       expect([sequencer.place(0, undefined, longAgo), sequencer.place(0, undefined, longAgo)]).toEqual([0, 0]);
       // Neither settled: a minute later, shard 0 neither holds their places nor receives the stream.
-      sequencer.publish("p1", null, "to nobody", []);
+      sequencer.submit([{ kind: "broadcast", id: "p1", room: null, frame: "to nobody", exclude: [] }]);
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(shard.applied).toEqual([]);
       expect([sequencer.place(0), sequencer.place(0), sequencer.place(0)]).toEqual([0, 0, 1]);
       // Recent placements do make shard 0 a receiver, from the stream's head on.
-      sequencer.publish("p2", null, "to the newcomers", []);
+      sequencer.submit([{ kind: "broadcast", id: "p2", room: null, frame: "to the newcomers", exclude: [] }]);
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(shard.applied).toEqual([2]);
     });
@@ -129,7 +129,7 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       const streamLength = (): number => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM hypern_stream").one().n;
 
       cursors.length = 0;
-      sequencer.publish("p1", null, "one", []);
+      sequencer.submit([{ kind: "broadcast", id: "p1", room: null, frame: "one", exclude: [] }]);
       await new Promise((resolve) => setTimeout(resolve, 20));
       const rowsRead = cursors.reduce((sum, cursor) => sum + cursor.rowsRead, 0);
       // Trimming after each shard's delivery read all 60 rows each time: 3,600 and more.
@@ -137,7 +137,7 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       expect(shards.slice(0, -1).every((shard) => shard.applied.join() === "1")).toBe(true);
       expect(streamLength()).toBe(1); // the last shard failed: its entry is kept for the retry
 
-      sequencer.publish("p2", null, "two", []);
+      sequencer.submit([{ kind: "broadcast", id: "p2", room: null, frame: "two", exclude: [] }]);
       sequencer.retry(Date.now() + 60_000);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(shards.every((shard) => shard.applied.join() === "1,2")).toBe(true);
@@ -157,6 +157,30 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       expect(sequencer.place(0, 0)).toBe(0); // whatever the counts here say (after a reset they are stale)
       expect(sequencer.place(0, 9)).toBe(1); // a shard that does not exist is no home: placed as new
       expect(sequencer.place(2, 0)).toBe(2); // nor one below where the Worker asks from
+    });
+  });
+
+  it("takes over the stream of an earlier version (no op ids, ids remembered apart), and says which op each entry is", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`sequencer-upgraded-${Date.now()}`));
+    await runInDurableObject(stub, async (_, state) => {
+      const { sql } = state.storage;
+      sql.exec(
+        "CREATE TABLE hypern_stream (seq INTEGER PRIMARY KEY, room TEXT, kind TEXT NOT NULL, text TEXT, bytes BLOB, exclude TEXT NOT NULL, epoch TEXT, offset INTEGER, code INTEGER NOT NULL, reason TEXT NOT NULL)",
+      );
+      sql.exec("CREATE TABLE hypern_published (id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+      const delivered: StreamEntry[] = [];
+      const shard = new (class extends FlakyShard {
+        override shardDeliver(entries: readonly StreamEntry[]): number {
+          delivered.push(...entries);
+          return super.shardDeliver(entries);
+        }
+      })(0);
+      const sequencer = sequencerIn(state, 10, shard);
+      expect(sequencer.place(0)).toBe(0);
+      expect(sequencer.submit([{ kind: "broadcast", id: "op-1", room: null, frame: "one", exclude: [] }]).seqs).toEqual([1]);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(delivered.map(({ id, seq }) => ({ id, seq }))).toEqual([{ id: "op-1", seq: 1 }]);
+      expect(sql.exec("SELECT name FROM sqlite_master WHERE name = 'hypern_published'").toArray()).toEqual([]);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SessionStore } from "../../durable-objects/session-store.js";
+import { SessionStore } from "../../durable-objects/sessions/session-store.js";
 
 describe("the session store (in a real object's SQLite storage)", () => {
   it("keeps each session's processed ids bounded, however the sessions' messages interleave", async () => {

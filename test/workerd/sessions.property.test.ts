@@ -36,7 +36,7 @@ describe("sessions, property-based over random drop points", () => {
         const members = Array.from({ length: MEMBERS }, (_, index) => new Member(`/session/${room}?name=m${index}`));
         for (const one of members) await one.welcomed();
         const sent: string[][] = members.map(() => []);
-        const roomClient = app.room(env, room, { route: "/session/:room" });
+        const roomClient = app.roomObject(env, room, { route: "/session/:room" });
         for (const [index, action] of steps.entries()) {
           if (action.kind === "send" || action.kind === "sendThenDrop") {
             const text = `m${action.member}:${index}`;

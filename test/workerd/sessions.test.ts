@@ -2,7 +2,7 @@ import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test
 import { describe, expect, it } from "vitest";
 import { app } from "../worker/index.js";
 import { reported } from "../worker/reports.js";
-import { roomObjects } from "../../src/room-client.js";
+import { roomObjects } from "../../src/room-object-client.js";
 import { SESSION_PROTOCOL } from "../../src/client/index.js";
 import { sessionProtocols } from "../../src/shared/session-protocol.js";
 import { connect, eventually, hibernate } from "./client.js";
@@ -119,7 +119,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
     const second = await connect(`/session/${room}?name=ada`, { protocols: sessionProtocols({ session, seq: 0, rooms: {} }), headers });
     expect(await second.receiveJson()).toMatchObject({ t: "w", recovered: true });
     expect((await first.closed()).code).toBe(3001); // superseded: its handler ends
-    await hibernate(app.room(env, room, { route: "/session/:room" }));
+    await hibernate(app.roomObject(env, room, { route: "/session/:room" }));
     second.sendJson({ t: "m", id: "c1", d: "!cookie" });
     const replies = await second.collect(300);
     expect(replies.map((reply) => JSON.parse(reply as string)).find((frame) => frame.t === "m")).toMatchObject({ d: `cookie ${headers.Cookie.length}` });
@@ -196,7 +196,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
     const room = freshRoom();
     const members = [new Member(`/session/${room}?name=a`), new Member(`/session/${room}?name=b`)];
     for (const member of members) await member.welcomed();
-    expect(await app.room(env, room, { route: "/session/:room" }).closeAll(1012, "deploy")).toBe(2);
+    expect(await app.roomObject(env, room, { route: "/session/:room" }).closeAll(1012, "deploy")).toBe(2);
     for (const member of members) expect(await member.welcomed(2)).toMatchObject({ recovered: true });
     members[0]!.client.send("after the deploy");
     for (const member of members) expect(await member.received(1)).toEqual(["after the deploy"]);
@@ -242,7 +242,7 @@ describe("sessions under faults", () => {
     const room = freshRoom();
     const never = await connect(`/session/${room}?name=never`, { protocols: [SESSION_PROTOCOL] });
     expect(await never.receiveJson()).toMatchObject({ t: "w", recovered: false });
-    await hibernate(app.room(env, room, { route: "/session/:room" }));
+    await hibernate(app.roomObject(env, room, { route: "/session/:room" }));
     const talker = new Member(`/session/${room}?name=talker`);
     await talker.welcomed();
     for (let i = 0; i < 220; i++) talker.client.send(`${i}`);
@@ -257,7 +257,7 @@ describe("sessions under faults", () => {
     await abortAllDurableObjects(); // its socket goes with the object; the client never comes back
     const stays = await connect(`/session/${room}?name=stays`, { protocols: [SESSION_PROTOCOL] });
     await stays.receiveJson();
-    const [stub] = await roomObjects(app.room(env, room, { route: "/session/:room" }));
+    const [stub] = await roomObjects(app.roomObject(env, room, { route: "/session/:room" }));
     const sessions = () => runInDurableObject(stub!, (_, state) => state.storage.sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM hypern_sessions").one().count);
     expect(await sessions()).toBe(2);
     await eventually(async () => expect(await sessions()).toBe(1), 6_000); // the window is 2 s; the alarm ends it
@@ -278,9 +278,9 @@ describe("sessions under faults", () => {
         await sleep(15 + Math.floor(random() * 30));
         const pick = random();
         if (pick < 0.5) members[Math.floor(random() * members.length)]!.drop();
-        else if (pick < 0.75) await hibernate(app.room(env, room, { route: "/session/:room" })).catch(() => undefined);
+        else if (pick < 0.75) await hibernate(app.roomObject(env, room, { route: "/session/:room" })).catch(() => undefined);
         else if (pick < 0.9) await abortAllDurableObjects();
-        else await app.room(env, room, { route: "/session/:room" }).closeAll(1012, "deploy").catch(() => undefined);
+        else await app.roomObject(env, room, { route: "/session/:room" }).closeAll(1012, "deploy").catch(() => undefined);
         faults += 1;
       }
     })();

@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ShardLink } from "../../durable-objects/shard-link.js";
-import type { SequencerRpc, ShardReport } from "../../durable-objects/shard-protocol.js";
+import { ShardLink } from "../../durable-objects/shards/shard-link.js";
+import type { SequencerRpc, ShardReport } from "../../durable-objects/shards/shard-protocol.js";
 
 describe("a shard's link to its sequencer (in a real object's storage)", () => {
   it("makes a report the sequencer could not take again later, from the alarm", { timeout: 15_000 }, async () => {

@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ShardRpc, StreamEntry } from "../../durable-objects/shard-protocol.js";
-import { roomObjects } from "../../src/room-client.js";
+import type { ShardRpc, StreamEntry } from "../../durable-objects/shards/shard-protocol.js";
+import { roomObjects } from "../../src/room-object-client.js";
 import { sessionProtocols } from "../../src/shared/session-protocol.js";
 import { app } from "../worker/index.js";
 import { connect, eventually, hibernate } from "./client.js";
@@ -9,7 +9,7 @@ import { Member } from "./session-member.js";
 
 let rooms = 0;
 const freshRoom = (): string => `crowd-session-${Date.now()}-${++rooms}`;
-const roomOf = (room: string, route = "/crowd-session/:room") => app.room(env, room, { route });
+const roomOf = (room: string, route = "/crowd-session/:room") => app.roomObject(env, room, { route });
 /** A member that stays away for 0.4 to 0.8 s after a drop, so that what is sent meanwhile is missed. */
 const slowToReturn = { backoff: { firstMs: 800, longestMs: 800 } };
 
@@ -297,7 +297,7 @@ describe("sessions in a room that spans several objects (a shard for each member
       state.storage.sql.exec<{ epoch: string; offset: number }>("SELECT epoch, last_offset AS offset FROM hypern_log_head").one(),
     );
     // As if the sequencer had stopped delivering here (seq 2 to 9 and offsets 2 to 9 never came).
-    const entry: StreamEntry = { seq: 10, room: "crowd-talk", kind: "broadcast", frame: "ten", exclude: [], position: { epoch, offset: offset + 9 }, code: 0, reason: "" };
+    const entry: StreamEntry = { id: "replayed", seq: 10, room: "crowd-talk", kind: "broadcast", frame: "ten", exclude: [], position: { epoch, offset: offset + 9 }, code: 0, reason: "" };
     expect(await home.shardDeliver([entry], 10)).toBe(10);
     await ada.welcomed(2);
     await eventually(() => expect(ada.resets.map(({ reason }) => reason)).toEqual(["trimmed"]));

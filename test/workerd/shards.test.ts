@@ -1,14 +1,14 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SequencerRpc, ShardRpc, StreamEntry } from "../../durable-objects/shard-protocol.js";
-import { roomObjects } from "../../src/room-client.js";
+import type { SequencerRpc, ShardRpc, StreamEntry } from "../../durable-objects/shards/shard-protocol.js";
+import { roomObjects } from "../../src/room-object-client.js";
 import { app } from "../worker/index.js";
 import type { TestSocket } from "./client.js";
 import { connect, eventually, hibernate, upgrade } from "./client.js";
 
 let rooms = 0;
 const freshRoom = (): string => `crowd-${Date.now()}-${++rooms}`;
-const roomOf = (room: string) => app.room(env, room, { route: "/crowd/:room" });
+const roomOf = (room: string) => app.roomObject(env, room, { route: "/crowd/:room" });
 
 interface Joined {
   client: TestSocket;
@@ -138,22 +138,25 @@ describe("a room that spans several objects (shards of 10)", () => {
     for (const member of members) member.client.close();
   });
 
-  it("sequences a publish once however often it is retried, and a shard applies an entry once however often it is delivered", async () => {
+  it("sequences an op once however often it is retried (its retries get its place), and a shard applies an entry once however often it is delivered", async () => {
     const room = freshRoom();
     const members = await crowdOf(room, 12);
     const [sequencer, firstShard] = (await roomObjects(roomOf(room))) as unknown as [SequencerRpc, ShardRpc];
     // A shard whose answer was lost retries with the same id: the sequencer answers without sequencing again.
-    for (let i = 0; i < 3; i++) await sequencer.sequencerPublish("the-same-id", "crowd", JSON.stringify({ said: "once" }), []);
+    const op = { kind: "broadcast", id: "the-same-id", room: "crowd", frame: JSON.stringify({ said: "once" }), exclude: [] } as const;
+    const places = [];
+    for (let i = 0; i < 3; i++) places.push((await sequencer.sequencerSubmit([op])).seqs[0]);
+    expect(places).toEqual([1, 1, 1]);
     for (const member of members) expect(await said(member, 1)).toEqual(["once"]);
     // A sequencer that lost track redelivers what a shard applied already: the shard skips it.
-    const entry: StreamEntry = { seq: 1, room: "crowd", kind: "broadcast", frame: JSON.stringify({ said: "once" }), exclude: [], position: null, code: 0, reason: "" };
+    const entry: StreamEntry = { id: "the-same-id", seq: 1, room: "crowd", kind: "broadcast", frame: JSON.stringify({ said: "once" }), exclude: [], position: null, code: 0, reason: "" };
     expect(await firstShard.shardDeliver([entry], 1)).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (const member of members) expect(await member.client.collect(0)).toEqual([]);
     for (const member of members) member.client.close();
   });
 
-  it("keeps one log for the room: late readers in any shard see the same entries", async () => {
+  it("keeps one history for the room: late readers in any shard see the same entries", async () => {
     const room = freshRoom();
     const members = await crowdOf(room, 12);
     for (let i = 0; i < 5; i++) members[0]!.client.sendJson({ say: `h${i}` });

@@ -6,7 +6,7 @@ const app = new Hypern<Env>({
   fallback: async (request, env): Promise<Response> => {
     const room = /^\/announce\/([^/]+)$/.exec(new URL(request.url).pathname)?.[1];
     if (request.method !== "POST" || room === undefined) return new Response("Not found", { status: 404 });
-    const sent = await app.room(env, room, { route: "/chat/:room" }).broadcastJson({ from: "server", text: await request.text() });
+    const sent = await app.roomObject(env, room, { route: "/chat/:room" }).broadcastJson({ from: "server", text: await request.text() });
     return Response.json({ sent });
   },
 });
@@ -22,17 +22,17 @@ app.ws(
   "/chat/:room",
   async (ws) => {
     await ws.accept();
-    if (!ws.resumed) {
+    if (!ws.rerun) {
       members.join(ws);
       ws.sendJson({ type: "welcome", id: ws.id, room: ws.params.room });
     }
     for (;;) {
       const text = await ws.receiveText();
-      if (text === "resumed?") ws.sendJson({ resumed: ws.resumed });
+      if (text === "resumed?") ws.sendJson({ resumed: ws.rerun });
       else members.broadcastJson({ from: ws.id, text }, { exclude: ws.id });
     }
   },
-  { room: ({ params }) => params.room },
+  { roomObject: ({ params }) => params.room },
 );
 
 export { app };

@@ -22,13 +22,13 @@ describe("a user's app, tested with hypern-workers/testing", () => {
     expect(await carol.receiveJson()).toEqual({ from: welcome.id, text: "hello" });
     expect(await alice.collect(50)).toEqual([]);
 
-    await hibernate(app.room(env, "lobby", { route: "/chat/:room" }));
+    await hibernate(app.roomObject(env, "lobby", { route: "/chat/:room" }));
     alice.send("resumed?");
     expect(await alice.receiveJson()).toEqual({ resumed: true });
     alice.send("after the wake");
     expect(await bob.receiveJson()).toEqual({ from: welcome.id, text: "after the wake" });
     expect(await carol.receiveJson()).toEqual({ from: welcome.id, text: "after the wake" });
-    expect(await app.room(env, "lobby", { route: "/chat/:room" }).size()).toBe(3);
+    expect(await app.roomObject(env, "lobby", { route: "/chat/:room" }).size()).toBe(3);
   });
 
   it("pushes into a room from plain Worker code", async () => {

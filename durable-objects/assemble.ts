@@ -1,0 +1,174 @@
+import type { RoomAddress, RoomPart } from "../src/shared/room-address.js";
+import { describeAddress, objectName, parseObjectName } from "../src/shared/room-address.js";
+import { resolveShards } from "../src/shared/route-options.js";
+import { shardSessionPrefix } from "../src/shared/session-protocol.js";
+import { AlarmSchedule } from "./alarm-schedule.js";
+import { ObjectAlarm } from "./alarm.js";
+import type { RoomObjectConfig } from "./config.js";
+import type { ConnectionDeps } from "./connection/connection.js";
+import { HeaderStore } from "./connection/header-store.js";
+import { Logger } from "./connection/logger.js";
+import { countHeld } from "./connection/socket-list.js";
+import { Connections } from "./connections.js";
+import { Dispatch } from "./dispatch.js";
+import { HeldSockets } from "./held-sockets.js";
+import { RoomHistory } from "./rooms/history.js";
+import { LocalRooms } from "./rooms/local-rooms.js";
+import { runWithRooms } from "./rooms/current-rooms.js";
+import type { Rooms } from "./rooms/rooms.js";
+import { Sending } from "./sending.js";
+import { SessionLinks } from "./sessions/session-links.js";
+import type { SessionSource } from "./sessions/sessions.js";
+import { Sequencer } from "./shards/sequencer.js";
+import { SequencerRooms } from "./shards/sequencer-rooms.js";
+import { ShardRooms } from "./shards/shard-rooms.js";
+import { upgrade } from "./upgrade.js";
+
+/** A room object's parts, assembled once when it starts (again after every wake). */
+export interface RoomObjectParts {
+  /** What its rooms do: in this object alone, or over the shards of its room. */
+  readonly rooms: Rooms;
+  readonly dispatch: Dispatch;
+  readonly alarm: ObjectAlarm;
+  upgrade(request: Request): Promise<Response>;
+  /** Runs code inside this room object's context, where `WebSocketRoom`s resolve to its rooms. */
+  inRoomObject<R>(callback: () => R): R;
+  /** This object as a shard of a sharded room, for the RPC its sequencer and the other shards make. */
+  shard(): ShardRooms;
+  /** This object as a sharded room's sequencer, for the RPC its shards and Worker code make. */
+  sequencer(): Sequencer;
+}
+
+/**
+ * Builds a room object's parts. Its name says which kind of room it is part of, and that is decided
+ * here, once: a room in one object, a shard of a room over several, or such a room's sequencer.
+ */
+export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObjectConfig): RoomObjectParts {
+  const address = parseObjectName(ctx.id.name);
+  const logger = new Logger(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), config.verbose);
+  const history = new RoomHistory(ctx.storage.sql);
+  const headers = new HeaderStore(ctx);
+  const held = new HeldSockets(ctx, config.limits);
+  const inRoomObject = <R>(callback: () => R): R => runWithRooms(rooms, callback);
+  const connectionDeps: ConnectionDeps = {
+    logger,
+    ended: (connection, ending) => {
+      local?.forget(connection);
+      rooms.part.changed();
+      return sessions.ended(connection, ending);
+    },
+    send: (connection, frame) => sending.direct(connection, frame),
+    keep: (connection, frame) => sessions.keep(connection, frame),
+    dataChanged: (connection) => sessions.changed(connection),
+    wakeAt: (deadline) => schedule.wakeAt(deadline),
+  };
+  const connections = new Connections({ ctx, env, router: config.router, limits: config.limits, headers, logger, connection: connectionDeps, inRoomObject });
+  const part = address?.part;
+  const shardIndex = part !== undefined && "shard" in part ? part.shard : null;
+  const source: SessionSource = {
+    idPrefix: shardIndex === null ? "" : shardSessionPrefix(shardIndex),
+    history,
+    // A shard's histories are copies, which start with the first broadcast it applies.
+    historyHead: shardIndex === null ? (room) => history.head(room) : (room) => history.knownHead(room),
+  };
+  const sessions: SessionLinks = new SessionLinks(
+    {
+      ctx,
+      source,
+      running: (socket) => connections.running(socket),
+      connectionOf: (socket) => connections.of(socket),
+      recordOf: (socket) => connections.recordOf(socket),
+      send: (socket, frame) => sending.send(socket, frame),
+      sessionsOf: (route) => config.router.getRoute(route)?.sessions ?? null,
+      wakeAt: (time) => schedule.wakeAt(time),
+      sessionsChanged: () => rooms.part.changed(),
+    },
+    // A shard serves its group's routes only; any other object, any route.
+    shardIndex === null ? config.hasSessions : config.router.hasSessionsIn(address?.group ?? ""),
+  );
+  const local: LocalRooms | null =
+    part !== undefined && "sequencer" in part
+      ? null
+      : new LocalRooms({
+          history,
+          sockets: () => connections.sockets(),
+          recordOf: (socket) => connections.recordOf(socket),
+          runsHere: (connection) => connections.running(connection.socket) === connection,
+          deliver: (socket, id, broadcast) => sending.broadcast(socket, id, broadcast),
+          sendTo: (id, frame) => sending.toMember(id, frame),
+          close: (socket, code, reason) => connections.close(socket, code, reason),
+          membershipChanged: (connection, room, joined) => sessions.membershipChanged(connection, room, joined),
+        });
+  const stubOf = (other: RoomPart): DurableObjectStub => partStub(env, config.binding, address, other);
+  let shard: ShardRooms | null = null;
+  let sequencer: Sequencer | null = null;
+  let rooms: Rooms;
+  if (local === null) {
+    sequencer = new Sequencer({
+      sql: ctx.storage.sql,
+      history,
+      options: config.router.shardsOf(address?.group ?? "") ?? resolveShards(true),
+      shard: (index) => stubOf({ shard: index }) as never,
+      wakeAt: (time) => schedule.wakeAt(time),
+      warn: (message) => logger.warn(message),
+    });
+    rooms = new SequencerRooms(sequencer, stubOf);
+  } else if (shardIndex !== null) {
+    rooms = shard = new ShardRooms({
+      kv: ctx.storage.kv,
+      index: shardIndex,
+      options: config.router.shardsOf(address?.group ?? "") ?? resolveShards(true),
+      local,
+      stubOf,
+      socketCounts: () => {
+        const sockets = ctx.getWebSockets();
+        return { open: [...connections.sockets()].length, held: countHeld(sockets) };
+      },
+      sessionCounts: () => sessions.counts(),
+      copied: (room, position, frame, exclude) => sessions.copied(room, position, frame, exclude),
+      restarted: (room, head) => sessions.restarted(room, head),
+      closeSessions: (code, reason) => sessions.closeAll(code, reason),
+      dropCopies: () => history.dropAll(),
+      sendHere: (id, frame) => sending.toMember(id, frame),
+      closeHere: (id, code, reason) => {
+        const socket = connections.socketOf(id);
+        if (socket !== undefined) connections.close(socket, code, reason);
+      },
+      wakeAt: (time) => schedule.wakeAt(time),
+      warn: (message) => logger.warn(message),
+    });
+  } else {
+    rooms = local;
+  }
+  const sending: Sending = new Sending({
+    limits: config.limits,
+    sessions,
+    connectionOf: (socket) => connections.of(socket),
+    socketOf: (id) => connections.socketOf(id),
+    part: rooms.part,
+  });
+  const alarm: ObjectAlarm = new ObjectAlarm({ ctx, connections, sessions, part: rooms.part, schedule: () => schedule, inRoomObject });
+  const schedule: AlarmSchedule = new AlarmSchedule(ctx.storage, () => alarm.earliest());
+  const dispatch = new Dispatch({ connections, sessions, logger, part: rooms.part });
+  const upgradeDeps = { ctx, config, logger, headers, held, sessions, connections, sending, connection: connectionDeps, local, part: rooms.part };
+  return {
+    rooms,
+    dispatch,
+    alarm,
+    upgrade: (request) => upgrade(request, upgradeDeps),
+    inRoomObject,
+    shard: () => shard ?? notA("a shard of a sharded room"),
+    sequencer: () => sequencer ?? notA("the sequencer of a sharded room"),
+  };
+}
+
+/** The stub of another object of this object's sharded room. */
+function partStub(env: unknown, binding: string, address: RoomAddress | null, part: RoomPart): DurableObjectStub {
+  const namespace = (env as Record<string, DurableObjectNamespace>)[binding];
+  if (namespace === undefined || address === null) throw new Error(`No Durable Object binding "${binding}" for the room's other objects`);
+  return namespace.get(namespace.idFromName(objectName({ group: address.group, room: address.room, part })));
+}
+
+function notA(what: string): never {
+  throw new Error(`This room object is not ${what}`);
+}

@@ -1,0 +1,81 @@
+import { MAX_CLOSE_REASON_BYTES, isSendableCloseCode } from "../src/shared/close-code.js";
+import { CLOSED } from "../src/shared/ready-state.js";
+import { truncateUtf8 } from "../src/shared/utf8.js";
+import type { Frame } from "./connection/frames.js";
+import type { Logger } from "./connection/logger.js";
+import type { Connections } from "./connections.js";
+import type { ObjectPart } from "./rooms/rooms.js";
+import type { SessionLinks } from "./sessions/session-links.js";
+
+/** The code a close frame without a code is reported with; it never travels in a frame. */
+const NO_STATUS_RECEIVED = 1005;
+const PROTOCOL_ERROR = 1002;
+
+/** What the runtime's WebSocket events need from the room object. */
+export interface DispatchDeps {
+  readonly connections: Connections;
+  readonly sessions: SessionLinks;
+  readonly logger: Logger;
+  readonly part: ObjectPart;
+}
+
+/**
+ * The runtime's hibernatable WebSocket events, handed to the connection they are for (its handler
+ * rerun if it was dormant). Each returns, while the handler has not taken what the event brought, a
+ * promise that keeps the event open: the room object does not hibernate with messages in memory.
+ */
+export class Dispatch {
+  readonly #deps: DispatchDeps;
+
+  constructor(deps: DispatchDeps) {
+    this.#deps = deps;
+  }
+
+  message(socket: WebSocket, frame: Frame): Promise<void> | undefined {
+    const connection = this.#deps.connections.of(socket);
+    // After the server's close, frames still in flight from the client are not the handler's.
+    if (connection === undefined || !connection.isOpen) return undefined;
+    const { session } = connection.record;
+    const violation = session === null ? connection.receiveFrame(frame) : this.#deps.sessions.receive(connection, session, frame);
+    if (violation !== undefined) connection.closeForLibrary(violation);
+    return connection.untaken();
+  }
+
+  closed(socket: WebSocket, code: number, reason: string): Promise<void> | undefined {
+    answerClose(socket, code, reason);
+    // A socket the server was closing is let go only now: a shard's held count changes.
+    this.#deps.part.changed();
+    return this.#ended(socket, code, reason);
+  }
+
+  /** The socket failed: nothing to answer, the handler sees an abnormal closure. */
+  errored(socket: WebSocket, error: unknown): Promise<void> | undefined {
+    this.#deps.part.changed();
+    return this.#ended(socket, 1006, error instanceof Error ? error.message : String(error));
+  }
+
+  #ended(socket: WebSocket, code: number, reason: string): Promise<void> | undefined {
+    const connection = this.#deps.connections.of(socket);
+    if (connection === undefined) return undefined;
+    this.#deps.logger.clientClosed(connection.record, code, reason);
+    connection.remoteClosed(code, reason);
+    return connection.untaken();
+  }
+}
+
+/**
+ * Completes the closing handshake: the runtime does not answer a hibernatable socket's close frame.
+ * A socket that is already CLOSED (the client vanished: 1006) has nobody to answer. The reason is
+ * echoed as far as it fits: invalid UTF-8 from the client decodes to U+FFFD, three bytes each.
+ */
+function answerClose(socket: WebSocket, code: number, reason: string): void {
+  if (socket.readyState === CLOSED) return;
+  try {
+    // 1005 means the client's frame had no code: answer with none either (sending 1005 throws).
+    if (code === NO_STATUS_RECEIVED) socket.close();
+    else if (isSendableCloseCode(code)) socket.close(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
+    else socket.close(PROTOCOL_ERROR, "Invalid close code");
+  } catch {
+    // Already closed from our side: nothing to answer.
+  }
+}

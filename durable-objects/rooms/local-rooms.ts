@@ -1,0 +1,221 @@
+import { OPEN } from "../../src/shared/ready-state.js";
+import type { LogPosition } from "../../src/shared/session-protocol.js";
+import type { Connection } from "../connection/connection.js";
+import { WebSocketError } from "../connection/errors.js";
+import type { OutgoingFrame } from "../connection/frames.js";
+import type { Delivery } from "../connection/outbox.js";
+import type { RecordView } from "../connection/record.js";
+import { deepFreeze } from "../../src/shared/readonly-data.js";
+import type { ReadonlyData } from "../../src/shared/readonly-data.js";
+import type { HistoryEntry, HistoryQuery, HistoryRead, RoomHistory } from "./history.js";
+import { completeRead, noHistory, readHistory } from "./history.js";
+import { HistoryGate } from "./history-gate.js";
+import { Membership } from "./membership.js";
+import type { RoomMember } from "./room-member.js";
+import { memberHandle } from "./room-member.js";
+import { historyOf } from "./room-registry.js";
+import type { ObjectPart, Rooms } from "./rooms.js";
+
+/** One broadcast on its way to the members here; a session member's envelope is made once, for all of them. */
+export interface Broadcast {
+  /** The room it is for; null for every connection of the object. */
+  readonly room: string | null;
+  readonly frame: OutgoingFrame;
+  /** Its place in the room's history, when the room keeps one. */
+  readonly position: LogPosition | null;
+  /** Sent from the room's history to one member (a late joiner), not live: its backlog is not counted. */
+  readonly fromHistory?: boolean;
+  envelope?: string;
+}
+
+/** What a room object's rooms need from it. */
+export interface LocalRoomsDeps {
+  readonly history: RoomHistory;
+  /** Open sockets with their connection ids, dormant ones included. */
+  sockets(): Iterable<[id: string, socket: WebSocket]>;
+  /** A socket's record, its handler running or dormant. */
+  recordOf(socket: WebSocket): RecordView | null;
+  /** Whether the connection's handler runs in this object now. */
+  runsHere(connection: Connection): boolean;
+  /** Sends a broadcast to one member; "skipped" for a session member too far behind (it is closed, to resume later). */
+  deliver(socket: WebSocket, id: string, broadcast: Broadcast): Delivery | "skipped";
+  /** Sends to one member alone: to its open socket, or kept for its session while it may resume. */
+  sendTo(id: string, frame: OutgoingFrame): boolean;
+  /** Closes a connection, its handler rerun if dormant. */
+  close(socket: WebSocket, code: number, reason: string): void;
+  /** A connection joined or left a room: its session keeps that. */
+  membershipChanged(connection: Connection, room: string, joined: boolean): void;
+}
+
+const ALONE: ObjectPart = { cap: () => undefined, kept: () => 0, settled() {}, changed() {}, shards: () => [], alarm() {}, holdSend: () => false };
+
+/**
+ * The rooms of a room object that holds all of their members: a broadcast is logged in the room's
+ * history and delivered in the same turn (the runtime's output gate holds the sends until the history
+ * write is durable, so no member sees a broadcast the history could lose). A shard of a room over
+ * several objects delivers to its own members through this too.
+ */
+export class LocalRooms implements Rooms {
+  readonly part = ALONE;
+  readonly #deps: LocalRoomsDeps;
+  #membership: Membership | null = null;
+  readonly #gate = new HistoryGate();
+
+  constructor(deps: LocalRoomsDeps) {
+    this.#deps = deps;
+  }
+
+  join(room: string, connection: Connection): boolean {
+    if (connection.record.rooms.includes(room)) return false;
+    if (!this.#deps.runsHere(connection)) throw new WebSocketError("This connection belongs to another room object (or its handler has ended)");
+    connection.joinRoom(room);
+    this.#members().add(room, connection.record.id, connection.socket);
+    this.#deps.membershipChanged(connection, room, true);
+    return true;
+  }
+
+  leave(room: string, connection: Connection): void {
+    if (!connection.leaveRoom(room)) return;
+    this.#members().remove(room, connection.record.id, connection.socket);
+    if (connection.isOpen) this.#deps.membershipChanged(connection, room, false);
+  }
+
+  /** A resumed session's new connection is a member of its rooms again (its record has them back). */
+  restore(connection: Connection): void {
+    for (const room of connection.record.rooms) this.#members().add(room, connection.record.id, connection.socket);
+  }
+
+  /** A connection stopped being open: it is in no room any more. */
+  forget(connection: Connection): void {
+    const { record, socket } = connection;
+    if (this.#membership !== null) for (const room of record.rooms) this.#membership.remove(room, record.id, socket);
+    this.#gate.forget(socket);
+  }
+
+  broadcast(room: string | null, frame: OutgoingFrame, exclude?: ReadonlySet<string>): number {
+    const history = room === null ? null : historyOf(room);
+    const position = history === null || room === null ? null : this.#deps.history.append(room, frame, history, [...(exclude ?? [])]);
+    return this.deliverHere({ room, frame, position }, exclude);
+  }
+
+  /** Delivers a broadcast to this object's members of its room (its place in the history known); returns how many it reached. */
+  deliverHere(broadcast: Broadcast, exclude: ReadonlySet<string> | undefined): number {
+    const { room } = broadcast;
+    if (room === null) return this.#deliverToAll(broadcast, exclude);
+    const membership = this.#members();
+    let sent = 0;
+    // One pass: a member whose socket has died is dropped here, as it is met.
+    for (const [id, socket] of membership.current(room)) {
+      if (socket.readyState !== OPEN) {
+        membership.remove(room, id, socket);
+        continue;
+      }
+      if (exclude?.has(id)) continue;
+      const admission = this.#gate.admit(socket, room, broadcast.position, broadcast.frame);
+      if (admission !== "send") {
+        if (admission === "held") sent += 1;
+        continue;
+      }
+      const delivery = this.#deps.deliver(socket, id, broadcast);
+      if (delivery === "sent") sent += 1;
+      else if (delivery === "closed") membership.remove(room, id, socket);
+    }
+    return sent;
+  }
+
+  closeAll(room: string | null, code: number, reason: string): number {
+    const sockets = room === null ? [...this.#deps.sockets()].map(([, socket]) => socket) : [...this.#members().members(room).values()];
+    for (const socket of sockets) this.#deps.close(socket, code, reason);
+    return sockets.length;
+  }
+
+  size(room: string | null): number {
+    return room === null ? [...this.#deps.sockets()].length : this.#members().members(room).size;
+  }
+
+  members<Data>(room: string | null): RoomMember<Data>[] {
+    return this.#pairs(room).map(([id, socket]) =>
+      memberHandle<Data>(id, this.dataOf<Data>(socket), {
+        send: (frame) => this.#deps.sendTo(id, frame),
+        close: (code, reason) => this.#deps.close(socket, code, reason),
+      }),
+    );
+  }
+
+  /** The members here, each with its `ws.data` (what a shard tells its sequencer). */
+  memberInfos(room: string | null): { id: string; data: unknown }[] {
+    return this.#pairs(room).map(([id, socket]) => ({ id, data: this.dataOf(socket) }));
+  }
+
+  sendTo(id: string, frame: OutgoingFrame): boolean {
+    return this.#deps.sendTo(id, frame);
+  }
+
+  history(room: string, query: HistoryQuery): HistoryRead {
+    const options = historyOf(room);
+    if (options === null) throw noHistory(room);
+    return completeRead(readHistory(this.#deps.history, room, options, query), query);
+  }
+
+  async sendHistory(room: string, connection: Connection, query: HistoryQuery): Promise<number> {
+    const { entries, epoch } = this.history(room, query);
+    return this.#sendEntries(room, connection, entries, epoch);
+  }
+
+  /**
+   * Sends a history read elsewhere (a sharded room's sequencer) to one connection: meanwhile the room's
+   * live broadcasts to it are held back, to follow the history in order and each once.
+   */
+  async sendHistoryFrom(room: string, connection: Connection, read: Promise<HistoryRead>): Promise<number> {
+    const { socket } = connection;
+    const holding = this.#gate.start(socket, room);
+    let last: LogPosition | null = null;
+    try {
+      const { epoch, entries } = await read;
+      const newest = entries.at(-1);
+      if (newest !== undefined) last = { epoch, offset: newest.offset };
+      return this.#sendEntries(room, connection, entries, epoch);
+    } finally {
+      if (holding) {
+        for (const { frame, position } of this.#gate.release(socket, room, last)) {
+          if (connection.isOpen) this.#deps.deliver(socket, connection.record.id, { room, frame, position });
+        }
+      }
+    }
+  }
+
+  clearHistory(room: string): void {
+    if (historyOf(room) !== null) this.#deps.history.clear(room);
+  }
+
+  /** A connection's `ws.data`, frozen, from memory or its attachment. */
+  dataOf<Data>(socket: WebSocket): ReadonlyData<Data> | undefined {
+    return deepFreeze(this.#deps.recordOf(socket)?.data as Data | undefined);
+  }
+
+  #sendEntries(room: string, connection: Connection, entries: readonly HistoryEntry[], epoch: string): number {
+    let sent = 0;
+    for (const entry of entries) {
+      if (!connection.isOpen) break;
+      const broadcast: Broadcast = { room, frame: entry.data, position: { epoch, offset: entry.offset }, fromHistory: true };
+      if (this.#deps.deliver(connection.socket, connection.record.id, broadcast) === "sent") sent += 1;
+    }
+    return sent;
+  }
+
+  #deliverToAll(broadcast: Broadcast, exclude: ReadonlySet<string> | undefined): number {
+    let sent = 0;
+    for (const [id, socket] of [...this.#deps.sockets()]) {
+      if (!exclude?.has(id) && this.#deps.deliver(socket, id, broadcast) === "sent") sent += 1;
+    }
+    return sent;
+  }
+
+  #pairs(room: string | null): [string, WebSocket][] {
+    return room === null ? [...this.#deps.sockets()] : [...this.#members().members(room)];
+  }
+
+  #members(): Membership {
+    return (this.#membership ??= new Membership(this.#deps.sockets(), (socket) => this.#deps.recordOf(socket)));
+  }
+}

@@ -1,0 +1,96 @@
+import type { ResolvedLimits } from "../src/shared/limits.js";
+import type { Connection } from "./connection/connection.js";
+import type { OutgoingFrame } from "./connection/frames.js";
+import type { Delivery } from "./connection/outbox.js";
+import { Outbox } from "./connection/outbox.js";
+import type { Broadcast } from "./rooms/local-rooms.js";
+import type { ObjectPart } from "./rooms/rooms.js";
+import type { SessionLinks } from "./sessions/session-links.js";
+
+/** What sending needs from the room object. */
+export interface SendingDeps {
+  readonly limits: ResolvedLimits;
+  readonly sessions: SessionLinks;
+  /** The connection of a socket, its handler rerun if dormant (to be closed under it). */
+  connectionOf(socket: WebSocket): Connection | undefined;
+  /** The open socket of a connection id. */
+  socketOf(id: string): WebSocket | undefined;
+  /** This object's part in its room, which may hold a send back to keep the room's order. */
+  readonly part: ObjectPart;
+}
+
+/**
+ * Every frame the room object sends to a client goes through here, within the socket's outbound budget
+ * (a connection over it is closed under its handler, 1013): a handler's own sends, broadcasts, sends
+ * to members, replays. A session client gets each in its envelope: direct messages numbered and kept
+ * until acknowledged, broadcasts with their place in the room's history.
+ */
+export class Sending {
+  readonly #deps: SendingDeps;
+  readonly #outbox: Outbox;
+
+  constructor(deps: SendingDeps) {
+    this.#deps = deps;
+    this.#outbox = new Outbox(deps.limits);
+  }
+
+  /** Sends a frame as it is; a connection over its outbound budget is closed under its handler. */
+  send(socket: WebSocket, frame: OutgoingFrame): Delivery {
+    const delivery = this.#outbox.send(socket, frame);
+    if (delivery === "over-budget") this.#deps.connectionOf(socket)?.closeForLibrary(this.#outbox.overBudget);
+    return delivery;
+  }
+
+  /**
+   * Sends what a resumed session missed, first on its new socket; false when it does not all fit the
+   * outbound budget: then it stops at the first frame that does not (the client must see no gap).
+   */
+  replay(socket: WebSocket, frames: readonly string[]): boolean {
+    return frames.every((frame) => this.#outbox.send(socket, frame) === "sent");
+  }
+
+  /** How a connection is closed when a replay does not fit its budget. */
+  get overBudget(): { readonly code: number; readonly reason: string } {
+    return this.#outbox.overBudget;
+  }
+
+  /** A handler's send to its own client, in order with the room's broadcasts it made before. */
+  direct(connection: Connection, frame: OutgoingFrame): Delivery {
+    if (this.#deps.part.holdSend(() => this.#directLater(connection, frame))) return "sent";
+    return this.#directNow(connection.socket, frame);
+  }
+
+  /** A send to one member by id: to its open socket, or kept for its session while it may resume; false when it is gone. */
+  toMember(id: string, frame: OutgoingFrame): boolean {
+    if (this.#deps.part.holdSend(() => void this.#toMemberNow(id, frame))) return true;
+    return this.#toMemberNow(id, frame);
+  }
+
+  /** A broadcast to one member; "skipped" for a session member too far behind in the room (it is closed, to resume later). */
+  broadcast(socket: WebSocket, id: string, broadcast: Broadcast): Delivery | "skipped" {
+    const { sessions } = this.#deps;
+    if (sessions.sessionOf(socket) === null) return this.send(socket, broadcast.frame);
+    const envelope = (broadcast.envelope ??= sessions.envelope(broadcast.room, broadcast.position, broadcast.frame));
+    const { room, position } = broadcast;
+    if (room !== null && position !== null && broadcast.fromHistory !== true && sessions.roomBacklogOver(socket, id, room, position.offset)) return "skipped";
+    return this.send(socket, envelope);
+  }
+
+  #directNow(socket: WebSocket, frame: OutgoingFrame): Delivery {
+    const { sessions } = this.#deps;
+    const session = sessions.sessionOf(socket);
+    return session === null ? this.send(socket, frame) : sessions.sendDirect(socket, session, frame);
+  }
+
+  /** A send that waited for the room's order: the connection may have closed meanwhile (its session may keep it). */
+  #directLater(connection: Connection, frame: OutgoingFrame): void {
+    if (connection.isOpen) this.#directNow(connection.socket, frame);
+    else if (connection.record.session !== null) this.#deps.sessions.keep(connection, frame);
+  }
+
+  #toMemberNow(id: string, frame: OutgoingFrame): boolean {
+    const socket = this.#deps.socketOf(id);
+    if (socket !== undefined) return this.#directNow(socket, frame) === "sent";
+    return this.#deps.sessions.keepFor(id, frame);
+  }
+}

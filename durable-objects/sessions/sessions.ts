@@ -1,0 +1,234 @@
+import type { LogPosition, LostReason, ResumeRequest, ServerFrame, WelcomeRoom } from "../../src/shared/session-protocol.js";
+import { payloadOf } from "../../src/shared/session-protocol.js";
+import type { ResolvedSessions } from "../../src/shared/route-options.js";
+import type { OutgoingFrame } from "../connection/frames.js";
+import type { ResolvedHistory, RoomHistory } from "../rooms/history.js";
+import { historyOf } from "../rooms/room-registry.js";
+import type { SessionState, StoredSession } from "./session-store.js";
+import { NOT_IN_HISTORY_YET, SessionStore } from "./session-store.js";
+
+/** What an upgrade that asked to resume a session found. */
+export type Recovery = { readonly session: StoredSession; readonly resume: ResumeRequest } | { readonly lost: LostReason };
+
+const SESSION_TAG = "session:";
+/** Closes a session's older socket when the client has resumed on a new one. */
+export const SUPERSEDED = { code: 3001, reason: "This session continues on a newer connection" } as const;
+
+/** Where a session's ids and its replays come from, as the room object's kind of room has them. */
+export interface SessionSource {
+  /** Session ids start with this (a shard's ids name it, so that a resume finds its way back). */
+  readonly idPrefix: string;
+  /** The room histories a resume replays from (in a shard, copies of the sequencer's). */
+  readonly history: RoomHistory;
+  /** Where a room's history stands here; undefined while this object has not seen it start. */
+  historyHead(room: string): LogPosition | undefined;
+}
+
+/**
+ * The room object's sessions: recovery at upgrade time, the welcome and the replay of what a resumed
+ * client missed, the envelopes a session client gets, and how far behind each is.
+ */
+export class Sessions {
+  readonly store: SessionStore;
+  readonly #ctx: DurableObjectState;
+  readonly #source: SessionSource;
+  /** Each socket's session id (null: a plain client), from its tags. */
+  readonly #sessionOf = new WeakMap<WebSocket, string | null>();
+  /**
+   * Per connection id: the last offset its client acknowledged in each room, since the object woke (a
+   * member not heard from since counts from the first broadcast it is sent).
+   */
+  readonly #acknowledged = new Map<string, Map<string, number>>();
+  /** Per session: direct messages its client has not acknowledged, counted since the object woke. */
+  readonly #unacknowledged = new Map<string, number>();
+  /** Per session: the last direct message its client acknowledged, since the object woke. */
+  readonly #acknowledgedSeq = new Map<string, number>();
+
+  constructor(ctx: DurableObjectState, source: SessionSource) {
+    this.#ctx = ctx;
+    this.#source = source;
+    this.store = new SessionStore(ctx.storage.sql);
+  }
+
+  /**
+   * The session an upgrade asks to resume, if it can (same route, not expired). It is claimed at once:
+   * held as if its new socket were there, so it neither expires nor counts as waiting for its client
+   * while the handler decides; `release` gives it back if the upgrade is refused.
+   */
+  recover(resume: ResumeRequest, route: string): Recovery {
+    const now = Date.now();
+    this.store.sweep(now);
+    const found = this.store.find(resume.session, now);
+    if (found === undefined) return { lost: "expired" };
+    if (found.route !== route) return { lost: "unknown" };
+    this.store.attach(found.id);
+    return { session: found, resume };
+  }
+
+  /** An upgrade that claimed a session was refused: the session waits for its client again, as before. */
+  release(recovery: Recovery): void {
+    if ("session" in recovery && recovery.session.expiresAt !== null) this.store.detach(recovery.session.id, recovery.session.expiresAt);
+  }
+
+  /** Tags for a session socket, so dormant members are known as session members without reading their records. */
+  tagsFor(session: string): string[] {
+    return [SESSION_TAG + session];
+  }
+
+  /** The session id of a socket's connection, or null for a plain client. */
+  sessionOf(socket: WebSocket): string | null {
+    let session = this.#sessionOf.get(socket);
+    if (session === undefined) {
+      const tag = this.#ctx.getTags(socket).find((candidate) => candidate.startsWith(SESSION_TAG));
+      session = tag === undefined ? null : tag.slice(SESSION_TAG.length);
+      this.#sessionOf.set(socket, session);
+    }
+    return session;
+  }
+
+  /** Starts or resumes a session for an accepted socket; returns the frames to send first (welcome, replay). */
+  open(socket: WebSocket, connection: string, route: string, state: SessionState, recovery: Recovery | null): { session: string; frames: string[] } {
+    let recovered = recovery !== null && "session" in recovery ? recovery : null;
+    let lost = recovery !== null && "lost" in recovery ? recovery.lost : undefined;
+    // The session ended after it was claimed (its older socket was closed for good meanwhile): a new one.
+    if (recovered !== null && !this.store.attach(recovered.session.id)) [recovered, lost] = [null, "expired"];
+    let session: string;
+    const replay: string[] = [];
+    const rooms: Record<string, WelcomeRoom> = {};
+    if (recovered === null) {
+      session = this.store.create(this.#source.idPrefix + crypto.randomUUID(), connection, route, state);
+    } else {
+      session = recovered.session.id;
+      for (const room of state.rooms) {
+        const history = historyOf(room);
+        // From where the client got to, but never from before the session joined the room.
+        const from = laterOf(recovered.resume.rooms[room], recovered.session.joined[room]);
+        const welcome = history === null ? undefined : this.#replayRoom(room, history, from, connection, replay);
+        if (welcome !== undefined) rooms[room] = welcome;
+      }
+      for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
+    }
+    this.#sessionOf.set(socket, session);
+    const welcome: ServerFrame = { t: "w", session, id: connection, recovered: recovered !== null, missed: replay.length, rooms, ...(lost === undefined ? {} : { lost }) };
+    return { session, frames: [encode(welcome), ...replay] };
+  }
+
+  /** A direct message for a session client: kept until acknowledged, numbered. */
+  direct(session: string, frame: OutgoingFrame): string {
+    const seq = this.store.keep(session, frame);
+    this.#unacknowledged.set(session, this.#unacknowledgedCount(session) + 1);
+    return encode({ t: "m", s: seq, ...payloadOf(frame) });
+  }
+
+  /** Whether a session client has fallen too far behind on its direct messages. */
+  directBacklogOver(session: string, options: ResolvedSessions): boolean {
+    return this.#unacknowledgedCount(session) > options.maxUnacknowledged;
+  }
+
+  /** Whether a session member has fallen too far behind in a room's history. */
+  roomBacklogOver(connection: string, room: string, offset: number, options: ResolvedSessions): boolean {
+    const offsets = this.#offsetsOf(connection);
+    const acknowledged = offsets.get(room);
+    if (acknowledged === undefined) {
+      offsets.set(room, offset - 1);
+      return false;
+    }
+    return offset - acknowledged > options.maxUnacknowledged;
+  }
+
+  /** The client's acknowledgement: direct messages up to `seq`, each of its rooms' histories up to its offset. */
+  acknowledge(session: string, record: { readonly id: string; readonly rooms: readonly string[] }, seq: number, rooms: Readonly<Record<string, number>> | undefined): void {
+    // Most acknowledgements are for broadcasts: the kept direct messages change only when `seq` grows.
+    if (seq > (this.#acknowledgedSeq.get(session) ?? 0)) {
+      this.store.acknowledged(session, seq);
+      this.#acknowledgedSeq.set(session, seq);
+      this.#unacknowledged.delete(session);
+    }
+    if (rooms === undefined) return;
+    const offsets = this.#offsetsOf(record.id);
+    // Only rooms it is in: names made up by the client would grow this map without bound.
+    for (const room of record.rooms) {
+      const offset = rooms[room];
+      if (Number.isSafeInteger(offset)) offsets.set(room, offset as number);
+    }
+  }
+
+  #offsetsOf(connection: string): Map<string, number> {
+    let offsets = this.#acknowledged.get(connection);
+    if (offsets === undefined) this.#acknowledged.set(connection, (offsets = new Map()));
+    return offsets;
+  }
+
+  /** The connection is no longer open: its session continues (to be resumed) until the time returned, or ends (null). */
+  closed(session: string, connection: string, continues: boolean, options: ResolvedSessions): number | null {
+    this.#acknowledged.delete(connection);
+    this.#unacknowledged.delete(session);
+    this.#acknowledgedSeq.delete(session);
+    if (!continues) {
+      this.store.end(session);
+      return null;
+    }
+    const expiresAt = Date.now() + options.window;
+    this.store.detach(session, expiresAt);
+    return expiresAt;
+  }
+
+  /** A session member joined (or left) a room: remember where its history stood, to replay from there on a resume. */
+  joined(session: string, room: string, joining: boolean): void {
+    if (historyOf(room) === null) return;
+    this.store.setJoined(session, room, joining ? (this.#source.historyHead(room) ?? NOT_IN_HISTORY_YET) : null);
+  }
+
+  /** A shard applied a broadcast of a room with history: its copy of the room's history takes it. */
+  copied(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
+    const history = historyOf(room);
+    if (history === null) return;
+    // Members who joined before the copy began joined just before this broadcast.
+    if (this.#source.history.copy(room, position, frame, history, exclude)) this.store.settleJoins(room, { epoch: position.epoch, offset: position.offset - 1 });
+  }
+
+  /** A shard applied the start of a room's history anew (`clearHistory`): its copy starts anew too, at `head`. */
+  restarted(room: string, head: LogPosition): void {
+    if (historyOf(room) === null) return;
+    this.#source.history.restart(room, head);
+    // Members who joined before the copy began joined before the new history: all of it is theirs.
+    this.store.settleJoins(room, head);
+  }
+
+  /** The envelope of a broadcast for session members: its place in the room's history, or unnumbered. */
+  broadcastEnvelope(room: string, position: LogPosition | null, frame: OutgoingFrame): string {
+    return encode(position === null ? { t: "u", ...payloadOf(frame) } : { t: "b", r: room, e: position.epoch, o: position.offset, ...payloadOf(frame) });
+  }
+
+  /**
+   * What a resumed client missed in a room, but for the broadcasts that left it out; the room's place
+   * in the welcome (none from a shard that has seen no broadcast of the room yet).
+   */
+  #replayRoom(room: string, history: ResolvedHistory, position: LogPosition | undefined, connection: string, replay: string[]): WelcomeRoom | undefined {
+    const head = this.#source.historyHead(room);
+    if (head === undefined) return undefined;
+    // No position, or a join no broadcast has followed here: nothing missed.
+    if (position === undefined || position.epoch === NOT_IN_HISTORY_YET.epoch) return { e: head.epoch, o: head.offset };
+    const missed = this.#source.history.since(room, position, history);
+    if ("lost" in missed) return { e: head.epoch, o: head.offset, lost: missed.lost };
+    for (const entry of missed.entries) if (!entry.exclude.includes(connection)) replay.push(encode({ t: "b", r: room, e: head.epoch, o: entry.offset, ...payloadOf(entry.data) }));
+    return { e: head.epoch, o: head.offset };
+  }
+
+  #unacknowledgedCount(session: string): number {
+    let count = this.#unacknowledged.get(session);
+    if (count === undefined) this.#unacknowledged.set(session, (count = this.store.unacknowledgedCount(session)));
+    return count;
+  }
+}
+
+/** The later of the client's position in a room's history and where its history stood when its session joined. */
+function laterOf(client: LogPosition | undefined, joined: LogPosition | undefined): LogPosition | undefined {
+  if (client === undefined || joined === undefined) return client ?? joined;
+  // A position in another epoch than the join's is after it (the history restarted since) or lost: `since` tells.
+  return client.epoch === joined.epoch && client.offset < joined.offset ? joined : client;
+}
+
+export function encode(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,321 @@
+import { doublingDelay } from "../../src/shared/doubling.js";
+import type { LogPosition, LostReason } from "../../src/shared/session-protocol.js";
+import type { ResolvedShards } from "../../src/shared/route-options.js";
+import { frameColumns } from "../connection/frames.js";
+import type { HistoryQuery, HistoryRead, RoomHistory } from "../rooms/history.js";
+import { readHistory } from "../rooms/history.js";
+import { historyOf } from "../rooms/room-registry.js";
+import type { RoomOp, ShardMemberInfo, ShardReport, ShardRpc, ShardStatus, StreamEntry, Submitted } from "./shard-protocol.js";
+
+interface ShardRow extends Record<string, SqlStorageValue> {
+  shard: number;
+  connections: number;
+  delivered: number;
+}
+
+interface EntryRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  op: string | null;
+  room: string | null;
+  kind: string;
+  text: string | null;
+  bytes: ArrayBuffer | null;
+  exclude: string;
+  epoch: string | null;
+  offset: number | null;
+  code: number;
+  reason: string;
+}
+
+/** Entries sent to a shard in one call, at most. */
+const BATCH = 500;
+/** How long the sequencer remembers an op's id, so that a shard's retry is not sequenced twice. */
+const REMEMBER_OPS_MS = 10 * 60_000;
+const FIRST_RETRY_MS = 250;
+const LONGEST_RETRY_MS = 10_000;
+/** While deliveries are pending, the alarm is set this far ahead: a reset sequencer comes back to finish them. */
+const RESUME_AFTER_RESET_MS = 1_000;
+/**
+ * How long a placement counts as on its way to a shard. One that never settles (the Worker's call to the
+ * shard failed) stops holding a place, or keeping an empty shard on the stream, after this.
+ */
+const PLACEMENT_PENDING_MS = 30_000;
+/** Upgrades placed in a shard and not yet settled, while the last placement is recent. */
+const PENDING = "CASE WHEN placed_at > ? THEN MAX(0, placed - settled) ELSE 0 END";
+/**
+ * Shards that receive the stream: those that hold open connections or sessions (which may be resumed
+ * there, and replay from the shard's copy of the history), or have recently been given a connection that
+ * has not settled yet.
+ */
+const LIVE = `connections > 0 OR sessions > 0 OR ${PENDING} > 0`;
+
+export interface SequencerDeps {
+  readonly sql: SqlStorage;
+  readonly history: RoomHistory;
+  readonly options: ResolvedShards;
+  /** The stub of one of the room's shards. */
+  shard(index: number): ShardRpc;
+  /** Wake the object (its alarm) at `time`, to retry deliveries. */
+  wakeAt(time: number): void;
+  /** Describes a problem to the logger (always shown). */
+  warn(message: string): void;
+}
+
+/**
+ * The one order of a room that spans several objects. It places new connections in shards (filling
+ * each to its cap, lowest first, never a full one), gives every broadcast and `closeAll` its place in
+ * the room's stream (and its room's history, for rooms with history) and fans the stream out to the shards
+ * that have connections: one call at a time per shard, carrying everything sequenced since its last
+ * one, so a burst costs one call per shard per turn. A shard applies each entry once, in order; a
+ * shard that cannot be reached is retried (and reported) from the last entry it applied.
+ */
+export class Sequencer {
+  readonly #deps: SequencerDeps;
+  readonly #inFlight = new Set<number>();
+  readonly #failing = new Map<number, { error: string; attempts: number; retryAt: number }>();
+  #ready = false;
+
+  constructor(deps: SequencerDeps) {
+    this.#deps = deps;
+  }
+
+  place(after: number, home?: number, now = Date.now()): number {
+    this.#prepare();
+    const { sql, options } = this.#deps;
+    const stale = now - PLACEMENT_PENDING_MS;
+    // A resuming session goes to its shard, whatever the counts here say (they lag after a reset): the
+    // shard itself knows whether it has the session and its place, and refuses as full if not. A new
+    // connection takes none of the places shards keep for their resumable sessions.
+    const open =
+      (home === undefined || home < after ? undefined : sql.exec<{ shard: number }>("SELECT shard FROM hypern_shards WHERE shard = ?", home).toArray()[0]) ??
+      sql
+        .exec<{ shard: number }>(
+          `SELECT shard FROM hypern_shards WHERE shard >= ? AND held + resumable + ${PENDING} < ? ORDER BY shard LIMIT 1`,
+          Math.max(0, after), stale, options.maxConnections,
+        )
+        .toArray()[0];
+    let shard = open?.shard;
+    if (shard === undefined) {
+      const last = sql.exec<{ last: number | null }>("SELECT MAX(shard) AS last FROM hypern_shards").one().last;
+      shard = Math.max(after, last === null ? 0 : last + 1);
+      // A new shard starts at the stream's head: nothing before it is for its (future) members.
+      sql.exec(
+        "INSERT OR IGNORE INTO hypern_shards (shard, connections, held, sessions, resumable, placed, settled, placed_at, report, delivered) VALUES (?, 0, 0, 0, 0, 0, 0, 0, 0, ?)",
+        shard, this.#head(),
+      );
+    }
+    // Placements that never settled, once stale, are forgotten: counting starts again from what settled.
+    sql.exec(
+      "UPDATE hypern_shards SET placed = (CASE WHEN placed_at > ? THEN placed ELSE settled END) + 1, placed_at = ? WHERE shard = ?",
+      stale, now, shard,
+    );
+    return shard;
+  }
+
+  report(report: ShardReport): void {
+    this.#prepare();
+    this.#deps.sql.exec(
+      "UPDATE hypern_shards SET connections = ?, held = ?, sessions = ?, resumable = ?, settled = MAX(settled, ?), report = ? WHERE shard = ? AND report < ?",
+      report.open, report.held, report.sessions, report.resumable, report.settled, report.number, report.shard, report.number,
+    );
+    this.#fanOut();
+  }
+
+  /** Puts ops in the room's order, in the order given; an op already sequenced (a retry) keeps its place. */
+  submit(ops: readonly RoomOp[]): Submitted {
+    const seqs = ops.map((op) => this.#append(op));
+    this.#fanOut();
+    return { seqs, connections: this.#connections() };
+  }
+
+  async size(room: string | null): Promise<number> {
+    if (room === null) return this.#connections();
+    const sizes = await Promise.all(this.#liveShards().map((shard) => this.#deps.shard(shard).shardSize(room)));
+    return sizes.reduce((sum, size) => sum + size, 0);
+  }
+
+  async members(room: string | null): Promise<ShardMemberInfo[]> {
+    const lists = await Promise.all(this.#liveShards().map((shard) => this.#deps.shard(shard).shardMembers(room)));
+    return lists.flat();
+  }
+
+  shards(): ShardStatus[] {
+    this.#prepare();
+    return this.#deps.sql
+      .exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards ORDER BY shard")
+      .toArray()
+      .map((row) => ({ shard: row.shard, connections: row.connections, delivered: row.delivered, failing: this.#failing.get(row.shard)?.error ?? null }));
+  }
+
+  /** The room's history, for `history()` in a shard. */
+  history(room: string, query: HistoryQuery): HistoryRead | { lost: LostReason } {
+    const options = historyOf(room);
+    if (options === null) throw new Error(`The room "${room}" keeps no history`);
+    return readHistory(this.#deps.history, room, options, query);
+  }
+
+  /** The alarm fired: retry what is due, and deliver whatever is still pending. */
+  retry(now: number): void {
+    for (const failure of this.#failing.values()) if (failure.retryAt <= now) failure.retryAt = 0;
+    this.#fanOut();
+  }
+
+  /** Appends an op to the stream (a broadcast into a room with history to the room's history too); returns its place. */
+  #append(op: RoomOp): number {
+    this.#prepare();
+    const { sql, history } = this.#deps;
+    const now = Date.now();
+    const known = sql.exec<{ seq: number }>("SELECT seq FROM hypern_ops WHERE id = ?", op.id).toArray()[0];
+    if (known !== undefined) return known.seq;
+    // Clearing a room that keeps no history changes nothing: no entry, but a place after all before it.
+    if (op.kind === "clear" && historyOf(op.room) === null) return this.#head();
+    const seq = sql.exec<{ next: number }>("UPDATE hypern_sequence SET next = next + 1 RETURNING next - 1 AS next").one().next;
+    let position: LogPosition | null = null;
+    let frame: string | ArrayBuffer | null = null;
+    let exclude: readonly string[] = [];
+    if (op.kind === "broadcast") {
+      ({ frame, exclude } = op);
+      const options = op.room === null ? null : historyOf(op.room);
+      if (options !== null && op.room !== null) position = history.append(op.room, op.frame, options, op.exclude);
+    } else if (op.kind === "clear") {
+      position = history.clear(op.room);
+    }
+    const [text, bytes] = frame === null ? [null, null] : frameColumns(frame);
+    sql.exec(
+      "INSERT INTO hypern_stream (seq, op, room, kind, text, bytes, exclude, epoch, offset, code, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      seq, op.id, op.room, op.kind, text, bytes, JSON.stringify(exclude), position?.epoch ?? null, position?.offset ?? null,
+      op.kind === "close" ? op.code : 0, op.kind === "close" ? op.reason : "",
+    );
+    sql.exec("INSERT INTO hypern_ops (id, seq, at) VALUES (?, ?, ?)", op.id, seq, now);
+    sql.exec("DELETE FROM hypern_ops WHERE at < ?", now - REMEMBER_OPS_MS);
+    return seq;
+  }
+
+  /** Starts a delivery to every shard with connections that has none in flight and is not waiting to retry. */
+  #fanOut(): void {
+    let pending = false;
+    const head = this.#head();
+    for (const row of this.#liveRows()) {
+      if (row.delivered >= head) continue;
+      pending = true;
+      const failing = this.#failing.get(row.shard);
+      if (this.#inFlight.has(row.shard) || (failing !== undefined && failing.retryAt > Date.now())) continue;
+      void this.#deliver(row.shard);
+    }
+    // Should the object be reset meanwhile, its alarm brings it back to finish.
+    if (pending) this.#deps.wakeAt(Date.now() + RESUME_AFTER_RESET_MS);
+    this.#trim();
+  }
+
+  async #deliver(shard: number): Promise<void> {
+    this.#inFlight.add(shard);
+    try {
+      for (;;) {
+        const row = this.#row(shard);
+        if (row === undefined) return;
+        const entries = this.#entriesAfter(row.delivered);
+        if (entries.length === 0) return;
+        let applied: number;
+        try {
+          applied = await this.#deps.shard(shard).shardDeliver(entries, (entries[0] as StreamEntry).seq);
+        } catch (error) {
+          this.#failed(shard, error);
+          return;
+        }
+        this.#failing.delete(shard);
+        this.#deps.sql.exec("UPDATE hypern_shards SET delivered = MAX(delivered, ?) WHERE shard = ?", applied, shard);
+      }
+    } finally {
+      this.#inFlight.delete(shard);
+      // Once per round, not per shard: trimming reads every shard's row. While deliveries keep
+      // overlapping, the trim at each fan-out does the work.
+      if (this.#inFlight.size === 0) this.#trim();
+    }
+  }
+
+  #failed(shard: number, error: unknown): void {
+    const attempts = (this.#failing.get(shard)?.attempts ?? 0) + 1;
+    const delay = doublingDelay(attempts, FIRST_RETRY_MS, LONGEST_RETRY_MS);
+    const message = error instanceof Error ? error.message : String(error);
+    this.#failing.set(shard, { error: message, attempts, retryAt: Date.now() + delay });
+    this.#deps.warn(`shard ${shard} could not be reached (attempt ${attempts}: ${message}); retrying in ${delay} ms`);
+    this.#deps.wakeAt(Date.now() + delay);
+  }
+
+  /** Entries every shard with connections has applied are no longer needed. */
+  #trim(): void {
+    this.#deps.sql.exec(
+      `DELETE FROM hypern_stream WHERE seq <= COALESCE((SELECT MIN(delivered) FROM hypern_shards WHERE ${LIVE}), ?)`,
+      Date.now() - PLACEMENT_PENDING_MS, this.#head(),
+    );
+  }
+
+  #entriesAfter(delivered: number): StreamEntry[] {
+    return this.#deps.sql
+      .exec<EntryRow>("SELECT seq, op, room, kind, text, bytes, exclude, epoch, offset, code, reason FROM hypern_stream WHERE seq > ? ORDER BY seq LIMIT ?", delivered, BATCH)
+      .toArray()
+      .map((row) => ({
+        seq: row.seq,
+        id: row.op ?? "",
+        room: row.room,
+        kind: row.kind as StreamEntry["kind"],
+        frame: row.text ?? row.bytes,
+        exclude: JSON.parse(row.exclude) as string[],
+        position: row.epoch === null || row.offset === null ? null : ({ epoch: row.epoch, offset: row.offset } satisfies LogPosition),
+        code: row.code,
+        reason: row.reason,
+      }));
+  }
+
+  #liveRows(): ShardRow[] {
+    this.#prepare();
+    return this.#deps.sql
+      .exec<ShardRow>(`SELECT shard, connections, delivered FROM hypern_shards WHERE ${LIVE}`, Date.now() - PLACEMENT_PENDING_MS)
+      .toArray();
+  }
+
+  #liveShards(): number[] {
+    return this.#liveRows().map((row) => row.shard);
+  }
+
+  #row(shard: number): ShardRow | undefined {
+    return this.#deps.sql.exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards WHERE shard = ?", shard).toArray()[0];
+  }
+
+  #connections(): number {
+    this.#prepare();
+    return this.#deps.sql.exec<{ total: number | null }>("SELECT SUM(connections) AS total FROM hypern_shards").one().total ?? 0;
+  }
+
+  /** The last entry sequenced so far. */
+  head(): number {
+    return this.#head();
+  }
+
+  #head(): number {
+    this.#prepare();
+    return this.#deps.sql.exec<{ next: number }>("SELECT next FROM hypern_sequence").one().next - 1;
+  }
+
+  #prepare(): void {
+    if (this.#ready) return;
+    const { sql } = this.#deps;
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS hypern_shards (shard INTEGER PRIMARY KEY, connections INTEGER NOT NULL, held INTEGER NOT NULL, sessions INTEGER NOT NULL, resumable INTEGER NOT NULL, placed INTEGER NOT NULL, settled INTEGER NOT NULL, placed_at INTEGER NOT NULL, report INTEGER NOT NULL, delivered INTEGER NOT NULL)",
+    );
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS hypern_stream (seq INTEGER PRIMARY KEY, op TEXT, room TEXT, kind TEXT NOT NULL, text TEXT, bytes BLOB, exclude TEXT NOT NULL, epoch TEXT, offset INTEGER, code INTEGER NOT NULL, reason TEXT NOT NULL)",
+    );
+    // A stream made by an earlier version has no op ids: they are added (its entries keep none).
+    if (!sql.exec<{ name: string }>("PRAGMA table_info(hypern_stream)").toArray().some(({ name }) => name === "op")) {
+      sql.exec("ALTER TABLE hypern_stream ADD COLUMN op TEXT");
+    }
+    // Ops are remembered with their place in the stream (an earlier version kept ids alone, in hypern_published).
+    sql.exec("DROP TABLE IF EXISTS hypern_published");
+    sql.exec("CREATE TABLE IF NOT EXISTS hypern_ops (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)");
+    sql.exec("CREATE INDEX IF NOT EXISTS hypern_ops_at ON hypern_ops (at)");
+    sql.exec("CREATE TABLE IF NOT EXISTS hypern_sequence (next INTEGER NOT NULL)");
+    if (sql.exec("SELECT 1 FROM hypern_sequence").toArray().length === 0) sql.exec("INSERT INTO hypern_sequence (next) VALUES (1)");
+    this.#ready = true;
+  }
+}

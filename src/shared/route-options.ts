@@ -1,0 +1,45 @@
+/**
+ * The options a route gives its sessions and its shards, resolved once when the route is registered.
+ * Both sides read them: the Worker to place connections, the room object to keep sessions and shards.
+ */
+
+/** A route's session settings. */
+export interface SessionOptions {
+  /** How long a session whose client dropped can be resumed, in milliseconds. Default 2 minutes. */
+  window?: number;
+  /**
+   * How far a session client may fall behind, in messages it has not acknowledged (direct ones, and
+   * in each room with history); past it the connection is closed with 1013 and the client resumes
+   * later from where it acknowledged. Default 1000.
+   */
+  maxUnacknowledged?: number;
+}
+
+export type ResolvedSessions = Readonly<Required<SessionOptions>>;
+
+export function resolveSessions(options: SessionOptions | true): ResolvedSessions {
+  const resolved = { window: 120_000, maxUnacknowledged: 1_000, ...(options === true ? {} : options) };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`sessions.${name} must be a whole number >= 1, got ${String(value)}`);
+  }
+  return resolved;
+}
+
+/** How a room spreads over shards: at most `maxConnections` in each. */
+export interface ShardOptions {
+  /** Connections one shard holds, at most (far below the runtime's 32,768 per object). Default 1000. */
+  maxConnections?: number;
+}
+
+export type ResolvedShards = Readonly<Required<ShardOptions>>;
+
+export function resolveShards(options: ShardOptions | true): ResolvedShards {
+  const resolved = { maxConnections: 1_000, ...(options === true ? {} : options) };
+  if (!(Number.isInteger(resolved.maxConnections) && resolved.maxConnections >= 1 && resolved.maxConnections <= 32_768)) {
+    throw new RangeError(`shards.maxConnections must be a whole number from 1 to 32768, got ${String(resolved.maxConnections)}`);
+  }
+  return resolved;
+}
+
+/** The header on a shard's 503 that says it is full, so the Worker places the connection in another. */
+export const SHARD_FULL_HEADER = "x-hypern-shard-full";
