@@ -1,6 +1,8 @@
 import type { AlarmSchedule } from "./alarm-schedule.js";
 import { readRecord } from "./connection/record.js";
 import type { Connections } from "./connections.js";
+import type { RoomHistory } from "./rooms/history.js";
+import { historyOf } from "./rooms/room-registry.js";
 import type { ObjectPart } from "./rooms/rooms.js";
 import type { SessionLinks } from "./sessions/session-links.js";
 
@@ -9,6 +11,7 @@ export interface AlarmDeps {
   readonly ctx: DurableObjectState;
   readonly connections: Connections;
   readonly sessions: SessionLinks;
+  readonly history: RoomHistory;
   readonly part: ObjectPart;
   schedule(): AlarmSchedule;
   /** Runs the app's own alarm inside the room object's context, so that its rooms resolve here. */
@@ -18,8 +21,8 @@ export interface AlarmDeps {
 /**
  * What the room object's one alarm does for the library: receives whose deadline has come give up
  * (dormant connections whose deadline came while the object slept are rerun to get their
- * TimeoutError), sessions whose window has passed end, and a shard or sequencer retries what did not
- * get through. Then the app's own alarm runs, if it is due.
+ * TimeoutError), sessions whose window has passed end, history entries past their age go, and a shard
+ * or sequencer retries what did not get through. Then the app's own alarm runs, if it is due.
  */
 export class ObjectAlarm {
   readonly #deps: AlarmDeps;
@@ -34,8 +37,7 @@ export class ObjectAlarm {
     const now = Date.now();
     const appDue = schedule.fired(now);
     part.alarm(now);
-    const nextExpiry = sessions.sweep(now);
-    if (nextExpiry !== null) schedule.wakeAt(nextExpiry);
+    for (const next of [sessions.sweep(now), this.#deps.history.expire(now, historyOf)]) if (next !== null) schedule.wakeAt(next);
     for (const connection of connections.runningConnections()) connection.expireReceives(now);
     for (const socket of ctx.getWebSockets()) {
       const deadline = this.#deadlineOf(socket);
@@ -55,6 +57,8 @@ export class ObjectAlarm {
   /** The earliest time the library needs the object awake (read after a wake, before the alarm is armed again). */
   earliest(): number | null {
     let earliest = this.#deps.sessions.nextExpiry();
+    const history = this.#deps.history.nextExpiry(historyOf);
+    if (history !== null && (earliest === null || history < earliest)) earliest = history;
     for (const socket of this.#deps.ctx.getWebSockets()) {
       const deadline = this.#deadlineOf(socket);
       if (deadline !== null && (earliest === null || deadline < earliest)) earliest = deadline;

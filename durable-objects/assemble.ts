@@ -46,7 +46,7 @@ export interface RoomObjectParts {
 export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObjectConfig): RoomObjectParts {
   const address = parseObjectName(ctx.id.name);
   const logger = new Logger(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), config.verbose);
-  const history = new RoomHistory(ctx.storage.sql);
+  const history = new RoomHistory(ctx.storage.sql, (time) => schedule.wakeAt(time));
   const headers = new HeaderStore(ctx);
   const held = new HeldSockets(ctx, config.limits);
   const inRoomObject = <R>(callback: () => R): R => runWithRooms(rooms, callback);
@@ -147,7 +147,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
     socketOf: (id) => connections.socketOf(id),
     part: rooms.part,
   });
-  const alarm: ObjectAlarm = new ObjectAlarm({ ctx, connections, sessions, part: rooms.part, schedule: () => schedule, inRoomObject });
+  const alarm: ObjectAlarm = new ObjectAlarm({ ctx, connections, sessions, history, part: rooms.part, schedule: () => schedule, inRoomObject });
   const schedule: AlarmSchedule = new AlarmSchedule(ctx.storage, () => alarm.earliest());
   const dispatch = new Dispatch({ connections, sessions, logger, part: rooms.part });
   const upgradeDeps = { ctx, config, logger, headers, held, sessions, connections, sending, connection: connectionDeps, local, part: rooms.part };

@@ -1,5 +1,5 @@
 import { MAX_CLOSE_REASON_BYTES, isSendableCloseCode } from "../src/shared/close-code.js";
-import { CLOSED } from "../src/shared/ready-state.js";
+import { CLOSED, OPEN } from "../src/shared/ready-state.js";
 import { truncateUtf8 } from "../src/shared/utf8.js";
 import type { Frame } from "./connection/frames.js";
 import type { Logger } from "./connection/logger.js";
@@ -32,26 +32,54 @@ export class Dispatch {
   }
 
   message(socket: WebSocket, frame: Frame): Promise<void> | undefined {
-    const connection = this.#deps.connections.of(socket);
-    // After the server's close, frames still in flight from the client are not the handler's.
-    if (connection === undefined || !connection.isOpen) return undefined;
-    const { session } = connection.record;
-    const violation = session === null ? connection.receiveFrame(frame) : this.#deps.sessions.receive(connection, session, frame);
-    if (violation !== undefined) connection.closeForLibrary(violation);
-    return connection.untaken();
+    return this.#guarded(socket, () => this.#message(socket, frame));
   }
 
   closed(socket: WebSocket, code: number, reason: string): Promise<void> | undefined {
-    answerClose(socket, code, reason);
-    // A socket the server was closing is let go only now: a shard's held count changes.
-    this.#deps.part.changed();
-    return this.#ended(socket, code, reason);
+    return this.#guarded(socket, () => {
+      answerClose(socket, code, reason);
+      // A socket the server was closing is let go only now: a shard's held count changes.
+      this.#deps.part.changed();
+      return this.#ended(socket, code, reason);
+    });
   }
 
   /** The socket failed: nothing to answer, the handler sees an abnormal closure. */
   errored(socket: WebSocket, error: unknown): Promise<void> | undefined {
-    this.#deps.part.changed();
-    return this.#ended(socket, 1006, error instanceof Error ? error.message : String(error));
+    return this.#guarded(socket, () => {
+      this.#deps.part.changed();
+      return this.#ended(socket, 1006, error instanceof Error ? error.message : String(error));
+    });
+  }
+
+  /**
+   * Nothing a client sends may throw out of the runtime's event (it would be an uncaught error, and
+   * the connection would stay open): a failure is logged, and its connection closed with 1011.
+   */
+  #guarded(socket: WebSocket, event: () => Promise<void> | undefined): Promise<void> | undefined {
+    try {
+      return event();
+    } catch (error) {
+      console.error("[hypern] a WebSocket event failed; closing its connection with 1011:", error);
+      const running = this.#deps.connections.running(socket);
+      try {
+        if (running !== undefined) running.closeUnder(1011, "Internal error");
+        else if (socket.readyState === OPEN) socket.close(1011, "Internal error");
+      } catch {
+        // Closed meanwhile: nothing more to do.
+      }
+      return undefined;
+    }
+  }
+
+  #message(socket: WebSocket, frame: Frame): Promise<void> | undefined {
+    const connection = this.#deps.connections.of(socket);
+    // After the server's close, frames still in flight from the client are not the handler's.
+    if (connection === undefined || !connection.isOpen) return undefined;
+    const { session } = connection.record;
+    const violation = session === null ? (connection.checkFrame(frame) ?? connection.enqueue(frame)) : this.#deps.sessions.receive(connection, session, frame);
+    if (violation !== undefined) connection.closeForLibrary(violation);
+    return connection.untaken();
   }
 
   #ended(socket: WebSocket, code: number, reason: string): Promise<void> | undefined {

@@ -72,8 +72,11 @@ export class Sending {
     if (sessions.sessionOf(socket) === null) return this.send(socket, broadcast.frame);
     const envelope = (broadcast.envelope ??= sessions.envelope(broadcast.room, broadcast.position, broadcast.frame));
     const { room, position } = broadcast;
-    if (room !== null && position !== null && broadcast.fromHistory !== true && sessions.roomBacklogOver(socket, id, room, position.offset)) return "skipped";
-    return this.send(socket, envelope);
+    if (room === null || position === null) return this.send(socket, envelope);
+    if (broadcast.fromHistory !== true && sessions.roomBacklogOver(socket, id, room, position.offset)) return "skipped";
+    const delivery = this.send(socket, envelope);
+    if (delivery === "sent") sessions.sent(id, room, position);
+    return delivery;
   }
 
   #directNow(socket: WebSocket, frame: OutgoingFrame): Delivery {

@@ -237,17 +237,14 @@ export class Connection {
     this.closeUnder(code, reason);
   }
 
-  /**
-   * A frame from the client, checked against the limits and queued for the handler; a broken limit
-   * is returned. For a session, `message` is what the handler receives and `onTaken` runs as it does.
-   */
-  receiveFrame(frame: Frame, message: Frame = frame, onTaken?: () => void): Violation | undefined {
-    return this.#inbound.check(frame) ?? (this.#queue.push(message, onTaken) ? undefined : QUEUE_FULL);
+  /** Checks a frame from the client against the limits (size, rate), raw, before anything reads it; a broken limit is returned. */
+  checkFrame(frame: Frame): Violation | undefined {
+    return this.#inbound.check(frame);
   }
 
-  /** Checks a frame against the limits (size, rate) without queueing it: one the handler never sees. */
-  countFrame(frame: Frame): Violation | undefined {
-    return this.#inbound.check(frame);
+  /** Queues a message for the handler (`onTaken` runs as the handler takes it); a full queue is returned. */
+  enqueue(message: Frame, onTaken?: () => void): Violation | undefined {
+    return this.#queue.push(message, onTaken) ? undefined : QUEUE_FULL;
   }
 
   /** Settles once the handler has taken everything that arrived so far; undefined if it has. */

@@ -90,10 +90,13 @@ export function readHistory(history: RoomHistory, room: string, options: Resolve
 export class RoomHistory {
   readonly #sql: SqlStorage;
   readonly #heads = new Map<string, Head>();
+  readonly #wakeAt: (time: number) => void;
   #ready = false;
 
-  constructor(sql: SqlStorage) {
+  /** `wakeAt` asks for the object's alarm by a time: entries reach their age then, and go. */
+  constructor(sql: SqlStorage, wakeAt: (time: number) => void = () => undefined) {
     this.#sql = sql;
+    this.#wakeAt = wakeAt;
   }
 
   /** The history's epoch and its last offset (0 when empty). */
@@ -159,6 +162,8 @@ export class RoomHistory {
     head.offset = offset;
     head.weight += weight;
     this.#trim(room, head, options, now);
+    // The oldest entry is at least this young: the alarm comes back for it by this time at the latest.
+    this.#wakeAt(now + options.maxAgeMs);
     this.#sql.exec("UPDATE hypern_log_head SET last_offset = ?, weight = ? WHERE room = ?", head.offset, head.weight, room);
   }
 
@@ -188,6 +193,40 @@ export class RoomHistory {
     this.#sql.exec("DELETE FROM hypern_log_head WHERE room = ?", room);
     this.#heads.delete(room);
     return this.head(room);
+  }
+
+  /**
+   * Drops the entries past their room's age (the alarm calls this, so that a quiet room's history goes
+   * when it is due, not at its next broadcast); returns when the next entry will be due, if any.
+   * `optionsOf` gives each room's options (null for one this isolate has not seen made: left as it is).
+   */
+  expire(now: number, optionsOf: (room: string) => ResolvedHistory | null): number | null {
+    return this.#sweep(optionsOf, now);
+  }
+
+  /** When the next entry will be past its room's age, if any (after a wake, for the alarm). */
+  nextExpiry(optionsOf: (room: string) => ResolvedHistory | null): number | null {
+    return this.#sweep(optionsOf, null);
+  }
+
+  /** Trims each room's history by age at `now` (null: only looks); returns when the next entry is due. */
+  #sweep(optionsOf: (room: string) => ResolvedHistory | null, now: number | null): number | null {
+    if (!this.#ready && !this.#hasTables()) return null;
+    this.#prepare();
+    let next: number | null = null;
+    for (const { room } of this.#sql.exec<{ room: string }>("SELECT room FROM hypern_log_head").toArray()) {
+      const options = optionsOf(room);
+      if (options === null) continue;
+      if (now !== null) {
+        const head = this.#head(room);
+        this.#trim(room, head, options, now);
+        this.#sql.exec("UPDATE hypern_log_head SET weight = ? WHERE room = ?", head.weight, room);
+      }
+      const oldest = this.#sql.exec<{ at: number }>("SELECT at FROM hypern_log WHERE room = ? ORDER BY offset LIMIT 1", room).toArray()[0];
+      const due = oldest === undefined ? null : oldest.at + options.maxAgeMs;
+      if (due !== null && (next === null || due < next)) next = due;
+    }
+    return next;
   }
 
   /** Drops the oldest entries while the history holds too many, too much, or too old. */
@@ -229,6 +268,11 @@ export class RoomHistory {
       data: row.text ?? (row.bytes as ArrayBuffer),
       exclude: row.exclude === null ? [] : (JSON.parse(row.exclude) as string[]),
     }));
+  }
+
+  /** Whether the object has ever kept history (so that an object that has not is not given tables by a sweep). */
+  #hasTables(): boolean {
+    return this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_log_head'").toArray().length > 0;
   }
 
   #prepare(): void {

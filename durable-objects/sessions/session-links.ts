@@ -47,6 +47,8 @@ export class SessionLinks {
   readonly #anyRoute: boolean;
   #sessions: Sessions | null = null;
   readonly #options = new WeakMap<WebSocket, ResolvedSessions | null>();
+  /** Per connection: the ids of its client's messages waiting in its queue. */
+  readonly #queued = new WeakMap<Connection, Set<string>>();
   /** The sessions' counts, until they change. */
   #counts: { sessions: number; resumable: number } | null = null;
 
@@ -151,25 +153,40 @@ export class SessionLinks {
     }
   }
 
-  /** A frame from a session client: a message for the handler (processed once), or an acknowledgement. */
+  /**
+   * A frame from a session client: a message for the handler (processed once, whether the same id
+   * comes again while the first waits in the queue or after it was processed), or an acknowledgement.
+   * The raw frame meets the connection's limits first; then every field is checked before anything
+   * is decoded.
+   */
   receive(connection: Connection, session: string, frame: Frame): Violation | undefined {
+    const overLimit = connection.checkFrame(frame);
+    if (overLimit !== undefined) return overLimit;
     const parsed = parseClientFrame(frame);
     if (parsed === null) return INVALID_SESSION_FRAME;
     const sessions = this.store;
-    if (parsed.t === "a") {
-      const violation = connection.countFrame(frame);
-      if (violation === undefined) sessions.acknowledge(session, connection.record, parsed.s, parsed.r);
-      return violation;
-    }
-    const acknowledge = (): void => void this.#deps.send(connection.socket, encode({ t: "k", id: parsed.id }));
-    if (sessions.store.processed(session, parsed.id)) {
+    if (parsed.t === "a") return sessions.acknowledge(session, connection.record, parsed);
+    const { id } = parsed;
+    const acknowledge = (): void => void this.#deps.send(connection.socket, encode({ t: "k", id }));
+    if (sessions.store.processed(session, id)) {
       acknowledge();
-      return connection.countFrame(frame);
+      return undefined;
     }
-    return connection.receiveFrame(frame, payloadData(parsed), () => {
-      sessions.store.remember(session, parsed.id, Date.now());
+    const queued = this.#queuedIds(connection);
+    if (queued.has(id)) return undefined;
+    queued.add(id);
+    return connection.enqueue(payloadData(parsed), () => {
+      queued.delete(id);
+      sessions.store.remember(session, id, Date.now());
       acknowledge();
     });
+  }
+
+  /** The ids of a connection's messages waiting in its queue (they go with it). */
+  #queuedIds(connection: Connection): Set<string> {
+    let ids = this.#queued.get(connection);
+    if (ids === undefined) this.#queued.set(connection, (ids = new Set()));
+    return ids;
   }
 
   /**
@@ -212,6 +229,11 @@ export class SessionLinks {
     if (options === null || !this.store.roomBacklogOver(id, room, offset, options)) return false;
     this.#tooFarBehind(socket);
     return true;
+  }
+
+  /** A broadcast at `position` in a room's history was sent to a session member: acknowledgements up to it are its client's to make. */
+  sent(id: string, room: string, position: LogPosition): void {
+    this.store.sent(id, room, position);
   }
 
   /** The envelope of a broadcast for session members. */

@@ -181,10 +181,18 @@ export class SessionStore {
   /** Keeps a direct message until the client acknowledges it; returns its number in the session. */
   keep(id: string, data: OutgoingFrame): number {
     this.#prepare();
-    const { next_seq: seq } = this.#sql.exec<{ next_seq: number }>("UPDATE hypern_sessions SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS next_seq", id).one();
+    const { next_seq: seq } = this.#sql
+      .exec<{ next_seq: number }>("UPDATE hypern_sessions SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS next_seq", id)
+      .one();
     const [text, bytes] = frameColumns(data);
     this.#sql.exec("INSERT INTO hypern_outbox (session, seq, text, bytes) VALUES (?, ?, ?, ?)", id, seq, text, bytes);
     return seq;
+  }
+
+  /** The last direct message numbered in the session (0 for none). */
+  lastSeq(id: string): number {
+    this.#prepare();
+    return (this.#sql.exec<{ next_seq: number }>("SELECT next_seq FROM hypern_sessions WHERE id = ?", id).toArray()[0]?.next_seq ?? 1) - 1;
   }
 
   /** The client has received direct messages up to `seq`. */

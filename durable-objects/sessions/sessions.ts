@@ -1,11 +1,22 @@
-import type { LogPosition, LostReason, ResumeRequest, ServerFrame, WelcomeRoom } from "../../src/shared/session-protocol.js";
+import { MAX_CLOSE_REASON_BYTES } from "../../src/shared/close-code.js";
+import type { ClientFrame, LogPosition, LostReason, ResumeRequest, ServerFrame, WelcomeRoom } from "../../src/shared/session-protocol.js";
+import { truncateUtf8 } from "../../src/shared/utf8.js";
 import { payloadOf } from "../../src/shared/session-protocol.js";
 import type { ResolvedSessions } from "../../src/shared/route-options.js";
 import type { OutgoingFrame } from "../connection/frames.js";
+import type { Violation } from "../connection/inbound-limits.js";
 import type { ResolvedHistory, RoomHistory } from "../rooms/history.js";
 import { historyOf } from "../rooms/room-registry.js";
 import type { SessionState, StoredSession } from "./session-store.js";
 import { NOT_IN_HISTORY_YET, SessionStore } from "./session-store.js";
+
+/** A client's acknowledgement, as the protocol's `a` frame carries it. */
+export type Acknowledgement = Omit<Extract<ClientFrame, { t: "a" }>, "t">;
+
+/** Closes a session client whose frames break the protocol's rules (1002). */
+function protocolError(what: string): Violation {
+  return { code: 1002, reason: truncateUtf8(`Protocol error: ${what}`, MAX_CLOSE_REASON_BYTES) };
+}
 
 /** What an upgrade that asked to resume a session found. */
 export type Recovery = { readonly session: StoredSession; readonly resume: ResumeRequest } | { readonly lost: LostReason };
@@ -43,6 +54,10 @@ export class Sessions {
   readonly #unacknowledged = new Map<string, number>();
   /** Per session: the last direct message its client acknowledged, since the object woke. */
   readonly #acknowledgedSeq = new Map<string, number>();
+  /** Per session: the last direct message numbered for it (read from storage once after a wake). */
+  readonly #sentSeq = new Map<string, number>();
+  /** Per connection id: the last place sent to its client in each room's history, since the object woke. */
+  readonly #sentPositions = new Map<string, Map<string, LogPosition>>();
 
   constructor(ctx: DurableObjectState, source: SessionSource) {
     this.#ctx = ctx;
@@ -109,15 +124,26 @@ export class Sessions {
       for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
     }
     this.#sessionOf.set(socket, session);
+    for (const [room, { e, o }] of Object.entries(rooms)) this.sent(connection, room, { epoch: e, offset: o });
     const welcome: ServerFrame = { t: "w", session, id: connection, recovered: recovered !== null, missed: replay.length, rooms, ...(lost === undefined ? {} : { lost }) };
     return { session, frames: [encode(welcome), ...replay] };
   }
 
   /** A direct message for a session client: kept until acknowledged, numbered. */
   direct(session: string, frame: OutgoingFrame): string {
+    const known = this.#unacknowledged.get(session);
     const seq = this.store.keep(session, frame);
-    this.#unacknowledged.set(session, this.#unacknowledgedCount(session) + 1);
+    // Counted from storage after a wake, the message just kept is among those counted already.
+    this.#unacknowledged.set(session, known === undefined ? this.store.unacknowledgedCount(session) : known + 1);
+    this.#sentSeq.set(session, seq);
     return encode({ t: "m", s: seq, ...payloadOf(frame) });
+  }
+
+  /** A broadcast at `position` in a room's history was sent to a session member's client. */
+  sent(connection: string, room: string, position: LogPosition): void {
+    let positions = this.#sentPositions.get(connection);
+    if (positions === undefined) this.#sentPositions.set(connection, (positions = new Map()));
+    positions.set(room, position);
   }
 
   /** Whether a session client has fallen too far behind on its direct messages. */
@@ -136,21 +162,35 @@ export class Sessions {
     return offset - acknowledged > options.maxUnacknowledged;
   }
 
-  /** The client's acknowledgement: direct messages up to `seq`, each of its rooms' histories up to its offset. */
-  acknowledge(session: string, record: { readonly id: string; readonly rooms: readonly string[] }, seq: number, rooms: Readonly<Record<string, number>> | undefined): void {
+  /**
+   * The client's acknowledgement: direct messages up to `seq`, each of its rooms' histories up to its
+   * offset (in the epoch given, when it gives one). One beyond what was sent is a protocol error.
+   */
+  acknowledge(session: string, record: { readonly id: string; readonly rooms: readonly string[] }, ack: Acknowledgement): Violation | undefined {
+    const sentSeq = this.#sentSeq.get(session) ?? this.store.lastSeq(session);
+    this.#sentSeq.set(session, sentSeq);
+    if (ack.s > sentSeq) return protocolError(`acknowledged direct message ${ack.s}, but the last sent is ${sentSeq}`);
+    const sent = this.#sentPositions.get(record.id);
+    const offsets = this.#offsetsOf(record.id);
+    // Only rooms it is in, and sent to since the object woke: names made up by the client would grow
+    // these maps without bound, and after a wake what was sent before is not known.
+    for (const room of record.rooms) {
+      const offset = ack.r?.[room];
+      const position = sent?.get(room);
+      if (offset === undefined || position === undefined) continue;
+      const epoch = ack.e?.[room];
+      // An acknowledgement of a history since started anew (a clear) is for nothing kept.
+      if (epoch !== undefined && epoch !== position.epoch) continue;
+      if (offset > position.offset) return protocolError(`acknowledged offset ${offset} in room "${room}", but the last sent is ${position.offset}`);
+      offsets.set(room, offset);
+    }
     // Most acknowledgements are for broadcasts: the kept direct messages change only when `seq` grows.
-    if (seq > (this.#acknowledgedSeq.get(session) ?? 0)) {
-      this.store.acknowledged(session, seq);
-      this.#acknowledgedSeq.set(session, seq);
+    if (ack.s > (this.#acknowledgedSeq.get(session) ?? 0)) {
+      this.store.acknowledged(session, ack.s);
+      this.#acknowledgedSeq.set(session, ack.s);
       this.#unacknowledged.delete(session);
     }
-    if (rooms === undefined) return;
-    const offsets = this.#offsetsOf(record.id);
-    // Only rooms it is in: names made up by the client would grow this map without bound.
-    for (const room of record.rooms) {
-      const offset = rooms[room];
-      if (Number.isSafeInteger(offset)) offsets.set(room, offset as number);
-    }
+    return undefined;
   }
 
   #offsetsOf(connection: string): Map<string, number> {
@@ -162,6 +202,8 @@ export class Sessions {
   /** The connection is no longer open: its session continues (to be resumed) until the time returned, or ends (null). */
   closed(session: string, connection: string, continues: boolean, options: ResolvedSessions): number | null {
     this.#acknowledged.delete(connection);
+    this.#sentPositions.delete(connection);
+    this.#sentSeq.delete(session);
     this.#unacknowledged.delete(session);
     this.#acknowledgedSeq.delete(session);
     if (!continues) {

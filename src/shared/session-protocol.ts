@@ -32,8 +32,12 @@ export type Payload = { readonly d: string } | { readonly b: string };
 export type ClientFrame =
   /** A message for the handler, with the client's id for it (acknowledged once processed, processed once). */
   | ({ readonly t: "m"; readonly id: string } & Payload)
-  /** The client has received direct messages up to `s` and each room's log up to its offset. */
-  | { readonly t: "a"; readonly s: number; readonly r?: Readonly<Record<string, number>> };
+  /**
+   * The client has received direct messages up to `s` and each room's history up to its offset in `r`;
+   * `e` gives the epoch of each room's offset (an acknowledgement of a history since started anew is
+   * then not taken for one of the new).
+   */
+  | { readonly t: "a"; readonly s: number; readonly r?: Readonly<Record<string, number>>; readonly e?: Readonly<Record<string, string>> };
 
 export interface WelcomeRoom {
   readonly e: string;
@@ -151,7 +155,17 @@ function fromBase64Url(token: string): string {
   return decoder.decode(fromBase64(token.replace(/-/g, "+").replace(/_/g, "/")));
 }
 
-/** A client frame as the server reads it, or null when it is not one. */
+/** The longest message id a client may give. */
+const MAX_MESSAGE_ID = 128;
+/** The most rooms one acknowledgement may name. */
+const MAX_ACKNOWLEDGED_ROOMS = 256;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * A client frame as the server reads it, or null when it is not one. Every field is checked before
+ * anything is decoded: a message has a non-empty id of at most 128 characters and exactly one payload,
+ * text (`d`, a string) or bytes (`b`, well-formed base64); an acknowledgement has whole numbers >= 0.
+ */
 export function parseClientFrame(frame: string | ArrayBuffer): ClientFrame | null {
   if (typeof frame !== "string") return null;
   let value: unknown;
@@ -160,16 +174,40 @@ export function parseClientFrame(frame: string | ArrayBuffer): ClientFrame | nul
   } catch {
     return null;
   }
-  if (typeof value !== "object" || value === null) return null;
-  const candidate = value as Record<string, unknown>;
-  if (candidate.t === "m") {
-    const hasPayload = typeof candidate.d === "string" || typeof candidate.b === "string";
-    return typeof candidate.id === "string" && candidate.id !== "" && candidate.id.length <= 128 && hasPayload ? (value as ClientFrame) : null;
+  if (!isRecord(value)) return null;
+  if (value.t === "m") {
+    const { id, d, b } = value;
+    if (typeof id !== "string" || id === "" || id.length > MAX_MESSAGE_ID || (d === undefined) === (b === undefined)) return null;
+    if (d !== undefined) return typeof d === "string" ? { t: "m", id, d } : null;
+    return isBase64(b) ? { t: "m", id, b } : null;
   }
-  if (candidate.t === "a") {
-    const rooms = candidate.r;
-    const roomsValid = rooms === undefined || (typeof rooms === "object" && rooms !== null && Object.values(rooms).every(Number.isSafeInteger));
-    return Number.isSafeInteger(candidate.s) && roomsValid ? (value as ClientFrame) : null;
+  if (value.t === "a") {
+    const { s, r, e } = value;
+    if (!isCount(s)) return null;
+    const offsets = r === undefined ? undefined : recordOf(r, isCount);
+    const epochs = e === undefined ? undefined : recordOf(e, (epoch): epoch is string => typeof epoch === "string");
+    if (offsets === null || epochs === null) return null;
+    return { t: "a", s, ...(offsets === undefined ? {} : { r: offsets }), ...(epochs === undefined ? {} : { e: epochs }) };
   }
   return null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function isBase64(value: unknown): value is string {
+  return typeof value === "string" && value.length % 4 === 0 && BASE64.test(value);
+}
+
+/** A map of room names to values that all pass `valid`, with at most MAX_ACKNOWLEDGED_ROOMS names; null when not. */
+function recordOf<T>(value: unknown, valid: (item: unknown) => item is T): Record<string, T> | null {
+  if (!isRecord(value)) return null;
+  const entries = Object.entries(value);
+  if (entries.length > MAX_ACKNOWLEDGED_ROOMS || !entries.every(([, item]) => valid(item))) return null;
+  return Object.fromEntries(entries) as Record<string, T>;
 }
