@@ -11,9 +11,8 @@ export type {
   SessionClientEvents,
   SessionClientOptions,
   Welcome,
-  WebSocketConstructor,
-  WebSocketLike,
 } from "./session-client.js";
+export type { WebSocketConstructor, WebSocketLike } from "./websocket.js";
 export type { Backoff } from "./backoff.js";
 export { reconnectDelay } from "./backoff.js";
 export type { LostReason } from "../shared/session-protocol.js";

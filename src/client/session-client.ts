@@ -5,20 +5,8 @@ import type { Backoff } from "./backoff.js";
 import { DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
 import { Listeners } from "./listeners.js";
 import { Received } from "./received.js";
-
-/** What the client needs of a WebSocket: the browser's, Node 22's global one, or the `ws` package's. */
-export interface WebSocketLike {
-  binaryType: string;
-  readonly readyState: number;
-  readonly protocol: string;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  addEventListener(type: "open" | "error", listener: () => void): void;
-  addEventListener(type: "message", listener: (event: { readonly data: unknown }) => void): void;
-  addEventListener(type: "close", listener: (event: { readonly code: number; readonly reason: string }) => void): void;
-}
-
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+import type { WebSocketConstructor, WebSocketLike } from "./websocket.js";
+import { webSocketClass } from "./websocket.js";
 
 /** How a connection closed, as the client saw it. */
 export interface CloseInfo {
@@ -77,7 +65,10 @@ export interface SessionClientEvents<Incoming> extends Record<string, unknown> {
 }
 
 export interface SessionClientOptions {
-  /** The WebSocket class to use. Default: the global `WebSocket` (browsers, Node 22). */
+  /**
+   * The WebSocket class to use. Default: the global `WebSocket` (browsers, Node 22). Node 20 has none:
+   * pass the `ws` package's (`import { WebSocket } from "ws"`). Without either, the constructor throws a TypeError.
+   */
   WebSocket?: WebSocketConstructor;
   backoff?: Partial<Backoff>;
   /**
@@ -117,6 +108,7 @@ interface PendingMessage {
 export class SessionClient<Incoming = unknown, Outgoing = unknown> {
   readonly #url: string;
   readonly #options: SessionClientOptions;
+  readonly #WebSocket: WebSocketConstructor;
   readonly #backoff: Backoff;
   readonly #listeners = new Listeners<SessionClientEvents<Incoming>>();
   readonly #received = new Received();
@@ -139,6 +131,7 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
   constructor(url: string, options: SessionClientOptions = {}) {
     this.#url = url;
     this.#options = options;
+    this.#WebSocket = webSocketClass(options.WebSocket);
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     queueMicrotask(() => this.#connect());
   }
@@ -197,10 +190,9 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
 
   #connect(): void {
     if (this.#closed) return;
-    const WebSocketClass = this.#options.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketConstructor }).WebSocket;
     const protocols = sessionProtocols(this.#session === null ? null : this.#received.resumeRequest(this.#session));
     this.#setState({ state: "connecting", attempt: this.#attempt });
-    const socket = new WebSocketClass(this.#url, protocols);
+    const socket = new this.#WebSocket(this.#url, protocols);
     socket.binaryType = "arraybuffer";
     this.#socket = socket;
     this.#welcomed = false;
