@@ -5,7 +5,9 @@ export interface WebSocketLike {
   readonly protocol: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: "open" | "error", listener: () => void): void;
+  addEventListener(type: "open", listener: () => void): void;
+  /** `error` is the Error behind the event where the implementation gives one (Node's do, browsers do not). */
+  addEventListener(type: "error", listener: (event: { readonly type: string; readonly error?: unknown }) => void): void;
   addEventListener(type: "message", listener: (event: { readonly data: unknown }) => void): void;
   addEventListener(type: "close", listener: (event: { readonly code: number; readonly reason: string }) => void): void;
 }
