@@ -2,13 +2,18 @@ import type { Backoff, CloseInfo, ConnectionState as ClientState, Reset, WebSock
 import { SessionClient } from "../../src/client/index.js";
 import type { ChatEvent } from "./chat-events.js";
 import { parseChatEvent } from "./chat-events.js";
-import { isWorthRetrying } from "./close-codes.js";
-import type { Refusal } from "./upgrade-refusal.js";
-import { askWhyRefused } from "./upgrade-refusal.js";
 
 export interface Close {
   code: number;
   reason: string;
+  /** For a connection that never opened: why, as the session client worked it out. */
+  why?: string;
+}
+
+/** The server refused the upgrade for good, with this HTTP status; `why` says so in words. */
+export interface Refusal {
+  status: number;
+  why: string;
 }
 
 export type ConnectionState =
@@ -30,32 +35,24 @@ export interface ConnectionListener {
 }
 
 export interface ConnectionOptions {
-  /** For tests: the WebSocket class (default the global one), the backoff, and `fetch` for the refusal probe. */
+  /** For tests: the WebSocket class (default the global one) and the backoff. */
   WebSocket?: WebSocketConstructor;
   backoff?: Partial<Backoff>;
-  fetch?: typeof fetch;
 }
 
 /**
  * The page's connection to one chat room, a session client (`hypern-workers/client`): it reconnects
  * with backoff after every close the page did not ask for, resumes the session, and sends again what
- * the server had not taken. It stops when the close code says retrying cannot help, or when the server
- * refused the upgrade for good (asked with a plain GET when a socket closes before it ever opened).
+ * the server had not taken. The client stops when retrying cannot help: after a close code that says
+ * so, or when the server refused the upgrade for good (which, in a browser, it learns with a plain GET
+ * of the same address), and says why.
  */
 export class ChatConnection {
   readonly #client: SessionClient<unknown, never>;
-  #refusal: Refusal | undefined;
   #ended = false;
 
   constructor(url: string, listener: ConnectionListener, options: ConnectionOptions = {}) {
-    const retry = async (close: CloseInfo): Promise<boolean> => {
-      if (!close.opened) {
-        this.#refusal = await askWhyRefused(url, options.fetch);
-        if (this.#refusal !== undefined) return false;
-      }
-      return isWorthRetrying(close.code);
-    };
-    this.#client = new SessionClient(url, { retry, ...(options.WebSocket && { WebSocket: options.WebSocket }), ...(options.backoff && { backoff: options.backoff }) });
+    this.#client = new SessionClient(url, { ...(options.WebSocket && { WebSocket: options.WebSocket }), ...(options.backoff && { backoff: options.backoff }) });
     // The client connects once the constructor has returned, so no event is missed.
     this.#client.on("state", (state) => this.#ifLive(() => listener.state(this.#phase(state))));
     this.#client.on("reset", (reset) => this.#ifLive(() => listener.reset(reset)));
@@ -90,12 +87,14 @@ export class ChatConnection {
         return { phase: "open" };
       case "reconnecting":
         return { phase: "retrying", attempt: state.attempt, delayMs: state.delayMs, close: closeOf(state.close) };
-      case "closed":
-        return this.#refusal === undefined ? { phase: "stopped", close: closeOf(state.close) } : { phase: "refused", refusal: this.#refusal };
+      case "closed": {
+        const { status, why } = state.close;
+        return status !== undefined && why !== undefined ? { phase: "refused", refusal: { status, why } } : { phase: "stopped", close: closeOf(state.close) };
+      }
     }
   }
 }
 
-function closeOf({ code, reason }: CloseInfo): Close {
-  return { code, reason };
+function closeOf({ code, reason, opened, why }: CloseInfo): Close {
+  return opened || why === undefined ? { code, reason } : { code, reason, why };
 }

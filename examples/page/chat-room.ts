@@ -96,13 +96,12 @@ export class ChatRoom {
     this.#phase = state.phase;
     this.#view.state(state);
     if (state.phase === "retrying" || state.phase === "stopped") {
+      const { code, reason, why } = state.close;
+      const closed = why === undefined ? `Connection closed: ${describeClose(code, reason)}` : `Could not connect: ${withoutFullStop(why)}`;
       const next = state.phase === "retrying" ? `Reconnecting in ${seconds(state.delayMs)}.` : "Join again to retry.";
-      this.#view.notice(`Connection closed: ${describeClose(state.close.code, state.close.reason)}. ${next}`, "alert");
+      this.#view.notice(`${closed}. ${next}`, "alert");
     }
-    if (state.phase === "refused") {
-      const reason = state.refusal.reason.replace(/[.!]$/, "");
-      this.#view.notice(`The server refused to connect (HTTP ${state.refusal.status}): ${reason}. Not retrying.`, "alert");
-    }
+    if (state.phase === "refused") this.#view.notice(`Could not connect: ${withoutFullStop(state.refusal.why)}. Not retrying.`, "alert");
     if (state.phase === "stopped" || state.phase === "refused") this.#giveUpSending();
   }
 
@@ -191,4 +190,9 @@ export class ChatRoom {
   #showPeople(): void {
     this.#view.people([...this.#people.values()].sort((a, b) => a.localeCompare(b)));
   }
+}
+
+/** A sentence the notice goes on from: its closing full stop (or exclamation mark) dropped. */
+function withoutFullStop(sentence: string): string {
+  return sentence.replace(/[.!]$/, "");
 }

@@ -30,11 +30,3 @@ export function describeClose(code: number, reason: string): string {
   const words = `${code} ${closeCodeWords(code)}`;
   return reason === "" ? words : `${words} (“${reason}”)`;
 }
-
-/** Closes that say the server refused this client as it is: reconnecting would only be refused again. */
-const FINAL_CODES: ReadonlySet<number> = new Set([1002, 1003, 1007, 1008]);
-
-/** Whether trying again can help: not after a protocol error, unsupported or invalid data, or a policy violation. */
-export function isWorthRetrying(code: number): boolean {
-  return !FINAL_CODES.has(code);
-}

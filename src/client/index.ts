@@ -4,16 +4,16 @@
  */
 export { SessionClient } from "./session-client.js";
 export type {
-  CloseInfo,
   ConnectionState,
   ReceivedMessage,
   Reset,
   SessionClientEvents,
   SessionClientOptions,
   Welcome,
-  WebSocketConstructor,
-  WebSocketLike,
 } from "./session-client.js";
+export type { CloseInfo } from "./close-info.js";
+export type { WebSocketConstructor, WebSocketLike } from "./websocket.js";
+export type { FetchLike } from "./plain-get.js";
 export type { Backoff } from "./backoff.js";
 export { reconnectDelay } from "./backoff.js";
 export type { LostReason } from "../shared/session-protocol.js";

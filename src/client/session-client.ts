@@ -3,30 +3,17 @@ import { OPEN } from "../shared/ready-state.js";
 import { SESSION_PROTOCOL, payloadData, payloadOf, sessionProtocols } from "../shared/session-protocol.js";
 import type { Backoff } from "./backoff.js";
 import { DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
+import type { CloseInfo } from "./close-info.js";
+import { explainFailedOpen } from "./failed-open.js";
+import { isFinalCloseCode } from "./final-rules.js";
 import { Listeners } from "./listeners.js";
+import type { FetchLike } from "./plain-get.js";
 import { Received } from "./received.js";
-
-/** What the client needs of a WebSocket: the browser's, Node 22's global one, or the `ws` package's. */
-export interface WebSocketLike {
-  binaryType: string;
-  readonly readyState: number;
-  readonly protocol: string;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  addEventListener(type: "open" | "error", listener: () => void): void;
-  addEventListener(type: "message", listener: (event: { readonly data: unknown }) => void): void;
-  addEventListener(type: "close", listener: (event: { readonly code: number; readonly reason: string }) => void): void;
-}
-
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
-
-/** How a connection closed, as the client saw it. */
-export interface CloseInfo {
-  readonly code: number;
-  readonly reason: string;
-  /** Whether it had opened (false: the upgrade was refused, or the server could not be reached). */
-  readonly opened: boolean;
-}
+import { withoutSessions } from "./refusal.js";
+import type { UpgradeAnswer } from "./upgrade-answer.js";
+import { listenForUpgradeAnswer } from "./upgrade-answer.js";
+import type { WebSocketConstructor, WebSocketLike } from "./websocket.js";
+import { webSocketClass } from "./websocket.js";
 
 export type ConnectionState =
   | { readonly state: "connecting"; readonly attempt: number }
@@ -77,12 +64,25 @@ export interface SessionClientEvents<Incoming> extends Record<string, unknown> {
 }
 
 export interface SessionClientOptions {
-  /** The WebSocket class to use. Default: the global `WebSocket` (browsers, Node 22). */
+  /**
+   * The WebSocket class to use. Default: the global `WebSocket` (browsers, Node 22). Node 20 has none:
+   * pass the `ws` package's (`import { WebSocket } from "ws"`), whose socket also shows the status
+   * and body of a refused upgrade. Without either, the constructor throws a TypeError.
+   */
   WebSocket?: WebSocketConstructor;
+  /**
+   * For the one plain GET of the same address (http for ws, https for wss) that asks why a connection
+   * failed before it opened, when the socket did not show the server's answer. Default: the global
+   * `fetch`; with neither, the client does not ask.
+   */
+  fetch?: FetchLike;
   backoff?: Partial<Backoff>;
   /**
-   * Whether to reconnect after a close the client did not ask for. Default: yes, except for the codes
-   * that say retrying cannot help (1002 protocol error, 1003, 1007, 1008 policy violation).
+   * Whether to reconnect after a close the client did not ask for. Default: unless `close.final`,
+   * which is true after the codes that say retrying cannot help (1002 protocol error, 1003, 1007, 1008
+   * policy violation), after an upgrade refused with a 4xx (but 408, 425 and 429) or with the 500 of
+   * a wiring mistake (no Durable Object binding, a class that is not the room object), and when the
+   * route does not have sessions.
    */
   retry?: (close: CloseInfo) => boolean | Promise<boolean>;
   /**
@@ -96,7 +96,6 @@ export interface SessionClientOptions {
 
 /** A connection that stayed open this long was healthy: the backoff starts over after it drops. */
 const STABLE_AFTER_MS = 10_000;
-const FINAL_CLOSE_CODES = new Set([1002, 1003, 1007, 1008]);
 /** The client's own close when a direct message is missing: the session continues, and the resume replays it. */
 const MISSED_CLOSE = { code: 4009, reason: "A direct message is missing: resuming" } as const;
 
@@ -117,6 +116,7 @@ interface PendingMessage {
 export class SessionClient<Incoming = unknown, Outgoing = unknown> {
   readonly #url: string;
   readonly #options: SessionClientOptions;
+  readonly #WebSocket: WebSocketConstructor;
   readonly #backoff: Backoff;
   readonly #listeners = new Listeners<SessionClientEvents<Incoming>>();
   readonly #received = new Received();
@@ -139,6 +139,7 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
   constructor(url: string, options: SessionClientOptions = {}) {
     this.#url = url;
     this.#options = options;
+    this.#WebSocket = webSocketClass(options.WebSocket);
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     queueMicrotask(() => this.#connect());
   }
@@ -183,7 +184,7 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
     if (socket !== undefined && socket.readyState === OPEN) this.#acknowledge(socket);
     this.#socket = undefined;
     socket?.close(1000, reason);
-    this.#setState({ state: "closed", close: { code: 1000, reason, opened: true } });
+    this.#setState({ state: "closed", close: { code: 1000, reason, opened: true, final: true } });
   }
 
   #send(payload: Payload): string {
@@ -197,18 +198,29 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
 
   #connect(): void {
     if (this.#closed) return;
-    const WebSocketClass = this.#options.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketConstructor }).WebSocket;
     const protocols = sessionProtocols(this.#session === null ? null : this.#received.resumeRequest(this.#session));
     this.#setState({ state: "connecting", attempt: this.#attempt });
-    const socket = new WebSocketClass(this.#url, protocols);
+    const socket = new this.#WebSocket(this.#url, protocols);
     socket.binaryType = "arraybuffer";
     this.#socket = socket;
     this.#welcomed = false;
     let opened = false;
+    let withSessions = true;
+    let error: string | undefined;
+    let answer: UpgradeAnswer | undefined;
+    const ended = (code: number, reason: string): void => {
+      if (socket !== this.#socket) return;
+      this.#socket = undefined;
+      stop(this.#ackTimer);
+      this.#ackTimer = undefined;
+      void this.#dropped(opened ? this.#closeAfterOpen(code, reason, withSessions, error) : this.#closeBeforeOpen(code, reason, error, answer));
+    };
+    listenForUpgradeAnswer(socket, (heard) => (answer = heard));
     socket.addEventListener("open", () => {
       if (socket !== this.#socket) return;
       opened = true;
       if (socket.protocol !== SESSION_PROTOCOL) {
+        withSessions = false;
         socket.close(1002, "The server did not accept the session protocol");
         return;
       }
@@ -217,16 +229,24 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
     socket.addEventListener("message", (event: { data: unknown }) => {
       if (socket === this.#socket) this.#frame(socket, event.data);
     });
-    // An error is always followed by a close, which decides what happens next; listening keeps
-    // Node's WebSocket implementations from treating it as unhandled.
-    socket.addEventListener("error", () => undefined);
-    socket.addEventListener("close", (event: { code: number; reason: string }) => {
-      if (socket !== this.#socket) return;
-      this.#socket = undefined;
-      stop(this.#ackTimer);
-      this.#ackTimer = undefined;
-      void this.#dropped({ code: event.code, reason: event.reason, opened });
+    // Listening also keeps Node's WebSocket implementations from treating an error as unhandled.
+    socket.addEventListener("error", (event) => {
+      if (event.error instanceof Error) error = event.error.message;
+      // Before it opened, an error ends the attempt: Node 22's WebSocket fires no close after a failed upgrade.
+      if (!opened) ended(1006, "");
     });
+    socket.addEventListener("close", (event: { code: number; reason: string }) => ended(event.code, event.reason));
+  }
+
+  #closeAfterOpen(code: number, reason: string, withSessions: boolean, error: string | undefined): CloseInfo {
+    if (!withSessions) return { code, reason, opened: true, ...withoutSessions(this.#url) };
+    return { code, reason, opened: true, final: isFinalCloseCode(code), ...(error !== undefined && { why: error }) };
+  }
+
+  async #closeBeforeOpen(code: number, reason: string, error: string | undefined, answer: UpgradeAnswer | undefined): Promise<CloseInfo> {
+    const fetchFn = this.#options.fetch ?? (typeof fetch === "function" ? fetch : undefined);
+    const explanation = await explainFailedOpen({ url: this.#url, error, answer }, fetchFn);
+    return { code, reason, opened: false, ...explanation };
   }
 
   #frame(socket: WebSocketLike, data: unknown): void {
@@ -301,7 +321,8 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
     if (socket === this.#socket && socket.readyState === OPEN) socket.send(JSON.stringify({ t: "a", ...this.#received.acknowledgement() }));
   }
 
-  async #dropped(close: CloseInfo): Promise<void> {
+  async #dropped(closed: CloseInfo | Promise<CloseInfo>): Promise<void> {
+    const close = await closed;
     if (this.#closed) return;
     const retry = await (this.#options.retry ?? defaultRetry)(close);
     if (this.#closed) return;
@@ -329,5 +350,5 @@ function stop(timer: ReturnType<typeof setTimeout> | undefined): void {
 }
 
 function defaultRetry(close: CloseInfo): boolean {
-  return !FINAL_CLOSE_CODES.has(close.code);
+  return !close.final;
 }

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { WebSocket as WsWebSocket } from "ws";
 import type { Reset } from "../../src/client/index.js";
 import type { ConnectionState } from "../../examples/page/chat-connection.js";
 import { ChatConnection } from "../../examples/page/chat-connection.js";
@@ -10,16 +9,10 @@ import type { StandIn } from "./stand-in-server.js";
 import { REFUSAL_REASON, startStandIn } from "./stand-in-server.js";
 
 /**
- * The page's code runs on the ws package's WebSocket: Node's own (undici) never fires `close` after a
- * refused handshake, where browsers and ws fire it with 1006. Like a browser's, it may have no error
- * listener (ws would throw an unheard error).
+ * The page's code runs on Node's own WebSocket (Node 22), which follows the same standard as a
+ * browser's: it shows nothing of a refused upgrade, so the session client asks with a plain GET.
  */
-class BrowserLikeWebSocket extends WsWebSocket {
-  constructor(url: string, protocols?: string | string[]) {
-    super(url, protocols);
-    this.on("error", () => {});
-  }
-}
+const BrowserLikeWebSocket = globalThis.WebSocket;
 
 /** Everything the connection told the page. */
 interface Heard {
@@ -55,7 +48,6 @@ function connect(url: string, backoff = DEFAULT_BACKOFF): ChatConnection {
       reset: (reset) => heard.resets.push(reset),
       acknowledged: (id) => heard.acknowledged.push(id),
     },
-    // The cast: the client's WebSocketLike types its listeners so narrowly that neither ws's class nor the DOM's is assignable.
     { WebSocket: BrowserLikeWebSocket, backoff },
   );
   return connection;
@@ -69,7 +61,10 @@ describe("the page's connection when an upgrade fails (in Node, against a stand-
   it("asks with a plain GET, shows the server's reason for a 4xx, and does not try again", async () => {
     connect(`${standIn.origin}/chat/refused?name=alice`);
     await vi.waitFor(() => expect(phases()).toContain("refused"), WAIT);
-    expect(heard.states).toEqual([{ phase: "connecting", attempt: 0 }, { phase: "refused", refusal: { status: 400, reason: REFUSAL_REASON } }]);
+    expect(heard.states).toEqual([
+      { phase: "connecting", attempt: 0 },
+      { phase: "refused", refusal: { status: 400, why: expect.stringContaining(`; a plain GET of the address answers HTTP 400: ${REFUSAL_REASON}`) } },
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 3 * DEFAULT_BACKOFF.firstMs)); // longer than a first retry waits
     expect(standIn.seen).toMatchObject({ upgrades: ["/chat/refused?name=alice"], gets: ["/chat/refused?name=alice"] });
     expect(phases()).toEqual(["connecting", "refused"]);
@@ -81,7 +76,7 @@ describe("the page's connection when an upgrade fails (in Node, against a stand-
     await vi.waitFor(() => expect(standIn.seen.upgrades.length).toBeGreaterThanOrEqual(3), WAIT);
     expect(heard.states.slice(0, 3)).toEqual([
       { phase: "connecting", attempt: 0 },
-      { phase: "retrying", attempt: 1, delayMs: expect.any(Number), close: { code: 1006, reason: "" } },
+      { phase: "retrying", attempt: 1, delayMs: expect.any(Number), close: { code: 1006, reason: "", why: expect.stringContaining(", though a plain GET answers 426") } },
       { phase: "connecting", attempt: 1 },
     ]);
     expect(phases()).not.toContain("refused");

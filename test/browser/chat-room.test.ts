@@ -223,9 +223,17 @@ describe("a chat room on the page (its logic, without a browser)", () => {
     expect(view.notices().at(-1)).toBe("Connection closed: 1008 policy violation (“banned”). Join again to retry.");
     expect(view.messages()).toEqual([{ author: "ada", text: "unanswered", status: "not sent" }]);
 
+    const refusal = { status: 400, why: "The server refused the upgrade with HTTP 400: Invalid room name." };
     const refused = enter();
-    refused.connections[0]!.listener.state({ phase: "refused", refusal: { status: 400, reason: "Invalid room name." } });
-    expect(refused.view.notices()).toEqual(["The server refused to connect (HTTP 400): Invalid room name. Not retrying."]);
-    expect(refused.view.states).toEqual([{ phase: "refused", refusal: { status: 400, reason: "Invalid room name." } }]);
+    refused.connections[0]!.listener.state({ phase: "refused", refusal });
+    expect(refused.view.notices()).toEqual(["Could not connect: The server refused the upgrade with HTTP 400: Invalid room name. Not retrying."]);
+    expect(refused.view.states).toEqual([{ phase: "refused", refusal }]);
+  });
+
+  it("says why a connection that never opened failed, as the client worked it out", () => {
+    const { view, connections } = enter();
+    const why = "The upgrade failed, and a plain GET of the address got no answer (Failed to fetch)";
+    connections[0]!.listener.state({ phase: "retrying", attempt: 1, delayMs: 400, close: { code: 1006, reason: "", why } });
+    expect(view.notices()).toEqual([`Could not connect: ${why}. Reconnecting in 0.4 s.`]);
   });
 });

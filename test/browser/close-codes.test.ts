@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closeCodeWords, describeClose, isWorthRetrying } from "../../examples/page/close-codes.js";
+import { closeCodeWords, describeClose } from "../../examples/page/close-codes.js";
 
 describe("close codes in words", () => {
   it("names the codes a chat server sends", () => {
@@ -24,10 +24,5 @@ describe("close codes in words", () => {
   it("quotes the reason when there is one", () => {
     expect(describeClose(1012, "room restarted")).toBe("1012 service restart (“room restarted”)");
     expect(describeClose(1006, "")).toBe("1006 abnormal closure, no close frame");
-  });
-
-  it("gives up only when the server refused this client as it is", () => {
-    for (const code of [1002, 1003, 1007, 1008]) expect(isWorthRetrying(code)).toBe(false);
-    for (const code of [1000, 1001, 1006, 1011, 1012, 1013, 4000]) expect(isWorthRetrying(code)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { WebSocketLike } from "../../src/client/index.js";
+import type { ConnectionState, WebSocketLike } from "../../src/client/index.js";
 import { SESSION_PROTOCOL, SessionClient } from "../../src/client/index.js";
 import { resumeRequestIn } from "../../src/shared/session-protocol.js";
 
@@ -12,6 +12,8 @@ class ScriptedSocket implements WebSocketLike {
   readyState = 0;
   protocol = "";
   readonly sent: string[] = [];
+  /** The subprotocol the server selects. */
+  protected readonly selected: string = SESSION_PROTOCOL;
   closedWith: { code?: number; reason?: string } | null = null;
   readonly #listeners = new Map<string, Listener[]>();
 
@@ -22,7 +24,7 @@ class ScriptedSocket implements WebSocketLike {
     ScriptedSocket.made.push(this);
     queueMicrotask(() => {
       this.readyState = 1;
-      this.protocol = SESSION_PROTOCOL;
+      this.protocol = this.selected;
       this.#emit("open", {});
     });
   }
@@ -51,6 +53,11 @@ class ScriptedSocket implements WebSocketLike {
   }
 }
 
+/** A socket that opens without the session subprotocol, as a lenient WebSocket implementation might. */
+class WithoutSessionsSocket extends ScriptedSocket {
+  protected override readonly selected = "";
+}
+
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe("the session client", () => {
@@ -74,5 +81,29 @@ describe("the session client", () => {
     second.deliver({ t: "m", s: 3, d: "three" });
     expect(texts).toEqual(["one", "two", "three"]);
     client.close();
+  });
+
+  it("closes a socket that opened without the session subprotocol, says the route does not have sessions, and does not try again", async () => {
+    const states: ConnectionState[] = [];
+    const client = new SessionClient("ws://test/plain", { WebSocket: WithoutSessionsSocket, backoff: { firstMs: 1, longestMs: 1 } });
+    client.on("state", (state) => states.push(state));
+    await tick();
+    const socket = ScriptedSocket.made.at(-1)!;
+    expect(socket.closedWith).toEqual({ code: 1002, reason: "The server did not accept the session protocol" });
+    await tick();
+    expect(states).toEqual([
+      { state: "connecting", attempt: 0 },
+      {
+        state: "closed",
+        close: {
+          code: 1002,
+          reason: "The server did not accept the session protocol",
+          opened: true,
+          final: true,
+          why: "The route at /plain does not have sessions (the server did not select the hypern.session.v1 subprotocol): add `sessions: true` to its options",
+        },
+      },
+    ]);
+    expect(ScriptedSocket.made.at(-1)).toBe(socket);
   });
 });
