@@ -1,7 +1,7 @@
 import type { LogPosition, ResumeRequest, ServerFrame } from "../shared/session-protocol.js";
 
 /**
- * What a session client has received: the last direct message, and its place in each room's log.
+ * What a session client has received: the last direct message, and its place in each room's history.
  * It says what to present when resuming, what to acknowledge, and which frames it has seen already
  * (a replay may repeat what arrived just before a drop).
  */
@@ -45,8 +45,9 @@ export class Received {
     return { session, seq: this.#seq, rooms: Object.fromEntries(this.#rooms) };
   }
 
-  /** The acknowledgement frame's fields: the last direct message, the offset reached in each room. */
-  acknowledgement(): { s: number; r: Record<string, number> } {
-    return { s: this.#seq, r: Object.fromEntries([...this.#rooms].map(([room, { offset }]) => [room, offset])) };
+  /** The acknowledgement frame's fields: the last direct message, the offset reached in each room and its history's epoch. */
+  acknowledgement(): { s: number; r: Record<string, number>; e: Record<string, string> } {
+    const rooms = [...this.#rooms];
+    return { s: this.#seq, r: Object.fromEntries(rooms.map(([room, { offset }]) => [room, offset])), e: Object.fromEntries(rooms.map(([room, { epoch }]) => [room, epoch])) };
   }
 }

@@ -12,7 +12,7 @@ describe("what a session client has received", () => {
     expect(received.accept({ t: "b", r: "other", e: "one", o: 1, d: "x" })).toBe("new");
     expect(received.accept({ t: "u", d: "unnumbered" })).toBe("new");
     expect(received.resumeRequest("s")).toEqual({ session: "s", seq: 3, rooms: { chat: { epoch: "two", offset: 1 }, other: { epoch: "one", offset: 1 } } });
-    expect(received.acknowledgement()).toEqual({ s: 3, r: { chat: 1, other: 1 } });
+    expect(received.acknowledgement()).toEqual({ s: 3, r: { chat: 1, other: 1 }, e: { chat: "two", other: "one" } });
     received.reset();
     expect(received.resumeRequest("t")).toEqual({ session: "t", seq: 0, rooms: {} });
   });

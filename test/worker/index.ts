@@ -7,6 +7,7 @@ import { counter } from "./counter.js";
 import { deadlines, ticker } from "./deadlines.js";
 import { crowds } from "./crowd.js";
 import { order } from "./order.js";
+import { fleetingRoute, keeping } from "./keeping.js";
 import { presence } from "./presence.js";
 import { sessions } from "./sessions.js";
 import { miswired, placement } from "./placement.js";
@@ -25,7 +26,7 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds).include(order);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds).include(order).include(keeping).include(fleetingRoute);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",

@@ -1,0 +1,49 @@
+import { WebSocketRoom, WebSocketRouter } from "../../src/index.js";
+import type { RoomMember } from "../../src/index.js";
+
+const kept = new WebSocketRoom("kept", { history: { limit: 100 } });
+
+/**
+ * What a handler sends while its client is away is kept for the client's resume. Commands:
+ * `slow:<text>` broadcasts `<text>`, waits 300 ms (the client drops, or the server restarts, meanwhile)
+ * and replies `reply:<text>`; `collect` keeps handles to the other members; `tell` sends `told` to
+ * each of them. In one object (`/keep/:room`) and with one connection per shard (`/keep-sharded/:room`).
+ */
+export const keeping = new WebSocketRouter<Env>();
+for (const [path, shards] of [["/keep/:room", undefined], ["/keep-sharded/:room", { maxConnections: 1 }]] as const) {
+  keeping.route(
+    path,
+    async (ws) => {
+      await ws.accept();
+      if (!ws.rerun && !ws.recovered) kept.join(ws);
+      let others: RoomMember[] = [];
+      for await (const text of ws.iterText()) {
+        if (text.startsWith("slow:")) {
+          await kept.broadcast(text.slice("slow:".length));
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          ws.sendText(`reply:${text.slice("slow:".length)}`);
+        } else if (text === "collect") {
+          others = (await kept.getConnections()).filter(({ id }) => id !== ws.id);
+          ws.sendText(`collected:${others.length}`);
+        } else if (text === "tell") {
+          const reached = await Promise.all(others.map((other) => other.sendText("told")));
+          ws.sendText(`told:${reached.filter(Boolean).length}`);
+        }
+      }
+    },
+    { roomObject: ({ params }) => params.room, sessions: { window: 5_000 }, ...(shards === undefined ? {} : { shards }) },
+  );
+}
+
+const fleeting = new WebSocketRoom("fleeting", { history: { maxAgeMs: 300 } });
+
+/** A room whose history keeps entries 300 ms: every text is broadcast into it. */
+export const fleetingRoute = new WebSocketRouter<Env>().route(
+  "/fleeting/:room",
+  async (ws) => {
+    await ws.accept();
+    if (!ws.rerun) fleeting.join(ws);
+    for await (const text of ws.iterText()) await fleeting.broadcast(text);
+  },
+  { roomObject: ({ params }) => params.room },
+);

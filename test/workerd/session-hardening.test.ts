@@ -1,0 +1,183 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SESSION_PROTOCOL } from "../../src/client/index.js";
+import { roomStub } from "../../src/room-object-client.js";
+import { app } from "../worker/index.js";
+import type { TestSocket } from "./client.js";
+import { connect, eventually, hibernate } from "./client.js";
+import { Member } from "./session-member.js";
+
+let rooms = 0;
+const freshRoom = (): string => `hardening-${Date.now()}-${++rooms}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A session socket driven by hand: it speaks the protocol's frames itself and acknowledges nothing unless told. */
+async function rawSession(path: string): Promise<{ socket: TestSocket; welcome: { session: string; id: string } }> {
+  const socket = await connect(path, { protocols: [SESSION_PROTOCOL] });
+  const welcome = await socket.receiveJson<{ t: string; session: string; id: string }>();
+  expect(welcome.t).toBe("w");
+  return { socket, welcome };
+}
+
+const failures = vi.spyOn(console, "error");
+afterEach(() => {
+  // Nothing a client sent made a WebSocket event throw (the guard logs it when one does).
+  expect(failures.mock.calls.filter((args) => String(args[0]).includes("a WebSocket event failed"))).toEqual([]);
+  failures.mockClear();
+});
+
+describe("a session client's frames are checked before anything is decoded", () => {
+  it.each([
+    ["a number for text", '{"t":"m","id":"x","d":100000000,"b":""}'],
+    ["both payloads", '{"t":"m","id":"x","d":"text","b":"AAAA"}'],
+    ["bytes that are not base64", '{"t":"m","id":"x","b":"not base64!"}'],
+    ["base64 cut short", '{"t":"m","id":"x","b":"AAA"}'],
+    ["an id too long", JSON.stringify({ t: "m", id: "i".repeat(129), d: "x" })],
+    ["no id", '{"t":"m","d":"x"}'],
+    ["a negative acknowledgement", '{"t":"a","s":-1}'],
+    ["a fraction", '{"t":"a","s":1.5}'],
+    ["an offset that is text", '{"t":"a","s":0,"r":{"talk":"1"}}'],
+    ["an epoch that is a number", '{"t":"a","s":0,"e":{"talk":1}}'],
+    ["an array", "[1,2,3]"],
+    ["an unknown type", '{"t":"z"}'],
+  ])("closes with 1007 on %s", async (_, frame) => {
+    const { socket } = await rawSession(`/session/${freshRoom()}`);
+    socket.send(frame);
+    expect(await socket.closed()).toEqual({ code: 1007, reason: "Invalid session frame: see the session protocol" });
+  });
+
+  it("closes with 1007 at the first of 3,000 malformed frames sent in one go, and nothing throws", async () => {
+    const { socket } = await rawSession(`/session/${freshRoom()}`);
+    for (let i = 0; i < 3_000; i++) socket.send(`{"t":"m","id":"m${i}","b":"%%%%"}`);
+    expect((await socket.closed()).code).toBe(1007);
+  });
+
+  it("counts a frame against the limits before it reads it: a frame over the size limit is 1009, whatever it holds", async () => {
+    const { socket } = await rawSession(`/session/${freshRoom()}`);
+    socket.send(`{"t":"m","id":"big","d":"${"x".repeat(1 << 20)}"}`);
+    expect((await socket.closed()).code).toBe(1009);
+  });
+});
+
+describe("a client message is processed once", () => {
+  it("when its id comes again while the first is still waiting in the queue", async () => {
+    const room = freshRoom();
+    // `?slow`: the handler waits 300 ms before it reads its first message.
+    const { socket } = await rawSession(`/session/${room}?slow`);
+    for (let i = 0; i < 3; i++) socket.sendJson({ t: "m", id: "same", d: "once" });
+    await sleep(600);
+    const frames = (await socket.collect(200)).map((frame) => JSON.parse(frame as string) as { t: string; d?: string; id?: string });
+    expect(frames.filter(({ t, d }) => t === "b" && d === "once")).toHaveLength(1);
+    expect(frames.filter(({ t, id }) => t === "k" && id === "same").length).toBeGreaterThanOrEqual(1);
+    // Sent again later, once processed: acknowledged again, not processed again.
+    socket.sendJson({ t: "m", id: "same", d: "once" });
+    expect(await socket.receiveJson()).toEqual({ t: "k", id: "same" });
+    expect(await socket.collect(200)).toEqual([]);
+  });
+});
+
+describe("acknowledgements are checked against what was sent", () => {
+  it("closes with 1002 on an acknowledgement of a direct message never sent", async () => {
+    const { socket } = await rawSession(`/session/${freshRoom()}`);
+    socket.send("{\"t\":\"m\",\"id\":\"d\",\"d\":\"!direct:2\"}");
+    for (let i = 0; i < 3; i++) await socket.receive(); // k, direct 1, direct 2 (in some order)
+    socket.sendJson({ t: "a", s: 2 });
+    socket.sendJson({ t: "a", s: 3 });
+    expect(await socket.closed()).toEqual({ code: 1002, reason: "Protocol error: acknowledged direct message 3, but the last sent is 2" });
+  });
+
+  it("closes with 1002 on an acknowledgement of an offset never sent in a room; one of another epoch is let be", async () => {
+    const { socket } = await rawSession(`/session/${freshRoom()}`);
+    socket.sendJson({ t: "m", id: "1", d: "hello" });
+    const frames = [await socket.receiveJson<{ t: string; e?: string; o?: number }>(), await socket.receiveJson<{ t: string; e?: string; o?: number }>()];
+    const broadcast = frames.find(({ t }) => t === "b");
+    expect(broadcast).toBeDefined();
+    socket.sendJson({ t: "a", s: 0, r: { talk: (broadcast?.o ?? 0) + 10 }, e: { talk: "an-epoch-cleared-since" } });
+    socket.sendJson({ t: "a", s: 0, r: { talk: broadcast?.o }, e: { talk: broadcast?.e } });
+    expect(await socket.collect(100)).toEqual([]);
+    socket.sendJson({ t: "a", s: 0, r: { talk: (broadcast?.o ?? 0) + 1 } });
+    expect(await socket.closed()).toEqual({
+      code: 1002,
+      reason: `Protocol error: acknowledged offset ${(broadcast?.o ?? 0) + 1} in room "talk", but the last sent is ${broadcast?.o}`,
+    });
+  });
+});
+
+describe("direct-message backpressure", () => {
+  it("closes a client past maxUnacknowledged unacknowledged messages, not at it, across a wake", async () => {
+    const room = freshRoom();
+    // /session/:room allows 200 unacknowledged messages.
+    const { socket } = await rawSession(`/session/${room}`);
+    socket.sendJson({ t: "m", id: "1", d: "!direct:100" });
+    await eventually(async () => expect((await socket.collect(20)).length).toBeGreaterThan(0));
+    await sleep(100);
+    await hibernate(app.roomObject(env, room, { route: "/session/:room" }));
+    socket.sendJson({ t: "m", id: "2", d: "!direct:100" });
+    expect(await socket.closed({ timeout: 300 }).then(() => "closed", () => "open")).toBe("open");
+    socket.sendJson({ t: "m", id: "3", d: "!direct:1" });
+    expect(await socket.closed()).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
+  });
+});
+
+describe("a room's history past its age", () => {
+  it("leaves storage when it is due, from the alarm, without another broadcast", async () => {
+    const room = freshRoom();
+    const client = await connect(`/fleeting/${room}`);
+    client.send("soon gone");
+    expect(await client.receive()).toBe("soon gone");
+    const stub = roomStub(app.roomObject(env, room, { route: "/fleeting/:room" }));
+    const rows = () => runInDurableObject(stub, (_, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM hypern_log").one().n);
+    expect(await rows()).toBe(1);
+    await sleep(400);
+    await runDurableObjectAlarm(stub);
+    expect(await rows()).toBe(0);
+    client.close();
+  });
+});
+
+describe.each(["/keep", "/keep-sharded"])("what a handler sends while its session client is away, in %s", (route) => {
+  it("is kept for the client's resume when the client drops during the handler's await", async () => {
+    const room = freshRoom();
+    const member = new Member(`${route}/${room}`);
+    await member.welcomed();
+    member.client.send("slow:first");
+    await member.received(1);
+    member.drop();
+    await member.received(2, 8_000);
+    expect(member.texts).toEqual(["first", "reply:first"]);
+    expect(member.resets).toEqual([]);
+    member.close();
+  });
+
+  it("is kept for the client's resume when the server restarts it (closeAll 1012) during the handler's await", async () => {
+    const room = freshRoom();
+    const member = new Member(`${route}/${room}`);
+    await member.welcomed();
+    member.client.send("slow:second");
+    await member.received(1);
+    await app.roomObject(env, room, { route: `${route}/:room` }).closeAll(1012, "deploy");
+    await member.received(2, 8_000);
+    expect(member.texts).toEqual(["second", "reply:second"]);
+    expect(member.resets).toEqual([]);
+    member.close();
+  });
+
+  it("reaches through a member handle a member whose session client dropped, on its resume", async () => {
+    const room = freshRoom();
+    const [away, teller] = [new Member(`${route}/${room}`), new Member(`${route}/${room}`)];
+    await away.welcomed();
+    await teller.welcomed();
+    teller.client.send("collect");
+    await teller.received(1);
+    expect(teller.texts).toEqual(["collected:1"]);
+    // Gone without a close frame: its session may resume. The handle's send waits for it.
+    away.drop();
+    teller.client.send("tell");
+    await teller.received(2);
+    expect(teller.texts[1]).toBe("told:1");
+    await away.received(1, 8_000);
+    expect(away.texts).toEqual(["told"]);
+    away.close();
+    teller.close();
+  });
+});
