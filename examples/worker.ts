@@ -1,5 +1,6 @@
 import { AutoRouter } from "itty-router";
 import { Hypern } from "../src/index.js";
+import { refuseWithoutToken } from "./api-token.js";
 import { CHAT_ROOM, MAX_TEXT, chat } from "./chat.js";
 import { echo } from "./echo.js";
 import { notifications } from "./notifications.js";
@@ -16,6 +17,9 @@ app.ws("/echo", echo);
 // Sessions: a client of the session protocol (the chat page) that drops comes back as the same person.
 app.ws("/chat/:room", chat, { room: ({ params }) => params.room, sessions: true });
 app.include(notifications, { prefix: "/ws" });
+
+// First, for every /api/ path: the rest of the API runs only for requests with the token.
+http.all("/api/*", refuseWithoutToken);
 
 http.post("/api/rooms/:room/messages", async (request, env: Env) => {
   const text = await readText(request);

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionClient } from "../../src/client/index.js";
 import { SessionSocket } from "./session-socket.js";
+import { API_TOKEN, postApi, startDemo } from "./demo-server.js";
+import { RawSocket } from "./raw-socket.js";
 import type { DevServer } from "./wrangler-dev.js";
-import { startWranglerDev } from "./wrangler-dev.js";
 import { Client } from "./ws-client.js";
 
 let server: DevServer;
 
 beforeAll(async () => {
-  server = await startWranglerDev("wrangler.toml");
+  server = await startDemo();
 });
 
 afterAll(async () => {
@@ -50,10 +51,7 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
     expect(await alice.client.nextJson()).toEqual(fromCarol);
     expect(await bob.client.nextJson()).toEqual(fromCarol);
 
-    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, {
-      method: "POST",
-      body: JSON.stringify({ text: "from the HTTP API" }),
-    });
+    const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: "from the HTTP API" });
     expect(await pushed.json()).toEqual({ delivered: 3 });
     const fromServer = { type: "message", id: null, name: "server", text: "from the HTTP API" };
     for (const person of [alice, bob, carol]) expect(await person.client.nextJson()).toEqual(fromServer);
@@ -75,10 +73,10 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
     alice.send("first");
     alice.send("x".repeat(2001));
     expect(await alice.nextJson()).toEqual({ type: "error", message: "Messages may be at most 2000 characters" });
-    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "from the HTTP API" }) });
+    const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: "from the HTTP API" });
     expect(await pushed.json()).toEqual({ delivered: 1 });
     expect(await alice.nextJson()).toMatchObject({ type: "message", id: null, text: "from the HTTP API" });
-    const tooLong = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "y".repeat(2001) }) });
+    const tooLong = await postApi(server, `/api/rooms/${room}/messages`, { text: "y".repeat(2001) });
     expect(tooLong.status).toBe(400);
 
     const bob = await Client.open(`${server.wsOrigin}/chat/${room}?name=bob`);
@@ -101,7 +99,7 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
   it("welcomes with the newest 50 of the messages the room keeps, oldest first", async () => {
     const room = `history-50-${Date.now()}`;
     for (let i = 1; i <= 52; i++) {
-      const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: `news ${i}` }) });
+      const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: `news ${i}` });
       expect(pushed.status).toBe(200);
     }
     const reader = await Client.open(`${server.wsOrigin}/chat/${room}?name=reader`);
@@ -145,7 +143,7 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
   it("serves the prefix-mounted notifications router and the HTTP push into it", async () => {
     const subscriber = await Client.open(`${server.wsOrigin}/ws/notifications`);
     expect(await subscriber.nextJson()).toMatchObject({ type: "subscribed" });
-    const response = await fetch(`${server.origin}/api/notify`, { method: "POST", body: JSON.stringify({ text: "deploy done" }) });
+    const response = await postApi(server, "/api/notify", { text: "deploy done" });
     expect((await response.json()) as { delivered: number }).toMatchObject({ delivered: expect.any(Number) });
     expect(await subscriber.nextJson()).toEqual({ type: "notification", text: "deploy done" });
     subscriber.close();
@@ -154,5 +152,87 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
   it("answers plain HTTP on a WebSocket route with 426 and unknown paths with 404", async () => {
     expect((await fetch(`${server.origin}/echo`)).status).toBe(426);
     expect((await fetch(`${server.origin}/no/such/path`)).status).toBe(404);
+  });
+});
+
+describe("the demo's HTTP API, guarded by API_TOKEN", () => {
+  const forged = { text: "forged" };
+  const restarted = { code: 1012, reason: Buffer.from("room restarted by the server") };
+
+  /**
+   * A raw socket in a chat room, past its welcome: it reads a close frame as it comes (the ws package
+   * reports a close only when wrangler dev ends the TCP connection, 10 s after the handshake).
+   */
+  async function rawMember(room: string): Promise<RawSocket> {
+    const socket = await RawSocket.open(Number(new URL(server.origin).port), `/chat/${encodeURIComponent(room)}?name=member`);
+    expect(await nextJson(socket)).toMatchObject({ type: "welcome", room, name: "member" });
+    return socket;
+  }
+
+  async function nextJson(socket: RawSocket): Promise<unknown> {
+    return JSON.parse((await socket.next())?.payload.toString() ?? "null");
+  }
+
+  it("answers 401 to a request without the token or with a wrong one, and pushes, keeps and closes nothing", async () => {
+    const room = `guarded-${Date.now()}`;
+    const member = await rawMember(room);
+    const subscriber = await Client.open(`${server.wsOrigin}/ws/notifications`);
+    await subscriber.nextJson();
+
+    const wrong = [
+      null,
+      "",
+      "Bearer",
+      "Bearer ",
+      API_TOKEN,
+      `Basic ${API_TOKEN}`,
+      `Bearer ${API_TOKEN.slice(0, -1)}`,
+      `Bearer ${API_TOKEN}0`,
+      `Bearer ${API_TOKEN.toUpperCase()}`,
+      `Bearer ${"0".repeat(API_TOKEN.length)}`,
+    ];
+    const endpoints: [string, unknown][] = [[`/api/rooms/${room}/messages`, forged], [`/api/rooms/${room}/close`, undefined], ["/api/notify", forged]];
+    for (const authorization of wrong) {
+      for (const [path, body] of endpoints) {
+        const response = await postApi(server, path, body, authorization);
+        expect(response.status, `${path} with ${JSON.stringify(authorization)}`).toBe(401);
+        expect(response.headers.get("WWW-Authenticate")).toBe("Bearer");
+        expect(await response.json()).toEqual({ error: "Send the API token: Authorization: Bearer <API_TOKEN>" });
+      }
+    }
+
+    // The first thing each listener gets is what the right token sends: nothing forged came before it,
+    // and the room was not closed.
+    await postApi(server, `/api/rooms/${room}/messages`, { text: "genuine" });
+    expect(await nextJson(member)).toEqual({ type: "message", id: null, name: "server", text: "genuine" });
+    await postApi(server, "/api/notify", { text: "genuine" });
+    expect(await subscriber.nextJson()).toEqual({ type: "notification", text: "genuine" });
+    const newcomer = await Client.open(`${server.wsOrigin}/chat/${room}?name=newcomer`);
+    expect(await newcomer.nextJson()).toMatchObject({ type: "welcome", history: [{ id: null, name: "server", text: "genuine" }] });
+    member.destroy();
+    subscriber.close();
+    newcomer.close();
+  });
+
+  it("takes the right token on each endpoint, the scheme in any case", async () => {
+    const room = `authorized-${Date.now()}`;
+    const member = await rawMember(room);
+    const subscriber = await Client.open(`${server.wsOrigin}/ws/notifications`);
+    await subscriber.nextJson();
+
+    const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: "hello" }, `bearer ${API_TOKEN}`);
+    expect(pushed.status).toBe(200);
+    expect(await pushed.json()).toEqual({ delivered: 1 });
+    expect(await nextJson(member)).toEqual({ type: "message", id: null, name: "server", text: "hello" });
+
+    const notified = await postApi(server, "/api/notify", { text: "news" });
+    expect(notified.status).toBe(200);
+    expect(await subscriber.nextJson()).toEqual({ type: "notification", text: "news" });
+
+    const closed = await postApi(server, `/api/rooms/${room}/close`);
+    expect(closed.status).toBe(204);
+    expect(await member.closeFrame()).toEqual(restarted);
+    member.destroy();
+    subscriber.close();
   });
 });
