@@ -4,7 +4,7 @@ import { SessionSocket } from "./session-socket.js";
 import { API_TOKEN, postApi, startDemo } from "./demo-server.js";
 import { RawSocket } from "./raw-socket.js";
 import type { DevServer } from "./wrangler-dev.js";
-import { Client } from "./ws-client.js";
+import { Client, upgradeStatus } from "./ws-client.js";
 
 let server: DevServer;
 
@@ -234,5 +234,44 @@ describe("the demo's HTTP API, guarded by API_TOKEN", () => {
     expect(await member.closeFrame()).toEqual(restarted);
     member.destroy();
     subscriber.close();
+  });
+
+  it("refuses the room names the chat's WebSocket route refuses, with 400 and what is wrong with them", async () => {
+    const rule = "Use letters, digits or _ . : @ ~ - /.";
+    const refused: [string, string][] = [
+      ["my room", `A room name cannot contain spaces. ${rule}`],
+      ["#general", `A room name cannot contain “#”. ${rule}`],
+      ["a?b", `A room name cannot contain “?”. ${rule}`],
+      ["tab\there", `A room name cannot contain U+0009. ${rule}`],
+      ["x".repeat(300), "A room name has at most 256 characters; this one has 300."],
+    ];
+    for (const [name, error] of refused) {
+      const encoded = encodeURIComponent(name);
+      expect(await upgradeStatus(`${server.wsOrigin}/chat/${encoded}`), name).toBe(400);
+      for (const path of [`/api/rooms/${encoded}/messages`, `/api/rooms/${encoded}/close`]) {
+        const response = await postApi(server, path, { text: "into a room no one can join" });
+        expect(response.status, path).toBe(400);
+        expect(await response.json()).toEqual({ error });
+      }
+    }
+    // Malformed percent-encoding: refused as the WebSocket route refuses it.
+    expect(await upgradeStatus(`${server.wsOrigin}/chat/%E0%A4%A`)).toBe(400);
+    for (const path of ["/api/rooms/%E0%A4%A/messages", "/api/rooms/%E0%A4%A/close"]) {
+      const response = await postApi(server, path, { text: "x" });
+      expect(response.status, path).toBe(400);
+      expect(await response.json()).toEqual({ error: "The path has malformed percent-encoding" });
+    }
+  });
+
+  it("reaches the room a WebSocket client joined under a name that is percent-encoded in the path, as café", async () => {
+    const room = `café-${Date.now()}`;
+    const member = await rawMember(room);
+    const pushed = await postApi(server, `/api/rooms/${encodeURIComponent(room)}/messages`, { text: "un café ?" });
+    expect(await pushed.json()).toEqual({ delivered: 1 });
+    expect(await nextJson(member)).toEqual({ type: "message", id: null, name: "server", text: "un café ?" });
+    const closed = await postApi(server, `/api/rooms/${encodeURIComponent(room)}/close`);
+    expect(closed.status).toBe(204);
+    expect(await member.closeFrame()).toEqual(restarted);
+    member.destroy();
   });
 });
