@@ -2,6 +2,7 @@ import { AutoRouter } from "itty-router";
 import { Hypern } from "../src/index.js";
 import { refuseWithoutToken } from "./api-token.js";
 import { CHAT_ROOM, MAX_TEXT, chat } from "./chat.js";
+import { SERVER_NAME } from "./chat-name.js";
 import { echo } from "./echo.js";
 import { notifications } from "./notifications.js";
 import { roomParam } from "./room-param.js";
@@ -29,7 +30,7 @@ http.post("/api/rooms/:room/messages", async (request, env: Env) => {
   if (text === null) return Response.json({ error: 'Send JSON {"text": "..."}' }, { status: 400 });
   if (text.length > MAX_TEXT) return Response.json({ error: `Messages may be at most ${MAX_TEXT} characters` }, { status: 400 });
   // Into the chat's room, not to every connection of the object: so it is kept in the room's history too.
-  const message = { type: "message", id: null, name: "server", text };
+  const message = { type: "message", id: null, name: SERVER_NAME, text };
   const delivered = await chatRoom(env, room).broadcastJson(message, { room: CHAT_ROOM });
   return Response.json({ delivered });
 });

@@ -275,3 +275,48 @@ describe("the demo's HTTP API, guarded by API_TOKEN", () => {
     member.destroy();
   });
 });
+
+describe("the chat's display names", () => {
+  it("gives the guest name to a client that asks for the server's name or for control or bidirectional characters", async () => {
+    const room = `names-${Date.now()}`;
+    const watcher = await Client.open(`${server.wsOrigin}/chat/${room}?name=watcher`);
+    await watcher.nextJson();
+    const refused = [
+      "server",
+      "Server",
+      "  SERVER  ",
+      "ser\u200Bver",
+      "ｓｅｒｖｅｒ",
+      "\u202Erevres",
+      "alice\u202E",
+      "\u2066bob\u2069",
+      "\u200Fcarol",
+      "\u061Cdave",
+      "line\nbreak",
+      "bell\u0007",
+      "nul\u0000",
+      "c1\u0085",
+    ];
+    for (const asked of refused) {
+      const client = await Client.open(`${server.wsOrigin}/chat/${room}?name=${encodeURIComponent(asked)}`);
+      const welcome = await client.nextJson<{ id: string; name: string }>();
+      const guest = `guest-${welcome.id.slice(0, 6)}`;
+      expect(welcome.name, JSON.stringify(asked)).toBe(guest);
+      expect(await watcher.nextJson()).toEqual({ type: "joined", id: welcome.id, name: guest });
+      client.send("hi");
+      expect(await watcher.nextJson()).toEqual({ type: "message", id: welcome.id, name: guest, text: "hi" });
+      client.close();
+      expect(await watcher.nextJson()).toEqual({ type: "left", id: welcome.id, name: guest });
+    }
+
+    const kept: [string, string][] = [["  Zoë 🙂 ", "Zoë 🙂"], ["servers", "servers"], ["the server", "the server"], ["עברית", "עברית"]];
+    for (const [asked, name] of kept) {
+      const client = await Client.open(`${server.wsOrigin}/chat/${room}?name=${encodeURIComponent(asked)}`);
+      expect(await client.nextJson(), asked).toMatchObject({ type: "welcome", name });
+      expect(await watcher.nextJson()).toMatchObject({ type: "joined", name });
+      client.close();
+      expect(await watcher.nextJson()).toMatchObject({ type: "left", name });
+    }
+    watcher.close();
+  });
+});
