@@ -25,6 +25,19 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
     expect(await client.closed).toEqual({ code: 1000, reason: "done" });
   });
 
+  it("echoes a binary frame back as binary, byte for byte, and goes on echoing text", async () => {
+    const client = await Client.open(`${server.wsOrigin}/echo`);
+    const bytes = Uint8Array.of(0, 1, 2, 0x7f, 0x80, 0xfe, 0xff);
+    client.send(bytes);
+    expect(await client.nextFrame()).toEqual({ data: Buffer.from(bytes), binary: true });
+    client.send(new Uint8Array());
+    expect(await client.nextFrame()).toEqual({ data: Buffer.alloc(0), binary: true });
+    client.send("text after bytes");
+    expect(await client.nextFrame()).toEqual({ data: Buffer.from("echo: text after bytes"), binary: false });
+    client.close(1000);
+    expect(await client.closed).toEqual({ code: 1000, reason: "" });
+  });
+
   it("runs a three-person chat: welcome, joined and left notices, messages to everyone but the sender", async () => {
     const room = `lobby-${Date.now()}`;
     const join = async (name: string): Promise<{ client: Client; id: string }> => {
