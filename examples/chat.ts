@@ -1,5 +1,6 @@
 import { WebSocketRoom } from "../src/index.js";
 import type { HistoryEntry, RoomMember, RouteParams, ServerWebSocket } from "../src/index.js";
+import { chatName } from "./chat-name.js";
 
 /**
  * Hypern's chat example. The route places each room name in its own room object, so `members` is that
@@ -94,8 +95,7 @@ function recentMessages(entries: readonly HistoryEntry[]): { id: string | null; 
 }
 
 function displayName(ws: ChatSocket): string {
-  const asked = ws.queryParams.get("name")?.trim().slice(0, 32);
-  return asked || `guest-${ws.id.slice(0, 6)}`;
+  return chatName(ws.queryParams.get("name")) ?? `guest-${ws.id.slice(0, 6)}`;
 }
 
 function memberName(ws: ChatSocket): string {

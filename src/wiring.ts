@@ -1,5 +1,5 @@
 /**
- * Mistakes in how the app is wired to its room objects (wrangler.toml bindings, the exported class).
+ * Mistakes in how the app is wired to its room objects (the wrangler config's bindings, the exported class).
  * The Worker answers them with HTTP 500 carrying the explanation, and logs it, instead of letting the
  * runtime answer an empty 500 with its own internals in the terminal.
  */
@@ -12,8 +12,10 @@ export function roomNamespace(env: unknown, binding: string): DurableObjectNames
   const namespace = (env as Record<string, unknown> | null | undefined)?.[binding] as Partial<DurableObjectNamespace> | undefined;
   if (namespace === undefined || typeof namespace.idFromName !== "function" || typeof namespace.get !== "function") {
     throw new WiringError(
-      `No Durable Object binding "${binding}" in env: add [[durable_objects.bindings]] with name = "${binding}" and ` +
-        'class_name = your "export class ... extends app.RoomObject {}" to wrangler.toml, or pass { binding } to new Hypern()',
+      `No Durable Object binding "${binding}" in env: bind the class you declare as "export class ... extends app.RoomObject {}" ` +
+        `under the name "${binding}", in wrangler.toml with [[durable_objects.bindings]] name = "${binding}", class_name = "<that class>", ` +
+        `or in wrangler.jsonc with "durable_objects": { "bindings": [{ "name": "${binding}", "class_name": "<that class>" }] }; ` +
+        "or pass { binding } to new Hypern() to use a binding of another name",
     );
   }
   return namespace as DurableObjectNamespace;

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { postApi, startDemo } from "../e2e/demo-server.js";
 import type { DevServer } from "../e2e/wrangler-dev.js";
-import { startWranglerDev } from "../e2e/wrangler-dev.js";
 import type { PageOptions } from "./chat-page.js";
 import { ChatPage, UI_WAIT } from "./chat-page.js";
 import { launchChromium } from "./chromium.js";
@@ -20,7 +20,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = launchChromium();
   browser.catch(() => {}); // Handled: the tests await it and fail with its error.
-  server = await startWranglerDev("wrangler.toml");
+  server = await startDemo();
 });
 
 afterEach(async () => {
@@ -125,7 +125,7 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     const bob = await joined("bob", room);
     await alice.send("anyone here?");
     await bob.send("me");
-    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "maintenance at noon" }) });
+    const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: "maintenance at noon" });
     expect(await pushed.json()).toEqual({ delivered: 2 });
     await bob.waitForMessage("server", "maintenance at noon");
 
@@ -162,7 +162,7 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
 
     // From here no timer of alice's page fires: the close reaches it, its reconnect waits for the clock.
     await alice.page.clock.pauseAt(Date.now() + 100);
-    const response = await fetch(`${server.origin}/api/rooms/${room}/close`, { method: "POST" });
+    const response = await postApi(server, `/api/rooms/${room}/close`);
     expect(response.status).toBe(204);
     const closedNotice = /^Connection closed: 1012 service restart \(“room restarted by the server”\)\. Reconnecting in \d+\.\d s\.$/;
     for (const person of [alice, bob]) await person.waitForNotice(closedNotice);
@@ -170,7 +170,7 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
 
     // While alice is away: bob talks, the HTTP API pushes, and alice writes (her page keeps it for later).
     await bob.send("said while you were away");
-    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "pushed while you were away" }) });
+    const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: "pushed while you were away" });
     expect(await pushed.json()).toEqual({ delivered: 1 });
     await alice.write("written while away");
     expect(await alice.pending()).toEqual(["written while away"]);

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SessionClient } from "../../src/client/index.js";
 import { SessionSocket } from "./session-socket.js";
+import { API_TOKEN, postApi, startDemo } from "./demo-server.js";
+import { RawSocket } from "./raw-socket.js";
 import type { DevServer } from "./wrangler-dev.js";
-import { startWranglerDev } from "./wrangler-dev.js";
-import { Client } from "./ws-client.js";
+import { Client, upgradeStatus } from "./ws-client.js";
 
 let server: DevServer;
 
 beforeAll(async () => {
-  server = await startWranglerDev("wrangler.toml");
+  server = await startDemo();
 });
 
 afterAll(async () => {
@@ -22,6 +23,19 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
     expect(await client.next()).toBe("echo: hello over TCP");
     client.close(1000, "done");
     expect(await client.closed).toEqual({ code: 1000, reason: "done" });
+  });
+
+  it("echoes a binary frame back as binary, byte for byte, and goes on echoing text", async () => {
+    const client = await Client.open(`${server.wsOrigin}/echo`);
+    const bytes = Uint8Array.of(0, 1, 2, 0x7f, 0x80, 0xfe, 0xff);
+    client.send(bytes);
+    expect(await client.nextFrame()).toEqual({ data: Buffer.from(bytes), binary: true });
+    client.send(new Uint8Array());
+    expect(await client.nextFrame()).toEqual({ data: Buffer.alloc(0), binary: true });
+    client.send("text after bytes");
+    expect(await client.nextFrame()).toEqual({ data: Buffer.from("echo: text after bytes"), binary: false });
+    client.close(1000);
+    expect(await client.closed).toEqual({ code: 1000, reason: "" });
   });
 
   it("runs a three-person chat: welcome, joined and left notices, messages to everyone but the sender", async () => {
@@ -50,10 +64,7 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
     expect(await alice.client.nextJson()).toEqual(fromCarol);
     expect(await bob.client.nextJson()).toEqual(fromCarol);
 
-    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, {
-      method: "POST",
-      body: JSON.stringify({ text: "from the HTTP API" }),
-    });
+    const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: "from the HTTP API" });
     expect(await pushed.json()).toEqual({ delivered: 3 });
     const fromServer = { type: "message", id: null, name: "server", text: "from the HTTP API" };
     for (const person of [alice, bob, carol]) expect(await person.client.nextJson()).toEqual(fromServer);
@@ -75,10 +86,10 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
     alice.send("first");
     alice.send("x".repeat(2001));
     expect(await alice.nextJson()).toEqual({ type: "error", message: "Messages may be at most 2000 characters" });
-    const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "from the HTTP API" }) });
+    const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: "from the HTTP API" });
     expect(await pushed.json()).toEqual({ delivered: 1 });
     expect(await alice.nextJson()).toMatchObject({ type: "message", id: null, text: "from the HTTP API" });
-    const tooLong = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: "y".repeat(2001) }) });
+    const tooLong = await postApi(server, `/api/rooms/${room}/messages`, { text: "y".repeat(2001) });
     expect(tooLong.status).toBe(400);
 
     const bob = await Client.open(`${server.wsOrigin}/chat/${room}?name=bob`);
@@ -101,7 +112,7 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
   it("welcomes with the newest 50 of the messages the room keeps, oldest first", async () => {
     const room = `history-50-${Date.now()}`;
     for (let i = 1; i <= 52; i++) {
-      const pushed = await fetch(`${server.origin}/api/rooms/${room}/messages`, { method: "POST", body: JSON.stringify({ text: `news ${i}` }) });
+      const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: `news ${i}` });
       expect(pushed.status).toBe(200);
     }
     const reader = await Client.open(`${server.wsOrigin}/chat/${room}?name=reader`);
@@ -145,7 +156,7 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
   it("serves the prefix-mounted notifications router and the HTTP push into it", async () => {
     const subscriber = await Client.open(`${server.wsOrigin}/ws/notifications`);
     expect(await subscriber.nextJson()).toMatchObject({ type: "subscribed" });
-    const response = await fetch(`${server.origin}/api/notify`, { method: "POST", body: JSON.stringify({ text: "deploy done" }) });
+    const response = await postApi(server, "/api/notify", { text: "deploy done" });
     expect((await response.json()) as { delivered: number }).toMatchObject({ delivered: expect.any(Number) });
     expect(await subscriber.nextJson()).toEqual({ type: "notification", text: "deploy done" });
     subscriber.close();
@@ -154,5 +165,171 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
   it("answers plain HTTP on a WebSocket route with 426 and unknown paths with 404", async () => {
     expect((await fetch(`${server.origin}/echo`)).status).toBe(426);
     expect((await fetch(`${server.origin}/no/such/path`)).status).toBe(404);
+  });
+});
+
+describe("the demo's HTTP API, guarded by API_TOKEN", () => {
+  const forged = { text: "forged" };
+  const restarted = { code: 1012, reason: Buffer.from("room restarted by the server") };
+
+  /**
+   * A raw socket in a chat room, past its welcome: it reads a close frame as it comes (the ws package
+   * reports a close only when wrangler dev ends the TCP connection, 10 s after the handshake).
+   */
+  async function rawMember(room: string): Promise<RawSocket> {
+    const socket = await RawSocket.open(Number(new URL(server.origin).port), `/chat/${encodeURIComponent(room)}?name=member`);
+    expect(await nextJson(socket)).toMatchObject({ type: "welcome", room, name: "member" });
+    return socket;
+  }
+
+  async function nextJson(socket: RawSocket): Promise<unknown> {
+    return JSON.parse((await socket.next())?.payload.toString() ?? "null");
+  }
+
+  it("answers 401 to a request without the token or with a wrong one, and pushes, keeps and closes nothing", async () => {
+    const room = `guarded-${Date.now()}`;
+    const member = await rawMember(room);
+    const subscriber = await Client.open(`${server.wsOrigin}/ws/notifications`);
+    await subscriber.nextJson();
+
+    const wrong = [
+      null,
+      "",
+      "Bearer",
+      "Bearer ",
+      API_TOKEN,
+      `Basic ${API_TOKEN}`,
+      `Bearer ${API_TOKEN.slice(0, -1)}`,
+      `Bearer ${API_TOKEN}0`,
+      `Bearer ${API_TOKEN.toUpperCase()}`,
+      `Bearer ${"0".repeat(API_TOKEN.length)}`,
+    ];
+    const endpoints: [string, unknown][] = [[`/api/rooms/${room}/messages`, forged], [`/api/rooms/${room}/close`, undefined], ["/api/notify", forged]];
+    for (const authorization of wrong) {
+      for (const [path, body] of endpoints) {
+        const response = await postApi(server, path, body, authorization);
+        expect(response.status, `${path} with ${JSON.stringify(authorization)}`).toBe(401);
+        expect(response.headers.get("WWW-Authenticate")).toBe("Bearer");
+        expect(await response.json()).toEqual({ error: "Send the API token: Authorization: Bearer <API_TOKEN>" });
+      }
+    }
+
+    // The first thing each listener gets is what the right token sends: nothing forged came before it,
+    // and the room was not closed.
+    await postApi(server, `/api/rooms/${room}/messages`, { text: "genuine" });
+    expect(await nextJson(member)).toEqual({ type: "message", id: null, name: "server", text: "genuine" });
+    await postApi(server, "/api/notify", { text: "genuine" });
+    expect(await subscriber.nextJson()).toEqual({ type: "notification", text: "genuine" });
+    const newcomer = await Client.open(`${server.wsOrigin}/chat/${room}?name=newcomer`);
+    expect(await newcomer.nextJson()).toMatchObject({ type: "welcome", history: [{ id: null, name: "server", text: "genuine" }] });
+    member.destroy();
+    subscriber.close();
+    newcomer.close();
+  });
+
+  it("takes the right token on each endpoint, the scheme in any case", async () => {
+    const room = `authorized-${Date.now()}`;
+    const member = await rawMember(room);
+    const subscriber = await Client.open(`${server.wsOrigin}/ws/notifications`);
+    await subscriber.nextJson();
+
+    const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: "hello" }, `bearer ${API_TOKEN}`);
+    expect(pushed.status).toBe(200);
+    expect(await pushed.json()).toEqual({ delivered: 1 });
+    expect(await nextJson(member)).toEqual({ type: "message", id: null, name: "server", text: "hello" });
+
+    const notified = await postApi(server, "/api/notify", { text: "news" });
+    expect(notified.status).toBe(200);
+    expect(await subscriber.nextJson()).toEqual({ type: "notification", text: "news" });
+
+    const closed = await postApi(server, `/api/rooms/${room}/close`);
+    expect(closed.status).toBe(204);
+    expect(await member.closeFrame()).toEqual(restarted);
+    member.destroy();
+    subscriber.close();
+  });
+
+  it("refuses the room names the chat's WebSocket route refuses, with 400 and what is wrong with them", async () => {
+    const rule = "Use letters, digits or _ . : @ ~ - /.";
+    const refused: [string, string][] = [
+      ["my room", `A room name cannot contain spaces. ${rule}`],
+      ["#general", `A room name cannot contain “#”. ${rule}`],
+      ["a?b", `A room name cannot contain “?”. ${rule}`],
+      ["tab\there", `A room name cannot contain U+0009. ${rule}`],
+      ["x".repeat(300), "A room name has at most 256 characters; this one has 300."],
+    ];
+    for (const [name, error] of refused) {
+      const encoded = encodeURIComponent(name);
+      expect(await upgradeStatus(`${server.wsOrigin}/chat/${encoded}`), name).toBe(400);
+      for (const path of [`/api/rooms/${encoded}/messages`, `/api/rooms/${encoded}/close`]) {
+        const response = await postApi(server, path, { text: "into a room no one can join" });
+        expect(response.status, path).toBe(400);
+        expect(await response.json()).toEqual({ error });
+      }
+    }
+    // Malformed percent-encoding: refused as the WebSocket route refuses it.
+    expect(await upgradeStatus(`${server.wsOrigin}/chat/%E0%A4%A`)).toBe(400);
+    for (const path of ["/api/rooms/%E0%A4%A/messages", "/api/rooms/%E0%A4%A/close"]) {
+      const response = await postApi(server, path, { text: "x" });
+      expect(response.status, path).toBe(400);
+      expect(await response.json()).toEqual({ error: "The path has malformed percent-encoding" });
+    }
+  });
+
+  it("reaches the room a WebSocket client joined under a name that is percent-encoded in the path, as café", async () => {
+    const room = `café-${Date.now()}`;
+    const member = await rawMember(room);
+    const pushed = await postApi(server, `/api/rooms/${encodeURIComponent(room)}/messages`, { text: "un café ?" });
+    expect(await pushed.json()).toEqual({ delivered: 1 });
+    expect(await nextJson(member)).toEqual({ type: "message", id: null, name: "server", text: "un café ?" });
+    const closed = await postApi(server, `/api/rooms/${encodeURIComponent(room)}/close`);
+    expect(closed.status).toBe(204);
+    expect(await member.closeFrame()).toEqual(restarted);
+    member.destroy();
+  });
+});
+
+describe("the chat's display names", () => {
+  it("gives the guest name to a client that asks for the server's name or for control or bidirectional characters", async () => {
+    const room = `names-${Date.now()}`;
+    const watcher = await Client.open(`${server.wsOrigin}/chat/${room}?name=watcher`);
+    await watcher.nextJson();
+    const refused = [
+      "server",
+      "Server",
+      "  SERVER  ",
+      "ser\u200Bver",
+      "ｓｅｒｖｅｒ",
+      "\u202Erevres",
+      "alice\u202E",
+      "\u2066bob\u2069",
+      "\u200Fcarol",
+      "\u061Cdave",
+      "line\nbreak",
+      "bell\u0007",
+      "nul\u0000",
+      "c1\u0085",
+    ];
+    for (const asked of refused) {
+      const client = await Client.open(`${server.wsOrigin}/chat/${room}?name=${encodeURIComponent(asked)}`);
+      const welcome = await client.nextJson<{ id: string; name: string }>();
+      const guest = `guest-${welcome.id.slice(0, 6)}`;
+      expect(welcome.name, JSON.stringify(asked)).toBe(guest);
+      expect(await watcher.nextJson()).toEqual({ type: "joined", id: welcome.id, name: guest });
+      client.send("hi");
+      expect(await watcher.nextJson()).toEqual({ type: "message", id: welcome.id, name: guest, text: "hi" });
+      client.close();
+      expect(await watcher.nextJson()).toEqual({ type: "left", id: welcome.id, name: guest });
+    }
+
+    const kept: [string, string][] = [["  Zoë 🙂 ", "Zoë 🙂"], ["servers", "servers"], ["the server", "the server"], ["עברית", "עברית"]];
+    for (const [asked, name] of kept) {
+      const client = await Client.open(`${server.wsOrigin}/chat/${room}?name=${encodeURIComponent(asked)}`);
+      expect(await client.nextJson(), asked).toMatchObject({ type: "welcome", name });
+      expect(await watcher.nextJson()).toMatchObject({ type: "joined", name });
+      client.close();
+      expect(await watcher.nextJson()).toMatchObject({ type: "left", name });
+    }
+    watcher.close();
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -33,18 +33,27 @@ export interface DevServerOptions {
   port?: number;
   /** Where Durable Object storage is kept (a new temporary folder by default, removed on stop). */
   persistTo?: string;
+  /**
+   * Secrets for the Worker's env, in an env file of their own: a .dev.vars next to the config is then
+   * not read, so a developer's own secrets do not reach the tests.
+   */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 /** Starts `wrangler dev` for a config on a loopback port and waits until it serves. */
 export async function startWranglerDev(configPath: string, options: DevServerOptions = {}): Promise<DevServer> {
   const [port, inspectorPort] = [options.port ?? (await freePort()), await freePort()];
   const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), "hypern-e2e-"));
+  const secretsDir = options.secrets === undefined ? undefined : mkdtempSync(join(tmpdir(), "hypern-secrets-"));
+  const envFileArgs = secretsDir === undefined ? [] : ["--env-file", writeEnvFile(secretsDir, options.secrets ?? {})];
   const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
   const child: ChildProcess = spawn(
     process.execPath,
     [wrangler, "dev", "--config", configPath, "--ip", "127.0.0.1", "--port", String(port),
-      "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--log-level", "warn"],
-    { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" } },
+      "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--log-level", "warn", ...envFileArgs],
+    // The secrets go in the environment too: for a secret its config declares required, wrangler takes
+    // a variable of its environment over the env file's.
+    { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, ...options.secrets, WRANGLER_SEND_METRICS: "false", CI: "1" } },
   );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -64,6 +73,7 @@ export async function startWranglerDev(configPath: string, options: DevServerOpt
         clearTimeout(timer);
       }
       if (options.persistTo === undefined) rmSync(persistTo, { recursive: true, force: true });
+      if (secretsDir !== undefined) rmSync(secretsDir, { recursive: true, force: true });
     },
   };
 
@@ -80,4 +90,11 @@ export async function startWranglerDev(configPath: string, options: DevServerOpt
   }
   await server.stop();
   throw new Error(`wrangler dev did not serve ${origin} within 60 s:\n${output}`);
+}
+
+/** Writes `NAME=value` lines into `dir`/.env and returns its path. */
+function writeEnvFile(dir: string, secrets: Readonly<Record<string, string>>): string {
+  const path = join(dir, ".env");
+  writeFileSync(path, Object.entries(secrets).map(([name, value]) => `${name}=${value}\n`).join(""));
+  return path;
 }

@@ -1,12 +1,18 @@
 import WebSocket from "ws";
 
+/** A message as it arrived: its bytes, and whether it came in a binary frame. */
+export interface Frame {
+  readonly data: Buffer;
+  readonly binary: boolean;
+}
+
 /** A `ws` client with an inbox, so tests can await messages in order. */
 export class Client {
   readonly socket: WebSocket;
   readonly opened: Promise<void>;
   readonly closed: Promise<{ code: number; reason: string }>;
-  readonly #inbox: string[] = [];
-  readonly #waiters: ((message: string) => void)[] = [];
+  readonly #inbox: Frame[] = [];
+  readonly #waiters: ((frame: Frame) => void)[] = [];
 
   constructor(url: string) {
     this.socket = new WebSocket(url);
@@ -15,11 +21,12 @@ export class Client {
       this.socket.once("error", reject);
     });
     this.closed = new Promise((resolve) => this.socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
-    this.socket.on("message", (data) => {
-      const message = data.toString();
+    this.socket.on("message", (data, binary) => {
+      // A Buffer: the socket's binaryType is ws's default, "nodebuffer".
+      const frame = { data: data as Buffer, binary };
       const waiter = this.#waiters.shift();
-      if (waiter) waiter(message);
-      else this.#inbox.push(message);
+      if (waiter) waiter(frame);
+      else this.#inbox.push(frame);
     });
   }
 
@@ -29,9 +36,13 @@ export class Client {
     return client;
   }
 
-  next(timeoutMs = 10_000): Promise<string> {
-    const message = this.#inbox.shift();
-    if (message !== undefined) return Promise.resolve(message);
+  async next(timeoutMs = 10_000): Promise<string> {
+    return (await this.nextFrame(timeoutMs)).data.toString();
+  }
+
+  nextFrame(timeoutMs = 10_000): Promise<Frame> {
+    const frame = this.#inbox.shift();
+    if (frame !== undefined) return Promise.resolve(frame);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`No message within ${timeoutMs} ms`)), timeoutMs);
       this.#waiters.push((received) => {
@@ -48,11 +59,12 @@ export class Client {
   /** What arrived within `ms` that nobody asked for. */
   async silence(ms: number): Promise<string[]> {
     await new Promise((resolve) => setTimeout(resolve, ms));
-    return this.#inbox.splice(0);
+    return this.#inbox.splice(0).map(({ data }) => data.toString());
   }
 
-  send(text: string): void {
-    this.socket.send(text);
+  /** Sends a string as a text frame, bytes as a binary one. */
+  send(message: string | Uint8Array): void {
+    this.socket.send(message);
   }
 
   close(code?: number, reason?: string): void {

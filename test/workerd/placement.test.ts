@@ -117,7 +117,11 @@ describe("wiring mistakes are explained, in the answer and in the log", () => {
       lonely.ws("/x", (ws) => ws.close());
       const response = await lonely.fetch(new Request("http://example.com/x", { headers: { Upgrade: "websocket" } }), env, {} as ExecutionContext);
       expect(response.status).toBe(500);
-      const message = 'No Durable Object binding "MISSING" in env: add [[durable_objects.bindings]] with name = "MISSING"';
+      const message =
+        'No Durable Object binding "MISSING" in env: bind the class you declare as "export class ... extends app.RoomObject {}" ' +
+        'under the name "MISSING", in wrangler.toml with [[durable_objects.bindings]] name = "MISSING", class_name = "<that class>", ' +
+        'or in wrangler.jsonc with "durable_objects": { "bindings": [{ "name": "MISSING", "class_name": "<that class>" }] }; ' +
+        "or pass { binding } to new Hypern() to use a binding of another name";
       expect(await response.text()).toContain(message);
       expect(errors).toHaveBeenCalledWith(expect.stringContaining(`[hypern] ${message}`));
       expect(() => lonely.roomObject({}, "feed", { serverOnly: true })).toThrow(message);
