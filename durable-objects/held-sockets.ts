@@ -35,16 +35,17 @@ export class HeldSockets {
   /**
    * Reserves a place for an upgrade from `clientHost` (null when unknown), or says why there is none.
    * `capacity`: a shard's own cap, below the room's limit; past it the refusal says the shard is full.
-   * `kept`: places the shard keeps for sessions that may resume there, which this upgrade may not take
-   * (less the places of the sockets it supersedes: then it may be negative).
+   * `kept`: places kept for dropped sessions that may resume here, which this upgrade may not take
+   * (less the places of the sockets it supersedes: then it may be negative). Sockets and kept places
+   * count alike against the room's limit.
    */
-  reserve(clientHost: string | null, capacity?: number, kept = 0): Reservation | Refusal {
-    if (capacity !== undefined && this.#held(capacity - kept) + kept >= Math.min(capacity, this.#perRoom)) {
+  reserve(clientHost: string | null, capacity: number | undefined, kept: number): Reservation | Refusal {
+    const shardFull = capacity !== undefined;
+    const limit = Math.min(capacity ?? this.#perRoom, this.#perRoom);
+    if (this.#held(limit - kept) + kept >= limit) {
       const places = kept <= 0 ? "" : `, ${kept} of them kept for sessions that may resume here`;
-      return { status: 503, message: `This shard is full: it holds at most ${capacity} connections${places}`, headers: { [SHARD_FULL_HEADER]: "1" } };
-    }
-    if (this.#held(this.#perRoom) >= this.#perRoom) {
-      return { status: 503, message: `This room is full: it holds at most ${this.#perRoom} connections` };
+      if (shardFull) return { status: 503, message: `This shard is full: it holds at most ${limit} connections${places}`, headers: { [SHARD_FULL_HEADER]: "1" } };
+      return { status: 503, message: `This room is full: it holds at most ${limit} connections${places}` };
     }
     const tag = clientHost === null ? null : ADDRESS_TAG + clientHost;
     if (tag !== null && this.#perClient !== Number.POSITIVE_INFINITY) {

@@ -90,8 +90,8 @@ export function roomObjectClass<Env>(config: RoomObjectConfig): RoomObjectClass<
 
     // The sequencer of a sharded room, for its shards and the Worker.
 
-    sequencerPlace(after: number, home?: number): number {
-      return this.#parts.sequencer().place(after, home);
+    sequencerPlace(after: number, home?: number, client?: string): number {
+      return this.#parts.sequencer().place(after, home, client);
     }
 
     sequencerReport(report: ShardReport): void {

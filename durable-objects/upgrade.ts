@@ -54,10 +54,14 @@ export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> 
   const { recovery, record } = resume === null ? { recovery: null, record: upgradeRequest.record } : sessions.recover(resume, upgradeRequest.record);
   const recovered = recovery !== null && "session" in recovery;
   // The object keeps places for sessions that may resume in it (a resume claims its own at once); the
-  // sockets this resume supersedes give theirs to it.
+  // sockets this resume supersedes give theirs to it. Full because of such places, it makes room: the
+  // client's own oldest dropped session ends, else, in a room in one object, the room's oldest.
   const superseded = recovered ? countHeld(ctx.getWebSockets(record.id)) : 0;
   const cap = part.cap();
-  const reservation = deps.held.reserve(upgradeRequest.record.clientHost, cap, cap === undefined ? 0 : part.kept() - superseded);
+  const address = record.clientHost;
+  const reserve = (): ReturnType<HeldSockets["reserve"]> => deps.held.reserve(address, cap, sessions.counts().resumable - superseded);
+  let reservation = reserve();
+  while (isRefusal(reservation) && reservation.status === 503 && sessions.endOldestDropped(address, cap === undefined)) reservation = reserve();
   if (isRefusal(reservation)) {
     sessions.release(recovery);
     part.settled();

@@ -47,7 +47,7 @@ export interface LocalRoomsDeps {
   membershipChanged(connection: Connection, room: string, joined: boolean): void;
 }
 
-const ALONE: ObjectPart = { cap: () => undefined, kept: () => 0, settled() {}, changed() {}, shards: () => [], alarm() {}, holdSend: () => false };
+const ALONE: ObjectPart = { cap: () => undefined, settled() {}, changed() {}, shards: () => [], alarm() {}, holdSend: () => false };
 
 /**
  * The rooms of a room object that holds all of their members: a broadcast is logged in the room's

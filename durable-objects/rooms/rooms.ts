@@ -48,8 +48,6 @@ export interface Rooms {
 export interface ObjectPart {
   /** The most connections this object takes, when below the app's own limit. */
   cap(): number | undefined;
-  /** Places kept for sessions that may resume here, which a new connection may not take. */
-  kept(): number;
   /** An upgrade was accepted or refused. */
   settled(): void;
   /** The object's connections or sessions may have changed. */

@@ -139,7 +139,10 @@ export class SessionLinks {
         if (previous !== undefined && previous !== connection) previous.supersede(SUPERSEDED.code, SUPERSEDED.reason);
       }
     }
-    const { session, frames } = this.store.open(connection.socket, record.id, record.route, { data: record.data, rooms: record.rooms }, recovery);
+    const options = this.#deps.sessionsOf(record.route);
+    if (options === null) throw new Error(`The route ${record.route} has no sessions`);
+    const opening = { id: record.id, route: record.route, state: { data: record.data, rooms: record.rooms }, address: record.clientHost, options };
+    const { session, frames } = this.store.open(connection.socket, opening, recovery);
     connection.startSession(session);
     this.#changed();
     return { tags: this.store.tagsFor(session), frames };
@@ -208,19 +211,35 @@ export class SessionLinks {
   keep(connection: Connection, frame: OutgoingFrame): boolean {
     const { session, id } = connection.record;
     if (session === null || !this.store.store.holds(session)) return false;
-    const envelope = this.store.direct(session, frame);
-    const socket = this.#deps.ctx.getWebSockets(id).find((candidate) => candidate.readyState === OPEN && this.sessionOf(candidate) === session);
-    if (socket !== undefined) this.#deps.send(socket, envelope);
+    const newer = this.#deps.ctx.getWebSockets(id).find((socket) => socket.readyState === OPEN && this.sessionOf(socket) === session);
+    if (newer !== undefined) this.sendDirect(newer, session, frame);
+    else this.#keepWhileAway(session, connection.record.route, frame);
     return true;
   }
 
   /** A send to a member whose socket is gone: kept for its session while its client may resume it; false if it has none. */
   keepFor(id: string, frame: OutgoingFrame): boolean {
     if (!this.#anyRoute) return false;
-    const session = this.store.store.resumableOf(id);
-    if (session === undefined) return false;
-    this.store.direct(session, frame);
+    const found = this.store.store.resumableOf(id);
+    if (found === undefined) return false;
+    this.#keepWhileAway(found.session, found.route, frame);
     return true;
+  }
+
+  /** Ends a dropped session to make room for a new connection: the client's own oldest, else (with `anyAddress`) the room's. */
+  endOldestDropped(address: string | null, anyAddress: boolean): boolean {
+    if (!this.#anyRoute || !this.store.endOldestDropped(address, anyAddress)) return false;
+    this.#changed();
+    return true;
+  }
+
+  /** Keeps a message for a session whose client is away; one that falls too far behind ends (its client is told `expired`). */
+  #keepWhileAway(session: string, route: string, frame: OutgoingFrame): void {
+    this.store.direct(session, frame);
+    const options = this.#deps.sessionsOf(route);
+    if (options === null || !this.store.directBacklogOver(session, options)) return;
+    this.store.end(session);
+    this.#changed();
   }
 
   /** Whether a session member is too far behind in a room's history (then it is closed, to resume later). */

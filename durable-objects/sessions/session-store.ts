@@ -1,6 +1,8 @@
 import type { LogPosition } from "../../src/shared/session-protocol.js";
 import type { OutgoingFrame } from "../connection/frames.js";
-import { frameColumns } from "../connection/frames.js";
+import { frameColumns, weightOf } from "../connection/frames.js";
+import { addMissingColumns } from "../storage/columns.js";
+
 /** What a session keeps of its connection, to give back when the client resumes. */
 export interface SessionState {
   readonly data: unknown;
@@ -56,12 +58,12 @@ export class SessionStore {
     this.#sql = sql;
   }
 
-  /** Starts a session; `id` must be unguessable (it is the client's credential). */
-  create(id: string, connection: string, route: string, state: SessionState): string {
+  /** Starts a session for a client at `address` (null when unknown); `id` must be unguessable (it is the client's credential). */
+  create(id: string, connection: string, route: string, state: SessionState, address: string | null): string {
     this.#prepare();
     this.#sql.exec(
-      "INSERT INTO hypern_sessions (id, connection, route, state, joined, next_seq, expires_at) VALUES (?, ?, ?, ?, '{}', 1, NULL)",
-      id, connection, route, JSON.stringify(state),
+      "INSERT INTO hypern_sessions (id, connection, route, state, joined, next_seq, expires_at, address, kept_bytes) VALUES (?, ?, ?, ?, '{}', 1, NULL, ?, 0)",
+      id, connection, route, JSON.stringify(state), address,
     );
     return id;
   }
@@ -92,9 +94,10 @@ export class SessionStore {
   }
 
   /** The session a connection id carries while its client may resume it (its socket is gone, its window open). */
-  resumableOf(connection: string, now = Date.now()): string | undefined {
+  resumableOf(connection: string, now = Date.now()): { session: string; route: string } | undefined {
     this.#prepare();
-    return this.#sql.exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE connection = ? AND expires_at > ?", connection, now).toArray()[0]?.id;
+    const row = this.#sql.exec<{ id: string; route: string }>("SELECT id, route FROM hypern_sessions WHERE connection = ? AND expires_at > ?", connection, now).toArray()[0];
+    return row === undefined ? undefined : { session: row.id, route: row.route };
   }
 
   saveState(id: string, state: SessionState): void {
@@ -178,15 +181,19 @@ export class SessionStore {
     return orphans.length;
   }
 
-  /** Keeps a direct message until the client acknowledges it; returns its number in the session. */
-  keep(id: string, data: OutgoingFrame): number {
+  /** Keeps a direct message until the client acknowledges it; returns its number in the session, and the bytes the session keeps now. */
+  keep(id: string, data: OutgoingFrame): { seq: number; keptBytes: number } {
     this.#prepare();
-    const { next_seq: seq } = this.#sql
-      .exec<{ next_seq: number }>("UPDATE hypern_sessions SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS next_seq", id)
+    const weight = weightOf(data);
+    const row = this.#sql
+      .exec<{ seq: number; kept_bytes: number }>(
+        "UPDATE hypern_sessions SET next_seq = next_seq + 1, kept_bytes = kept_bytes + ? WHERE id = ? RETURNING next_seq - 1 AS seq, kept_bytes",
+        weight, id,
+      )
       .one();
     const [text, bytes] = frameColumns(data);
-    this.#sql.exec("INSERT INTO hypern_outbox (session, seq, text, bytes) VALUES (?, ?, ?, ?)", id, seq, text, bytes);
-    return seq;
+    this.#sql.exec("INSERT INTO hypern_outbox (session, seq, text, bytes, weight) VALUES (?, ?, ?, ?, ?)", id, row.seq, text, bytes, weight);
+    return { seq: row.seq, keptBytes: row.kept_bytes };
   }
 
   /** The last direct message numbered in the session (0 for none). */
@@ -195,10 +202,24 @@ export class SessionStore {
     return (this.#sql.exec<{ next_seq: number }>("SELECT next_seq FROM hypern_sessions WHERE id = ?", id).toArray()[0]?.next_seq ?? 1) - 1;
   }
 
-  /** The client has received direct messages up to `seq`. */
+  /** The client has received direct messages up to `seq`: they are no longer kept. */
   acknowledged(id: string, seq: number): void {
     this.#prepare();
     this.#sql.exec("DELETE FROM hypern_outbox WHERE session = ? AND seq <= ?", id, seq);
+    this.#sql.exec("UPDATE hypern_sessions SET kept_bytes = (SELECT COALESCE(SUM(weight), 0) FROM hypern_outbox WHERE session = ?) WHERE id = ?", id, id);
+  }
+
+  /**
+   * The sessions that can be resumed (their socket is gone, their window open), those that end
+   * soonest first: of one client address, or of any when `address` is undefined.
+   */
+  resumable(now: number, address?: string | null): string[] {
+    this.#prepare();
+    const rows =
+      address === undefined
+        ? this.#sql.exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE expires_at > ? ORDER BY expires_at", now)
+        : this.#sql.exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE expires_at > ? AND address IS ? ORDER BY expires_at", now, address);
+    return rows.toArray().map(({ id }) => id);
   }
 
   /** Direct messages after `seq` the client has not acknowledged, in order. */
@@ -237,11 +258,14 @@ export class SessionStore {
   #prepare(): void {
     if (this.#ready) return;
     this.#sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER)",
+      "CREATE TABLE IF NOT EXISTS hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, kept_bytes INTEGER NOT NULL DEFAULT 0)",
     );
     this.#sql.exec("CREATE INDEX IF NOT EXISTS hypern_sessions_expiry ON hypern_sessions (expires_at) WHERE expires_at IS NOT NULL");
-    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, PRIMARY KEY (session, seq))");
+    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (session, seq))");
     this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_inbox (session TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (session, id))");
+    // Tables made by an earlier version: sessions knew no address nor kept bytes, kept messages no weight.
+    addMissingColumns(this.#sql, "hypern_sessions", { address: "TEXT", kept_bytes: "INTEGER NOT NULL DEFAULT 0" });
+    addMissingColumns(this.#sql, "hypern_outbox", { weight: "INTEGER NOT NULL DEFAULT 0" });
     this.#ready = true;
   }
 }

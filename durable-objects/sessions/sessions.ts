@@ -10,6 +10,15 @@ import { historyOf } from "../rooms/room-registry.js";
 import type { SessionState, StoredSession } from "./session-store.js";
 import { NOT_IN_HISTORY_YET, SessionStore } from "./session-store.js";
 
+/** What a session is opened with: its connection's id, route, state and client address, and its route's settings. */
+export interface Opening {
+  readonly id: string;
+  readonly route: string;
+  readonly state: SessionState;
+  readonly address: string | null;
+  readonly options: ResolvedSessions;
+}
+
 /** A client's acknowledgement, as the protocol's `a` frame carries it. */
 export type Acknowledgement = Omit<Extract<ClientFrame, { t: "a" }>, "t">;
 
@@ -54,6 +63,8 @@ export class Sessions {
   readonly #unacknowledged = new Map<string, number>();
   /** Per session: the last direct message its client acknowledged, since the object woke. */
   readonly #acknowledgedSeq = new Map<string, number>();
+  /** Per session: the bytes of the direct messages it keeps, as of the last one kept. */
+  readonly #keptBytes = new Map<string, number>();
   /** Per session: the last direct message numbered for it (read from storage once after a wake). */
   readonly #sentSeq = new Map<string, number>();
   /** Per connection id: the last place sent to its client in each room's history, since the object woke. */
@@ -101,8 +112,13 @@ export class Sessions {
     return session;
   }
 
-  /** Starts or resumes a session for an accepted socket; returns the frames to send first (welcome, replay). */
-  open(socket: WebSocket, connection: string, route: string, state: SessionState, recovery: Recovery | null): { session: string; frames: string[] } {
+  /**
+   * Starts or resumes a session for an accepted socket; returns the frames to send first (welcome,
+   * replay). A new session from an address that has left `maxResumablePerClient` dropped sessions
+   * here already ends the oldest of them.
+   */
+  open(socket: WebSocket, opening: Opening, recovery: Recovery | null): { session: string; frames: string[] } {
+    const { id: connection, route, state, address, options } = opening;
     let recovered = recovery !== null && "session" in recovery ? recovery : null;
     let lost = recovery !== null && "lost" in recovery ? recovery.lost : undefined;
     // The session ended after it was claimed (its older socket was closed for good meanwhile): a new one.
@@ -111,7 +127,10 @@ export class Sessions {
     const replay: string[] = [];
     const rooms: Record<string, WelcomeRoom> = {};
     if (recovered === null) {
-      session = this.store.create(this.#source.idPrefix + crypto.randomUUID(), connection, route, state);
+      // Only a known address is one client's: clients whose address is not known are never counted together.
+      const dropped = address === null ? [] : this.store.resumable(Date.now(), address);
+      for (const old of dropped.slice(0, Math.max(0, dropped.length - options.maxResumablePerClient + 1))) this.end(old);
+      session = this.store.create(this.#source.idPrefix + crypto.randomUUID(), connection, route, state, address);
     } else {
       session = recovered.session.id;
       for (const room of state.rooms) {
@@ -132,11 +151,35 @@ export class Sessions {
   /** A direct message for a session client: kept until acknowledged, numbered. */
   direct(session: string, frame: OutgoingFrame): string {
     const known = this.#unacknowledged.get(session);
-    const seq = this.store.keep(session, frame);
+    const { seq, keptBytes } = this.store.keep(session, frame);
     // Counted from storage after a wake, the message just kept is among those counted already.
     this.#unacknowledged.set(session, known === undefined ? this.store.unacknowledgedCount(session) : known + 1);
+    this.#keptBytes.set(session, keptBytes);
     this.#sentSeq.set(session, seq);
     return encode({ t: "m", s: seq, ...payloadOf(frame) });
+  }
+
+  /**
+   * Ends the dropped session that would end soonest: of the client address given (none when it is
+   * not known), else, with `anyAddress`, of any. Returns whether there was one (its client is told
+   * `expired` if it comes back).
+   */
+  endOldestDropped(address: string | null, anyAddress: boolean): boolean {
+    const now = Date.now();
+    const own = address === null ? undefined : this.store.resumable(now, address)[0];
+    const oldest = own ?? (anyAddress ? this.store.resumable(now)[0] : undefined);
+    if (oldest === undefined) return false;
+    this.end(oldest);
+    return true;
+  }
+
+  /** Ends a session: what it kept goes. */
+  end(session: string): void {
+    this.store.end(session);
+    this.#unacknowledged.delete(session);
+    this.#keptBytes.delete(session);
+    this.#acknowledgedSeq.delete(session);
+    this.#sentSeq.delete(session);
   }
 
   /** A broadcast at `position` in a room's history was sent to a session member's client. */
@@ -146,9 +189,9 @@ export class Sessions {
     positions.set(room, position);
   }
 
-  /** Whether a session client has fallen too far behind on its direct messages. */
+  /** Whether a session client has fallen too far behind on its direct messages, in count or in bytes. */
   directBacklogOver(session: string, options: ResolvedSessions): boolean {
-    return this.#unacknowledgedCount(session) > options.maxUnacknowledged;
+    return this.#unacknowledgedCount(session) > options.maxUnacknowledged || (this.#keptBytes.get(session) ?? 0) > options.maxUnacknowledgedBytes;
   }
 
   /** Whether a session member has fallen too far behind in a room's history. */
@@ -189,6 +232,7 @@ export class Sessions {
       this.store.acknowledged(session, ack.s);
       this.#acknowledgedSeq.set(session, ack.s);
       this.#unacknowledged.delete(session);
+      this.#keptBytes.delete(session);
     }
     return undefined;
   }
@@ -207,7 +251,7 @@ export class Sessions {
     this.#unacknowledged.delete(session);
     this.#acknowledgedSeq.delete(session);
     if (!continues) {
-      this.store.end(session);
+      this.end(session);
       return null;
     }
     const expiresAt = Date.now() + options.window;

@@ -26,7 +26,6 @@ export class SequencerRooms implements Rooms {
     this.#others = { stubOf, before: async () => sequencer.head() };
     this.part = {
       cap: () => undefined,
-      kept: () => 0,
       settled() {},
       changed() {},
       shards: () => sequencer.shards().map(({ shard }) => shard),

@@ -5,6 +5,7 @@ import { frameColumns } from "../connection/frames.js";
 import type { HistoryQuery, HistoryRead, RoomHistory } from "../rooms/history.js";
 import { readHistory } from "../rooms/history.js";
 import { historyOf } from "../rooms/room-registry.js";
+import { addMissingColumns } from "../storage/columns.js";
 import type { RoomOp, ShardMemberInfo, ShardReport, ShardRpc, ShardStatus, StreamEntry, Submitted } from "./shard-protocol.js";
 
 interface ShardRow extends Record<string, SqlStorageValue> {
@@ -40,6 +41,8 @@ const RESUME_AFTER_RESET_MS = 1_000;
  * shard failed) stops holding a place, or keeping an empty shard on the stream, after this.
  */
 const PLACEMENT_PENDING_MS = 30_000;
+/** How long a client address is placed in the shard it was last placed in (longer than a session's window, by default). */
+const CLIENT_AFFINITY_MS = 10 * 60_000;
 /** Upgrades placed in a shard and not yet settled, while the last placement is recent. */
 const PENDING = "CASE WHEN placed_at > ? THEN MAX(0, placed - settled) ELSE 0 END";
 /**
@@ -79,15 +82,18 @@ export class Sequencer {
     this.#deps = deps;
   }
 
-  place(after: number, home?: number, now = Date.now()): number {
+  place(after: number, home?: number, client?: string, now = Date.now()): number {
     this.#prepare();
     const { sql, options } = this.#deps;
     const stale = now - PLACEMENT_PENDING_MS;
-    // A resuming session goes to its shard, whatever the counts here say (they lag after a reset): the
-    // shard itself knows whether it has the session and its place, and refuses as full if not. A new
-    // connection takes none of the places shards keep for their resumable sessions.
+    // A resuming session goes to its shard, and a client to the shard it was last placed in, whatever
+    // the counts here say (they lag after a reset): the shard itself knows whether it has the session
+    // and its place (or the client's own dropped session, to end for it), and refuses as full if not.
+    // A new connection takes none of the places shards keep for their resumable sessions.
+    sql.exec("DELETE FROM hypern_clients WHERE at < ?", now - CLIENT_AFFINITY_MS);
+    const preferred = home ?? (client === undefined ? undefined : sql.exec<{ shard: number }>("SELECT shard FROM hypern_clients WHERE address = ?", client).toArray()[0]?.shard);
     const open =
-      (home === undefined || home < after ? undefined : sql.exec<{ shard: number }>("SELECT shard FROM hypern_shards WHERE shard = ?", home).toArray()[0]) ??
+      (preferred === undefined || preferred < after ? undefined : sql.exec<{ shard: number }>("SELECT shard FROM hypern_shards WHERE shard = ?", preferred).toArray()[0]) ??
       sql
         .exec<{ shard: number }>(
           `SELECT shard FROM hypern_shards WHERE shard >= ? AND held + resumable + ${PENDING} < ? ORDER BY shard LIMIT 1`,
@@ -109,6 +115,7 @@ export class Sequencer {
       "UPDATE hypern_shards SET placed = (CASE WHEN placed_at > ? THEN placed ELSE settled END) + 1, placed_at = ? WHERE shard = ?",
       stale, now, shard,
     );
+    if (client !== undefined) sql.exec("INSERT OR REPLACE INTO hypern_clients (address, shard, at) VALUES (?, ?, ?)", client, shard, now);
     return shard;
   }
 
@@ -306,15 +313,15 @@ export class Sequencer {
     sql.exec(
       "CREATE TABLE IF NOT EXISTS hypern_stream (seq INTEGER PRIMARY KEY, op TEXT, room TEXT, kind TEXT NOT NULL, text TEXT, bytes BLOB, exclude TEXT NOT NULL, epoch TEXT, offset INTEGER, code INTEGER NOT NULL, reason TEXT NOT NULL)",
     );
-    // A stream made by an earlier version has no op ids: they are added (its entries keep none).
-    if (!sql.exec<{ name: string }>("PRAGMA table_info(hypern_stream)").toArray().some(({ name }) => name === "op")) {
-      sql.exec("ALTER TABLE hypern_stream ADD COLUMN op TEXT");
-    }
+    // A stream made by an earlier version has no op ids (its entries keep none).
+    addMissingColumns(sql, "hypern_stream", { op: "TEXT" });
     // Ops are remembered with their place in the stream (an earlier version kept ids alone, in hypern_published).
     sql.exec("DROP TABLE IF EXISTS hypern_published");
     sql.exec("CREATE TABLE IF NOT EXISTS hypern_ops (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)");
     sql.exec("CREATE INDEX IF NOT EXISTS hypern_ops_at ON hypern_ops (at)");
     sql.exec("CREATE TABLE IF NOT EXISTS hypern_sequence (next INTEGER NOT NULL)");
+    sql.exec("CREATE TABLE IF NOT EXISTS hypern_clients (address TEXT PRIMARY KEY, shard INTEGER NOT NULL, at INTEGER NOT NULL)");
+    sql.exec("CREATE INDEX IF NOT EXISTS hypern_clients_at ON hypern_clients (at)");
     if (sql.exec("SELECT 1 FROM hypern_sequence").toArray().length === 0) sql.exec("INSERT INTO hypern_sequence (next) VALUES (1)");
     this.#ready = true;
   }

@@ -42,9 +42,11 @@ export interface ShardMemberInfo extends RoomMemberInfo {
 export interface SequencerRpc {
   /**
    * A shard with room for one more connection, not below `after`; it may be a new one. `home`: the
-   * shard of a session the client resumes, chosen when it has room.
+   * shard of a session the client resumes. `client`: the client's address, for a route with sessions:
+   * its connections go to the shard it was last placed in, which makes room for it by ending its own
+   * oldest dropped session, so that one client's dropped sessions do not spread over the room.
    */
-  sequencerPlace(after: number, home?: number): number;
+  sequencerPlace(after: number, home?: number, client?: string): number;
   /** A shard's connections and settled upgrades; an older report than one already heard is ignored. */
   sequencerReport(report: ShardReport): void;
   /** Puts ops in the room's order, in the order given, each once per id (a retry is not sequenced twice). */

@@ -81,7 +81,6 @@ export class ShardRooms implements Rooms {
     const link = this.#link;
     this.part = {
       cap: () => deps.options.maxConnections,
-      kept: () => deps.sessionCounts().resumable,
       settled: () => link.settled(),
       changed: () => {
         if (deps.sessionCounts().sessions === 0) deps.dropCopies();

@@ -13,12 +13,25 @@ export interface SessionOptions {
    * later from where it acknowledged. Default 1000.
    */
   maxUnacknowledged?: number;
+  /**
+   * The bytes (characters for text) of direct messages a session keeps for its client until it
+   * acknowledges them; past it the connection is closed with 1013 as above, and a session whose client
+   * is away ends (its client is told `expired` when it comes back). Default 1 MiB.
+   */
+  maxUnacknowledgedBytes?: number;
+  /**
+   * Dropped sessions (their client away, their window open) one client address may leave in a room
+   * object: when it starts another, its oldest dropped one ends (its client is told `expired` if it
+   * comes back). Resumes are not counted against it: a deploy that drops everyone ends no session.
+   * Default 16.
+   */
+  maxResumablePerClient?: number;
 }
 
 export type ResolvedSessions = Readonly<Required<SessionOptions>>;
 
 export function resolveSessions(options: SessionOptions | true): ResolvedSessions {
-  const resolved = { window: 120_000, maxUnacknowledged: 1_000, ...(options === true ? {} : options) };
+  const resolved = { window: 120_000, maxUnacknowledged: 1_000, maxUnacknowledgedBytes: 1 << 20, maxResumablePerClient: 16, ...(options === true ? {} : options) };
   for (const [name, value] of Object.entries(resolved)) {
     if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`sessions.${name} must be a whole number >= 1, got ${String(value)}`);
   }

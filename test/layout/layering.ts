@@ -10,10 +10,11 @@
  *   `durable-objects/index.ts`.
  * - `durable-objects/` runs inside a room Durable Object and never imports the Worker side. Inside it,
  *   by concern, each layer imports only those below it:
+ *     storage/      SQL helpers every concern shares     src/shared
  *     connection/   a socket's life                      src/shared
- *     rooms/        named groups, members, history       connection/
- *     sessions/     resume, acknowledgements             rooms/, connection/
- *     shards/       the sequencer, a shard's part        rooms/, connection/
+ *     rooms/        named groups, members, history       connection/, storage/
+ *     sessions/     resume, acknowledgements             rooms/, connection/, storage/
+ *     shards/       the sequencer, a shard's part        rooms/, connection/, storage/
  *     (top)         the object: dispatch, upgrade, ...   all of durable-objects/
  *   Sessions and shards do not import each other.
  */
@@ -33,15 +34,17 @@ export interface Rule {
 const SHARED = "src/shared";
 const CONNECTION = "durable-objects/connection";
 const ROOMS = "durable-objects/rooms";
+const STORAGE = "durable-objects/storage";
 
 export const RULES: readonly Rule[] = [
   { folder: SHARED, mayReach: [SHARED], packages: "none" },
   { folder: "src/client", mayReach: ["src/client", SHARED], packages: { except: /^cloudflare:|^node:/ } },
   { folder: "src", mayReach: ["src", "durable-objects/index.ts"], packages: "any" },
+  { folder: STORAGE, mayReach: [STORAGE, SHARED], packages: "none" },
   { folder: CONNECTION, mayReach: [CONNECTION, SHARED], packages: "any" },
-  { folder: ROOMS, mayReach: [ROOMS, CONNECTION, SHARED], packages: "any" },
-  { folder: "durable-objects/sessions", mayReach: ["durable-objects/sessions", ROOMS, CONNECTION, SHARED], packages: "any" },
-  { folder: "durable-objects/shards", mayReach: ["durable-objects/shards", ROOMS, CONNECTION, SHARED], packages: "any" },
+  { folder: ROOMS, mayReach: [ROOMS, CONNECTION, STORAGE, SHARED], packages: "any" },
+  { folder: "durable-objects/sessions", mayReach: ["durable-objects/sessions", ROOMS, CONNECTION, STORAGE, SHARED], packages: "any" },
+  { folder: "durable-objects/shards", mayReach: ["durable-objects/shards", ROOMS, CONNECTION, STORAGE, SHARED], packages: "any" },
   { folder: "durable-objects", mayReach: ["durable-objects", SHARED], packages: "any" },
 ];
 

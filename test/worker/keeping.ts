@@ -7,7 +7,9 @@ const kept = new WebSocketRoom("kept", { history: { limit: 100 } });
  * What a handler sends while its client is away is kept for the client's resume. Commands:
  * `slow:<text>` broadcasts `<text>`, waits 300 ms (the client drops, or the server restarts, meanwhile)
  * and replies `reply:<text>`; `collect` keeps handles to the other members; `tell` sends `told` to
- * each of them. In one object (`/keep/:room`) and with one connection per shard (`/keep-sharded/:room`).
+ * each of them; `flood:<n>:<size>` waits 300 ms, then sends n messages of size characters. A session
+ * keeps at most 2,000 bytes for its client. In one object (`/keep/:room`) and with one connection per
+ * shard (`/keep-sharded/:room`).
  */
 export const keeping = new WebSocketRouter<Env>();
 for (const [path, shards] of [["/keep/:room", undefined], ["/keep-sharded/:room", { maxConnections: 1 }]] as const) {
@@ -25,13 +27,17 @@ for (const [path, shards] of [["/keep/:room", undefined], ["/keep-sharded/:room"
         } else if (text === "collect") {
           others = (await kept.getConnections()).filter(({ id }) => id !== ws.id);
           ws.sendText(`collected:${others.length}`);
+        } else if (text.startsWith("flood:")) {
+          const [n, size] = text.slice("flood:".length).split(":").map(Number) as [number, number];
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          for (let i = 0; i < n; i++) ws.sendText(`${i}:`.padEnd(size, "f"));
         } else if (text === "tell") {
           const reached = await Promise.all(others.map((other) => other.sendText("told")));
           ws.sendText(`told:${reached.filter(Boolean).length}`);
         }
       }
     },
-    { roomObject: ({ params }) => params.room, sessions: { window: 5_000 }, ...(shards === undefined ? {} : { shards }) },
+    { roomObject: ({ params }) => params.room, sessions: { window: 5_000, maxUnacknowledgedBytes: 2_000 }, ...(shards === undefined ? {} : { shards }) },
   );
 }
 

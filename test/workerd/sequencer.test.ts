@@ -104,7 +104,7 @@ describe("the sequencer (in a real object's SQLite storage)", () => {
       const shard = new FlakyShard(0);
       const sequencer = sequencerIn(state, 2, shard);
       const longAgo = Date.now() - 60_000;
-      expect([sequencer.place(0, undefined, longAgo), sequencer.place(0, undefined, longAgo)]).toEqual([0, 0]);
+      expect([sequencer.place(0, undefined, undefined, longAgo), sequencer.place(0, undefined, undefined, longAgo)]).toEqual([0, 0]);
       // Neither settled: a minute later, shard 0 neither holds their places nor receives the stream.
       sequencer.submit([{ kind: "broadcast", id: "p1", room: null, frame: "to nobody", exclude: [] }]);
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SESSION_PROTOCOL } from "../../src/client/index.js";
-import { roomStub } from "../../src/room-object-client.js";
+import { roomObjects, roomStub } from "../../src/room-object-client.js";
 import { app } from "../worker/index.js";
 import type { TestSocket } from "./client.js";
 import { connect, eventually, hibernate } from "./client.js";
@@ -179,5 +179,68 @@ describe.each(["/keep", "/keep-sharded"])("what a handler sends while its sessio
     expect(away.texts).toEqual(["told"]);
     away.close();
     teller.close();
+  });
+});
+
+describe("dropped sessions are bounded", () => {
+  const address = (n: number) => ({ "CF-Connecting-IP": `198.51.100.${n}` });
+  const sessionRows = (stub: DurableObjectStub) =>
+    runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM hypern_sessions").one().n);
+
+  it("per client address: a new session ends the address's oldest dropped ones past maxResumablePerClient (16)", async () => {
+    const room = freshRoom();
+    for (let i = 0; i < 30; i++) {
+      const socket = await connect(`/session/${room}`, { protocols: [SESSION_PROTOCOL], headers: address(7) });
+      await socket.receiveJson();
+      socket.close(4000, "gone"); // not a goodbye: the session can be resumed
+      await socket.closed();
+    }
+    // Another address is not counted with it.
+    const other = await connect(`/session/${room}`, { protocols: [SESSION_PROTOCOL], headers: address(8) });
+    await other.receiveJson();
+    const stub = roomStub(app.roomObject(env, room, { route: "/session/:room" }));
+    expect(await sessionRows(stub)).toBe(16 + 1);
+  });
+
+  it("per room: kept places count with sockets against maxConnectionsPerRoom, and the oldest dropped session makes room", async () => {
+    const { strict } = await import("../worker/strict.js");
+    const room = freshRoom();
+    // The strict app holds at most 3 connections per room.
+    for (let i = 0; i < 12; i++) {
+      const socket = await connect(`/strict/session/${room}?token=t`, { protocols: [SESSION_PROTOCOL] });
+      await socket.receiveJson();
+      socket.close(4000, "gone");
+      await socket.closed();
+    }
+    expect(await sessionRows(roomStub(strict.roomObject(env, room, { route: "/strict/session/:room" })))).toBe(3);
+  });
+
+  it("in bytes: a client that does not acknowledge is closed past maxUnacknowledgedBytes; a session whose client is away ends there", async () => {
+    const { socket } = await rawSession(`/keep/${freshRoom()}`);
+    socket.sendJson({ t: "m", id: "1", d: "flood:30:100" });
+    expect(await socket.closed({ timeout: 3_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
+
+    // It stays away longer than the handler takes to send.
+    const member = new Member(`/keep/${freshRoom()}`, { backoff: { firstMs: 1_000, longestMs: 1_000 } });
+    await member.welcomed();
+    member.client.send("flood:30:100");
+    await sleep(50);
+    member.drop();
+    await member.welcomed(2, 8_000);
+    expect(member.resets.map(({ reason }) => reason)).toEqual(["expired"]);
+    member.close();
+  });
+
+  it("over shards: one client's drops stay in one shard instead of spreading the room's fan-out", async () => {
+    const room = freshRoom();
+    // Two connections per shard; the client comes and goes 20 times from one address.
+    for (let i = 0; i < 20; i++) {
+      const socket = await connect(`/crowd-pair/${room}`, { protocols: [SESSION_PROTOCOL], headers: address(9) });
+      await socket.receiveJson();
+      socket.close(4000, "gone");
+      await socket.closed();
+    }
+    const shards = (await roomObjects(app.roomObject(env, room, { route: "/crowd-pair/:room" }))).length - 1;
+    expect(shards).toBe(1);
   });
 });
