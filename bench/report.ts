@@ -153,7 +153,7 @@ export function svgChart(headline: readonly Summary[], caption: string): string 
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="600">Server cost as a ratio to the raw Hibernation API (lower is better)</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="600">Each scenario's headline cost as a ratio to the raw Hibernation API (lower is better)</text>`,
     `<text x="12" y="40" fill="#555">${escapeXml(caption)}</text>`,
   ];
   const axisX = left + scale;

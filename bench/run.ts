@@ -73,8 +73,8 @@ if (flags.help) {
   --shard-broadcasts  shards: broadcasts, each sent once the one before has reached every member (default 50)
   --shard-gap     shards: pause between a broadcast's last delivery and the next send, ms (default 100)
                   (then a room of 10 the same way, 100 broadcasts 5 ms apart: what the hops through the sequencer add)
-  --wake-members  wake: members of each room woken from hibernation (default 1000)
-                  (storage, ours alone: rows written and read per operation; bundle: gzip bytes of an echo app)
+  --wake-members  wake: members of each room woken from hibernation (default 1000; then ours with history on and session clients)
+  storage (ours alone: rows written and read per operation) and bundle (an echo app's gzip bytes) take no sizes
   --scenarios     which to run, comma-separated (default ${RESULT_SCENARIOS.join(",")})
 Each scenario run writes bench/results/<scenario>.json (a full run, all of them), then bench/README.md's
 tables and bench/results.svg are made anew from those files (npm run bench:docs does only that).`);
