@@ -139,7 +139,7 @@ export function targetsTable(checks: readonly TargetCheck[]): string {
   return lines.join("\n");
 }
 
-/** A bar chart of the scenarios' headline costs (one row each) as ratios to raw: lower is better. */
+/** A bar chart of headline costs (one row per scenario) as ratios to raw: lower is better. */
 export function svgChart(headline: readonly Summary[], caption: string): string {
   const colors: Record<Implementation, string> = { raw: "#9aa5b1", ours: "#2f80ed", party: "#f2994a" };
   const names: Record<Implementation, string> = { raw: "raw Hibernation API", ours: "ours", party: "PartyServer" };
@@ -153,7 +153,7 @@ export function svgChart(headline: readonly Summary[], caption: string): string 
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="600">Each scenario's headline cost as a ratio to the raw Hibernation API (lower is better)</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="600">Server cost as a ratio to the raw Hibernation API (lower is better)</text>`,
     `<text x="12" y="40" fill="#555">${escapeXml(caption)}</text>`,
   ];
   const axisX = left + scale;
@@ -162,7 +162,7 @@ export function svgChart(headline: readonly Summary[], caption: string): string 
   headline.forEach((r, group) => {
     const top = 60 + group * groupHeight;
     parts.push(`<text x="12" y="${top + 12}" font-weight="600">${escapeXml(r.scenario)}</text>`);
-    parts.push(`<text x="12" y="${top + 28}" fill="#555">${escapeXml(r.label)}</text>`);
+    wrap(r.label, 34).forEach((line, i) => parts.push(`<text x="12" y="${top + 28 + i * 14}" fill="#555">${escapeXml(line)}</text>`));
     IMPLEMENTATIONS.forEach((impl, index) => {
       const y = top + index * (barHeight + 4);
       const w = Math.max(1, r.ratios[impl] * scale);
@@ -174,6 +174,17 @@ export function svgChart(headline: readonly Summary[], caption: string): string 
   });
   parts.push("</svg>");
   return parts.join("\n");
+}
+
+/** The words of `text` in lines of at most `width` characters (a longer word on a line of its own), so that a label stays left of the bars. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 function escapeXml(text: string): string {
