@@ -6,7 +6,7 @@ import { countStorage } from "./storage-count.js";
  * Rooms whose names start with this are the storage scenario's: only their objects' storage calls are
  * counted, so that every other scenario measures the library's object as it is.
  */
-export const COUNTED_STORAGE_PREFIX = "rows-";
+const COUNTED_STORAGE_PREFIX = "rows-";
 
 /** The library's room object, its constructions counted (for the wake scenario) and, in the storage scenario's rooms, its storage calls. */
 export class OursRoom extends ours.RoomObject {
