@@ -118,7 +118,7 @@ export function renderReadme(readme: string, files: ResultsFiles): string {
 }
 
 /** The chart of the server's costs: the bundle's size, tens of times raw's, is left to the table, where it does not flatten every other bar. */
-export function renderSvg(files: ResultsFiles): string {
+function renderSvg(files: ResultsFiles): string {
   const rows = headlineRows(files).filter(({ file }) => file.scenario !== "bundle").map(({ row }) => row);
   return `${svgChart(rows, "Medians from bench/results/<scenario>.json; dates, sizes and machines in bench/README.md")}\n`;
 }

@@ -9,7 +9,7 @@ import { median, spread } from "./stats.ts";
  * (https://developers.cloudflare.com/durable-objects/platform/pricing/): rows included each month,
  * then dollars per million rows.
  */
-export const STORAGE_PRICES = {
+const STORAGE_PRICES = {
   written: { included: 50e6, dollarsPerMillion: 1.0 },
   read: { included: 25e9, dollarsPerMillion: 0.001 },
 } as const;

@@ -3,7 +3,7 @@ import { IMPLEMENTATIONS } from "./clients.ts";
 import { quantile } from "./stats.ts";
 
 export type Measurement = Record<string, number>;
-export const SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader"] as const;
+const SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 export type Runs = Record<ScenarioName, Record<Implementation, Measurement[]>>;
 
