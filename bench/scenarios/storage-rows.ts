@@ -31,7 +31,7 @@ interface Billed {
 }
 
 /**
- * The rooms' storage use so far, once it has stopped changing (the object may still be handling what
+ * The room's storage use so far (all its objects'), once it has stopped changing (the object may still be handling what
  * the clients sent): read every 50 ms until two readings agree.
  */
 async function settled(server: BenchServer, room: string): Promise<Billed> {
