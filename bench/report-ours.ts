@@ -7,7 +7,7 @@ import { median } from "./stats.ts";
  * broadcast room with history on, and with session clients as members (both beside ours' plain
  * broadcast, history off, of the same repetitions), and the reconnect storm.
  */
-export const OURS_CASES = ["broadcast-history", "broadcast-sessions", "reconnect"] as const;
+const OURS_CASES = ["broadcast-history", "broadcast-sessions", "reconnect"] as const;
 export type OursCase = (typeof OURS_CASES)[number];
 export type OursRuns = Record<OursCase, Measurement[]>;
 

@@ -2,7 +2,7 @@ import type { Measurement } from "./report.ts";
 import { fixed } from "./report.ts";
 import type { ShardVariant } from "./scenarios/shards.ts";
 import { SHARD_VARIANTS } from "./scenarios/shards.ts";
-import { median } from "./stats.ts";
+import { median, spread } from "./stats.ts";
 
 /** The shards scenario's measurements, by variant; the i-th of each from the same repetition and workerd. */
 export type ShardRuns = Record<ShardVariant, Measurement[]>;
@@ -30,8 +30,6 @@ export interface ShardSummary {
   /** Per variant: median, min and max over the repetitions, and the median's ratio to one object's. */
   cells: Partial<Record<ShardVariant, { median: number; min: number; max: number; ratio: number }>>;
 }
-
-const spread = (values: readonly number[]) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
 
 /** The table's rows, for the variants that ran. */
 export function summarizeShards(runs: ShardRuns): ShardSummary[] {

@@ -1,9 +1,9 @@
 import type { Implementation } from "./clients.ts";
 import { IMPLEMENTATIONS } from "./clients.ts";
-import { median } from "./stats.ts";
+import { quantile } from "./stats.ts";
 
 export type Measurement = Record<string, number>;
-export const SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader"] as const;
+const SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 export type Runs = Record<ScenarioName, Record<Implementation, Measurement[]>>;
 
@@ -13,6 +13,8 @@ export interface Metric {
   higherIsBetter?: boolean;
   /** A close code: shown as the codes seen, not as a median and a ratio. */
   closeCode?: boolean;
+  /** Show this quantile (0..1) of the repetitions' values instead of their median. */
+  quantile?: number;
 }
 
 /** What each scenario reports, its headline (server cost) first; all of them: lower is better unless noted. */
@@ -46,10 +48,11 @@ export const METRICS: Record<ScenarioName, Metric[]> = {
 };
 
 export interface Summary {
-  scenario: ScenarioName;
+  scenario: string;
   metric: string;
   label: string;
   higherIsBetter: boolean;
+  /** Each implementation's median over the repetitions (or the metric's quantile). */
   medians: Record<Implementation, number>;
   /** Each implementation's median over raw's. */
   ratios: Record<Implementation, number>;
@@ -58,18 +61,20 @@ export interface Summary {
 }
 
 export function summarize(runs: Runs, scenarios = Object.keys(METRICS) as ScenarioName[]): Summary[] {
-  const rows: Summary[] = [];
-  for (const scenario of scenarios) {
-    for (const { key, label, higherIsBetter = false, closeCode = false } of METRICS[scenario]) {
-      const values = Object.fromEntries(
-        IMPLEMENTATIONS.map((impl) => [impl, runs[scenario][impl].map((run) => run[key] as number)]),
-      ) as Record<Implementation, number[]>;
-      const medians = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, median(values[impl])])) as Record<Implementation, number>;
-      const ratios = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, medians[impl] / medians.raw])) as Record<Implementation, number>;
-      rows.push({ scenario, metric: key, label, higherIsBetter, medians, ratios, ...(closeCode ? { closeCodes: values } : {}) });
-    }
-  }
-  return rows;
+  return scenarios.flatMap((scenario) => summarizeMetrics(scenario, METRICS[scenario], runs[scenario]));
+}
+
+/** The rows of one scenario's metrics, from each implementation's repetitions. */
+export function summarizeMetrics(scenario: string, metrics: readonly Metric[], runs: Record<Implementation, readonly Measurement[]>): Summary[] {
+  return metrics.map(({ key, label, higherIsBetter = false, closeCode = false, quantile: q }) => {
+    const values = Object.fromEntries(
+      IMPLEMENTATIONS.map((impl) => [impl, runs[impl].map((run) => run[key] as number)]),
+    ) as Record<Implementation, number[]>;
+    const medians = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, quantile(values[impl], q ?? 0.5)])) as Record<Implementation, number>;
+    const ratios = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, medians[impl] / medians.raw])) as Record<Implementation, number>;
+    const metric = q === undefined ? key : `${key}@p${q * 100}`;
+    return { scenario, metric, label, higherIsBetter, medians, ratios, ...(closeCode ? { closeCodes: values } : {}) };
+  });
 }
 
 export interface TargetCheck {
@@ -81,7 +86,7 @@ export interface TargetCheck {
 
 /** The issue's targets, checked on the medians. */
 export function checkTargets(rows: readonly Summary[]): TargetCheck[] {
-  const row = (scenario: ScenarioName, metric: string): Summary => {
+  const row = (scenario: string, metric: string): Summary => {
     const found = rows.find((r) => r.scenario === scenario && r.metric === metric);
     if (found === undefined) throw new Error(`No ${scenario} ${metric}`);
     return found;
@@ -134,9 +139,8 @@ export function targetsTable(checks: readonly TargetCheck[]): string {
   return lines.join("\n");
 }
 
-/** A bar chart of the headline costs as ratios to raw: one group per scenario, lower is better. */
-export function svgChart(rows: readonly Summary[], caption: string): string {
-  const headline = rows.filter((r) => METRICS[r.scenario][0]?.key === r.metric);
+/** A bar chart of headline costs (one row per scenario) as ratios to raw: lower is better. */
+export function svgChart(headline: readonly Summary[], caption: string): string {
   const colors: Record<Implementation, string> = { raw: "#9aa5b1", ours: "#2f80ed", party: "#f2994a" };
   const names: Record<Implementation, string> = { raw: "raw Hibernation API", ours: "ours", party: "PartyServer" };
   const barHeight = 16;
@@ -158,7 +162,7 @@ export function svgChart(rows: readonly Summary[], caption: string): string {
   headline.forEach((r, group) => {
     const top = 60 + group * groupHeight;
     parts.push(`<text x="12" y="${top + 12}" font-weight="600">${escapeXml(r.scenario)}</text>`);
-    parts.push(`<text x="12" y="${top + 28}" fill="#555">${escapeXml(r.label)}</text>`);
+    wrap(r.label, 34).forEach((line, i) => parts.push(`<text x="12" y="${top + 28 + i * 14}" fill="#555">${escapeXml(line)}</text>`));
     IMPLEMENTATIONS.forEach((impl, index) => {
       const y = top + index * (barHeight + 4);
       const w = Math.max(1, r.ratios[impl] * scale);
@@ -170,6 +174,17 @@ export function svgChart(rows: readonly Summary[], caption: string): string {
   });
   parts.push("</svg>");
   return parts.join("\n");
+}
+
+/** The words of `text` in lines of at most `width` characters (a longer word on a line of its own), so that a label stays left of the bars. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 function escapeXml(text: string): string {

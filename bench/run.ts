@@ -1,37 +1,28 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Implementation } from "./clients.ts";
 import { IMPLEMENTATIONS } from "./clients.ts";
-import type { Measurement, Runs, ScenarioName } from "./report.ts";
-import { SCENARIOS, checkTargets, markdownTable, summarize, svgChart, targetsTable } from "./report.ts";
-import type { OursCase, OursRuns } from "./report-ours.ts";
-import { OURS_CASES, checkOursTargets, oursTable, summarizeOurs } from "./report-ours.ts";
-import type { ShardRuns } from "./report-shards.ts";
-import { shardsTable, summarizeShards } from "./report-shards.ts";
+import { README_PATH, renderReadme, sectionsOf, writeDocs } from "./docs-sections.ts";
+import { thisMachine } from "./machine.ts";
+import type { Measurement } from "./report.ts";
+import { QUICK_RESULTS_DIR, RESULTS_DIR, readResults, writeResults } from "./results-files.ts";
 import type { BroadcastVariant } from "./scenarios/broadcast.ts";
 import { broadcast } from "./scenarios/broadcast.ts";
+import { bundleSize } from "./scenarios/bundle-size.ts";
 import { churn } from "./scenarios/churn.ts";
 import { echo } from "./scenarios/echo.ts";
 import { idle } from "./scenarios/idle.ts";
 import { reconnectStorm } from "./scenarios/reconnect-storm.ts";
-import type { ShardVariant } from "./scenarios/shards.ts";
 import { SHARD_VARIANTS, shards } from "./scenarios/shards.ts";
 import { slowEcho } from "./scenarios/slow-echo.ts";
 import { slowRoom } from "./scenarios/slow-room.ts";
+import { storageRows } from "./scenarios/storage-rows.ts";
+import { WAKE_ROOMS, openWakeRooms } from "./scenarios/wake.ts";
 import type { BenchServer } from "./server.ts";
 import { buildWorker, startServer } from "./server.ts";
 import { openFilesLimit } from "./process-stats.ts";
-
-const benchDir = dirname(fileURLToPath(import.meta.url));
-/**
- * Scenarios of ours alone (the others have no sessions and no shards); `broadcast` also runs ours
- * with history on and with session clients.
- */
-const OURS_SCENARIOS = ["reconnect", "shards"] as const;
-const ALL_SCENARIOS: readonly string[] = [...SCENARIOS, ...OURS_SCENARIOS];
+import type { ResultScenario, ScenarioRuns } from "./summaries.ts";
+import { RESULT_SCENARIOS, summarizeScenario } from "./summaries.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -53,7 +44,8 @@ const { values: flags } = parseArgs({
     "shard-members": { type: "string" },
     "shard-broadcasts": { type: "string" },
     "shard-gap": { type: "string" },
-    scenarios: { type: "string", default: [...SCENARIOS, ...OURS_SCENARIOS].join(",") },
+    "wake-members": { type: "string" },
+    scenarios: { type: "string", default: RESULT_SCENARIOS.join(",") },
     help: { type: "boolean", default: false },
   },
 });
@@ -62,8 +54,8 @@ if (flags.help) {
   console.log(`npm run bench -- [--quick] [--repetitions R] [--connections C] [--messages M] [--members N]
                       [--broadcasts K] [--churn T] [--idle I] [--slow-messages S] [--slow-senders P]
                       [--slow-broadcasts B] [--storm-clients S] [--storm-broadcasts K] [--storm-backoff MS]
-                      [--shard-members N] [--shard-broadcasts K] [--shard-gap MS] [--scenarios LIST]
-  --quick         small sizes, one repetition (a smoke run, under a minute); writes bench/quick-results.json only
+                      [--shard-members N] [--shard-broadcasts K] [--shard-gap MS] [--wake-members N] [--scenarios LIST]
+  --quick         small sizes, one repetition (a smoke run of about a minute); writes bench/quick-results/ only
   --repetitions   interleaved repetitions of every scenario (default 9)
   --connections   echo connections (default 100)      --rate        echo's paced load, messages/s (default 5000)
   --messages      messages per echo connection in the saturated (throughput) phase (default 200)
@@ -81,7 +73,11 @@ if (flags.help) {
   --shard-broadcasts  shards: broadcasts, each sent once the one before has reached every member (default 50)
   --shard-gap     shards: pause between a broadcast's last delivery and the next send, ms (default 100)
                   (then a room of 10 the same way, 100 broadcasts 5 ms apart: what the hops through the sequencer add)
-  --scenarios     which to run, comma-separated (default ${ALL_SCENARIOS.join(",")}); a partial run writes no files`);
+  --wake-members  wake: members of each room woken from hibernation (default 1000; then ours with history on and session clients)
+  storage (ours alone: rows written and read per operation) and bundle (an echo app's gzip bytes) take no sizes
+  --scenarios     which to run, comma-separated (default ${RESULT_SCENARIOS.join(",")})
+Each scenario run writes bench/results/<scenario>.json (a full run, all of them), then bench/README.md's
+tables and bench/results.svg are made anew from those files (npm run bench:docs does only that).`);
   process.exit(0);
 }
 
@@ -132,47 +128,54 @@ const sizes = {
     // A room of 10, each broadcast sent 5 ms after the one before reached all: the cost and time of the hops.
     hop: { members: 10, broadcasts: flags.quick ? 20 : 100, gapMs: 5 },
   },
+  storage: { members: flags.quick ? 3 : 10, batch: 20, batches: flags.quick ? 2 : 5 },
+  bundle: {},
+  // workerd evicts an object after 10 s without an event; a second more, so that the wake is certain.
+  wake: { members: size(flags["wake-members"], 1000, 100), idleMs: 11_000, payloadBytes: 64, timeoutMs: 60_000 },
 };
 
-const scenarios = new Set(flags.scenarios.split(","));
-if (scenarios.has("shards")) checkOpenFiles(sizes.shards.members + 1);
-for (const name of scenarios) {
-  if (!ALL_SCENARIOS.includes(name)) throw new Error(`Unknown scenario ${name}`);
-}
-const partial = scenarios.size < ALL_SCENARIOS.length;
+/** The sizes each results file records. */
+const SIZES_OF: Record<ResultScenario, unknown> = {
+  echo: sizes.echo,
+  broadcast: sizes.broadcast,
+  churn: sizes.churn,
+  idle: sizes.idle,
+  "slow-reader": { echo: sizes.slowEcho, room: sizes.slowRoom },
+  reconnect: sizes.reconnect,
+  shards: sizes.shards,
+  storage: sizes.storage,
+  bundle: sizes.bundle,
+  wake: sizes.wake,
+};
 
-const runs = Object.fromEntries(SCENARIOS.map((s) => [s, { raw: [], ours: [], party: [] }])) as unknown as Runs;
-const oursRuns = Object.fromEntries(OURS_CASES.map((c) => [c, []])) as unknown as OursRuns;
-const shardRuns = Object.fromEntries(SHARD_VARIANTS.map((v) => [v, []])) as unknown as ShardRuns;
+const scenarios = new Set(flags.scenarios.split(",")) as Set<ResultScenario>;
+for (const name of scenarios) {
+  if (!RESULT_SCENARIOS.includes(name)) throw new Error(`Unknown scenario ${name}`);
+}
+if (scenarios.has("shards")) checkOpenFiles(sizes.shards.members + 1);
+if (scenarios.has("wake")) checkOpenFiles(WAKE_ROOMS.length * (sizes.wake.members + 1));
+
+const recorded = new Map<ResultScenario, ScenarioRuns>();
+
+/** Keeps one repetition's measurement of a scenario's implementation or variant, and shows it. */
+function record(scenario: ResultScenario, series: string, measurement: Measurement): void {
+  const runs = recorded.get(scenario) ?? {};
+  (runs[series] ??= []).push(measurement);
+  recorded.set(scenario, runs);
+  const shown = Object.entries(measurement).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ");
+  console.log(`  ${scenario.padEnd(11)} ${series.padEnd(13)} ${shown}`);
+}
 
 /** A different order each repetition, so that nothing always runs first. */
 const rotate = <T>(list: readonly T[], rep: number): T[] => list.map((_, i) => list[(i + rep) % list.length] as T);
 const rotated = (rep: number): Implementation[] => rotate(IMPLEMENTATIONS, rep);
 
 /** The broadcast scenario's rooms: each implementation's, and ours' with history on (plain and session clients). */
-const BROADCAST_ROOMS: readonly { implementation: Implementation; variant: BroadcastVariant }[] = [
-  ...IMPLEMENTATIONS.map((implementation) => ({ implementation, variant: "plain" as const })),
-  { implementation: "ours", variant: "history" },
-  { implementation: "ours", variant: "sessions" },
+const BROADCAST_ROOMS: readonly { implementation: Implementation; variant: BroadcastVariant; series: string }[] = [
+  ...IMPLEMENTATIONS.map((implementation) => ({ implementation, variant: "plain" as const, series: implementation })),
+  { implementation: "ours", variant: "history", series: "ours-history" },
+  { implementation: "ours", variant: "sessions", series: "ours-sessions" },
 ];
-
-function record(scenario: ScenarioName, implementation: Implementation, measurement: Measurement): void {
-  runs[scenario][implementation].push(measurement);
-  const shown = Object.entries(measurement).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ");
-  console.log(`  ${scenario.padEnd(11)} ${implementation.padEnd(5)} ${shown}`);
-}
-
-function recordOurs(which: OursCase, measurement: Measurement): void {
-  oursRuns[which].push(measurement);
-  const shown = Object.entries(measurement).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ");
-  console.log(`  ${which.padEnd(18)} ours  ${shown}`);
-}
-
-function recordShards(variant: ShardVariant, measurement: Measurement): void {
-  shardRuns[variant].push(measurement);
-  const shown = Object.entries(measurement).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ");
-  console.log(`  shards ${variant.padEnd(11)} ours  ${shown}`);
-}
 
 /** Runs a scenario in a workerd of its own: memory a process once took is not reliably given back. */
 async function inFreshServer<T>(script: string, scenario: (server: BenchServer) => Promise<T>): Promise<T> {
@@ -185,6 +188,11 @@ async function inFreshServer<T>(script: string, scenario: (server: BenchServer) 
 }
 
 const started = Date.now();
+// Deterministic, so measured once, whatever the repetitions.
+for (const implementation of IMPLEMENTATIONS) {
+  if (scenarios.has("bundle")) record("bundle", implementation, bundleSize(implementation));
+}
+
 console.log("Bundling bench/worker with wrangler deploy --dry-run ...");
 const script = buildWorker();
 
@@ -195,16 +203,14 @@ try {
     for (const implementation of rotated(rep)) {
       if (scenarios.has("echo")) record("echo", implementation, await echo(shared, implementation, sizes.echo));
     }
-    for (const { implementation, variant } of rotate(BROADCAST_ROOMS, rep)) {
-      if (!scenarios.has("broadcast")) continue;
-      const measurement = await broadcast(shared, implementation, sizes.broadcast, variant);
-      if (variant === "plain") record("broadcast", implementation, measurement);
-      else recordOurs(variant === "history" ? "broadcast-history" : "broadcast-sessions", measurement);
+    for (const { implementation, variant, series } of rotate(BROADCAST_ROOMS, rep)) {
+      if (scenarios.has("broadcast")) record("broadcast", series, await broadcast(shared, implementation, sizes.broadcast, variant));
     }
     for (const implementation of rotated(rep)) {
       if (scenarios.has("churn")) record("churn", implementation, await churn(shared, implementation, sizes.churn));
     }
-    if (scenarios.has("reconnect")) recordOurs("reconnect", await reconnectStorm(shared, sizes.reconnect));
+    if (scenarios.has("reconnect")) record("reconnect", "ours", await reconnectStorm(shared, sizes.reconnect));
+    if (scenarios.has("storage")) record("storage", "ours", await storageRows(shared, sizes.storage));
   }
 } finally {
   await shared.dispose();
@@ -225,41 +231,41 @@ for (let rep = 0; rep < sizes.repetitions && scenarios.has("slow-reader"); rep++
 // Each repetition in a workerd of its own (tens of thousands of sockets pass through it), the variants side by side in it.
 for (let rep = 0; rep < sizes.repetitions && scenarios.has("shards"); rep++) {
   await inFreshServer(script, async (server) => {
-    for (const variant of rotate(SHARD_VARIANTS, rep)) recordShards(variant, await shards(server, variant, sizes.shards));
+    for (const variant of rotate(SHARD_VARIANTS, rep)) record("shards", variant, await shards(server, variant, sizes.shards));
   });
 }
 
-const oursRows = summarizeOurs(oursRuns, runs.broadcast.ours);
-const shardRows = summarizeShards(shardRuns);
-const oursChecks = checkOursTargets(oursRows);
-if (partial) {
-  const compared = SCENARIOS.filter((s) => scenarios.has(s));
-  const tables = [
-    ...(compared.length > 0 ? [markdownTable(summarize(runs, compared))] : []),
-    ...(oursRows.length > 0 ? [oursTable(oursRows), targetsTable(oursChecks)] : []),
-    ...(shardRows.length > 0 ? [shardsTable(shardRows)] : []),
-  ];
-  console.log(`\n${tables.join("\n\n")}\n\npartial run, ${new Date().toISOString().slice(0, 10)}, medians of ${sizes.repetitions} interleaved repetition(s)`);
-  process.exit(0);
+// One workerd, its rooms opened once: each repetition leaves them all idle until evicted, then wakes each in turn.
+if (scenarios.has("wake")) {
+  await inFreshServer(script, async (server) => {
+    const rooms = await openWakeRooms(server, sizes.wake);
+    try {
+      for (let rep = 0; rep < sizes.repetitions; rep++) {
+        console.log(`Wake ${rep + 1}/${sizes.repetitions}: ${(sizes.wake.idleMs / 1000).toFixed(0)} s idle first`);
+        await rooms.idle();
+        for (const room of rotate(WAKE_ROOMS, rep)) record("wake", room, await rooms.wake(room));
+      }
+    } finally {
+      await rooms.close();
+    }
+  });
 }
 
-const rows = summarize(runs);
-const checks = [...checkTargets(rows), ...oursChecks];
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}`;
-const caption = `${flags.quick ? "quick run" : "full run"}, ${new Date().toISOString().slice(0, 10)}, medians of ${sizes.repetitions} interleaved repetition(s); ${machine}`;
-const tables = `${markdownTable(rows)}\n\n${oursTable(oursRows)}\n\n${shardsTable(shardRows)}\n\n${targetsTable(checks)}`;
-console.log(`\n${tables}\n\n${caption}; took ${((Date.now() - started) / 1000).toFixed(0)} s`);
-
-const result = {
-  date: new Date().toISOString(), quick: flags.quick, machine, sizes, summary: rows, oursSummary: oursRows, shardsSummary: shardRows, targets: checks, runs, oursRuns, shardRuns,
-};
+const dir = flags.quick ? QUICK_RESULTS_DIR : RESULTS_DIR;
+const date = new Date().toISOString();
+const machine = thisMachine();
+for (const [scenario, runs] of recorded) {
+  const repetitions = scenario === "bundle" ? 1 : sizes.repetitions;
+  writeResults(dir, { scenario, date, quick: flags.quick, machine, repetitions, sizes: SIZES_OF[scenario], runs, summary: summarizeScenario(scenario, runs) });
+}
+const written = new Map([...readResults(dir)].filter(([scenario]) => recorded.has(scenario as ResultScenario)));
+console.log(`\n${sectionsOf(written)}\n\nwritten to ${dir}; took ${((Date.now() - started) / 1000).toFixed(0)} s`);
 if (flags.quick) {
-  writeFileSync(join(benchDir, "quick-results.json"), `${JSON.stringify(result, null, 2)}\n`);
+  // A smoke test of the generator on this run's files; what it makes is not kept.
+  renderReadme(readFileSync(README_PATH, "utf8"), written);
 } else {
-  mkdirSync(benchDir, { recursive: true });
-  writeFileSync(join(benchDir, "results.json"), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(benchDir, "results.svg"), `${svgChart(rows, caption)}\n`);
-  updateReadme(`${tables}\n\n${caption}.`);
+  writeDocs(readResults(RESULTS_DIR));
+  console.log("bench/README.md and bench/results.svg made anew from bench/results/");
 }
 
 /**
@@ -272,16 +278,4 @@ function checkOpenFiles(sockets: number): void {
   if (limit < needed) {
     throw new Error(`shards: ${sockets} sockets in one object need about ${needed} open files in workerd; the limit is ${limit}. Lower --shard-members or raise ulimit -n.`);
   }
-}
-
-/** Replaces the README's benchmark figures between their markers. */
-function updateReadme(figures: string): void {
-  const readme = join(benchDir, "..", "README.md");
-  const text = readFileSync(readme, "utf8");
-  const start = "<!-- bench:results:start -->";
-  const end = "<!-- bench:results:end -->";
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from === -1 || to === -1) throw new Error(`README.md has no ${start} ... ${end} markers`);
-  writeFileSync(readme, `${text.slice(0, from + start.length)}\n${figures}\n${text.slice(to)}`);
 }

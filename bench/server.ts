@@ -8,16 +8,20 @@ import { childProcesses, cpuNanoseconds, residentBytes } from "./process-stats.t
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 
-/** Bundles the benchmark Worker exactly as `wrangler deploy` would, without uploading it. */
-export function buildWorker(): string {
+/** Bundles a Worker exactly as `wrangler deploy` would, without uploading it; returns the output folder. */
+export function bundleWorker(config: string, args: readonly string[] = []): string {
   const outdir = mkdtempSync(join(tmpdir(), "hypern-bench-"));
   execFileSync(
     process.execPath,
-    [join(benchDir, "..", "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run",
-      "--config", join(benchDir, "wrangler.toml"), "--outdir", outdir],
+    [join(benchDir, "..", "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run", "--config", config, "--outdir", outdir, ...args],
     { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
   );
-  return join(outdir, "index.js");
+  return outdir;
+}
+
+/** The benchmark Worker (bench/wrangler.toml), bundled: its module's path. */
+export function buildWorker(): string {
+  return join(bundleWorker(join(benchDir, "wrangler.toml")), "index.js");
 }
 
 /**

@@ -23,7 +23,7 @@ export interface BroadcastSizes {
 export type BroadcastVariant = "plain" | "history" | "sessions";
 
 /** A member as the scenario sees it: the texts it receives. */
-interface Receiver {
+export interface Receiver {
   /** Calls `listener` with each text received; returns the function that stops it. */
   onText(listener: (text: string) => void): () => void;
 }
@@ -38,17 +38,21 @@ function plainReceiver(socket: WebSocket): Receiver {
   };
 }
 
-/** Opens the members; returns them as receivers, how many acknowledgements they have sent (session clients), and how to close them all. */
-async function openMembers(server: BenchServer, implementation: Implementation, variant: BroadcastVariant, count: number) {
+/**
+ * Opens the members of the variant's room `room`; returns the room's URL, the members as receivers, how
+ * many acknowledgements they have sent (session clients), and how to close them all.
+ */
+export async function openMembers(server: BenchServer, implementation: Implementation, variant: BroadcastVariant, count: number, room = "bench") {
   if (variant !== "plain" && implementation !== "ours") throw new Error(`Only ours has the ${variant} broadcast room`);
   if (variant === "sessions") {
-    const clients = await openSessionClients(`${server.wsUrl}/ours/session/bench`, count);
+    const url = `${server.wsUrl}/ours/session/${room}`;
+    const clients = await openSessionClients(url, count);
     const receivers = clients.map(({ client }): Receiver => ({
       onText: (listener) => client.on("message", ({ data }) => listener(String(data))),
     }));
-    return { url: `${server.wsUrl}/ours/session/bench`, receivers, acknowledgements: () => acknowledgementsSent(clients), close: () => closeSessionClients(clients) };
+    return { url, receivers, acknowledgements: () => acknowledgementsSent(clients), close: () => closeSessionClients(clients) };
   }
-  const url = `${server.wsUrl}/${implementation}/${variant === "history" ? "broadcast-history" : "broadcast"}/bench`;
+  const url = `${server.wsUrl}/${implementation}/${variant === "history" ? "broadcast-history" : "broadcast"}/${room}`;
   const sockets = await openMany(url, count);
   return { url, receivers: sockets.map(plainReceiver), acknowledgements: () => 0, close: () => closeAll(sockets) };
 }
@@ -107,7 +111,7 @@ export async function broadcast(server: BenchServer, implementation: Implementat
 }
 
 /** Broadcasts until every member has received one, so that membership is complete before measuring. */
-async function warmUp(sender: WebSocket, receivers: readonly Receiver[]): Promise<void> {
+export async function warmUp(sender: WebSocket, receivers: readonly Receiver[]): Promise<void> {
   const reached = new Set<Receiver>();
   const stops = receivers.map((receiver) => receiver.onText(() => void reached.add(receiver)));
   for (let attempt = 0; reached.size < receivers.length; attempt++) {

@@ -1,4 +1,5 @@
 import { sleep } from "../clients.ts";
+import { control } from "../control.ts";
 import type { BenchServer } from "../server.ts";
 import type { BenchSessionClient } from "../session-clients.ts";
 import { closeSessionClients, openSessionClients } from "../session-clients.ts";
@@ -127,10 +128,4 @@ async function warmUp(server: BenchServer, room: string, clients: readonly Bench
   }
   await sleep(200);
   for (const stop of stops) stop();
-}
-
-async function control<T>(server: BenchServer, method: "GET" | "POST", path: string): Promise<T> {
-  const response = await fetch(`${server.url}/control/${path}`, { method });
-  if (!response.ok) throw new Error(`/control/${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
 }

@@ -1,5 +1,5 @@
 import type WebSocket from "ws";
-import { closeAll, open, openMany, sleep } from "../clients.ts";
+import { closeAll, open, openMany, sleep, within } from "../clients.ts";
 import type { BenchServer } from "../server.ts";
 import { quantile } from "../stats.ts";
 
@@ -153,17 +153,6 @@ async function warmUp(sender: WebSocket, members: readonly WebSocket[]): Promise
   }
   await sleep(500);
   for (const stop of listeners) stop();
-}
-
-/** Whether `promise` settled within `ms`. */
-async function within(promise: Promise<void>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => void (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function shardCount(server: BenchServer, route: string, room: string): Promise<number> {

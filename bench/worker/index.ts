@@ -3,9 +3,9 @@ import { control } from "./control.js";
 import { ours } from "./ours.js";
 import { shardCount } from "./shard-count.js";
 
+export { OursRoom } from "./ours-room.js";
 export { PartyRoom } from "./party.js";
 export { RawRoom } from "./raw.js";
-export class OursRoom extends ours.RoomObject {}
 
 /**
  * `/{raw|ours|party}/{echo|broadcast}/:room`: each implementation through its natural entry point; ours

@@ -68,3 +68,18 @@ ours.ws(
   },
   { roomObject: ({ params }) => params.room, sessions: true },
 );
+
+/**
+ * A route with sessions whose handler answers each text `N` with N direct messages (`d|0` ... `d|N-1`)
+ * to its sender: what a direct message to a session client costs in storage (the storage scenario).
+ */
+ours.ws(
+  "/ours/session-direct/:room",
+  async (ws) => {
+    await ws.accept();
+    for await (const text of ws.iterText()) {
+      for (let i = 0; i < Number(text); i++) ws.sendText(`d|${i}`);
+    }
+  },
+  { roomObject: ({ params }) => params.room, sessions: true },
+);

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { countsOf } from "./object-counts.js";
 
 /**
  * The floor: a hand-written room on the Hibernation API with nothing but what the scenarios need.
@@ -9,6 +10,7 @@ export class RawRoom extends DurableObject {
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
+    countsOf(ctx).constructions += 1;
     this.#echo = ctx.id.name?.startsWith("echo:") ?? false;
   }
 
