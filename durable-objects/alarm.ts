@@ -38,6 +38,8 @@ export class ObjectAlarm {
     const appDue = schedule.fired(now);
     part.alarm(now);
     for (const next of [sessions.sweep(now), this.#deps.history.expire(now, historyOf)]) if (next !== null) schedule.wakeAt(next);
+    // With no session left to know their epochs, histories emptied by age keep nothing, not even their head.
+    if (sessions.counts().sessions === 0) this.#deps.history.dropEmptyHeads();
     for (const connection of connections.runningConnections()) connection.expireReceives(now);
     for (const socket of ctx.getWebSockets()) {
       const deadline = this.#deadlineOf(socket);

@@ -204,6 +204,17 @@ export class RoomHistory {
     return this.#sweep(optionsOf, now);
   }
 
+  /**
+   * Forgets the heads of histories that hold no entry: the next broadcast starts a new epoch. Only
+   * for an object no session knows these epochs in (none could resume into a new one unawares).
+   */
+  dropEmptyHeads(): void {
+    if (!this.#ready && !this.#hasTables()) return;
+    this.#prepare();
+    const empty = this.#sql.exec<{ room: string }>("DELETE FROM hypern_log_head WHERE room NOT IN (SELECT DISTINCT room FROM hypern_log) RETURNING room").toArray();
+    for (const { room } of empty) this.#heads.delete(room);
+  }
+
   /** When the next entry will be past its room's age, if any (after a wake, for the alarm). */
   nextExpiry(optionsOf: (room: string) => ResolvedHistory | null): number | null {
     return this.#sweep(optionsOf, null);

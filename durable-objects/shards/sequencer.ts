@@ -58,7 +58,7 @@ export interface SequencerDeps {
   readonly options: ResolvedShards;
   /** The stub of one of the room's shards. */
   shard(index: number): ShardRpc;
-  /** Wake the object (its alarm) at `time`, to retry deliveries. */
+  /** Wake the object (its alarm) at `time` (or earlier), to retry deliveries and forget what is due. */
   wakeAt(time: number): void;
   /** Describes a problem to the logger (always shown). */
   warn(message: string): void;
@@ -102,8 +102,13 @@ export class Sequencer {
         .toArray()[0];
     let shard = open?.shard;
     if (shard === undefined) {
-      const last = sql.exec<{ last: number | null }>("SELECT MAX(shard) AS last FROM hypern_shards").one().last;
-      shard = Math.max(after, last === null ? 0 : last + 1);
+      // The lowest index free from `after` on: a shard forgotten when it held nothing is used again.
+      shard = sql
+        .exec<{ free: number }>(
+          "SELECT MIN(candidate) AS free FROM (SELECT ? AS candidate UNION SELECT shard + 1 FROM hypern_shards WHERE shard >= ?) WHERE candidate NOT IN (SELECT shard FROM hypern_shards)",
+          Math.max(0, after), Math.max(0, after),
+        )
+        .one().free;
       // A new shard starts at the stream's head: nothing before it is for its (future) members.
       sql.exec(
         "INSERT OR IGNORE INTO hypern_shards (shard, connections, held, sessions, resumable, placed, settled, placed_at, report, delivered) VALUES (?, 0, 0, 0, 0, 0, 0, 0, 0, ?)",
@@ -115,7 +120,12 @@ export class Sequencer {
       "UPDATE hypern_shards SET placed = (CASE WHEN placed_at > ? THEN placed ELSE settled END) + 1, placed_at = ? WHERE shard = ?",
       stale, now, shard,
     );
-    if (client !== undefined) sql.exec("INSERT OR REPLACE INTO hypern_clients (address, shard, at) VALUES (?, ?, ?)", client, shard, now);
+    if (client !== undefined) {
+      sql.exec("INSERT OR REPLACE INTO hypern_clients (address, shard, at) VALUES (?, ?, ?)", client, shard, now);
+      this.#deps.wakeAt(now + CLIENT_AFFINITY_MS);
+    }
+    // An unsettled placement keeps the shard until it goes stale: the alarm comes back then.
+    this.#deps.wakeAt(now + PLACEMENT_PENDING_MS);
     return shard;
   }
 
@@ -125,6 +135,7 @@ export class Sequencer {
       "UPDATE hypern_shards SET connections = ?, held = ?, sessions = ?, resumable = ?, settled = MAX(settled, ?), report = ? WHERE shard = ? AND report < ?",
       report.open, report.held, report.sessions, report.resumable, report.settled, report.number, report.shard, report.number,
     );
+    this.#forgetIdle(Date.now(), report.shard);
     this.#fanOut();
   }
 
@@ -165,6 +176,36 @@ export class Sequencer {
   retry(now: number): void {
     for (const failure of this.#failing.values()) if (failure.retryAt <= now) failure.retryAt = 0;
     this.#fanOut();
+    this.#prune(now);
+  }
+
+  /**
+   * What the sequencer remembers for a while (op ids against retries, where each client address was
+   * placed) goes once its time has passed, and shards that hold nothing are forgotten: a room that
+   * falls quiet keeps nothing of its traffic. Returns when the next remembered thing is due.
+   */
+  #prune(now: number): void {
+    const { sql, wakeAt } = this.#deps;
+    sql.exec("DELETE FROM hypern_ops WHERE at < ?", now - REMEMBER_OPS_MS);
+    sql.exec("DELETE FROM hypern_clients WHERE at < ?", now - CLIENT_AFFINITY_MS);
+    this.#forgetIdle(now);
+    const next = sql
+      .exec<{ next: number | null }>(
+        "SELECT MIN(due) AS next FROM (SELECT MIN(at) + ? AS due FROM hypern_ops UNION ALL SELECT MIN(at) + ? FROM hypern_clients UNION ALL SELECT MIN(placed_at) + ? FROM hypern_shards WHERE connections = 0 AND sessions = 0)",
+        REMEMBER_OPS_MS, CLIENT_AFFINITY_MS, PLACEMENT_PENDING_MS,
+      )
+      .one().next;
+    if (next !== null) wakeAt(Math.max(next, now + 1_000));
+  }
+
+  /**
+   * Forgets the shards (one, or all) that hold nothing: no connection, socket, session, nor placement
+   * on its way. One placed in again later starts anew, at the stream's head, as a new shard does.
+   */
+  #forgetIdle(now: number, shard?: number): void {
+    const idle = `connections = 0 AND held = 0 AND sessions = 0 AND resumable = 0 AND NOT (${PENDING} > 0)`;
+    if (shard === undefined) this.#deps.sql.exec(`DELETE FROM hypern_shards WHERE ${idle}`, now - PLACEMENT_PENDING_MS);
+    else this.#deps.sql.exec(`DELETE FROM hypern_shards WHERE shard = ? AND ${idle}`, shard, now - PLACEMENT_PENDING_MS);
   }
 
   /** Appends an op to the stream (a broadcast into a room with history to the room's history too); returns its place. */
@@ -195,6 +236,8 @@ export class Sequencer {
     );
     sql.exec("INSERT INTO hypern_ops (id, seq, at) VALUES (?, ?, ?)", op.id, seq, now);
     sql.exec("DELETE FROM hypern_ops WHERE at < ?", now - REMEMBER_OPS_MS);
+    // The alarm comes back to forget it, should the room fall quiet.
+    this.#deps.wakeAt(now + REMEMBER_OPS_MS);
     return seq;
   }
 
