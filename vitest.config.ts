@@ -6,7 +6,13 @@ export default defineConfig({
     projects: [
       {
         // Inside workerd, against test/worker: the library, its room objects and real hibernation.
-        plugins: [cloudflareTest({ wrangler: { configPath: "./test/worker/wrangler.toml" } })],
+        // The chaos matrix runs a few schedules here; `npm run test:chaos` many more (CHAOS_RUNS, CHAOS_SEED).
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./test/worker/wrangler.toml" },
+            miniflare: { bindings: { CHAOS_RUNS: Number(process.env.CHAOS_RUNS ?? 2), CHAOS_SEED: Number(process.env.CHAOS_SEED ?? 20261202) } },
+          }),
+        ],
         test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
       },
       {

@@ -7,6 +7,7 @@ import { counter } from "./counter.js";
 import { deadlines, ticker } from "./deadlines.js";
 import { crowds } from "./crowd.js";
 import { order } from "./order.js";
+import { chaos } from "./chaos.js";
 import { fleetingRoute, keeping } from "./keeping.js";
 import { presence } from "./presence.js";
 import { sessions } from "./sessions.js";
@@ -26,7 +27,7 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds).include(order).include(keeping).include(fleetingRoute);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds).include(order).include(keeping).include(fleetingRoute).include(chaos);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",
