@@ -58,7 +58,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
       return sessions.ended(connection, ending);
     },
     send: (connection, frame) => sending.direct(connection, frame),
-    keep: (connection, frame) => sessions.keep(connection, frame),
+    keep: (connection, frame) => sending.keep(connection, frame),
     dataChanged: (connection) => sessions.changed(connection),
     wakeAt: (deadline) => schedule.wakeAt(deadline),
   };

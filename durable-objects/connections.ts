@@ -25,6 +25,8 @@ export class Connections {
   readonly #deps: ConnectionsDeps;
   /** Connections whose handler is running, by their server socket. */
   readonly #running = new Map<WebSocket, Connection>();
+  /** Settles when each running connection's handler ends. */
+  readonly #ends = new WeakMap<Connection, { readonly promise: Promise<void>; readonly resolve: () => void }>();
 
   constructor(deps: ConnectionsDeps) {
     this.#deps = deps;
@@ -38,6 +40,16 @@ export class Connections {
   /** The connection of a socket: running, or rebuilt and its handler rerun. */
   of(socket: WebSocket): Connection | undefined {
     return this.#running.get(socket) ?? this.#rerun(socket);
+  }
+
+  /** The connections with this id whose handlers are running (a session's older connections, still busy). */
+  runningWithId(id: string): Connection[] {
+    return [...this.#running.values()].filter((connection) => connection.record.id === id);
+  }
+
+  /** Settles when the connection's handler has ended (at once if it is not running). */
+  ended(connection: Connection): Promise<void> {
+    return this.#ends.get(connection)?.promise ?? Promise.resolve();
   }
 
   /** Every running connection. */
@@ -72,6 +84,9 @@ export class Connections {
   /** Runs a connection's handler; when it ends, what it left open is closed. */
   run(connection: Connection, route: HostedRoute): void {
     this.#running.set(connection.socket, connection);
+    let resolve!: () => void;
+    const promise = new Promise<void>((settle) => (resolve = settle));
+    this.#ends.set(connection, { promise, resolve });
     const ws = new ServerWebSocket(connection);
     const { env, ctx } = this.#deps;
     this.#deps.inRoomObject(() => invoke(route, ws, env, ctx)).then(
@@ -89,6 +104,7 @@ export class Connections {
 
   #finished(connection: Connection, error?: unknown): void {
     this.#running.delete(connection.socket);
+    this.#ends.get(connection)?.resolve();
     const { logger, headers } = this.#deps;
     if (error === undefined || error instanceof WebSocketDisconnect) {
       logger.handlerEnded(connection.record);

@@ -60,6 +60,15 @@ export class Sending {
     return this.#directNow(connection.socket, frame);
   }
 
+  /**
+   * A handler's send after its client went away, for a session that goes on: kept for the client's
+   * resume, in order with the handler's earlier sends (some may still wait for the room's order).
+   */
+  keep(connection: Connection, frame: OutgoingFrame): boolean {
+    if (this.#deps.part.holdSend(() => void this.#deps.sessions.keep(connection, frame))) return true;
+    return this.#deps.sessions.keep(connection, frame);
+  }
+
   /** A send to one member by id: to its open socket, or kept for its session while it may resume; false when it is gone. */
   toMember(id: string, frame: OutgoingFrame): boolean {
     if (this.#deps.part.holdSend(() => void this.#toMemberNow(id, frame))) return true;

@@ -30,6 +30,16 @@ export interface UpgradeDeps {
   readonly part: ObjectPart;
 }
 
+/** How long a resumed session's new connection waits for its older connections' handlers, at most. */
+const OLDER_HANDLERS_MS = 10_000;
+
+/** Settles when `promise` does, or after `ms` (whichever comes first; the timer goes with it). */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  if (timer !== undefined) clearTimeout(timer);
+}
+
 function refused(status: number, message: string, headers?: Record<string, string>): Response {
   return new Response(message, { status, ...(headers === undefined ? {} : { headers }) });
 }
@@ -101,6 +111,10 @@ export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> 
     };
     const session = { offered: sessionOffered, recovered };
     const connection = new Connection({ record, params, headers, socket: server, deps: deps.connection, limits: config.limits, handshake, session });
+    // Older connections of a resumed session may still be busy with a message its client sent before:
+    // the new one takes its client's next messages once they are done.
+    const older = recovered ? deps.connections.runningWithId(record.id) : [];
+    if (older.length > 0) connection.receiveAfter(within(Promise.all(older.map((one) => deps.connections.ended(one))), OLDER_HANDLERS_MS));
     deps.connections.run(connection, route);
   });
 }

@@ -92,6 +92,8 @@ export class Connection {
   #keepsSends = false;
   /** A newer connection carries its session on: its ending does not end the session. */
   #superseded = false;
+  /** Set while the handler's receives wait (see receiveAfter). */
+  #receivesAfter: Promise<void> | null = null;
 
   constructor(init: ConnectionInit) {
     this.#record = init.record;
@@ -202,7 +204,20 @@ export class Connection {
     if (this.state === WebSocketState.CONNECTING) {
       return Promise.reject(new WebSocketError("Cannot receive before accept()"));
     }
+    if (this.#receivesAfter !== null) return this.#receivesAfter.then(() => this.#queue.take(convert, options));
     return this.#queue.take(convert, options);
+  }
+
+  /**
+   * The handler's receives wait for `gate` (what arrives meanwhile is queued): a resumed session's
+   * new connection takes its client's messages only once the older connection's handler, still busy
+   * with an earlier one, has finished, so the session's messages are processed one at a time, in order.
+   */
+  receiveAfter(gate: Promise<void>): void {
+    const opened = gate.then(() => {
+      if (this.#receivesAfter === opened) this.#receivesAfter = null;
+    });
+    this.#receivesAfter = opened;
   }
 
   /** The handler's own close: messages it has not taken are dropped, its receives raise the disconnect. */

@@ -234,7 +234,12 @@ describe.each(MATRIX)("the chaos matrix: $kind, $clients clients, history $histo
           else if (action.kind === "deploy") await roomObject.closeAll(1012, "deploy").catch(() => undefined);
           else await new Promise((resolve) => setTimeout(resolve, action.ms));
         }
-        const complete = { broadcasts: clients === "session" && history, replies: clients === "session" };
+        // A reset is a crash: a shard's handler that was awaiting its broadcast (the room's order) when its
+        // room object was reset loses the rest of that message's handling, its reply included (the
+        // message was handed over once, and is not handed over again). A room in one object has no such
+        // gap: its handler here broadcasts and replies in one turn.
+        const resetMidway = shards && steps.some(({ kind }) => kind === "reset");
+        const complete = { broadcasts: clients === "session" && history && !resetMidway, replies: clients === "session" && !resetMidway };
         // Session clients catch up on everything; plain ones get what reached them while connected.
         await eventually(() => {
           for (const [index, one] of made.entries()) {
