@@ -6,4 +6,5 @@ export { connect, upgrade } from "./connect.js";
 export type { ConnectOptions, Fetcher } from "./connect.js";
 export { hibernate } from "./hibernate.js";
 export { TestSocket } from "./test-socket.js";
-export type { ClosedEvent, ReceivedFrame, WaitOptions } from "./test-socket.js";
+export type { ClosedEvent, ReceivedFrame } from "./test-socket.js";
+export type { WaitOptions } from "./wait.js";
