@@ -8,3 +8,5 @@ export { hibernate } from "./hibernate.js";
 export { TestSocket } from "./test-socket.js";
 export type { ClosedEvent, ReceivedFrame } from "./test-socket.js";
 export type { WaitOptions } from "./wait.js";
+export { WorkerWebSocket, workerWebSocketClass } from "./worker-web-socket.js";
+export type { WorkerWebSocketOptions } from "./worker-web-socket.js";

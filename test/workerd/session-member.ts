@@ -1,7 +1,8 @@
 import type { Reset, SessionClientOptions, Welcome } from "../../src/client/index.js";
 import { SessionClient } from "../../src/client/index.js";
+import type { WorkerWebSocket } from "../../src/testing/index.js";
+import { workerWebSocketClass } from "../../src/testing/index.js";
 import { eventually } from "./client.js";
-import { FetchWebSocket } from "./fetch-websocket.js";
 
 /** A session client in a test: what it received, its welcomes and resets, and its sockets to drop. */
 export class Member {
@@ -11,17 +12,11 @@ export class Member {
   readonly replayed: string[] = [];
   readonly welcomes: Welcome[] = [];
   readonly resets: Reset[] = [];
-  readonly sockets: FetchWebSocket[] = [];
+  readonly sockets: WorkerWebSocket[] = [];
 
   constructor(path: string, options: SessionClientOptions = {}) {
-    const sockets = this.sockets;
-    class MemberSocket extends FetchWebSocket {
-      constructor(url: string, protocols?: string | string[]) {
-        super(url, protocols);
-        sockets.push(this);
-      }
-    }
-    this.client = new SessionClient(`http://example.com${path}`, { WebSocket: MemberSocket, backoff: { firstMs: 20, longestMs: 200 }, ...options });
+    const WebSocket = workerWebSocketClass({}, (socket) => this.sockets.push(socket));
+    this.client = new SessionClient(`http://example.com${path}`, { WebSocket, backoff: { firstMs: 20, longestMs: 200 }, ...options });
     this.client.on("message", (message) => {
       if (typeof message.data !== "string") return;
       this.texts.push(message.data);
