@@ -8,5 +8,7 @@ export { hibernate } from "./hibernate.js";
 export { TestSocket } from "./test-socket.js";
 export type { ClosedEvent, ReceivedFrame } from "./test-socket.js";
 export type { WaitOptions } from "./wait.js";
+export { sessionClient } from "./session-test-client.js";
+export type { SessionTestClient, SessionTestClientOptions } from "./session-test-client.js";
 export { WorkerWebSocket, workerWebSocketClass } from "./worker-web-socket.js";
 export type { WorkerWebSocketOptions } from "./worker-web-socket.js";
