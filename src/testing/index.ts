@@ -12,3 +12,5 @@ export { sessionClient } from "./session-test-client.js";
 export type { SessionTestClient, SessionTestClientOptions } from "./session-test-client.js";
 export { WorkerWebSocket, workerWebSocketClass } from "./worker-web-socket.js";
 export type { WorkerWebSocketOptions } from "./worker-web-socket.js";
+export { assertOnceInOrder, onceInOrderProblems } from "./once-in-order.js";
+export type { OnceInOrderOptions } from "./once-in-order.js";
