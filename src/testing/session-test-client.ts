@@ -130,11 +130,19 @@ export class SessionTestClient<Incoming = unknown, Outgoing = unknown> {
     );
   }
 
-  /** Resolves with `texts` once at least `count` text messages have arrived in all; fails as `welcomed` does, showing the last ones. */
-  received(count: number, options?: WaitOptions): Promise<readonly string[]> {
+  /** Resolves with `texts` once at least `count` text messages have arrived in all. Fails as `welcomed` does, showing the last ones. */
+  received(count: number, options?: WaitOptions): Promise<readonly string[]>;
+  /**
+   * Resolves with `texts` once the text `last` has arrived: after a burst, wait for its last message,
+   * then check the rest (`assertOnceInOrder` names any missing). Fails as `welcomed` does.
+   */
+  received(last: string, options?: WaitOptions): Promise<readonly string[]>;
+  received(until: number | string, options?: WaitOptions): Promise<readonly string[]> {
+    const arrived = typeof until === "number" ? () => this.#texts.length >= until : () => this.#texts.includes(until);
+    const short = typeof until === "number" ? () => `of ${until} messages` : () => `messages, none of them ${JSON.stringify(until)}`;
     return this.#until(
-      () => (this.#texts.length >= count ? this.#texts : undefined),
-      () => `received ${this.#texts.length} of ${count} messages (the last: ${JSON.stringify(this.#texts.slice(-5))})`,
+      () => (arrived() ? this.#texts : undefined),
+      () => `received ${this.#texts.length} ${short()} (the last: ${JSON.stringify(this.#texts.slice(-5))})`,
       options,
     );
   }

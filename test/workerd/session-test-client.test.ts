@@ -20,13 +20,16 @@ describe("sessionClient: what it received", () => {
 });
 
 describe("sessionClient's waits say what they waited for", () => {
-  it("received(): how many of how many came, the last ones, and the client's state", async () => {
+  it("received(): how many came (of how many, or without the one awaited), the last ones, and the client's state", async () => {
     const path = `/session/${freshRoom()}`;
     const ada = sessionClient(path);
     await ada.welcomed();
     ada.send("one");
     await ada.received(1);
     await expect(ada.received(3, { timeout: 100 })).rejects.toThrow(`sessionClient(${path}): received 1 of 3 messages (the last: ["one"]) within 100 ms; the client is open`);
+    ada.send("two");
+    expect(await ada.received("two")).toEqual(["one", "two"]);
+    await expect(ada.received("three", { timeout: 100 })).rejects.toThrow(`sessionClient(${path}): received 2 messages, none of them "three" (the last: ["one","two"]) within 100 ms; the client is open`);
     ada.close();
   });
 
