@@ -16,8 +16,8 @@ const TEST_BACKOFF = { firstMs: 20, longestMs: 200 };
 
 /**
  * A `SessionClient` connected to a route (with `sessions`) of the Worker under test, its connections
- * made by `WorkerWebSocket`s: `options` are the client's (`backoff` from 20 ms up to 200 ms unless given) and the
- * sockets' (`fetcher`, `headers`), and `base` for the path. The client starts connecting at once.
+ * made by `WorkerWebSocket`s. `options` are the client's (`backoff` from 20 ms up to 200 ms unless
+ * given) and the sockets' (`fetcher`, `headers`), and `base` for the path. It starts connecting at once.
  *
  * @typeParam Incoming - what the server sends, as `json()` returns it.
  * @typeParam Outgoing - what `sendJson` takes.
@@ -77,7 +77,7 @@ export class SessionTestClient<Incoming = unknown, Outgoing = unknown> {
     return this.#replayed;
   }
 
-  /** The welcomes, one per connection: the first, then `recovered: true` for each resume. */
+  /** The welcomes, one per connection: the first, then one per resume (`recovered: false` when the session was lost). */
   get welcomes(): readonly Welcome[] {
     return this.#welcomes;
   }
@@ -119,8 +119,9 @@ export class SessionTestClient<Incoming = unknown, Outgoing = unknown> {
 
   /**
    * Resolves with the `count`th welcome once the client has been welcomed that many times in all and
-   * is open: `welcomed(2)` after a drop waits for the resume. Fails after the timeout, or when the
-   * client stops for good, saying how far it got and why its last connection closed.
+   * is open: `welcomed(2)` after a drop waits for the resume. What the client missed comes after the
+   * welcome: wait for it with `received`. Fails after the timeout, or at once when the client stops
+   * for good, saying how far it got and why its last connection closed.
    */
   welcomed(count = 1, options?: WaitOptions): Promise<Welcome> {
     return this.#until(
