@@ -19,14 +19,24 @@ export interface ConnectOptions {
   method?: string;
 }
 
+/** The Worker under test: the main module's default export. */
+export function workerUnderTest(): Fetcher {
+  return (exports as unknown as { default: Fetcher }).default;
+}
+
+/** The absolute address of a path of the Worker under test. */
+export function addressOf(path: string, base = "http://example.com"): string {
+  return new URL(path, base).href;
+}
+
 /** The upgrade's HTTP answer for a path, as a client would get it: 101, or the refusal with its body. */
 export function upgrade(path: string, options: ConnectOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { Upgrade: "websocket", ...options.headers };
   if (options.protocols !== undefined) {
     headers["Sec-WebSocket-Protocol"] = typeof options.protocols === "string" ? options.protocols : options.protocols.join(", ");
   }
-  const fetcher = options.fetcher ?? (exports as unknown as { default: Fetcher }).default;
-  return fetcher.fetch(new URL(path, options.base ?? "http://example.com").href, { method: options.method ?? "GET", headers });
+  const fetcher = options.fetcher ?? workerUnderTest();
+  return fetcher.fetch(addressOf(path, options.base), { method: options.method ?? "GET", headers });
 }
 
 /** Opens a WebSocket to a route of the Worker under test; fails with the status and body of a refusal. */

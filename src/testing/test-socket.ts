@@ -1,3 +1,6 @@
+import type { WaitOptions } from "./wait.js";
+import { DEFAULT_TIMEOUT_MS } from "./wait.js";
+
 /** A message as a test client receives it: text as a string, binary as an ArrayBuffer. */
 export type ReceivedFrame = string | ArrayBuffer;
 
@@ -6,13 +9,6 @@ export interface ClosedEvent {
   readonly code: number;
   readonly reason: string;
 }
-
-export interface WaitOptions {
-  /** Milliseconds to wait before failing. Default 5000. */
-  timeout?: number;
-}
-
-const DEFAULT_TIMEOUT_MS = 5_000;
 
 /**
  * The client end of a connection opened by `connect()`, with an inbox: messages wait until the test

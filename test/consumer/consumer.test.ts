@@ -109,12 +109,13 @@ describe("a new Worker project that installs the packed tarball", () => {
     expect(statSync(join(out, "index.js")).size).toBeGreaterThan(0);
   });
 
-  it("runs its own tests with @cloudflare/vitest-plugin and hypern-workers/testing: echo, broadcast with exclude, a hibernation, a push", () => {
+  it("runs its own tests with @cloudflare/vitest-plugin and hypern-workers/testing: echo, broadcast with exclude, a hibernation, a push, a session client's drop", () => {
     const output = tool("vitest/vitest.mjs", ["run", "--reporter=verbose"]);
     expect(output).toMatch(/✓ .*echoes/);
     expect(output).toMatch(/✓ .*broadcasts to everyone but the sender, and keeps the room through a forced hibernation/);
     expect(output).toMatch(/✓ .*pushes into a room from plain Worker code/);
-    expect(output).toMatch(/Tests\s+3 passed \(3\)/);
+    expect(output).toMatch(/✓ .*resumes a session client dropped mid-conversation: every message once, in order/);
+    expect(output).toMatch(/Tests\s+4 passed \(4\)/);
   });
 });
 

@@ -4,8 +4,7 @@ import { SESSION_PROTOCOL } from "../../src/client/index.js";
 import { roomObjects, roomStub } from "../../src/room-object-client.js";
 import { app } from "../worker/index.js";
 import type { TestSocket } from "./client.js";
-import { connect, eventually, hibernate } from "./client.js";
-import { Member } from "./session-member.js";
+import { connect, eventually, hibernate, sessionClient } from "./client.js";
 
 let rooms = 0;
 const freshRoom = (): string => `hardening-${Date.now()}-${++rooms}`;
@@ -138,12 +137,12 @@ describe("a room's history past its age", () => {
 describe.each(["/keep", "/keep-sharded"])("what a handler sends while its session client is away, in %s", (route) => {
   it("is kept for the client's resume when the client drops during the handler's await", async () => {
     const room = freshRoom();
-    const member = new Member(`${route}/${room}`);
+    const member = sessionClient(`${route}/${room}`);
     await member.welcomed();
     member.client.send("slow:first");
     await member.received(1);
     member.drop();
-    await member.received(2, 8_000);
+    await member.received(2, { timeout: 8_000 });
     expect(member.texts).toEqual(["first", "reply:first"]);
     expect(member.resets).toEqual([]);
     member.close();
@@ -151,12 +150,12 @@ describe.each(["/keep", "/keep-sharded"])("what a handler sends while its sessio
 
   it("is kept for the client's resume when the server restarts it (closeAll 1012) during the handler's await", async () => {
     const room = freshRoom();
-    const member = new Member(`${route}/${room}`);
+    const member = sessionClient(`${route}/${room}`);
     await member.welcomed();
     member.client.send("slow:second");
     await member.received(1);
     await app.roomObject(env, room, { route: `${route}/:room` }).closeAll(1012, "deploy");
-    await member.received(2, 8_000);
+    await member.received(2, { timeout: 8_000 });
     expect(member.texts).toEqual(["second", "reply:second"]);
     expect(member.resets).toEqual([]);
     member.close();
@@ -164,7 +163,7 @@ describe.each(["/keep", "/keep-sharded"])("what a handler sends while its sessio
 
   it("reaches through a member handle a member whose session client dropped, on its resume", async () => {
     const room = freshRoom();
-    const [away, teller] = [new Member(`${route}/${room}`), new Member(`${route}/${room}`)];
+    const [away, teller] = [sessionClient(`${route}/${room}`), sessionClient(`${route}/${room}`)];
     await away.welcomed();
     await teller.welcomed();
     teller.client.send("collect");
@@ -175,7 +174,7 @@ describe.each(["/keep", "/keep-sharded"])("what a handler sends while its sessio
     teller.client.send("tell");
     await teller.received(2);
     expect(teller.texts[1]).toBe("told:1");
-    await away.received(1, 8_000);
+    await away.received(1, { timeout: 8_000 });
     expect(away.texts).toEqual(["told"]);
     away.close();
     teller.close();

@@ -2,8 +2,7 @@ import { abortAllDurableObjects, env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { app } from "../worker/index.js";
-import { eventually, hibernate } from "./client.js";
-import { Member } from "./session-member.js";
+import { eventually, hibernate, sessionClient } from "./client.js";
 
 type Step =
   | { kind: "send"; member: number }
@@ -33,7 +32,7 @@ describe("sessions, property-based over random drop points", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 40 }), async (steps) => {
         const room = `property-${Date.now()}-${++rooms}`;
-        const members = Array.from({ length: MEMBERS }, (_, index) => new Member(`/session/${room}?name=m${index}`));
+        const members = Array.from({ length: MEMBERS }, (_, index) => sessionClient(`/session/${room}?name=m${index}`));
         for (const one of members) await one.welcomed();
         const sent: string[][] = members.map(() => []);
         const roomClient = app.roomObject(env, room, { route: "/session/:room" });

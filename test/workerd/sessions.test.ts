@@ -5,8 +5,7 @@ import { reported } from "../worker/reports.js";
 import { roomObjects } from "../../src/room-object-client.js";
 import { SESSION_PROTOCOL } from "../../src/client/index.js";
 import { sessionProtocols } from "../../src/shared/session-protocol.js";
-import { connect, eventually, hibernate } from "./client.js";
-import { Member } from "./session-member.js";
+import { connect, eventually, hibernate, sessionClient } from "./client.js";
 
 let rooms = 0;
 const freshRoom = (): string => `sessions-${Date.now()}-${++rooms}`;
@@ -15,7 +14,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("sessions: resume with nothing lost or doubled", () => {
   it("welcomes a new session; messages come back with their place in the room's log, and are acknowledged", async () => {
     const room = freshRoom();
-    const ada = new Member(`/session/${room}?name=ada&report=${room}`);
+    const ada = sessionClient(`/session/${room}?name=ada&report=${room}`);
     expect(await ada.welcomed()).toMatchObject({ recovered: false, missed: 0 });
     ada.client.send("hello");
     expect(await ada.received(1)).toEqual(["hello"]);
@@ -25,7 +24,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
 
   it("resumes after a drop: same id, data and rooms; the broadcasts it missed in order, then the live ones", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/session/${room}?name=ada&report=${room}-ada`), new Member(`/session/${room}?name=bo`)];
+    const [ada, bo] = [sessionClient(`/session/${room}?name=ada&report=${room}-ada`), sessionClient(`/session/${room}?name=bo`)];
     const first = await ada.welcomed();
     await bo.welcomed();
     bo.client.send("before");
@@ -45,7 +44,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
 
   it("sends again what the server had not acknowledged when the connection dropped, and the server processes it once", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/session/${room}?name=ada`), new Member(`/session/${room}?name=bo`)];
+    const [ada, bo] = [sessionClient(`/session/${room}?name=ada`), sessionClient(`/session/${room}?name=bo`)];
     await ada.welcomed();
     await bo.welcomed();
     for (let i = 0; i < 20; i++) {
@@ -63,7 +62,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
 
   it("processes once the messages a library close (a full queue, 1013) left untaken: the client sends them again, the old handler never gets them", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/session/${room}?name=ada&slow`), new Member(`/session/${room}?name=bo`)];
+    const [ada, bo] = [sessionClient(`/session/${room}?name=ada&slow`), sessionClient(`/session/${room}?name=bo`)];
     await ada.welcomed();
     await bo.welcomed();
     const all = Array.from({ length: 40 }, (_, i) => `ada ${i}`);
@@ -77,13 +76,13 @@ describe("sessions: resume with nothing lost or doubled", () => {
 
   it("replays whole, in order, over several resumes, what is larger than the outbound budget allows at once", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/strict/session/${room}?token=ada`), new Member(`/strict/session/${room}?token=bo`)];
+    const [ada, bo] = [sessionClient(`/strict/session/${room}?token=ada`), sessionClient(`/strict/session/${room}?token=bo`)];
     await ada.welcomed();
     await bo.welcomed();
     ada.drop();
     bo.client.send("40:600"); // 24 KB into the log while ada is away; a socket may receive 8 KiB at once
     const all = Array.from({ length: 40 }, (_, i) => `${i}:`.padEnd(600, "f"));
-    await ada.received(40, 4_000);
+    await ada.received(40, { timeout: 4_000 });
     expect(ada.texts).toEqual(all);
     expect(ada.welcomes.length).toBeGreaterThanOrEqual(4); // the first, then one resume per 8 KiB or so
     expect(ada.resets).toEqual([]);
@@ -92,7 +91,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
 
   it("never replays from before the session joined the room, whatever position the resume token claims", async () => {
     const room = freshRoom();
-    const bo = new Member(`/session/${room}?name=bo`);
+    const bo = sessionClient(`/session/${room}?name=bo`);
     await bo.welcomed();
     bo.client.send("before ada 1");
     bo.client.send("before ada 2");
@@ -128,7 +127,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
 
   it("does not replay to a resumed client the broadcasts that left it out", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/session/${room}?name=ada&excludeSelf`), new Member(`/session/${room}?name=bo&excludeSelf`)];
+    const [ada, bo] = [sessionClient(`/session/${room}?name=ada&excludeSelf`), sessionClient(`/session/${room}?name=bo&excludeSelf`)];
     await ada.welcomed();
     await bo.welcomed();
     ada.client.send("ada's own");
@@ -144,7 +143,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
 
   it("replays the direct messages the client had not received when its connection dropped", async () => {
     const room = freshRoom();
-    const ada = new Member(`/session/${room}?name=ada`);
+    const ada = sessionClient(`/session/${room}?name=ada`);
     await ada.welcomed();
     ada.client.send("!direct:5");
     ada.drop(); // before the server's answers arrive: they are sent into a connection that is gone
@@ -159,11 +158,11 @@ describe("sessions: resume with nothing lost or doubled", () => {
   it("tells the client when its session expired: a new session, and which sends it did not get through", { timeout: 15_000 }, async () => {
     const room = freshRoom();
     // The route's window is 2 s; the first retry waits 2.2 to 4.4 s (half of it jitter).
-    const ada = new Member(`/session/${room}?name=ada`, { backoff: { firstMs: 4_400, longestMs: 4_400 } });
+    const ada = sessionClient(`/session/${room}?name=ada`, { backoff: { firstMs: 4_400, longestMs: 4_400 } });
     const first = await ada.welcomed();
     ada.drop();
     ada.client.send("sent while away");
-    const second = await ada.welcomed(2, 8_000);
+    const second = await ada.welcomed(2, { timeout: 8_000 });
     expect(second.recovered).toBe(false);
     expect(second.session).not.toBe(first.session);
     expect(ada.resets).toEqual([{ reason: "expired", unsent: [expect.any(String)] }]);
@@ -172,7 +171,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
 
   it("tells the client when a room's log cannot fill its gap: trimmed, or started anew", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/session/${room}?brief&name=ada`), new Member(`/session/${room}?brief&name=bo`)];
+    const [ada, bo] = [sessionClient(`/session/${room}?brief&name=ada`), sessionClient(`/session/${room}?brief&name=bo`)];
     await ada.welcomed();
     await bo.welcomed();
     bo.client.send("seen");
@@ -194,7 +193,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
 
   it("survives a simulated deploy: every socket closed with 1012, every client resumes", async () => {
     const room = freshRoom();
-    const members = [new Member(`/session/${room}?name=a`), new Member(`/session/${room}?name=b`)];
+    const members = [sessionClient(`/session/${room}?name=a`), sessionClient(`/session/${room}?name=b`)];
     for (const member of members) await member.welcomed();
     expect(await app.roomObject(env, room, { route: "/session/:room" }).closeAll(1012, "deploy")).toBe(2);
     for (const member of members) expect(await member.welcomed(2)).toMatchObject({ recovered: true });
@@ -207,7 +206,7 @@ describe("sessions: resume with nothing lost or doubled", () => {
 describe("sessions under faults", () => {
   it("a broadcast a member saw is in the room's log, even when every object restarts right after it", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/session/${room}?name=ada`), new Member(`/session/${room}?name=bo`)];
+    const [ada, bo] = [sessionClient(`/session/${room}?name=ada`), sessionClient(`/session/${room}?name=bo`)];
     await ada.welcomed();
     await bo.welcomed();
     ada.client.send("just before the restart");
@@ -226,7 +225,7 @@ describe("sessions under faults", () => {
     const laggard = await connect(`/session/${room}?name=laggard`, { protocols: [SESSION_PROTOCOL] });
     expect(await laggard.receiveJson()).toMatchObject({ t: "w", recovered: false });
     laggard.sendJson({ t: "a", s: 0, r: { talk: 0 } }); // acknowledges once, then never again
-    const talker = new Member(`/session/${room}?name=talker`);
+    const talker = sessionClient(`/session/${room}?name=talker`);
     await talker.welcomed();
     for (let i = 0; i < 220; i++) talker.client.send(`${i}`);
     expect(await laggard.closed({ timeout: 10_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
@@ -243,7 +242,7 @@ describe("sessions under faults", () => {
     const never = await connect(`/session/${room}?name=never`, { protocols: [SESSION_PROTOCOL] });
     expect(await never.receiveJson()).toMatchObject({ t: "w", recovered: false });
     await hibernate(app.roomObject(env, room, { route: "/session/:room" }));
-    const talker = new Member(`/session/${room}?name=talker`);
+    const talker = sessionClient(`/session/${room}?name=talker`);
     await talker.welcomed();
     for (let i = 0; i < 220; i++) talker.client.send(`${i}`);
     expect(await never.closed({ timeout: 4_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
@@ -267,7 +266,7 @@ describe("sessions under faults", () => {
   it("loses, duplicates and reorders nothing for any client through drops, evictions, resets and a deploy", { timeout: 60_000 }, async () => {
     const room = freshRoom();
     const names = ["a", "b", "c", "d"];
-    const members = names.map((name) => new Member(`/session/${room}?name=${name}`));
+    const members = names.map((name) => sessionClient(`/session/${room}?name=${name}`));
     for (const member of members) await member.welcomed();
     const perMember = 100;
     let faults = 0;
@@ -302,7 +301,7 @@ describe("sessions under faults", () => {
     sending = false;
     await chaos;
     const total = names.length * perMember;
-    for (const member of members) await member.received(total, 30_000);
+    for (const member of members) await member.received(total, { timeout: 30_000 });
     await sleep(100);
     const reference = members[0]!.texts;
     expect(new Set(reference).size).toBe(total);

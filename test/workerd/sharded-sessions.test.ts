@@ -4,8 +4,7 @@ import type { ShardRpc, StreamEntry } from "../../durable-objects/shards/shard-p
 import { roomObjects } from "../../src/room-object-client.js";
 import { sessionProtocols } from "../../src/shared/session-protocol.js";
 import { app } from "../worker/index.js";
-import { connect, eventually, hibernate } from "./client.js";
-import { Member } from "./session-member.js";
+import { connect, eventually, hibernate, sessionClient } from "./client.js";
 
 let rooms = 0;
 const freshRoom = (): string => `crowd-session-${Date.now()}-${++rooms}`;
@@ -24,10 +23,10 @@ async function shardRows(room: string, route?: string): Promise<Record<string, n
 describe("sessions in a room that spans several objects (a shard for each member)", () => {
   it("resumes in the session's own shard, which kept the room's stream while it held only that session, and keeps its place", async () => {
     const room = freshRoom();
-    const ada = new Member(`/crowd-session/${room}`, slowToReturn);
+    const ada = sessionClient(`/crowd-session/${room}`, slowToReturn);
     const first = await ada.welcomed();
     expect(first.session).toMatch(/^0\./); // the first shard
-    const [bo, cy] = [new Member(`/crowd-session/${room}`), new Member(`/crowd-session/${room}`)];
+    const [bo, cy] = [sessionClient(`/crowd-session/${room}`), sessionClient(`/crowd-session/${room}`)];
     await bo.welcomed();
     await cy.welcomed();
     bo.client.send("before");
@@ -36,7 +35,7 @@ describe("sessions in a room that spans several objects (a shard for each member
     for (const text of ["away 1", "away 2", "away 3"]) cy.client.send(text);
     await bo.received(4);
     // A newcomer meanwhile does not take the place kept for ada's session.
-    const dee = new Member(`/crowd-session/${room}`);
+    const dee = sessionClient(`/crowd-session/${room}`);
     expect((await dee.welcomed()).session).not.toMatch(/^0\./);
     const second = await ada.welcomed(2);
     expect(second).toMatchObject({ recovered: true, missed: 3, id: first.id, session: first.session });
@@ -52,7 +51,7 @@ describe("sessions in a room that spans several objects (a shard for each member
 
   it("a deploy (closeAll 1012 from Worker code), pushes while everyone is away, every object evicted: all resume, nothing missed or doubled", async () => {
     const room = freshRoom();
-    const members = Array.from({ length: 4 }, () => new Member(`/crowd-session/${room}`, slowToReturn));
+    const members = Array.from({ length: 4 }, () => sessionClient(`/crowd-session/${room}`, slowToReturn));
     const welcomes = [];
     for (const member of members) welcomes.push(await member.welcomed());
     members[0]!.client.send("one");
@@ -74,7 +73,7 @@ describe("sessions in a room that spans several objects (a shard for each member
 
   it("replays to a session that joined before its shard had seen any broadcast of the room, and had received none", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/crowd-session/${room}`, slowToReturn), new Member(`/crowd-session/${room}`)];
+    const [ada, bo] = [sessionClient(`/crowd-session/${room}`, slowToReturn), sessionClient(`/crowd-session/${room}`)];
     await ada.welcomed();
     await bo.welcomed();
     ada.drop();
@@ -82,13 +81,13 @@ describe("sessions in a room that spans several objects (a shard for each member
     bo.client.send("second");
     await bo.received(2);
     expect(await ada.welcomed(2)).toMatchObject({ recovered: true, missed: 2 });
-    expect(ada.texts).toEqual(["first", "second"]);
+    expect(await ada.received(2)).toEqual(["first", "second"]); // the replay follows the welcome
     for (const member of [ada, bo]) member.close();
   });
 
   it("loses, doubles and reorders nothing while members drop and every object is evicted or the sequencer reset mid-stream", { timeout: 60_000 }, async () => {
     const room = freshRoom();
-    const members = Array.from({ length: 8 }, () => new Member(`/crowd-session/${room}`));
+    const members = Array.from({ length: 8 }, () => sessionClient(`/crowd-session/${room}`));
     for (const member of members) await member.welcomed();
     const senders = [members[1]!, members[6]!];
     let faults = 0;
@@ -110,7 +109,7 @@ describe("sessions in a room that spans several objects (a shard for each member
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const total = perSender * senders.length;
-    await Promise.all(members.map((member) => member.received(total, 40_000)));
+    await Promise.all(members.map((member) => member.received(total, { timeout: 40_000 })));
     streaming = false;
     await chaos;
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -127,7 +126,7 @@ describe("sessions in a room that spans several objects (a shard for each member
 
   it("a made-up resume token naming a shard does not take the place it keeps for a session", async () => {
     const room = freshRoom();
-    const ada = new Member(`/crowd-session/${room}`, { backoff: { firstMs: 1_500, longestMs: 1_500 } });
+    const ada = sessionClient(`/crowd-session/${room}`, { backoff: { firstMs: 1_500, longestMs: 1_500 } });
     const first = await ada.welcomed();
     ada.drop();
     await eventually(async () => expect((await shardRows(room))[0]).toMatchObject({ held: 0, resumable: 1 }));
@@ -135,26 +134,26 @@ describe("sessions in a room that spans several objects (a shard for each member
     const welcome = await forged.receiveJson<{ session: string; recovered: boolean; lost?: string }>();
     expect(welcome).toMatchObject({ recovered: false, lost: "expired" });
     expect(welcome.session).toMatch(/^1\./);
-    expect(await ada.welcomed(2, 6_000)).toMatchObject({ recovered: true, session: first.session });
+    expect(await ada.welcomed(2, { timeout: 6_000 })).toMatchObject({ recovered: true, session: first.session });
     forged.close();
     ada.close();
   });
 
   it("resumes at home after the shard was reset (its sockets gone without a close event, its counts at the sequencer stale)", async () => {
     const room = freshRoom();
-    const ada = new Member(`/crowd-session/${room}`, { backoff: { firstMs: 300, longestMs: 300 } });
+    const ada = sessionClient(`/crowd-session/${room}`, { backoff: { firstMs: 300, longestMs: 300 } });
     const first = await ada.welcomed();
-    const bo = new Member(`/crowd-session/${room}`);
+    const bo = sessionClient(`/crowd-session/${room}`);
     await bo.welcomed();
     const [, home] = await roomObjects(roomOf(room));
     await runInDurableObject(home!, (_, state) => state.abort("reset by the test")).catch(() => undefined);
-    expect(await ada.welcomed(2, 6_000)).toMatchObject({ recovered: true, session: first.session });
+    expect(await ada.welcomed(2, { timeout: 6_000 })).toMatchObject({ recovered: true, session: first.session });
     for (const member of [ada, bo]) member.close();
   });
 
   it("starts the shards' copies of the log anew with the room's (clearHistory): a resume right after it is told, nothing cleared is replayed", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/crowd-session/${room}`, slowToReturn), new Member(`/crowd-session/${room}`)];
+    const [ada, bo] = [sessionClient(`/crowd-session/${room}`, slowToReturn), sessionClient(`/crowd-session/${room}`)];
     await ada.welcomed();
     await bo.welcomed();
     bo.client.send("old");
@@ -163,7 +162,7 @@ describe("sessions in a room that spans several objects (a shard for each member
     bo.client.send("then cleared");
     await bo.received(2);
     bo.client.send("!clear");
-    await ada.welcomed(2, 6_000);
+    await ada.welcomed(2, { timeout: 6_000 });
     await eventually(() => expect(ada.resets.map(({ room: name, reason }) => [name, reason])).toEqual([["crowd-talk", "epoch"]]));
     bo.client.send("new");
     await ada.received(2);
@@ -173,7 +172,7 @@ describe("sessions in a room that spans several objects (a shard for each member
 
   it("a shard that held no session drops its copies: a session that joins there later loses nothing it did not miss", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/crowd-session/${room}`), new Member(`/crowd-session/${room}`)];
+    const [ada, bo] = [sessionClient(`/crowd-session/${room}`), sessionClient(`/crowd-session/${room}`)];
     expect((await ada.welcomed()).session).toMatch(/^0\./);
     await bo.welcomed();
     bo.client.send("a1");
@@ -183,20 +182,20 @@ describe("sessions in a room that spans several objects (a shard for each member
     bo.client.send("b1");
     bo.client.send("b2");
     await bo.received(3);
-    const cy = new Member(`/crowd-session/${room}`, slowToReturn);
+    const cy = sessionClient(`/crowd-session/${room}`, slowToReturn);
     expect((await cy.welcomed()).session).toMatch(/^0\./);
     cy.drop();
     bo.client.send("x");
     await bo.received(4);
-    expect(await cy.welcomed(2, 6_000)).toMatchObject({ recovered: true, missed: 1 });
+    expect(await cy.welcomed(2, { timeout: 6_000 })).toMatchObject({ recovered: true, missed: 1 });
     expect(cy.resets).toEqual([]);
-    expect(cy.texts).toEqual(["x"]);
+    expect(await cy.received(1)).toEqual(["x"]); // the replay follows the welcome
     for (const member of [bo, cy]) member.close();
   });
 
   it("a session whose client never comes back: once its window passes, its shard leaves the stream", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/crowd-session/${room}`, { backoff: { firstMs: 60_000, longestMs: 60_000 } }), new Member(`/crowd-session/${room}`)];
+    const [ada, bo] = [sessionClient(`/crowd-session/${room}`, { backoff: { firstMs: 60_000, longestMs: 60_000 } }), sessionClient(`/crowd-session/${room}`)];
     await ada.welcomed();
     await bo.welcomed();
     ada.drop();
@@ -213,7 +212,7 @@ describe("sessions in a room that spans several objects (a shard for each member
 
   it("resumes a session whose older socket is still open (the server has not seen it drop) in its full shard", async () => {
     const room = freshRoom();
-    const ada = new Member(`/crowd-session/${room}`);
+    const ada = sessionClient(`/crowd-session/${room}`);
     const first = await ada.welcomed();
     const again = await connect(`/crowd-session/${room}`, { protocols: sessionProtocols({ session: first.session, seq: 0, rooms: {} }) });
     expect(await again.receiveJson()).toMatchObject({ recovered: true, session: first.session });
@@ -239,7 +238,7 @@ describe("sessions in a room that spans several objects (a shard for each member
 
   it("a shard's alarm (a deadline, the app's) reports nothing to the sequencer when its counts are unchanged", async () => {
     const room = freshRoom();
-    const ada = new Member(`/crowd-session/${room}`);
+    const ada = sessionClient(`/crowd-session/${room}`);
     await ada.welcomed();
     const [sequencer, shard] = await roomObjects(roomOf(room));
     const reportNumber = () => runInDurableObject(sequencer!, (_, state) => state.storage.sql.exec<{ report: number }>("SELECT report FROM hypern_shards WHERE shard = 0").one().report);
@@ -256,7 +255,7 @@ describe("sessions in a room that spans several objects (a shard for each member
 
   it("a late joiner's history, read from the sequencer while the room broadcasts, comes before the live broadcasts, in order, each once", { timeout: 30_000 }, async () => {
     const room = freshRoom();
-    const bo = new Member(`/crowd-pair/${room}`);
+    const bo = sessionClient(`/crowd-pair/${room}`);
     await bo.welcomed();
     for (let i = 0; i < 5; i++) bo.client.send(`before ${i}`);
     await bo.received(5);
@@ -283,7 +282,7 @@ describe("sessions in a room that spans several objects (a shard for each member
 
   it("a shard that finds part of the stream never reached it while it held connections closes its session clients, which learn of the gap", async () => {
     const room = freshRoom();
-    const [ada, bo] = [new Member(`/crowd-session/${room}`), new Member(`/crowd-session/${room}`)];
+    const [ada, bo] = [sessionClient(`/crowd-session/${room}`), sessionClient(`/crowd-session/${room}`)];
     await ada.welcomed();
     await bo.welcomed();
     bo.client.send("one");

@@ -35,6 +35,20 @@ app.ws(
   { roomObject: ({ params }) => params.room },
 );
 
+// A chat whose clients may drop and come back: every text goes to everyone, the sender included, and
+// the room's history is what a resuming client is replayed from.
+const talk = new WebSocketRoom("talk", { history: true });
+
+app.ws(
+  "/talk/:room",
+  async (ws) => {
+    await ws.accept();
+    if (!ws.rerun && !ws.recovered) talk.join(ws);
+    for await (const text of ws.iterText()) await talk.broadcast(text);
+  },
+  { roomObject: ({ params }) => params.room, sessions: true },
+);
+
 export { app };
 export default app;
 export class Rooms extends app.RoomObject {}

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { connect, hibernate } from "hypern-workers/testing";
+import { assertOnceInOrder, connect, hibernate, sessionClient } from "hypern-workers/testing";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/index.js";
 
@@ -37,5 +37,25 @@ describe("a user's app, tested with hypern-workers/testing", () => {
     const response = await exports.default.fetch("http://example.com/announce/news", { method: "POST", body: "extra" });
     expect(await response.json()).toEqual({ sent: 1 });
     expect(await client.receiveJson()).toEqual({ from: "server", text: "extra" });
+  });
+
+  it("resumes a session client dropped mid-conversation: every message once, in order", async () => {
+    const [ada, bo] = [sessionClient("/talk/tea"), sessionClient("/talk/tea")];
+    await ada.welcomed();
+    await bo.welcomed();
+    const sent = ["one", "two", "three", "four", "five", "six"];
+    sent.forEach((text, index) => {
+      ada.send(text);
+      if (index === 2) ada.drop(); // the rest wait for the resume, and go once
+      if (index === 3) bo.drop(); // what bo misses is replayed
+    });
+    await ada.received("six");
+    await bo.received("six");
+    assertOnceInOrder(ada.texts, sent, { exact: true });
+    assertOnceInOrder(bo.texts, sent, { exact: true });
+    expect(ada.welcomes[1]).toMatchObject({ recovered: true });
+    expect(bo.welcomes[1]).toMatchObject({ recovered: true });
+    ada.close();
+    bo.close();
   });
 });
