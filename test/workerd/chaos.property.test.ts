@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { roomStub } from "../../src/room-object-client.js";
 import { objectName } from "../../src/shared/room-address.js";
 import { app } from "../worker/index.js";
+import { SessionClient } from "../../src/client/index.js";
+import type { WorkerWebSocket } from "../../src/testing/index.js";
+import { WorkerWebSocket as PlainSocket, workerWebSocketClass } from "../../src/testing/index.js";
 import { eventually, hibernate } from "./client.js";
-import { FetchWebSocket } from "./fetch-websocket.js";
-import { Member } from "./session-member.js";
 
 /**
  * The chaos matrix: one seeded schedule of abrupt drops, the same message sent twice, room resets
@@ -60,43 +61,49 @@ interface ChaosClient {
 }
 
 class SessionChaosClient implements ChaosClient {
-  readonly #member: Member;
+  readonly received: string[] = [];
+  readonly #client: SessionClient;
+  readonly #sockets: WorkerWebSocket[] = [];
   #last: { id: string; text: string } | null = null;
 
   constructor(path: string) {
-    this.#member = new Member(path);
+    this.#client = new SessionClient(`http://example.com${path}`, {
+      WebSocket: workerWebSocketClass({}, (socket) => this.#sockets.push(socket)),
+      backoff: { firstMs: 20, longestMs: 200 },
+    });
+    this.#client.on("message", ({ data }) => {
+      if (typeof data === "string") this.received.push(data);
+    });
   }
 
-  get received(): readonly string[] {
-    return this.#member.texts;
-  }
-
-  welcomed(): Promise<unknown> {
-    return this.#member.welcomed();
+  welcomed(): Promise<void> {
+    return eventually(() => {
+      if (this.#client.state.state !== "open") throw new Error("not welcomed yet");
+    });
   }
 
   send(text: string): boolean {
-    this.#last = { id: this.#member.client.send(text), text };
+    this.#last = { id: this.#client.send(text), text };
     return true;
   }
 
   again(): boolean {
-    const socket = this.#member.sockets.at(-1);
-    if (this.#last === null || socket === undefined || socket.readyState !== 1 || this.#member.client.state.state !== "open") return false;
+    const socket = this.#sockets.at(-1);
+    if (this.#last === null || socket === undefined || socket.readyState !== 1 || this.#client.state.state !== "open") return false;
     socket.send(JSON.stringify({ t: "m", id: this.#last.id, d: this.#last.text }));
     return true;
   }
 
   drop(): void {
-    this.#member.drop();
+    this.#sockets.at(-1)?.drop();
   }
 
   settled(): boolean {
-    return this.#member.client.pending === 0 && this.#member.client.state.state === "open";
+    return this.#client.pending === 0 && this.#client.state.state === "open";
   }
 
   close(): void {
-    this.#member.close();
+    this.#client.close("done");
   }
 }
 
@@ -104,7 +111,7 @@ class SessionChaosClient implements ChaosClient {
 class PlainChaosClient implements ChaosClient {
   readonly received: string[] = [];
   readonly #url: string;
-  #socket: FetchWebSocket | null = null;
+  #socket: PlainSocket | null = null;
   #closed = false;
 
   constructor(path: string) {
@@ -113,7 +120,7 @@ class PlainChaosClient implements ChaosClient {
   }
 
   #connect(): void {
-    const socket = new FetchWebSocket(this.#url);
+    const socket = new PlainSocket(this.#url);
     this.#socket = socket;
     socket.addEventListener("message", (event: { data: unknown }) => {
       if (typeof event.data === "string") this.received.push(event.data);

@@ -220,12 +220,12 @@ describe("dropped sessions are bounded", () => {
     expect(await socket.closed({ timeout: 3_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
 
     // It stays away longer than the handler takes to send.
-    const member = new Member(`/keep/${freshRoom()}`, { backoff: { firstMs: 1_000, longestMs: 1_000 } });
+    const member = sessionClient(`/keep/${freshRoom()}`, { backoff: { firstMs: 1_000, longestMs: 1_000 } });
     await member.welcomed();
     member.client.send("flood:30:100");
     await sleep(50);
     member.drop();
-    await member.welcomed(2, 8_000);
+    await member.welcomed(2, { timeout: 8_000 });
     expect(member.resets.map(({ reason }) => reason)).toEqual(["expired"]);
     member.close();
   });
