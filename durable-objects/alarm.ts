@@ -1,6 +1,7 @@
 import type { AlarmSchedule } from "./alarm-schedule.js";
 import { readRecord } from "./connection/record.js";
 import type { Connections } from "./connections.js";
+import type { Liveness } from "./liveness.js";
 import type { RoomHistory } from "./rooms/history.js";
 import { historyOf } from "./rooms/room-registry.js";
 import type { ObjectPart } from "./rooms/rooms.js";
@@ -12,6 +13,7 @@ export interface AlarmDeps {
   readonly connections: Connections;
   readonly sessions: SessionLinks;
   readonly history: RoomHistory;
+  readonly liveness: Liveness;
   readonly part: ObjectPart;
   schedule(): AlarmSchedule;
   /** Runs the app's own alarm inside the room object's context, so that its rooms resolve here. */
@@ -21,8 +23,9 @@ export interface AlarmDeps {
 /**
  * What the room object's one alarm does for the library: receives whose deadline has come give up
  * (dormant connections whose deadline came while the object slept are rerun to get their
- * TimeoutError), sessions whose window has passed end, history entries past their age go, and a shard
- * or sequencer retries what did not get through. Then the app's own alarm runs, if it is due.
+ * TimeoutError), sessions whose window has passed end, history entries past their age go, silent
+ * connections close, and a shard or sequencer retries what did not get through. Then the app's own
+ * alarm runs, if it is due.
  */
 export class ObjectAlarm {
   readonly #deps: AlarmDeps;
@@ -37,7 +40,8 @@ export class ObjectAlarm {
     const now = Date.now();
     const appDue = schedule.fired(now);
     part.alarm(now);
-    for (const next of [sessions.sweep(now), this.#deps.history.expire(now, historyOf)]) if (next !== null) schedule.wakeAt(next);
+    const nexts = [sessions.sweep(now), this.#deps.history.expire(now, historyOf), this.#deps.liveness.check(now)];
+    for (const next of nexts) if (next !== null) schedule.wakeAt(next);
     // With no session left to know their epochs, histories emptied by age keep nothing, not even their head.
     if (sessions.counts().sessions === 0) this.#deps.history.dropEmptyHeads();
     for (const connection of connections.runningConnections()) connection.expireReceives(now);
@@ -59,8 +63,9 @@ export class ObjectAlarm {
   /** The earliest time the library needs the object awake (read after a wake, before the alarm is armed again). */
   earliest(): number | null {
     let earliest = this.#deps.sessions.nextExpiry();
-    const history = this.#deps.history.nextExpiry(historyOf);
-    if (history !== null && (earliest === null || history < earliest)) earliest = history;
+    for (const next of [this.#deps.history.nextExpiry(historyOf), this.#deps.liveness.next()]) {
+      if (next !== null && (earliest === null || next < earliest)) earliest = next;
+    }
     for (const socket of this.#deps.ctx.getWebSockets()) {
       const deadline = this.#deadlineOf(socket);
       if (deadline !== null && (earliest === null || deadline < earliest)) earliest = deadline;

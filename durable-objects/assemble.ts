@@ -12,6 +12,7 @@ import { countHeld } from "./connection/socket-list.js";
 import { Connections } from "./connections.js";
 import { Dispatch } from "./dispatch.js";
 import { HeldSockets } from "./held-sockets.js";
+import { Liveness } from "./liveness.js";
 import { RoomHistory } from "./rooms/history.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import { runWithRooms } from "./rooms/current-rooms.js";
@@ -80,6 +81,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
       recordOf: (socket) => connections.recordOf(socket),
       send: (socket, frame) => sending.send(socket, frame),
       sessionsOf: (route) => config.router.getRoute(route)?.sessions ?? null,
+      heartbeatOf: (route) => config.router.getRoute(route)?.heartbeat ?? null,
       wakeAt: (time) => schedule.wakeAt(time),
       sessionsChanged: () => rooms.part.changed(),
     },
@@ -147,10 +149,14 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
     socketOf: (id) => connections.socketOf(id),
     part: rooms.part,
   });
-  const alarm: ObjectAlarm = new ObjectAlarm({ ctx, connections, sessions, history, part: rooms.part, schedule: () => schedule, inRoomObject });
+  const liveness = new Liveness(
+    { ctx, router: config.router, close: (socket, code, reason) => connections.close(socket, code, reason), wakeAt: (time) => schedule.wakeAt(time) },
+    config.hasHeartbeat,
+  );
+  const alarm: ObjectAlarm = new ObjectAlarm({ ctx, connections, sessions, history, liveness, part: rooms.part, schedule: () => schedule, inRoomObject });
   const schedule: AlarmSchedule = new AlarmSchedule(ctx.storage, () => alarm.earliest());
-  const dispatch = new Dispatch({ connections, sessions, logger, part: rooms.part });
-  const upgradeDeps = { ctx, config, logger, headers, held, sessions, connections, sending, connection: connectionDeps, local, part: rooms.part };
+  const dispatch = new Dispatch({ connections, sessions, liveness, logger, part: rooms.part });
+  const upgradeDeps = { ctx, config, logger, headers, held, sessions, connections, sending, liveness, connection: connectionDeps, local, part: rooms.part };
   return {
     rooms,
     dispatch,

@@ -11,6 +11,8 @@ export interface RoomObjectConfig {
   readonly verbose: boolean;
   /** Whether any route has sessions (else no socket can carry one, and the SQL storage is never touched for them). */
   readonly hasSessions: boolean;
+  /** Whether any route has a heartbeat (else the runtime is not asked to answer one). */
+  readonly hasHeartbeat: boolean;
   /** The name of the room namespace binding: the objects of a sharded room find each other through it. */
   readonly binding: string;
 }

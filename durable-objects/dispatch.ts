@@ -4,6 +4,7 @@ import { truncateUtf8 } from "../src/shared/utf8.js";
 import type { Frame } from "./connection/frames.js";
 import type { Logger } from "./connection/logger.js";
 import type { Connections } from "./connections.js";
+import type { Liveness } from "./liveness.js";
 import type { ObjectPart } from "./rooms/rooms.js";
 import type { SessionLinks } from "./sessions/session-links.js";
 
@@ -15,6 +16,7 @@ const PROTOCOL_ERROR = 1002;
 export interface DispatchDeps {
   readonly connections: Connections;
   readonly sessions: SessionLinks;
+  readonly liveness: Liveness;
   readonly logger: Logger;
   readonly part: ObjectPart;
 }
@@ -73,6 +75,7 @@ export class Dispatch {
   }
 
   #message(socket: WebSocket, frame: Frame): Promise<void> | undefined {
+    this.#deps.liveness.heard(socket);
     const connection = this.#deps.connections.of(socket);
     // After the server's close, frames still in flight from the client are not the handler's.
     if (connection === undefined || !connection.isOpen) return undefined;

@@ -9,6 +9,7 @@ import { isRefusal, readUpgrade } from "./connection/upgrade-request.js";
 import type { Connections } from "./connections.js";
 import type { RoomObjectConfig } from "./config.js";
 import type { HeldSockets } from "./held-sockets.js";
+import type { Liveness } from "./liveness.js";
 import type { LocalRooms } from "./rooms/local-rooms.js";
 import type { ObjectPart } from "./rooms/rooms.js";
 import type { Sending } from "./sending.js";
@@ -24,6 +25,7 @@ export interface UpgradeDeps {
   readonly sessions: SessionLinks;
   readonly connections: Connections;
   readonly sending: Sending;
+  readonly liveness: Liveness;
   readonly connection: ConnectionDeps;
   /** The rooms of this object's own connections; null for an object that holds none (a sequencer). */
   readonly local: LocalRooms | null;
@@ -88,6 +90,7 @@ export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> 
         // The id as a tag lets RPC broadcasts exclude ids without reading every attachment.
         ctx.acceptWebSocket(server, [record.id, ...reservation.tags, ...(opening?.tags ?? [])]);
         deps.held.accepted(reservation);
+        deps.liveness.accepted(server, route.heartbeat);
         part.settled();
         deps.logger.connected(record);
         let replayCut = false;

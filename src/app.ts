@@ -196,6 +196,9 @@ export class Hypern<Env = unknown> {
       get hasSessions() {
         return router.getRoutes().some((route) => route.sessions !== null);
       },
+      get hasHeartbeat() {
+        return router.getRoutes().some((route) => route.heartbeat !== null);
+      },
     }));
   }
 

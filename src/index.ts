@@ -5,7 +5,7 @@ export type { Authorize, AuthorizeRequest, OriginPolicy } from "./admission.js";
 export { WebSocketRoute, WebSocketRouter } from "./router.js";
 export type { PlacementRequest, RouteOptions } from "./router.js";
 export type { RouteParams } from "./shared/route-params.js";
-export type { SessionOptions, ShardOptions } from "./shared/route-options.js";
+export type { HeartbeatOptions, SessionOptions, ShardOptions } from "./shared/route-options.js";
 export { RoomClient, RoomObjectClient } from "./room-object-client.js";
 export type { RoomClientBroadcastOptions, RoomObjectBroadcastOptions } from "./room-object-client.js";
 export type { ExcludeIds } from "./shared/exclude.js";

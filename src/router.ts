@@ -1,7 +1,7 @@
 import { IttyRouter } from "itty-router";
 import type { WebSocketHandler } from "../durable-objects/index.js";
-import type { ResolvedSessions, ResolvedShards, SessionOptions, ShardOptions } from "./shared/route-options.js";
-import { resolveSessions, resolveShards } from "./shared/route-options.js";
+import type { HeartbeatOptions, ResolvedHeartbeat, ResolvedSessions, ResolvedShards, SessionOptions, ShardOptions } from "./shared/route-options.js";
+import { resolveHeartbeat, resolveSessions, resolveShards } from "./shared/route-options.js";
 import type { AnyParams, RouteParams } from "./shared/route-params.js";
 
 /** What the placement function sees of an upgrade request. */
@@ -43,6 +43,12 @@ export interface RouteOptions<Env = unknown, Params = AnyParams> {
    * The handler does not change. See the README's "Rooms bigger than one object".
    */
   shards?: ShardOptions | true;
+  /**
+   * Close connections that fall silent (a network that dropped them without a close frame): clients
+   * send a heartbeat the runtime answers without waking the room object, and a connection silent for
+   * `timeoutMs` is closed with 3008. `true` for every 30 s, closed after 75 s. See docs/liveness.md.
+   */
+  heartbeat?: HeartbeatOptions | true;
 }
 
 /** A registered route: its pattern, handler and options. */
@@ -51,6 +57,8 @@ export class WebSocketRoute<Env = unknown> {
   readonly sessions: ResolvedSessions | null;
   /** How the route's rooms spread over shards, or null when each is one object. */
   readonly shards: ResolvedShards | null;
+  /** The route's heartbeat, or null when it has none. */
+  readonly heartbeat: ResolvedHeartbeat | null;
   /** The group its room objects are named in: the one the app gave it, or its pattern. */
   readonly group: string;
   /** How it names the room object of a connection, or null: one room object for the whole route. */
@@ -63,6 +71,7 @@ export class WebSocketRoute<Env = unknown> {
   ) {
     this.sessions = options.sessions === undefined ? null : resolveSessions(options.sessions);
     this.shards = options.shards === undefined ? null : resolveShards(options.shards);
+    this.heartbeat = options.heartbeat === undefined ? null : resolveHeartbeat(options.heartbeat);
     this.group = options.group ?? path;
     if (options.roomObject !== undefined && options.room !== undefined) {
       throw new TypeError(`The route ${path} has both roomObject and room (its deprecated name): keep roomObject`);

@@ -1,4 +1,4 @@
-import type { ResolvedSessions, ResolvedShards } from "../../src/shared/route-options.js";
+import type { ResolvedHeartbeat, ResolvedSessions, ResolvedShards } from "../../src/shared/route-options.js";
 import type { AnyParams } from "../../src/shared/route-params.js";
 import type { ServerWebSocket } from "./server-websocket.js";
 
@@ -15,6 +15,7 @@ export interface HostedRoute {
   readonly handler: WebSocketHandler<never>;
   readonly sessions: ResolvedSessions | null;
   readonly shards: ResolvedShards | null;
+  readonly heartbeat: ResolvedHeartbeat | null;
 }
 
 /** The app's routes, as a room object looks them up. */

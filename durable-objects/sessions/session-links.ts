@@ -1,4 +1,4 @@
-import type { ResolvedSessions } from "../../src/shared/route-options.js";
+import type { ResolvedHeartbeat, ResolvedSessions } from "../../src/shared/route-options.js";
 import { OPEN } from "../../src/shared/ready-state.js";
 import type { LogPosition, ResumeRequest } from "../../src/shared/session-protocol.js";
 import { parseClientFrame, payloadData } from "../../src/shared/session-protocol.js";
@@ -25,11 +25,19 @@ export interface SessionDeps {
   send(socket: WebSocket, frame: OutgoingFrame): Delivery;
   /** A route's session settings. */
   sessionsOf(route: string): ResolvedSessions | null;
+  /** A route's heartbeat, told to its session clients in the welcome. */
+  heartbeatOf(route: string): ResolvedHeartbeat | null;
   /** Wake the object (its alarm) at `time`: sessions expire then. */
   wakeAt(time: number): void;
   /** Sessions began, ended, or lost or regained their socket. */
   sessionsChanged(): void;
 }
+
+/**
+ * The server's closes after which a session may be resumed: a restart (1012), come back later (1013),
+ * and a connection closed for its silence (3008: the client may come back over another network).
+ */
+const SERVER_CLOSES_THAT_CONTINUE = new Set([1012, 1013, 3008]);
 
 /** A session client sent a frame that is not one of the protocol's. */
 const INVALID_SESSION_FRAME: Violation = { code: 1007, reason: "Invalid session frame: see the session protocol" };
@@ -141,7 +149,8 @@ export class SessionLinks {
     }
     const options = this.#deps.sessionsOf(record.route);
     if (options === null) throw new Error(`The route ${record.route} has no sessions`);
-    const opening = { id: record.id, route: record.route, state: { data: record.data, rooms: record.rooms }, address: record.clientHost, options };
+    const heartbeat = this.#deps.heartbeatOf(record.route);
+    const opening = { id: record.id, route: record.route, state: { data: record.data, rooms: record.rooms }, address: record.clientHost, options, heartbeat };
     const { session, frames } = this.store.open(connection.socket, opening, recovery);
     connection.startSession(session);
     this.#changed();
@@ -275,14 +284,14 @@ export class SessionLinks {
 
   /**
    * A connection stopped being open. Its session continues, to be resumed, when its client dropped or
-   * the server restarts (1012) or asks it to come back later (1013); it ends when either side closes
-   * it for good. Returns whether the session goes on.
+   * the server closed it in a way that invites a resume (SERVER_CLOSES_THAT_CONTINUE); it ends when
+   * either side closes it for good. Returns whether the session goes on.
    */
   ended(connection: Connection, ending: Ending): boolean {
     const { record } = connection;
     if (record.session === null) return false;
     if (connection.superseded) return true;
-    const continues = ending.byClient ? ending.code !== 1000 && ending.code !== 1001 : ending.code === 1012 || ending.code === 1013;
+    const continues = ending.byClient ? ending.code !== 1000 && ending.code !== 1001 : SERVER_CLOSES_THAT_CONTINUE.has(ending.code);
     const options = this.#deps.sessionsOf(record.route);
     const expiresAt = options === null ? null : this.store.closed(record.session, record.id, continues, options);
     if (expiresAt !== null) this.#deps.wakeAt(expiresAt);

@@ -2,7 +2,7 @@ import { MAX_CLOSE_REASON_BYTES } from "../../src/shared/close-code.js";
 import type { ClientFrame, LogPosition, LostReason, ResumeRequest, ServerFrame, WelcomeRoom } from "../../src/shared/session-protocol.js";
 import { truncateUtf8 } from "../../src/shared/utf8.js";
 import { payloadOf } from "../../src/shared/session-protocol.js";
-import type { ResolvedSessions } from "../../src/shared/route-options.js";
+import type { ResolvedHeartbeat, ResolvedSessions } from "../../src/shared/route-options.js";
 import type { OutgoingFrame } from "../connection/frames.js";
 import type { Violation } from "../connection/inbound-limits.js";
 import type { ResolvedHistory, RoomHistory } from "../rooms/history.js";
@@ -17,6 +17,7 @@ export interface Opening {
   readonly state: SessionState;
   readonly address: string | null;
   readonly options: ResolvedSessions;
+  readonly heartbeat: ResolvedHeartbeat | null;
 }
 
 /** A client's acknowledgement, as the protocol's `a` frame carries it. */
@@ -144,7 +145,8 @@ export class Sessions {
     }
     this.#sessionOf.set(socket, session);
     for (const [room, { e, o }] of Object.entries(rooms)) this.sent(connection, room, { epoch: e, offset: o });
-    const welcome: ServerFrame = { t: "w", session, id: connection, recovered: recovered !== null, missed: replay.length, rooms, ...(lost === undefined ? {} : { lost }) };
+    const heartbeat = opening.heartbeat === null ? {} : { hb: { i: opening.heartbeat.intervalMs, t: opening.heartbeat.timeoutMs } };
+    const welcome: ServerFrame = { t: "w", session, id: connection, recovered: recovered !== null, missed: replay.length, rooms, ...(lost === undefined ? {} : { lost }), ...heartbeat };
     return { session, frames: [encode(welcome), ...replay] };
   }
 

@@ -41,6 +41,8 @@ const RESUME_AFTER_RESET_MS = 1_000;
  * shard failed) stops holding a place, or keeping an empty shard on the stream, after this.
  */
 const PLACEMENT_PENDING_MS = 30_000;
+/** While shards hold connections, the sequencer asks them this often whether they still do (see #prune). */
+const PROBE_LIVE_SHARDS_MS = 5 * 60_000;
 /** How long a client address is placed in the shard it was last placed in (longer than a session's window, by default). */
 const CLIENT_AFFINITY_MS = 10 * 60_000;
 /** Upgrades placed in a shard and not yet settled, while the last placement is recent. */
@@ -189,6 +191,11 @@ export class Sequencer {
     sql.exec("DELETE FROM hypern_ops WHERE at < ?", now - REMEMBER_OPS_MS);
     sql.exec("DELETE FROM hypern_clients WHERE at < ?", now - CLIENT_AFFINITY_MS);
     this.#forgetIdle(now);
+    // A shard reset without a close event for its sockets hears nothing more, and reports nothing: it is
+    // asked (an empty delivery, after which it reports whatever it has), so that its place is not held for good.
+    const live = this.#liveRows();
+    for (const row of live) if (!this.#inFlight.has(row.shard)) void this.#probe(row);
+    if (live.length > 0) wakeAt(now + PROBE_LIVE_SHARDS_MS);
     const next = sql
       .exec<{ next: number | null }>(
         "SELECT MIN(due) AS next FROM (SELECT MIN(at) + ? AS due FROM hypern_ops UNION ALL SELECT MIN(at) + ? FROM hypern_clients UNION ALL SELECT MIN(placed_at) + ? FROM hypern_shards WHERE connections = 0 AND sessions = 0)",
@@ -196,6 +203,14 @@ export class Sequencer {
       )
       .one().next;
     if (next !== null) wakeAt(Math.max(next, now + 1_000));
+  }
+
+  async #probe(row: ShardRow): Promise<void> {
+    try {
+      await this.#deps.shard(row.shard).shardDeliver([], row.delivered + 1);
+    } catch {
+      // Unreachable now: the next delivery, or the next probe, tries again.
+    }
   }
 
   /**

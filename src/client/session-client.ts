@@ -1,10 +1,12 @@
 import type { LostReason, Payload, ServerFrame } from "../shared/session-protocol.js";
 import { OPEN } from "../shared/ready-state.js";
-import { SESSION_PROTOCOL, payloadData, payloadOf, sessionProtocols } from "../shared/session-protocol.js";
+import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE, SESSION_PROTOCOL, payloadData, payloadOf, sessionProtocols } from "../shared/session-protocol.js";
 import type { Backoff } from "./backoff.js";
 import { DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
 import type { CloseInfo } from "./close-info.js";
 import { explainFailedOpen } from "./failed-open.js";
+import { Heartbeat } from "./heartbeat.js";
+import { whenBackInView } from "./back-in-view.js";
 import { isFinalCloseCode } from "./final-rules.js";
 import { Listeners } from "./listeners.js";
 import type { FetchLike } from "./plain-get.js";
@@ -98,6 +100,10 @@ export interface SessionClientOptions {
 const STABLE_AFTER_MS = 10_000;
 /** The client's own close when a direct message is missing: the session continues, and the resume replays it. */
 const MISSED_CLOSE = { code: 4009, reason: "A direct message is missing: resuming" } as const;
+/** The client's own close of a connection whose heartbeat went unanswered: the session continues, and it resumes. */
+const NO_HEARTBEAT = { code: 4008, reason: "No answer to the heartbeat: resuming" } as const;
+/** How long a check made when the page comes back in view (or the network comes back) waits for its answer. */
+const CHECK_WITHIN_MS = 5_000;
 
 /** A message sent and not yet acknowledged. */
 interface PendingMessage {
@@ -135,12 +141,21 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
   #sinceAck = 0;
   #closed = false;
   #state: ConnectionState = { state: "connecting", attempt: 0 };
+  /** The current connection's heartbeat, and how the route asked for it (null: the route has none). */
+  #heartbeat: Heartbeat | undefined;
+  #beats: { readonly i: number; readonly t: number } | null = null;
+  readonly #stopWatchingView: () => void;
 
   constructor(url: string, options: SessionClientOptions = {}) {
     this.#url = url;
     this.#options = options;
     this.#WebSocket = webSocketClass(options.WebSocket);
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    // A tab that comes back into view, or a network that comes back, may hold a connection that died
+    // meanwhile without a word: one heartbeat, answered or not, says so at once.
+    this.#stopWatchingView = whenBackInView(() => {
+      if (this.#beats !== null) this.#heartbeat?.checkNow(Math.min(this.#beats.i, CHECK_WITHIN_MS));
+    });
     queueMicrotask(() => this.#connect());
   }
 
@@ -179,6 +194,8 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
   /** Closes for good (1000): the server ends the session; no reconnect. */
   close(reason = ""): void {
     this.#closed = true;
+    this.#stopWatchingView();
+    this.#heartbeat?.stop();
     stop(this.#retryTimer);
     const socket = this.#socket;
     if (socket !== undefined && socket.readyState === OPEN) this.#acknowledge(socket);
@@ -208,8 +225,22 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
     let withSessions = true;
     let error: string | undefined;
     let answer: UpgradeAnswer | undefined;
+    const heartbeat = new Heartbeat(
+      () => socket.send(HEARTBEAT_REQUEST),
+      () => {
+        // A dead connection may never send its close event: this client moves on without it.
+        try {
+          socket.close(NO_HEARTBEAT.code, NO_HEARTBEAT.reason);
+        } catch {
+          // Closing already.
+        }
+        ended(1006, NO_HEARTBEAT.reason);
+      },
+    );
+    this.#heartbeat = heartbeat;
     const ended = (code: number, reason: string): void => {
       if (socket !== this.#socket) return;
+      heartbeat.stop();
       this.#socket = undefined;
       stop(this.#ackTimer);
       this.#ackTimer = undefined;
@@ -251,6 +282,10 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
 
   #frame(socket: WebSocketLike, data: unknown): void {
     if (typeof data !== "string") return;
+    if (data === HEARTBEAT_RESPONSE) {
+      this.#heartbeat?.answered();
+      return;
+    }
     let frame: ServerFrame;
     try {
       frame = JSON.parse(data) as ServerFrame;
@@ -300,6 +335,8 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
     }
     this.#replaying = frame.missed;
     this.#welcomed = true;
+    this.#beats = frame.hb ?? null;
+    if (frame.hb !== undefined) this.#heartbeat?.start(frame.hb.i);
     this.#setState({ state: "open" });
     this.#listeners.emit("welcome", { session: frame.session, id: frame.id, recovered: frame.recovered, missed: frame.missed });
     for (const { frame: pending } of this.#unacknowledged.values()) socket.send(pending);

@@ -38,6 +38,32 @@ export function resolveSessions(options: SessionOptions | true): ResolvedSession
   return resolved;
 }
 
+/**
+ * A route's heartbeat: its clients send the heartbeat frame (`{"t":"ping"}`) every `intervalMs`, and
+ * the runtime answers it (`{"t":"pong"}`) without waking the room object; a connection silent for
+ * `timeoutMs` (no heartbeat, no message) is closed with 3008, from the object's alarm, which wakes it
+ * about twice per `timeoutMs` at most. The session client sends the heartbeat by itself.
+ */
+export interface HeartbeatOptions {
+  /** How often a client sends the heartbeat, in milliseconds. Default 30 s. */
+  intervalMs?: number;
+  /** How long a connection may stay silent before it is closed, in milliseconds. Default 75 s. */
+  timeoutMs?: number;
+}
+
+export type ResolvedHeartbeat = Readonly<Required<HeartbeatOptions>>;
+
+export function resolveHeartbeat(options: HeartbeatOptions | true): ResolvedHeartbeat {
+  const resolved = { intervalMs: 30_000, timeoutMs: 75_000, ...(options === true ? {} : options) };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`heartbeat.${name} must be a whole number >= 1, got ${String(value)}`);
+  }
+  if (resolved.timeoutMs <= resolved.intervalMs) {
+    throw new RangeError(`heartbeat.timeoutMs (${resolved.timeoutMs}) must be longer than heartbeat.intervalMs (${resolved.intervalMs}): a client needs time to be heard`);
+  }
+  return resolved;
+}
+
 /** How a room spreads over shards: at most `maxConnections` in each. */
 export interface ShardOptions {
   /** Connections one shard holds, at most (far below the runtime's 32,768 per object). Default 1000. */

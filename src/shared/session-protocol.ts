@@ -9,7 +9,15 @@ export const SESSION_PROTOCOL = "hypern.session.v1";
 /** The second subprotocol a reconnecting client offers: this prefix and its resume token. */
 const RESUME_PROTOCOL_PREFIX = "hypern.session.resume.";
 
-/** Where a client is in one room's log: the log's epoch and the last offset it received. */
+/**
+ * The heartbeat, on a route with `heartbeat`: a client sends exactly this text, and the runtime
+ * answers with HEARTBEAT_RESPONSE without waking the room object. Any client may send it; the
+ * handler never sees it.
+ */
+export const HEARTBEAT_REQUEST = '{"t":"ping"}';
+export const HEARTBEAT_RESPONSE = '{"t":"pong"}';
+
+/** Where a client is in one room's history: its epoch and the last offset it received. */
 export interface LogPosition {
   readonly epoch: string;
   readonly offset: number;
@@ -61,6 +69,8 @@ export type ServerFrame =
       readonly missed: number;
       readonly lost?: LostReason;
       readonly rooms: Readonly<Record<string, WelcomeRoom>>;
+      /** On a route with `heartbeat`: send HEARTBEAT_REQUEST every `i` ms; silent for `t` ms, the connection is closed (3008). */
+      readonly hb?: { readonly i: number; readonly t: number };
     }
   /** A message sent to this connection alone, numbered in the session. */
   | ({ readonly t: "m"; readonly s: number } & Payload)

@@ -9,7 +9,7 @@
  *   made by hand.
  * - `hibernate`, `deploy`, `resetRoomObjects`: what befalls room objects and their clients: an
  *   eviction (the sockets stay), a deploy (every connection closed with 1012), a reset (memory and
- *   sockets gone).
+ *   sockets gone). `runAlarm`: the room object's alarm, now.
  * - `assertOnceInOrder`, `onceInOrderProblems`: every message sent received once, in order.
  */
 export { connect, upgrade } from "./connect.js";
@@ -22,6 +22,7 @@ export type { SessionTestClient, SessionTestClientOptions } from "./session-test
 export { WorkerWebSocket, workerWebSocketClass } from "./worker-web-socket.js";
 export type { WorkerWebSocketOptions } from "./worker-web-socket.js";
 export { hibernate } from "./hibernate.js";
+export { runAlarm } from "./run-alarm.js";
 export { deploy } from "./deploy.js";
 export { resetRoomObjects } from "./reset.js";
 export { assertOnceInOrder, onceInOrderProblems } from "./once-in-order.js";

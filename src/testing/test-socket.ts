@@ -49,6 +49,11 @@ export class TestSocket {
     });
   }
 
+  /** How the connection ended, once it has (without waiting); null while it is open. */
+  get closedEvent(): ClosedEvent | null {
+    return this.#closed;
+  }
+
   send(data: string | ArrayBuffer | ArrayBufferView): void {
     this.#socket.send(data);
   }

@@ -8,6 +8,7 @@ import { deadlines, ticker } from "./deadlines.js";
 import { crowds } from "./crowd.js";
 import { order } from "./order.js";
 import { chaos } from "./chaos.js";
+import { liveness } from "./liveness.js";
 import { fleetingRoute, keeping } from "./keeping.js";
 import { presence } from "./presence.js";
 import { sessions } from "./sessions.js";
@@ -27,7 +28,7 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds).include(order).include(keeping).include(fleetingRoute).include(chaos);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds).include(order).include(keeping).include(fleetingRoute).include(chaos).include(liveness);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",

@@ -1,10 +1,10 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SESSION_PROTOCOL } from "../../src/client/index.js";
 import { roomObjects, roomStub } from "../../src/room-object-client.js";
 import { app } from "../worker/index.js";
 import type { TestSocket } from "./client.js";
-import { connect, eventually, hibernate, sessionClient } from "./client.js";
+import { connect, eventually, hibernate, runAlarm, sessionClient } from "./client.js";
 
 let rooms = 0;
 const freshRoom = (): string => `hardening-${Date.now()}-${++rooms}`;
@@ -128,7 +128,7 @@ describe("a room's history past its age", () => {
     const rows = () => runInDurableObject(stub, (_, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM hypern_log").one().n);
     expect(await rows()).toBe(1);
     await sleep(400);
-    await runDurableObjectAlarm(stub);
+    await runAlarm(app.roomObject(env, room, { route: "/fleeting/:room" }));
     expect(await rows()).toBe(0);
     client.close();
   });
