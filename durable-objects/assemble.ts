@@ -54,13 +54,17 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
   const connectionDeps: ConnectionDeps = {
     logger,
     ended: (connection, ending) => {
-      local?.forget(connection);
+      const continues = sessions.ended(connection, ending);
+      local?.forget(connection, connection.superseded ? "kept" : continues ? "away" : "gone");
       rooms.part.changed();
-      return sessions.ended(connection, ending);
+      return continues;
     },
     send: (connection, frame) => sending.direct(connection, frame),
     keep: (connection, frame) => sending.keep(connection, frame),
-    dataChanged: (connection) => sessions.changed(connection),
+    dataChanged: (connection) => {
+      sessions.changed(connection);
+      local?.presenceHere.dataChanged(connection);
+    },
     wakeAt: (deadline) => schedule.wakeAt(deadline),
   };
   const connections = new Connections({ ctx, env, router: config.router, limits: config.limits, headers, logger, connection: connectionDeps, inRoomObject });
@@ -83,7 +87,11 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
       sessionsOf: (route) => config.router.getRoute(route)?.sessions ?? null,
       heartbeatOf: (route) => config.router.getRoute(route)?.heartbeat ?? null,
       wakeAt: (time) => schedule.wakeAt(time),
-      sessionsChanged: () => rooms.part.changed(),
+      sessionsChanged: () => {
+        rooms.part.changed();
+        local?.presenceHere.sessionsChanged();
+      },
+      orphaned: (members) => local?.presenceHere.orphaned(members),
     },
     // A shard serves its group's routes only; any other object, any route.
     shardIndex === null ? config.hasSessions : config.router.hasSessionsIn(address?.group ?? ""),
@@ -100,6 +108,12 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
           sendTo: (id, frame) => sending.toMember(id, frame),
           close: (socket, code, reason) => connections.close(socket, code, reason),
           membershipChanged: (connection, room, joined) => sessions.membershipChanged(connection, room, joined),
+          sendAsIs: (socket, frame) => void sending.send(socket, frame),
+          isSession: (socket) => sessions.sessionOf(socket) !== null,
+          dropped: (room) => sessions.dropped().filter(({ rooms: joined }) => joined.includes(room)),
+          stillAway: () => new Set(sessions.dropped().map(({ id }) => id)),
+          presenceChanged: (room, changes) => (shard === null ? local?.presenceHere.deliverChanges(room, changes) : shard.publishPresence(room, changes)),
+          sendPresence: (room, connection) => (shard === null ? local?.presenceHere.sendSnapshot(room, connection) : shard.sendPresence(room, connection)),
         });
   const stubOf = (other: RoomPart): DurableObjectStub => partStub(env, config.binding, address, other);
   let shard: ShardRooms | null = null;
@@ -155,7 +169,17 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
   );
   const alarm: ObjectAlarm = new ObjectAlarm({ ctx, connections, sessions, history, liveness, part: rooms.part, schedule: () => schedule, inRoomObject });
   const schedule: AlarmSchedule = new AlarmSchedule(ctx.storage, () => alarm.earliest());
-  const dispatch = new Dispatch({ connections, sessions, liveness, logger, part: rooms.part });
+  const dispatch = new Dispatch({
+    connections,
+    sessions,
+    liveness,
+    logger,
+    part: rooms.part,
+    closing: (socket) => {
+      const record = connections.recordOf(socket);
+      if (record !== null && !record.closing) local?.presenceHere.warm(record);
+    },
+  });
   const upgradeDeps = { ctx, config, logger, headers, held, sessions, connections, sending, liveness, connection: connectionDeps, local, part: rooms.part };
   return {
     rooms,

@@ -19,6 +19,8 @@ export interface DispatchDeps {
   readonly liveness: Liveness;
   readonly logger: Logger;
   readonly part: ObjectPart;
+  /** A socket's close is about to be handled: what must be read while it still counts as open is read now. */
+  closing(socket: WebSocket): void;
 }
 
 /**
@@ -39,6 +41,7 @@ export class Dispatch {
 
   closed(socket: WebSocket, code: number, reason: string): Promise<void> | undefined {
     return this.#guarded(socket, () => {
+      this.#deps.closing(socket);
       answerClose(socket, code, reason);
       // A socket the server was closing is let go only now: a shard's held count changes.
       this.#deps.part.changed();
@@ -49,6 +52,7 @@ export class Dispatch {
   /** The socket failed: nothing to answer, the handler sees an abnormal closure. */
   errored(socket: WebSocket, error: unknown): Promise<void> | undefined {
     return this.#guarded(socket, () => {
+      this.#deps.closing(socket);
       this.#deps.part.changed();
       return this.#ended(socket, 1006, error instanceof Error ? error.message : String(error));
     });

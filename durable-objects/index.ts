@@ -19,3 +19,5 @@ export type { BroadcastOptions } from "./rooms/websocket-room.js";
 export type { RoomOptions } from "./rooms/room-registry.js";
 export type { HistoryEntry, HistoryOptions, HistoryQuery } from "./rooms/history.js";
 export type { RoomMember, RoomMemberInfo } from "./rooms/room-member.js";
+export type { PresenceOptions } from "./rooms/presence.js";
+export type { PresenceView } from "./rooms/local-presence.js";

@@ -6,6 +6,7 @@ import { assemble } from "./assemble.js";
 import type { RoomObjectConfig } from "./config.js";
 import type { Frame } from "./connection/frames.js";
 import type { HistoryQuery, HistoryRead } from "./rooms/history.js";
+import type { PresenceView } from "./rooms/local-presence.js";
 import type { RoomMemberInfo } from "./rooms/room-member.js";
 import type { RoomMethodsDeps } from "./room-methods.js";
 import { runMethodsInRoomObject } from "./room-methods.js";
@@ -113,6 +114,14 @@ export function roomObjectClass<Env>(config: RoomObjectConfig): RoomObjectClass<
 
     sequencerHistory(room: string, query: HistoryQuery): HistoryRead | { lost: LostReason } {
       return this.#parts.sequencer().history(room, query);
+    }
+
+    sequencerPresence(room: string): PresenceView {
+      return this.#parts.sequencer().presence(room);
+    }
+
+    sequencerPresenceFrame(room: string): { frame: string; seq: number } {
+      return this.#parts.sequencer().presenceFrame(room);
     }
 
     // A shard of a sharded room, for its sequencer and the other shards.

@@ -19,6 +19,8 @@ export type {
   HistoryEntry,
   HistoryOptions,
   HistoryQuery,
+  PresenceOptions,
+  PresenceView,
   ReceiveOptions,
   RoomMember,
   RoomMemberInfo,

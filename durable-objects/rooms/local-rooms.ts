@@ -10,10 +10,14 @@ import type { ReadonlyData } from "../../src/shared/readonly-data.js";
 import type { HistoryEntry, HistoryQuery, HistoryRead, RoomHistory } from "./history.js";
 import { completeRead, noHistory, readHistory } from "./history.js";
 import { HistoryGate } from "./history-gate.js";
+import type { PresenceView } from "./local-presence.js";
+import { LocalPresence } from "./local-presence.js";
+import type { KeyChange } from "./presence.js";
 import { Membership } from "./membership.js";
 import type { RoomMember } from "./room-member.js";
 import { memberHandle } from "./room-member.js";
-import { historyOf } from "./room-registry.js";
+import { historyOf, presenceOf } from "./room-registry.js";
+import { noPresence } from "./presence.js";
 import type { ObjectPart, Rooms } from "./rooms.js";
 
 /** One broadcast on its way to the members here; a session member's envelope is made once, for all of them. */
@@ -45,6 +49,18 @@ export interface LocalRoomsDeps {
   close(socket: WebSocket, code: number, reason: string): void;
   /** A connection joined or left a room: its session keeps that. */
   membershipChanged(connection: Connection, room: string, joined: boolean): void;
+  /** Sends a frame as it is (a presence frame), within the socket's outbound budget. */
+  sendAsIs(socket: WebSocket, frame: string): void;
+  /** Whether a socket carries a session (presence is sent to session clients). */
+  isSession(socket: WebSocket): boolean;
+  /** A room's members whose session client is away, and may resume here. */
+  dropped(room: string): Iterable<{ readonly id: string; readonly data: unknown }>;
+  /** The ids whose session is away and can still be resumed here. */
+  stillAway(): ReadonlySet<string>;
+  /** This object's presence changes, once per turn: told to its members, or to a sharded room's sequencer. */
+  presenceChanged(room: string, changes: readonly KeyChange[]): void;
+  /** Sends a room's presence whole to a session connection that joined it or resumed. */
+  sendPresence(room: string, connection: Connection): void;
 }
 
 const ALONE: ObjectPart = { cap: () => undefined, settled() {}, changed() {}, shards: () => [], alarm() {}, holdSend: () => false };
@@ -57,12 +73,24 @@ const ALONE: ObjectPart = { cap: () => undefined, settled() {}, changed() {}, sh
  */
 export class LocalRooms implements Rooms {
   readonly part = ALONE;
+  /** Who is in the rooms with presence, of the members held here. */
+  readonly presenceHere: LocalPresence;
   readonly #deps: LocalRoomsDeps;
   #membership: Membership | null = null;
   readonly #gate = new HistoryGate();
 
   constructor(deps: LocalRoomsDeps) {
     this.#deps = deps;
+    this.presenceHere = new LocalPresence({
+      connected: (room) => [...this.#members().members(room)].map(([id, socket]) => ({ id, data: deps.recordOf(socket)?.data })),
+      dropped: (room) => deps.dropped(room),
+      stillAway: () => deps.stillAway(),
+      sessionMembers: (room) => [...this.#members().members(room).values()].filter((socket) => deps.isSession(socket)),
+      send: (socket, frame) => deps.sendAsIs(socket, frame),
+      changed: (room, changes) => deps.presenceChanged(room, changes),
+      sendSnapshot: (room, connection) => deps.sendPresence(room, connection),
+      gate: this.#gate,
+    });
   }
 
   join(room: string, connection: Connection): boolean {
@@ -71,6 +99,7 @@ export class LocalRooms implements Rooms {
     connection.joinRoom(room);
     this.#members().add(room, connection.record.id, connection.socket);
     this.#deps.membershipChanged(connection, room, true);
+    this.presenceHere.joined(room, connection);
     return true;
   }
 
@@ -78,18 +107,26 @@ export class LocalRooms implements Rooms {
     if (!connection.leaveRoom(room)) return;
     this.#members().remove(room, connection.record.id, connection.socket);
     if (connection.isOpen) this.#deps.membershipChanged(connection, room, false);
+    this.presenceHere.left(room, connection);
   }
 
-  /** A resumed session's new connection is a member of its rooms again (its record has them back). */
+  /** A resumed session's new connection is a member of its rooms again (its record has them back), and back in their presence. */
   restore(connection: Connection): void {
-    for (const room of connection.record.rooms) this.#members().add(room, connection.record.id, connection.socket);
+    for (const room of connection.record.rooms) {
+      this.#members().add(room, connection.record.id, connection.socket);
+      this.presenceHere.joined(room, connection);
+    }
   }
 
-  /** A connection stopped being open: it is in no room any more. */
-  forget(connection: Connection): void {
+  /**
+   * A connection stopped being open: it is in no room any more. Its member is away if its session may
+   * resume, gone if not, and neither when a newer connection carries its session on (`kept`).
+   */
+  forget(connection: Connection, whereabouts: "away" | "gone" | "kept"): void {
     const { record, socket } = connection;
     if (this.#membership !== null) for (const room of record.rooms) this.#membership.remove(room, record.id, socket);
     this.#gate.forget(socket);
+    this.presenceHere.ended(connection, whereabouts);
   }
 
   broadcast(room: string | null, frame: OutgoingFrame, exclude?: ReadonlySet<string>): number {
@@ -182,6 +219,11 @@ export class LocalRooms implements Rooms {
         }
       }
     }
+  }
+
+  presence<Data>(room: string): PresenceView<Data> {
+    if (presenceOf(room) === null) throw noPresence(room);
+    return this.presenceHere.view<Data>(room);
   }
 
   clearHistory(room: string): void {

@@ -1,6 +1,7 @@
 import type { Connection } from "../connection/connection.js";
 import type { OutgoingFrame } from "../connection/frames.js";
 import type { HistoryQuery, HistoryRead } from "./history.js";
+import type { PresenceView } from "./local-presence.js";
 import type { RoomMember } from "./room-member.js";
 
 /**
@@ -35,6 +36,8 @@ export interface Rooms {
   sendHistory(room: string, connection: Connection, query: HistoryQuery): Promise<number>;
   /** Drops the room's history and starts it anew (a new epoch). */
   clearHistory(room: string): void | Promise<void>;
+  /** Who is in the room (it must keep presence), key by key. */
+  presence<Data>(room: string): PresenceView<Data> | Promise<PresenceView<Data>>;
   /** This object's part in the room: how it limits and reports its connections, as its kind of room requires. */
   readonly part: ObjectPart;
 }

@@ -8,6 +8,7 @@ import type { ServerWebSocket } from "../connection/server-websocket.js";
 import { connectionBehind } from "../connection/server-websocket.js";
 import { currentRooms } from "./current-rooms.js";
 import type { HistoryEntry, HistoryQuery } from "./history.js";
+import type { PresenceView } from "./local-presence.js";
 import type { RoomMember } from "./room-member.js";
 import type { RoomOptions } from "./room-registry.js";
 import { registerRoom } from "./room-registry.js";
@@ -40,9 +41,10 @@ export class WebSocketRoom<Data = unknown> {
   /**
    * @param options - `history: { limit, maxAgeMs }` (or `true` for 1000 entries, one day) keeps an
    * ordered history of the room's broadcasts in the room object's SQLite storage: for late joiners
-   * (`history()`, `sendHistory()`) and for session clients that resume.
+   * (`history()`, `sendHistory()`) and for session clients that resume. `presence: { key }` (or `true`)
+   * keeps who is in the room (`presence()`), and tells session clients.
    */
-  constructor(name = "default", options: RoomOptions = {}) {
+  constructor(name = "default", options: RoomOptions<Data> = {}) {
     if (typeof name !== "string" || name === "") throw new TypeError("A WebSocketRoom needs a non-empty string name");
     this.name = name;
     registerRoom(name, options);
@@ -99,6 +101,15 @@ export class WebSocketRoom<Data = unknown> {
    */
   sendHistory(ws: AnySocket, query: HistoryQuery = {}): Promise<number> {
     return currentRooms("sendHistory").sendHistory(this.name, connectionBehind(ws), query);
+  }
+
+  /**
+   * Who is in the room (it must keep presence): each key (one user's connections, see the room's
+   * `presence.key`) with the data of its latest connection, how many are connected, and whether it is
+   * away (none connected, but a session client that may resume). In a room over shards, the whole room's.
+   */
+  presence(): Promise<PresenceView<Data>> {
+    return Promise.resolve(currentRooms("presence").presence<Data>(this.name));
   }
 
   /** Drops the room's history and starts it anew (a new epoch): resuming clients are told their gap cannot be filled. */

@@ -8,6 +8,7 @@ import type { Violation } from "../connection/inbound-limits.js";
 import type { Delivery } from "../connection/outbox.js";
 import type { ConnectionRecord, RecordView } from "../connection/record.js";
 import { heldIds } from "../connection/socket-list.js";
+import type { DroppedMember } from "./session-store.js";
 import type { Recovery, SessionSource } from "./sessions.js";
 import { SUPERSEDED, Sessions, encode } from "./sessions.js";
 
@@ -31,6 +32,8 @@ export interface SessionDeps {
   wakeAt(time: number): void;
   /** Sessions began, ended, or lost or regained their socket. */
   sessionsChanged(): void;
+  /** Sessions whose sockets vanished in a reset (no close event came) were found, and may resume. */
+  orphaned(members: readonly DroppedMember[]): void;
 }
 
 /**
@@ -74,9 +77,11 @@ export class SessionLinks {
     const sessions = (this.#sessions = new Sessions(this.#deps.ctx, this.#deps.source));
     const now = Date.now();
     const adopted = sessions.store.adoptOrphans(heldIds(this.#deps.ctx), (route) => now + (this.#deps.sessionsOf(route)?.window ?? 0));
-    const next = adopted > 0 ? sessions.store.nextExpiry() : null;
+    if (adopted.length === 0) return sessions;
+    const next = sessions.store.nextExpiry();
     if (next !== null) this.#deps.wakeAt(next);
-    if (adopted > 0) this.#changed();
+    this.#deps.orphaned(adopted);
+    this.#changed();
     return sessions;
   }
 
@@ -104,6 +109,11 @@ export class SessionLinks {
   /** A shard applied the start of a room's history anew: so does its copy. */
   restarted(room: string, head: LogPosition): void {
     if (this.counts().sessions > 0) this.store.restarted(room, head);
+  }
+
+  /** The members whose session client is away and may resume here, with their data and rooms. */
+  dropped(): readonly DroppedMember[] {
+    return this.#anyRoute ? this.store.store.dropped() : [];
   }
 
   /** When the next session expires, for the object's alarm after a wake. */

@@ -21,6 +21,18 @@ export interface StoredSession {
   readonly expiresAt: number | null;
 }
 
+/** A member whose session can be resumed, its client away: its connection id, data and rooms. */
+export interface DroppedMember {
+  readonly id: string;
+  readonly data: unknown;
+  readonly rooms: readonly string[];
+}
+
+function droppedMember(row: SessionRow): DroppedMember {
+  const { data, rooms } = JSON.parse(row.state) as SessionState;
+  return { id: row.connection, data, rooms };
+}
+
 /** A direct message kept until the client acknowledges it. */
 export interface KeptMessage {
   readonly seq: number;
@@ -173,12 +185,18 @@ export class SessionStore {
    * Sessions held by a socket that is gone without a close event (the object was reset) get their
    * expiry: `expiresAt(route)`. `held`: the connection ids sockets still hold. Returns how many.
    */
-  adoptOrphans(held: ReadonlySet<string>, expiresAt: (route: string) => number): number {
+  adoptOrphans(held: ReadonlySet<string>, expiresAt: (route: string) => number): DroppedMember[] {
     this.#prepare();
-    const attached = this.#sql.exec<{ id: string; connection: string; route: string }>("SELECT id, connection, route FROM hypern_sessions WHERE expires_at IS NULL").toArray();
+    const attached = this.#sql.exec<SessionRow>("SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE expires_at IS NULL").toArray();
     const orphans = attached.filter(({ connection }) => !held.has(connection));
     for (const { id, route } of orphans) this.#sql.exec("UPDATE hypern_sessions SET expires_at = ? WHERE id = ?", expiresAt(route), id);
-    return orphans.length;
+    return orphans.map(droppedMember);
+  }
+
+  /** The members whose session can be resumed (their client away), with their data and rooms. */
+  dropped(now = Date.now()): DroppedMember[] {
+    this.#prepare();
+    return this.#sql.exec<SessionRow>("SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE expires_at > ?", now).toArray().map(droppedMember);
   }
 
   /** Keeps a direct message until the client acknowledges it; returns its number in the session, and the bytes the session keeps now. */

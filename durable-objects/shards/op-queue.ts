@@ -10,6 +10,7 @@ export interface OpPlace {
 /** What the queue tells of each op: submitted, then its place or its failure. */
 export interface OpEvents {
   submitted(id: string): void;
+  placed(id: string, seq: number): void;
   failed(id: string): void;
 }
 
@@ -66,7 +67,11 @@ export class OpQueue {
         const ops = batch.map(({ op }) => op);
         try {
           const { seqs, connections } = await withRetries(ops[0]?.kind ?? "broadcast", () => this.#sequencer().sequencerSubmit(ops), this.#warn);
-          batch.forEach(({ resolve }, index) => resolve({ seq: seqs[index] ?? 0, connections }));
+          batch.forEach(({ op, resolve }, index) => {
+            const seq = seqs[index] ?? 0;
+            this.#events.placed(op.id, seq);
+            resolve({ seq, connections });
+          });
         } catch (error) {
           for (const { op, reject } of batch) {
             this.#events.failed(op.id);

@@ -8,6 +8,8 @@
 export class SendOrder {
   /** This shard's ops not yet applied here (nor failed), by id. */
   readonly #pending = new Set<string>();
+  /** Where the sequencer placed this shard's ops still pending, once it has said. */
+  readonly #places = new Map<string, number>();
   /** The last op this shard submitted. */
   #last: string | null = null;
   /** Sends waiting, in the order they were made, each after an op of this shard. */
@@ -19,8 +21,29 @@ export class SendOrder {
     this.#last = id;
   }
 
+  /**
+   * The sequencer placed one of this shard's ops at `seq`. An op that changed nothing (a presence
+   * unchanged, a clear of a room without history) has no entry of its own: it counts as applied once
+   * the stream is applied here up to its place.
+   */
+  placed(id: string, seq: number, appliedHere: number): void {
+    if (!this.#pending.has(id)) return;
+    if (seq <= appliedHere) this.applied(id);
+    else this.#places.set(id, seq);
+  }
+
+  /** The stream is applied here up to `seq`: ops placed up to it are applied, whether they had an entry or not. */
+  reached(seq: number): void {
+    for (const [id, place] of this.#places) {
+      if (place > seq) continue;
+      this.#places.delete(id);
+      this.applied(id);
+    }
+  }
+
   /** An entry of the stream was applied here (or one of this shard's ops failed): the sends waiting for it go out. */
   applied(id: string): void {
+    this.#places.delete(id);
     if (!this.#pending.delete(id)) return;
     while (this.#held.length > 0 && !this.#pending.has((this.#held[0] as { after: string }).after)) this.#held.shift()?.send();
   }

@@ -2,6 +2,7 @@ import type { RoomPart } from "../../src/shared/room-address.js";
 import type { OutgoingFrame } from "../connection/frames.js";
 import { toFrame } from "../connection/frames.js";
 import type { HistoryQuery, HistoryRead } from "../rooms/history.js";
+import type { PresenceView } from "../rooms/local-presence.js";
 import { completeRead, noHistory } from "../rooms/history.js";
 import type { RoomMember } from "../rooms/room-member.js";
 import { historyOf } from "../rooms/room-registry.js";
@@ -71,6 +72,10 @@ export class SequencerRooms implements Rooms {
 
   sendHistory(): Promise<number> {
     return Promise.reject(noConnections());
+  }
+
+  presence<Data>(room: string): PresenceView<Data> {
+    return this.#sequencer.presence(room) as PresenceView<Data>;
   }
 
   clearHistory(room: string): void {

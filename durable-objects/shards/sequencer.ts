@@ -4,7 +4,11 @@ import type { ResolvedShards } from "../../src/shared/route-options.js";
 import { frameColumns } from "../connection/frames.js";
 import type { HistoryQuery, HistoryRead, RoomHistory } from "../rooms/history.js";
 import { readHistory } from "../rooms/history.js";
-import { historyOf } from "../rooms/room-registry.js";
+import type { PresenceView } from "../rooms/local-presence.js";
+import type { KeyChange } from "../rooms/presence.js";
+import { changeFrame, noPresence, snapshotFrame } from "../rooms/presence.js";
+import { historyOf, presenceOf } from "../rooms/room-registry.js";
+import { PresenceTable } from "./presence-table.js";
 import { addMissingColumns } from "../storage/columns.js";
 import type { RoomOp, ShardMemberInfo, ShardReport, ShardRpc, ShardStatus, StreamEntry, Submitted } from "./shard-protocol.js";
 
@@ -76,12 +80,14 @@ export interface SequencerDeps {
  */
 export class Sequencer {
   readonly #deps: SequencerDeps;
+  readonly #presence: PresenceTable;
   readonly #inFlight = new Set<number>();
   readonly #failing = new Map<number, { error: string; attempts: number; retryAt: number }>();
   #ready = false;
 
   constructor(deps: SequencerDeps) {
     this.#deps = deps;
+    this.#presence = new PresenceTable(deps.sql);
   }
 
   place(after: number, home?: number, client?: string, now = Date.now()): number {
@@ -167,6 +173,18 @@ export class Sequencer {
       .map((row) => ({ shard: row.shard, connections: row.connections, delivered: row.delivered, failing: this.#failing.get(row.shard)?.error ?? null }));
   }
 
+  /** A room's presence, key by key. */
+  presence(room: string): PresenceView {
+    if (presenceOf(room) === null) throw noPresence(room);
+    return { entries: this.#presence.states(room).map(({ key, data, live, away }) => ({ key, data, connections: live, away: live === 0 && away > 0 })) };
+  }
+
+  /** A room's presence whole, as a session client gets it, and the place in the stream it is as of. */
+  presenceFrame(room: string): { frame: string; seq: number } {
+    this.#prepare();
+    return { frame: snapshotFrame(room, this.#presence.states(room), presenceOf(room)?.countsOnly ?? false), seq: this.#head() };
+  }
+
   /** The room's history, for `history()` in a shard. */
   history(room: string, query: HistoryQuery): HistoryRead | { lost: LostReason } {
     const options = historyOf(room);
@@ -219,8 +237,22 @@ export class Sequencer {
    */
   #forgetIdle(now: number, shard?: number): void {
     const idle = `connections = 0 AND held = 0 AND sessions = 0 AND resumable = 0 AND NOT (${PENDING} > 0)`;
-    if (shard === undefined) this.#deps.sql.exec(`DELETE FROM hypern_shards WHERE ${idle}`, now - PLACEMENT_PENDING_MS);
-    else this.#deps.sql.exec(`DELETE FROM hypern_shards WHERE shard = ? AND ${idle}`, shard, now - PLACEMENT_PENDING_MS);
+    const forgotten =
+      shard === undefined
+        ? this.#deps.sql.exec<{ shard: number }>(`DELETE FROM hypern_shards WHERE ${idle} RETURNING shard`, now - PLACEMENT_PENDING_MS).toArray()
+        : this.#deps.sql.exec<{ shard: number }>(`DELETE FROM hypern_shards WHERE shard = ? AND ${idle} RETURNING shard`, shard, now - PLACEMENT_PENDING_MS).toArray();
+    // What a shard that holds nothing still had in a room's presence is gone: every shard is told.
+    let told = false;
+    for (const { shard: idleShard } of forgotten) {
+      for (const { room, changes } of this.#presence.forgetShard(idleShard, now)) {
+        const entry = this.#presenceEntry(room, changes);
+        if (entry !== null) {
+          this.#insert(crypto.randomUUID(), entry);
+          told = true;
+        }
+      }
+    }
+    if (told) this.#fanOut();
   }
 
   /** Appends an op to the stream (a broadcast into a room with history to the room's history too); returns its place. */
@@ -230,31 +262,47 @@ export class Sequencer {
     const now = Date.now();
     const known = sql.exec<{ seq: number }>("SELECT seq FROM hypern_ops WHERE id = ?", op.id).toArray()[0];
     if (known !== undefined) return known.seq;
-    // Clearing a room that keeps no history changes nothing: no entry, but a place after all before it.
-    if (op.kind === "clear" && historyOf(op.room) === null) return this.#head();
-    const seq = sql.exec<{ next: number }>("UPDATE hypern_sequence SET next = next + 1 RETURNING next - 1 AS next").one().next;
-    let position: LogPosition | null = null;
-    let frame: string | ArrayBuffer | null = null;
-    let exclude: readonly string[] = [];
+    let entry: Omit<StreamEntry, "seq" | "id"> | null;
     if (op.kind === "broadcast") {
-      ({ frame, exclude } = op);
       const options = op.room === null ? null : historyOf(op.room);
-      if (options !== null && op.room !== null) position = history.append(op.room, op.frame, options, op.exclude);
+      const position = options === null || op.room === null ? null : history.append(op.room, op.frame, options, op.exclude);
+      entry = { room: op.room, kind: "broadcast", frame: op.frame, exclude: op.exclude, position, code: 0, reason: "" };
+    } else if (op.kind === "close") {
+      entry = { room: op.room, kind: "close", frame: null, exclude: [], position: null, code: op.code, reason: op.reason };
     } else if (op.kind === "clear") {
-      position = history.clear(op.room);
+      // Clearing a room that keeps no history changes nothing: no entry.
+      entry = historyOf(op.room) === null ? null : { room: op.room, kind: "clear", frame: null, exclude: [], position: history.clear(op.room), code: 0, reason: "" };
+    } else {
+      entry = this.#presenceEntry(op.room, this.#presence.apply(op.room, op.shard, op.states, op.full, now));
     }
-    const [text, bytes] = frame === null ? [null, null] : frameColumns(frame);
-    sql.exec(
-      "INSERT INTO hypern_stream (seq, op, room, kind, text, bytes, exclude, epoch, offset, code, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      seq, op.id, op.room, op.kind, text, bytes, JSON.stringify(exclude), position?.epoch ?? null, position?.offset ?? null,
-      op.kind === "close" ? op.code : 0, op.kind === "close" ? op.reason : "",
-    );
+    // An op that changes nothing takes no place of its own: it is placed after all that came before it.
+    const seq = entry === null ? this.#head() : this.#insert(op.id, entry);
     sql.exec("INSERT INTO hypern_ops (id, seq, at) VALUES (?, ?, ?)", op.id, seq, now);
     sql.exec("DELETE FROM hypern_ops WHERE at < ?", now - REMEMBER_OPS_MS);
     // The alarm comes back to forget it, should the room fall quiet.
     this.#deps.wakeAt(now + REMEMBER_OPS_MS);
     return seq;
   }
+
+  /** Puts an entry at the end of the stream; returns its place. */
+  #insert(id: string, entry: Omit<StreamEntry, "seq" | "id">): number {
+    const { sql } = this.#deps;
+    const seq = sql.exec<{ next: number }>("UPDATE hypern_sequence SET next = next + 1 RETURNING next - 1 AS next").one().next;
+    const [text, bytes] = entry.frame === null ? [null, null] : frameColumns(entry.frame);
+    sql.exec(
+      "INSERT INTO hypern_stream (seq, op, room, kind, text, bytes, exclude, epoch, offset, code, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      seq, id, entry.room, entry.kind, text, bytes, JSON.stringify(entry.exclude), entry.position?.epoch ?? null, entry.position?.offset ?? null,
+      entry.code, entry.reason,
+    );
+    return seq;
+  }
+
+  /** The stream entry that tells every shard what changed of a room's presence, or null when nothing did. */
+  #presenceEntry(room: string, changes: readonly KeyChange[]): Omit<StreamEntry, "seq" | "id"> | null {
+    const frame = changeFrame(room, changes, presenceOf(room)?.countsOnly ?? false, () => this.#presence.states(room));
+    return frame === null ? null : { room, kind: "presence", frame, exclude: [], position: null, code: 0, reason: "" };
+  }
+
 
   /** Starts a delivery to every shard with connections that has none in flight and is not waiting to retry. */
   #fanOut(): void {

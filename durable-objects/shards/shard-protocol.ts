@@ -1,13 +1,17 @@
 import type { LogPosition, LostReason } from "../../src/shared/session-protocol.js";
 import type { Frame } from "../connection/frames.js";
 import type { HistoryQuery, HistoryRead } from "../rooms/history.js";
+import type { PresenceView } from "../rooms/local-presence.js";
+import type { KeyState } from "../rooms/presence.js";
 import type { RoomMemberInfo } from "../rooms/room-member.js";
 
 /** What a shard's handlers do to the whole room, sent to the room's sequencer to be put in the room's one order. */
 export type RoomOp =
   | { readonly kind: "broadcast"; readonly id: string; readonly room: string | null; readonly frame: Frame; readonly exclude: readonly string[] }
   | { readonly kind: "close"; readonly id: string; readonly room: string | null; readonly code: number; readonly reason: string }
-  | { readonly kind: "clear"; readonly id: string; readonly room: string };
+  | { readonly kind: "clear"; readonly id: string; readonly room: string }
+  /** A shard's part of a room's presence (`full`: all its keys in the room; those not told are gone from it). */
+  | { readonly kind: "presence"; readonly id: string; readonly room: string; readonly shard: number; readonly states: readonly KeyState[]; readonly full: boolean };
 
 /** One item of a sharded room's ordered stream, as every shard applies it. */
 export interface StreamEntry {
@@ -17,7 +21,7 @@ export interface StreamEntry {
   readonly id: string;
   /** The `WebSocketRoom` it is for; null for every connection of the room. */
   readonly room: string | null;
-  /** `clear`: the room's history starts anew, at `position` (a new epoch, offset 0). */
+  /** `clear`: the room's history starts anew, at `position` (a new epoch, offset 0). `presence`: `frame` is the room's presence frame of what changed. */
   readonly kind: RoomOp["kind"];
   readonly frame: Frame | null;
   readonly exclude: readonly string[];
@@ -54,6 +58,10 @@ export interface SequencerRpc {
   sequencerSize(room: string | null): Promise<number>;
   sequencerMembers(room: string | null): Promise<ShardMemberInfo[]>;
   sequencerHistory(room: string, query: HistoryQuery): HistoryRead | { lost: LostReason };
+  /** A room's presence, key by key. */
+  sequencerPresence(room: string): PresenceView;
+  /** A room's presence whole, as the frame a session client gets, and the stream's place it is as of. */
+  sequencerPresenceFrame(room: string): { frame: string; seq: number };
 }
 
 /** What the sequencer, and the other shards, ask of a shard. */

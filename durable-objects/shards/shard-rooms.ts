@@ -9,7 +9,10 @@ import { completeRead, noHistory } from "../rooms/history.js";
 import type { LocalRooms } from "../rooms/local-rooms.js";
 import type { RoomMember } from "../rooms/room-member.js";
 import { memberHandle } from "../rooms/room-member.js";
-import { historyOf } from "../rooms/room-registry.js";
+import type { PresenceView } from "../rooms/local-presence.js";
+import type { KeyChange, KeyState } from "../rooms/presence.js";
+import { noPresence } from "../rooms/presence.js";
+import { historyOf, presenceOf } from "../rooms/room-registry.js";
 import type { ObjectPart, Rooms } from "../rooms/rooms.js";
 import { OpQueue } from "./op-queue.js";
 import { SendOrder } from "./send-order.js";
@@ -17,6 +20,14 @@ import type { OtherShards } from "./shard-members.js";
 import { otherShardMember, sendToShard } from "./shard-members.js";
 import { ShardLink } from "./shard-link.js";
 import type { SequencerRpc, ShardCounts, ShardMemberInfo, StreamEntry } from "./shard-protocol.js";
+
+/** The rooms whose presence this shard has told the sequencer of (it tells them again when it starts). */
+const PRESENCE_ROOMS_KEY = "hypern:shard:presence-rooms";
+
+/** A place in a sharded room's stream, as the history gate compares places. */
+function streamPosition(seq: number): LogPosition {
+  return { epoch: "stream", offset: seq };
+}
 
 /** What a shard needs from the room object it is. */
 export interface ShardDeps {
@@ -59,6 +70,8 @@ export class ShardRooms implements Rooms {
   readonly #ops: OpQueue;
   readonly #order: SendOrder;
   readonly #others: OtherShards;
+  /** Whether this shard has told its presence whole since it started. */
+  #retold = false;
 
   constructor(deps: ShardDeps) {
     this.#deps = deps;
@@ -76,7 +89,11 @@ export class ShardRooms implements Rooms {
       warn: deps.warn,
     });
     const order = (this.#order = new SendOrder());
-    this.#ops = new OpQueue(() => this.#sequencer(), { submitted: (id) => order.submitted(id), failed: (id) => order.applied(id) }, deps.warn);
+    this.#ops = new OpQueue(
+      () => this.#sequencer(),
+      { submitted: (id) => order.submitted(id), placed: (id, seq) => order.placed(id, seq, this.#link.applied()), failed: (id) => order.applied(id) },
+      deps.warn,
+    );
     this.#others = { stubOf: deps.stubOf, before: () => this.#ops.lastPlace() };
     const link = this.#link;
     this.part = {
@@ -137,9 +154,32 @@ export class ShardRooms implements Rooms {
     if (historyOf(room) !== null) await this.#ops.submit({ kind: "clear", id: crypto.randomUUID(), room });
   }
 
+  async presence<Data>(room: string): Promise<PresenceView<Data>> {
+    if (presenceOf(room) === null) throw noPresence(room);
+    return (await this.#sequencer().sequencerPresence(room)) as PresenceView<Data>;
+  }
+
+  /** What changed of this shard's part of a room's presence: told to the room's sequencer, in order with the shard's other ops. */
+  publishPresence(room: string, changes: readonly KeyChange[]): void {
+    const states = changes.map(({ before, after }) => after ?? { key: (before as KeyState).key, data: undefined, live: 0, away: 0 });
+    this.#rememberPresenceRoom(room);
+    this.#ops.submit({ kind: "presence", id: crypto.randomUUID(), room, shard: this.#deps.index, states, full: false }).catch(() => undefined);
+  }
+
+  /** A session connection here joined a room with presence, or resumed: it gets the room's presence whole, from the sequencer. */
+  sendPresence(room: string, connection: Connection): void {
+    // Read after what this shard has told the sequencer before (its own member's arrival among it).
+    const read = Promise.resolve()
+      .then(() => this.#ops.lastPlace())
+      .then(() => this.#sequencer().sequencerPresenceFrame(room))
+      .then(({ frame, seq }) => ({ frame, position: streamPosition(seq) }));
+    void this.#deps.local.presenceHere.sendFrom(room, connection, read).catch(() => undefined);
+  }
+
   // What the sequencer and the other shards ask of this shard, over RPC.
 
   deliver(entries: readonly StreamEntry[], from: number): number {
+    this.#retellPresence();
     return this.#link.deliver(entries, from);
   }
 
@@ -164,6 +204,7 @@ export class ShardRooms implements Rooms {
   #apply(entry: StreamEntry): void {
     this.#applyEntry(entry);
     this.#order.applied(entry.id);
+    this.#order.reached(entry.seq);
   }
 
   #applyEntry(entry: StreamEntry): void {
@@ -172,6 +213,8 @@ export class ShardRooms implements Rooms {
       local.closeAll(entry.room, entry.code, entry.reason);
     } else if (entry.kind === "clear") {
       if (entry.room !== null && entry.position !== null) this.#deps.restarted(entry.room, entry.position);
+    } else if (entry.kind === "presence") {
+      if (entry.room !== null && typeof entry.frame === "string") local.presenceHere.deliver(entry.room, entry.frame, streamPosition(entry.seq));
     } else if (entry.frame !== null) {
       if (entry.room !== null && entry.position !== null) this.#deps.copied(entry.room, entry.position, entry.frame, entry.exclude);
       local.deliverHere({ room: entry.room, frame: entry.frame, position: entry.position }, new Set(entry.exclude));
@@ -185,6 +228,25 @@ export class ShardRooms implements Rooms {
       send: (frame) => this.#deps.sendHere(id, frame),
       close: (code, reason) => this.#deps.closeHere(id, code, reason),
     });
+  }
+
+  /**
+   * A shard that starts again (a wake, a reset) tells the sequencer its whole part of each room's
+   * presence it has told before: a reset may have taken connections away without a close event.
+   */
+  #retellPresence(): void {
+    if (this.#retold) return;
+    this.#retold = true;
+    for (const room of this.#deps.kv.get<string[]>(PRESENCE_ROOMS_KEY) ?? []) {
+      if (presenceOf(room) === null) continue;
+      const states = this.#deps.local.presenceHere.states(room);
+      this.#ops.submit({ kind: "presence", id: crypto.randomUUID(), room, shard: this.#deps.index, states, full: true }).catch(() => undefined);
+    }
+  }
+
+  #rememberPresenceRoom(room: string): void {
+    const rooms = this.#deps.kv.get<string[]>(PRESENCE_ROOMS_KEY) ?? [];
+    if (!rooms.includes(room)) this.#deps.kv.put(PRESENCE_ROOMS_KEY, [...rooms, room]);
   }
 
   #sequencer(): SequencerRpc {

@@ -16,5 +16,6 @@ export type { WebSocketConstructor, WebSocketLike } from "./websocket.js";
 export type { FetchLike } from "./plain-get.js";
 export type { Backoff } from "./backoff.js";
 export { reconnectDelay } from "./backoff.js";
-export type { LostReason } from "../shared/session-protocol.js";
-export { SESSION_PROTOCOL } from "../shared/session-protocol.js";
+export type { PresenceChange } from "./presence.js";
+export type { LostReason, PresenceCounts, PresenceEntry } from "../shared/session-protocol.js";
+export { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE, SESSION_PROTOCOL } from "../shared/session-protocol.js";

@@ -1,4 +1,4 @@
-import type { LostReason, Payload, ServerFrame } from "../shared/session-protocol.js";
+import type { LostReason, Payload, PresenceCounts, PresenceEntry, ServerFrame } from "../shared/session-protocol.js";
 import { OPEN } from "../shared/ready-state.js";
 import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE, SESSION_PROTOCOL, payloadData, payloadOf, sessionProtocols } from "../shared/session-protocol.js";
 import type { Backoff } from "./backoff.js";
@@ -10,6 +10,8 @@ import { whenBackInView } from "./back-in-view.js";
 import { isFinalCloseCode } from "./final-rules.js";
 import { Listeners } from "./listeners.js";
 import type { FetchLike } from "./plain-get.js";
+import type { PresenceChange } from "./presence.js";
+import { PresenceMaps } from "./presence.js";
 import { Received } from "./received.js";
 import { withoutSessions } from "./refusal.js";
 import type { UpgradeAnswer } from "./upgrade-answer.js";
@@ -63,6 +65,8 @@ export interface SessionClientEvents<Incoming> extends Record<string, unknown> {
   reset: Reset;
   /** The server processed the message with this id (returned by `send`). */
   acknowledged: string;
+  /** Who is in a room with presence changed (or came whole): see `presence(room)`. */
+  presence: PresenceChange;
 }
 
 export interface SessionClientOptions {
@@ -126,6 +130,7 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
   readonly #backoff: Backoff;
   readonly #listeners = new Listeners<SessionClientEvents<Incoming>>();
   readonly #received = new Received();
+  readonly #presence = new PresenceMaps();
   /** Sent and not yet acknowledged by the server, in order: sent again after a resume. */
   readonly #unacknowledged = new Map<string, PendingMessage>();
   readonly #idPrefix = Math.random().toString(36).slice(2, 10);
@@ -166,6 +171,19 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /**
+   * Who is in a room with presence that this client is in, by key (one user's connections): each
+   * entry with its data, how many connections, and whether it is away. Changes come as `presence` events.
+   */
+  presence(room: string): ReadonlyMap<string, PresenceEntry> {
+    return this.#presence.get(room);
+  }
+
+  /** For a room that keeps counts only: how many keys are here, and how many away. */
+  presenceCounts(room: string): PresenceCounts | undefined {
+    return this.#presence.counts(room);
   }
 
   /** The session id, once the server has welcomed the client. */
@@ -299,6 +317,9 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
       case "k":
         if (this.#unacknowledged.delete(frame.id)) this.#listeners.emit("acknowledged", frame.id);
         return;
+      case "p":
+        this.#listeners.emit("presence", this.#presence.apply(frame));
+        return;
       default: {
         const replayed = this.#replaying > 0;
         if (replayed) this.#replaying -= 1;
@@ -324,6 +345,7 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
         // The old session is gone: what it had not acknowledged may or may not have been processed.
         this.#unacknowledged.clear();
         this.#received.reset();
+        this.#presence.clear();
         this.#listeners.emit("reset", { reason: frame.lost ?? "unknown", unsent });
       }
     }

@@ -55,6 +55,24 @@ export interface WelcomeRoom {
   readonly lost?: LostReason;
 }
 
+/**
+ * One entry of a room's presence, as a session client gets it: `k` groups one user's connections
+ * (tabs, devices), `d` is the data of its latest one, `n` how many of them are connected, `a` whether
+ * it is away (none connected, but a session that may still resume).
+ */
+export interface PresenceEntry {
+  readonly k: string;
+  readonly d?: unknown;
+  readonly n: number;
+  readonly a: boolean;
+}
+
+/** A room's presence in numbers, for rooms that keep counts only: keys here, and keys away. */
+export interface PresenceCounts {
+  readonly h: number;
+  readonly a: number;
+}
+
 export type ServerFrame =
   /**
    * The first frame on every session connection. `recovered`: the session the client presented came
@@ -79,7 +97,21 @@ export type ServerFrame =
   /** A broadcast into a room without history: not numbered, not replayed after a drop. */
   | ({ readonly t: "u" } & Payload)
   /** The client's message `id` has been processed. */
-  | { readonly t: "k"; readonly id: string };
+  | { readonly t: "k"; readonly id: string }
+  /**
+   * A room's presence (rooms made with `presence`), unnumbered: `s` the whole of it (on joining the
+   * room, and after a resume), or what changed since: `j` keys that joined, `u` keys whose entry
+   * changed (data, connections, away), `l` keys that left. Counts-only rooms send `c` instead.
+   */
+  | {
+      readonly t: "p";
+      readonly r: string;
+      readonly s?: readonly PresenceEntry[];
+      readonly j?: readonly PresenceEntry[];
+      readonly u?: readonly PresenceEntry[];
+      readonly l?: readonly string[];
+      readonly c?: PresenceCounts;
+    };
 
 /** The subprotocols a client offers: the session protocol, and when resuming, the resume token. */
 export function sessionProtocols(resume: ResumeRequest | null): string[] {

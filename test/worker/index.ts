@@ -9,6 +9,7 @@ import { crowds } from "./crowd.js";
 import { order } from "./order.js";
 import { chaos } from "./chaos.js";
 import { liveness } from "./liveness.js";
+import { who } from "./who.js";
 import { fleetingRoute, keeping } from "./keeping.js";
 import { presence } from "./presence.js";
 import { sessions } from "./sessions.js";
@@ -28,7 +29,7 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds).include(order).include(keeping).include(fleetingRoute).include(chaos).include(liveness);
+app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds).include(order).include(keeping).include(fleetingRoute).include(chaos).include(liveness).include(who);
 
 const mounted = new WebSocketRouter<Env>().route(
   "/notifications/:topic",
