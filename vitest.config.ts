@@ -20,6 +20,10 @@ export default defineConfig({
         test: { name: "layout", include: ["test/layout/**/*.test.ts"], environment: "node" },
       },
       {
+        // In Node: every TypeScript block of README.md, CONTRIBUTING.md and docs/ compiles against the package (one type check); the docs' links hold.
+        test: { name: "docs", include: ["test/docs/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
+      },
+      {
         // In Node: the session client's own logic (hypern-workers/client), without a server.
         test: { name: "client", include: ["test/client/**/*.test.ts"], environment: "node" },
       },

@@ -1,9 +1,9 @@
 /**
- * Adds a snippet such as the README's
+ * Adds a snippet such as docs/handlers.md's walk-through's
  *
  *     import { counter } from "./counter.js";
  *
- *     app.ws("/count/:room", counter, { room: ... });
+ *     app.ws("/count/:room", counter, { roomObject: ... });
  *
  * to a Worker's source the way a person would: its imports after the last import, the rest right
  * after the last `app.ws(...)` statement. Throws when the source has no such places.

@@ -10,8 +10,8 @@ import type { DevServer } from "./wrangler-dev.js";
 import { startWranglerDev } from "./wrangler-dev.js";
 import { Client, upgradeStatus } from "./ws-client.js";
 
-const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-const steps = walkthroughSteps(markdownSection(README, "Write your first room"));
+const GUIDE = readFileSync(new URL("../../docs/handlers.md", import.meta.url), "utf8");
+const steps = walkthroughSteps(markdownSection(GUIDE, "Write your first room"));
 
 let project: ProjectCopy;
 let server: DevServer;
@@ -26,7 +26,7 @@ afterAll(async () => {
   project?.remove();
 });
 
-describe("the README's “Write your first room”, followed against one running wrangler dev", () => {
+describe("docs/handlers.md's “Write your first room”, followed against one running wrangler dev", () => {
   it("serves the new room after its file and route are saved, and both people see the total go up", async () => {
     const created = steps.filter((step) => step.action === "create");
     const route = onlyStep("route");
@@ -69,7 +69,7 @@ function projectPath(step: WalkthroughStep): string {
   return join(project.dir, step.target);
 }
 
-/** The WebSocket address the README's try-it command connects to. */
+/** The WebSocket address the walk-through's try-it command connects to. */
 function tryItUrl(step: WalkthroughStep): string {
   const url = /ws:\/\/[^\s"'`]+/.exec(step.code)?.[0];
   if (url === undefined) throw new Error(`The walk-through's try-it step has no ws:// address:\n${step.code}`);

@@ -1,7 +1,7 @@
 /**
- * Reads a walk-through out of the README, so that a test can follow it exactly as written. Each step
- * is a fenced code block right after a marker `<!-- walkthrough:ACTION TARGET -->` (TARGET is
- * optional), both at the same indentation.
+ * Reads a walk-through out of a Markdown page (docs/handlers.md), so that a test can follow it
+ * exactly as written. Each step is a fenced code block right after a marker
+ * `<!-- walkthrough:ACTION TARGET -->` (TARGET is optional), both at the same indentation.
  */
 
 export interface WalkthroughStep {
