@@ -59,12 +59,15 @@ interface EntryRow extends Record<string, SqlStorageValue> {
   at: number;
   text: string | null;
   bytes: ArrayBuffer | null;
+  weight: number;
   exclude: string | null;
 }
 
 interface Head {
   epoch: string;
   offset: number;
+  /** The ring's size, the limit the slots were counted by (0: slots are offsets, as adopted from the earlier layout). */
+  ring: number;
   /** The weight of the entries kept: bytes, characters for text. */
   weight: number;
 }
@@ -81,11 +84,15 @@ export function readHistory(history: RoomHistory, room: string, options: Resolve
 
 /**
  * The histories of the rooms that keep history, in the room object's SQLite storage. Each room's
- * history has an epoch, made when the history starts (anew): offsets count up within it, so a client can
- * tell "I have everything up to offset N" from "the history I knew is gone". An entry is written in the
- * same turn as the broadcast's sends, and the runtime's output gate releases those sends only once the
- * write is durable: no member sees a broadcast the history could lose. Trimming by count, bytes and age
- * reads only the oldest entries (offsets grow with time), so an append costs the same however long the history.
+ * history has an epoch, made when it starts (anew): offsets count up within it, so a client can tell
+ * "I have everything up to offset N" from "the history I knew is gone". An entry is written in the same
+ * turn as the broadcast's sends, and the runtime's output gate releases those sends only once the write
+ * is durable: no member sees a broadcast the history could lose.
+ *
+ * Storage is billed by rows written, so a room's entries are a ring of `limit` slots (offset modulo
+ * limit) in a table without row ids: an entry overwrites the one `limit` before it, and a broadcast
+ * writes one row. The head (the epoch, and the last offset once no entry holds it) is written when a
+ * history starts or empties, not per entry; the last offset and the weight are read back after a wake.
  */
 export class RoomHistory {
   readonly #sql: SqlStorage;
@@ -109,7 +116,7 @@ export class RoomHistory {
   knownHead(room: string): LogPosition | undefined {
     if (!this.#heads.has(room)) {
       this.#prepare();
-      if (this.#sql.exec("SELECT 1 FROM hypern_log_head WHERE room = ?", room).toArray().length === 0) return undefined;
+      if (this.#sql.exec("SELECT 1 FROM hypern_history_head WHERE room = ?", room).toArray().length === 0) return undefined;
     }
     return this.head(room);
   }
@@ -117,7 +124,7 @@ export class RoomHistory {
   /** Appends a broadcast (and whom it left out); returns its place. Trims what the options no longer keep. */
   append(room: string, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[] = [], now = Date.now()): LogPosition {
     const head = this.#head(room);
-    this.#insert(room, head, head.offset + 1, data, options, exclude, now);
+    this.#put(room, head, head.offset + 1, data, options, exclude, now);
     return { epoch: head.epoch, offset: head.offset };
   }
 
@@ -132,39 +139,43 @@ export class RoomHistory {
     if (known !== undefined && known.epoch === position.epoch && position.offset <= known.offset) return false;
     const restarts = known === undefined || known.epoch !== position.epoch || position.offset !== known.offset + 1;
     if (restarts) this.restart(room, { epoch: position.epoch, offset: position.offset - 1 });
-    this.#insert(room, this.#head(room), position.offset, data, options, exclude, now);
+    this.#put(room, this.#head(room), position.offset, data, options, exclude, now);
     return restarts;
   }
 
   /** Empties a room's history, its head set to `head` (a copy that starts anew where the original stands). */
   restart(room: string, head: LogPosition): void {
     this.#prepare();
-    this.#sql.exec("DELETE FROM hypern_log WHERE room = ?", room);
-    this.#sql.exec("INSERT OR REPLACE INTO hypern_log_head (room, epoch, last_offset, weight) VALUES (?, ?, ?, 0)", room, head.epoch, head.offset);
-    this.#heads.set(room, { epoch: head.epoch, offset: head.offset, weight: 0 });
+    this.#sql.exec("DELETE FROM hypern_history WHERE room = ?", room);
+    this.#sql.exec("INSERT OR REPLACE INTO hypern_history_head (room, epoch, last_offset, ring) VALUES (?, ?, ?, 0)", room, head.epoch, head.offset);
+    this.#heads.set(room, { epoch: head.epoch, offset: head.offset, ring: 0, weight: 0 });
   }
 
   /** Drops every room's history, heads included: copies no one needs any more. */
   dropAll(): void {
+    if (!this.#ready && !this.#hasTables()) return;
     this.#prepare();
-    this.#sql.exec("DELETE FROM hypern_log");
-    this.#sql.exec("DELETE FROM hypern_log_head");
+    this.#sql.exec("DELETE FROM hypern_history");
+    this.#sql.exec("DELETE FROM hypern_history_head");
     this.#heads.clear();
   }
 
-  #insert(room: string, head: Head, offset: number, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[], now: number): void {
+  /** Writes an entry into its slot (over the one `limit` before it), then trims what its options no longer keep. */
+  #put(room: string, head: Head, offset: number, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[], now: number): void {
     const [text, bytes] = frameColumns(data);
     const weight = text === null ? (bytes as ArrayBuffer).byteLength : text.length;
+    if (head.ring !== options.limit) this.#reslot(room, head, options.limit, offset);
+    const slot = offset % options.limit;
+    const replaced = this.#sql.exec<{ weight: number }>("SELECT weight FROM hypern_history WHERE room = ? AND slot = ?", room, slot).toArray()[0];
     this.#sql.exec(
-      "INSERT INTO hypern_log (room, offset, at, text, bytes, weight, exclude) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      room, offset, now, text, bytes, weight, exclude.length === 0 ? null : JSON.stringify(exclude),
+      "INSERT OR REPLACE INTO hypern_history (room, slot, offset, at, text, bytes, weight, exclude) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      room, slot, offset, now, text, bytes, weight, exclude.length === 0 ? null : JSON.stringify(exclude),
     );
     head.offset = offset;
-    head.weight += weight;
-    this.#trim(room, head, options, now);
+    head.weight += weight - (replaced?.weight ?? 0);
+    if (head.weight > options.maxBytes) this.#trim(room, head, options, now);
     // The oldest entry is at least this young: the alarm comes back for it by this time at the latest.
     this.#wakeAt(now + options.maxAgeMs);
-    this.#sql.exec("UPDATE hypern_log_head SET last_offset = ?, weight = ? WHERE room = ?", head.offset, head.weight, room);
   }
 
   /** The entries after `position`, in order; or why they cannot all be given (another epoch, trimmed). */
@@ -172,7 +183,7 @@ export class RoomHistory {
     const head = this.#head(room);
     if (position.epoch !== head.epoch || position.offset > head.offset) return { lost: "epoch" };
     if (position.offset === head.offset) return { entries: [] };
-    const entries = this.#entries("offset > ? AND at >= ?", [position.offset, now - options.maxAgeMs], "ASC", options.limit, room);
+    const entries = this.#entries(room, "offset > ? AND offset > ? AND at >= ?", [position.offset, head.offset - options.limit, now - options.maxAgeMs], "ASC", options.limit);
     // Complete only if the first kept entry is the one right after the client's position.
     if (entries[0]?.offset !== position.offset + 1) return { lost: "trimmed" };
     return { entries };
@@ -180,8 +191,8 @@ export class RoomHistory {
 
   /** The last `count` entries (fewer if the history holds fewer), oldest first. */
   last(room: string, count: number, options: ResolvedHistory, now = Date.now()): HistoryEntry[] {
-    this.#prepare();
-    return this.#entries("at >= ?", [now - options.maxAgeMs], "DESC", Math.min(count, options.limit), room)
+    const head = this.#head(room);
+    return this.#entries(room, "offset > ? AND at >= ?", [head.offset - options.limit, now - options.maxAgeMs], "DESC", Math.min(count, options.limit))
       .reverse()
       .map(({ offset, at, data }) => ({ offset, at, data }));
   }
@@ -189,8 +200,8 @@ export class RoomHistory {
   /** Drops the history and starts a new epoch: clients that knew the old one are told their gap cannot be filled. */
   clear(room: string): LogPosition {
     this.#prepare();
-    this.#sql.exec("DELETE FROM hypern_log WHERE room = ?", room);
-    this.#sql.exec("DELETE FROM hypern_log_head WHERE room = ?", room);
+    this.#sql.exec("DELETE FROM hypern_history WHERE room = ?", room);
+    this.#sql.exec("DELETE FROM hypern_history_head WHERE room = ?", room);
     this.#heads.delete(room);
     return this.head(room);
   }
@@ -211,7 +222,7 @@ export class RoomHistory {
   dropEmptyHeads(): void {
     if (!this.#ready && !this.#hasTables()) return;
     this.#prepare();
-    const empty = this.#sql.exec<{ room: string }>("DELETE FROM hypern_log_head WHERE room NOT IN (SELECT DISTINCT room FROM hypern_log) RETURNING room").toArray();
+    const empty = this.#sql.exec<{ room: string }>("DELETE FROM hypern_history_head WHERE room NOT IN (SELECT DISTINCT room FROM hypern_history) RETURNING room").toArray();
     for (const { room } of empty) this.#heads.delete(room);
   }
 
@@ -225,53 +236,68 @@ export class RoomHistory {
     if (!this.#ready && !this.#hasTables()) return null;
     this.#prepare();
     let next: number | null = null;
-    for (const { room } of this.#sql.exec<{ room: string }>("SELECT room FROM hypern_log_head").toArray()) {
+    for (const { room } of this.#sql.exec<{ room: string }>("SELECT room FROM hypern_history_head").toArray()) {
       const options = optionsOf(room);
       if (options === null) continue;
-      if (now !== null) {
-        const head = this.#head(room);
-        this.#trim(room, head, options, now);
-        this.#sql.exec("UPDATE hypern_log_head SET weight = ? WHERE room = ?", head.weight, room);
-      }
-      const oldest = this.#sql.exec<{ at: number }>("SELECT at FROM hypern_log WHERE room = ? ORDER BY offset LIMIT 1", room).toArray()[0];
-      const due = oldest === undefined ? null : oldest.at + options.maxAgeMs;
+      if (now !== null) this.#trim(room, this.#head(room), options, now);
+      const oldest = this.#sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM hypern_history WHERE room = ?", room).one().at;
+      const due = oldest === null ? null : oldest + options.maxAgeMs;
       if (due !== null && (next === null || due < next)) next = due;
     }
     return next;
   }
 
-  /** Drops the oldest entries while the history holds too many, too much, or too old. */
+  /**
+   * Drops the oldest entries while the history holds too much, or too old (too many cannot be: the
+   * ring holds `limit`). Keeps the last offset in the head first, should no entry hold it any more.
+   */
   #trim(room: string, head: Head, options: ResolvedHistory, now: number): void {
+    let dropped = false;
     for (;;) {
-      const oldest = this.#sql.exec<{ offset: number; at: number; weight: number }>(
-        "SELECT offset, at, weight FROM hypern_log WHERE room = ? ORDER BY offset LIMIT 1", room,
-      ).toArray()[0];
-      if (oldest === undefined) return;
-      const tooMany = oldest.offset <= head.offset - options.limit;
-      if (!tooMany && head.weight <= options.maxBytes && oldest.at >= now - options.maxAgeMs) return;
-      this.#sql.exec("DELETE FROM hypern_log WHERE room = ? AND offset = ?", room, oldest.offset);
+      const oldest = this.#sql.exec<{ slot: number; at: number; weight: number }>("SELECT slot, at, weight FROM hypern_history WHERE room = ? ORDER BY offset LIMIT 1", room).toArray()[0];
+      if (oldest === undefined || (head.weight <= options.maxBytes && oldest.at >= now - options.maxAgeMs)) break;
+      if (!dropped) this.#sql.exec("UPDATE hypern_history_head SET last_offset = ? WHERE room = ?", head.offset, room);
+      dropped = true;
+      this.#sql.exec("DELETE FROM hypern_history WHERE room = ? AND slot = ?", room, oldest.slot);
       head.weight -= oldest.weight;
     }
+  }
+
+  /**
+   * Counts a room's slots by a new limit (a deploy changed it, or the entries came from the earlier
+   * layout): the entries the new ring cannot hold before `offset` go, the rest move to their slots.
+   */
+  #reslot(room: string, head: Head, limit: number, offset: number): void {
+    this.#sql.exec("DELETE FROM hypern_history WHERE room = ? AND offset <= ?", room, offset - limit);
+    // Through negative slots, so that no row takes a slot another still holds.
+    this.#sql.exec("UPDATE hypern_history SET slot = -1 - (offset % ?) WHERE room = ?", limit, room);
+    this.#sql.exec("UPDATE hypern_history SET slot = -1 - slot WHERE room = ?", room);
+    this.#sql.exec("UPDATE hypern_history_head SET ring = ?, last_offset = ? WHERE room = ?", limit, head.offset, room);
+    head.ring = limit;
+    head.weight = this.#sql.exec<{ weight: number | null }>("SELECT SUM(weight) AS weight FROM hypern_history WHERE room = ?", room).one().weight ?? 0;
   }
 
   #head(room: string): Head {
     const known = this.#heads.get(room);
     if (known !== undefined) return known;
     this.#prepare();
-    const row = this.#sql.exec<{ epoch: string; last_offset: number; weight: number }>("SELECT epoch, last_offset, weight FROM hypern_log_head WHERE room = ?", room).toArray()[0];
+    this.#adoptEarlierEntries(room);
+    const row = this.#sql.exec<{ epoch: string; last_offset: number; ring: number }>("SELECT epoch, last_offset, ring FROM hypern_history_head WHERE room = ?", room).toArray()[0];
     let head: Head;
-    if (row !== undefined) head = { epoch: row.epoch, offset: row.last_offset, weight: row.weight };
-    else {
-      head = { epoch: crypto.randomUUID(), offset: 0, weight: 0 };
-      this.#sql.exec("INSERT INTO hypern_log_head (room, epoch, last_offset, weight) VALUES (?, ?, 0, 0)", room, head.epoch);
+    if (row === undefined) {
+      head = { epoch: crypto.randomUUID(), offset: 0, ring: 0, weight: 0 };
+      this.#sql.exec("INSERT INTO hypern_history_head (room, epoch, last_offset, ring) VALUES (?, ?, 0, 0)", room, head.epoch);
+    } else {
+      const kept = this.#sql.exec<{ last: number | null; weight: number | null }>("SELECT MAX(offset) AS last, SUM(weight) AS weight FROM hypern_history WHERE room = ?", room).one();
+      head = { epoch: row.epoch, offset: Math.max(row.last_offset, kept.last ?? 0), ring: row.ring, weight: kept.weight ?? 0 };
     }
     this.#heads.set(room, head);
     return head;
   }
 
-  #entries(where: string, bindings: readonly (number | string)[], order: "ASC" | "DESC", limit: number, room: string): LoggedEntry[] {
+  #entries(room: string, where: string, bindings: readonly (number | string)[], order: "ASC" | "DESC", limit: number): LoggedEntry[] {
     const rows = this.#sql
-      .exec<EntryRow>(`SELECT offset, at, text, bytes, exclude FROM hypern_log WHERE room = ? AND ${where} ORDER BY offset ${order} LIMIT ?`, room, ...bindings, limit)
+      .exec<EntryRow>(`SELECT offset, at, text, bytes, weight, exclude FROM hypern_history WHERE room = ? AND ${where} ORDER BY offset ${order} LIMIT ?`, room, ...bindings, limit)
       .toArray();
     return rows.map((row) => ({
       offset: row.offset,
@@ -281,17 +307,39 @@ export class RoomHistory {
     }));
   }
 
+  /**
+   * An earlier version kept each entry as a row of its own (`hypern_log`, `hypern_log_head`): a room's
+   * entries and head move into the ring the first time the room is read after the upgrade.
+   */
+  #adoptEarlierEntries(room: string): void {
+    if (!this.#earlier) return;
+    const head = this.#sql.exec<{ epoch: string; last_offset: number }>("SELECT epoch, last_offset FROM hypern_log_head WHERE room = ?", room).toArray()[0];
+    if (head === undefined) return;
+    // Slots are the offsets until the next append counts them by the room's limit (#reslot).
+    this.#sql.exec("INSERT OR REPLACE INTO hypern_history_head (room, epoch, last_offset, ring) VALUES (?, ?, ?, 0)", room, head.epoch, head.last_offset);
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO hypern_history (room, slot, offset, at, text, bytes, weight, exclude) SELECT room, offset, offset, at, text, bytes, weight, exclude FROM hypern_log WHERE room = ?",
+      room,
+    );
+    this.#sql.exec("DELETE FROM hypern_log WHERE room = ?", room);
+    this.#sql.exec("DELETE FROM hypern_log_head WHERE room = ?", room);
+  }
+
   /** Whether the object has ever kept history (so that an object that has not is not given tables by a sweep). */
   #hasTables(): boolean {
-    return this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_log_head'").toArray().length > 0;
+    return this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('hypern_history_head', 'hypern_log_head')").toArray().length > 0;
   }
+
+  /** Whether tables of the earlier layout are still there (see #adoptEarlierEntries). */
+  #earlier = false;
 
   #prepare(): void {
     if (this.#ready) return;
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS hypern_log_head (room TEXT PRIMARY KEY, epoch TEXT NOT NULL, last_offset INTEGER NOT NULL, weight INTEGER NOT NULL)`);
+    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_history_head (room TEXT PRIMARY KEY, epoch TEXT NOT NULL, last_offset INTEGER NOT NULL, ring INTEGER NOT NULL) WITHOUT ROWID");
     this.#sql.exec(
-      `CREATE TABLE IF NOT EXISTS hypern_log (room TEXT NOT NULL, offset INTEGER NOT NULL, at INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT, PRIMARY KEY (room, offset))`,
+      "CREATE TABLE IF NOT EXISTS hypern_history (room TEXT NOT NULL, slot INTEGER NOT NULL, offset INTEGER NOT NULL, at INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT, PRIMARY KEY (room, slot)) WITHOUT ROWID",
     );
+    this.#earlier = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_log_head'").toArray().length > 0;
     this.#ready = true;
   }
 }

@@ -40,4 +40,71 @@ describe("a room's log", () => {
       });
     });
   });
+
+  it("writes one row per broadcast once the ring is full", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`history-rows-${Math.random()}`));
+    await runInDurableObject(stub, (_, state) => {
+      const { sql, rowsWritten } = countingWrites(state.storage.sql);
+      const history = new RoomHistory(sql);
+      const options = resolveHistory({ limit: 10 });
+      for (let i = 1; i <= 25; i++) history.append("r", `m${i}`, options, [], 1_000 + i);
+      const before = rowsWritten();
+      for (let i = 26; i <= 75; i++) history.append("r", `m${i}`, options, [], 1_000 + i);
+      expect(rowsWritten() - before).toBe(50);
+      expect(history.last("r", 100, options, 1_075).map(({ offset }) => offset)).toEqual([66, 67, 68, 69, 70, 71, 72, 73, 74, 75]);
+    });
+  });
+
+  it("keeps an unbroken run when a deploy changes the room's limit, either way", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`history-limit-${Math.random()}`));
+    await runInDurableObject(stub, (_, state) => {
+      const small = resolveHistory({ limit: 5 });
+      const large = resolveHistory({ limit: 8 });
+      const first = new RoomHistory(state.storage.sql);
+      const { epoch } = first.head("r");
+      for (let i = 1; i <= 12; i++) first.append("r", `m${i}`, small, [], 1_000 + i);
+      const grown = new RoomHistory(state.storage.sql); // after a deploy: a new object, the same storage
+      for (let i = 13; i <= 20; i++) grown.append("r", `m${i}`, large, [], 1_000 + i);
+      expect(grown.since("r", { epoch, offset: 12 }, large, 1_020)).toMatchObject({ entries: [13, 14, 15, 16, 17, 18, 19, 20].map((offset) => ({ offset })) });
+      expect(grown.last("r", 100, large, 1_020).map(({ offset }) => offset)).toEqual([13, 14, 15, 16, 17, 18, 19, 20]);
+      const shrunk = new RoomHistory(state.storage.sql);
+      shrunk.append("r", "m21", small, [], 1_021);
+      expect(shrunk.last("r", 100, small, 1_021).map(({ data }) => data)).toEqual(["m17", "m18", "m19", "m20", "m21"]);
+      expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM hypern_history").one().n).toBe(5);
+    });
+  });
+
+  it("takes over the entries an earlier version kept a row each", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`history-earlier-${Math.random()}`));
+    await runInDurableObject(stub, (_, state) => {
+      const sql = state.storage.sql;
+      sql.exec("CREATE TABLE hypern_log_head (room TEXT PRIMARY KEY, epoch TEXT NOT NULL, last_offset INTEGER NOT NULL)");
+      sql.exec("CREATE TABLE hypern_log (room TEXT NOT NULL, offset INTEGER NOT NULL, at INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT, PRIMARY KEY (room, offset))");
+      sql.exec("INSERT INTO hypern_log_head VALUES ('r', 'old-epoch', 3)");
+      for (let offset = 4; offset <= 30; offset++) sql.exec("INSERT INTO hypern_log VALUES ('r', ?, ?, ?, NULL, 3, NULL)", offset, 1_000 + offset, `m${offset}`);
+      const history = new RoomHistory(sql);
+      const options = resolveHistory({ limit: 20 });
+      expect(history.head("r")).toEqual({ epoch: "old-epoch", offset: 30 });
+      expect(history.since("r", { epoch: "old-epoch", offset: 28 }, options, 1_030)).toMatchObject({ entries: [{ offset: 29, exclude: [] }, { offset: 30 }] });
+      history.append("r", "m31", options, ["a"], 1_031);
+      expect(history.last("r", 100, options, 1_031).map(({ offset }) => offset)).toEqual(Array.from({ length: 20 }, (_, i) => 12 + i));
+      expect(sql.exec("SELECT COUNT(*) AS n FROM hypern_log").one().n).toBe(0);
+    });
+  });
 });
+
+/** The object's SQL storage, with a count of the rows its statements wrote (the unit storage is billed by). */
+function countingWrites(sql: SqlStorage): { sql: SqlStorage; rowsWritten: () => number } {
+  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  const counted = new Proxy(sql, {
+    get(target, key) {
+      if (key !== "exec") return Reflect.get(target, key, target) as unknown;
+      return (query: string, ...bindings: unknown[]) => {
+        const cursor = target.exec(query, ...bindings);
+        cursors.push(cursor);
+        return cursor;
+      };
+    },
+  });
+  return { sql: counted, rowsWritten: () => cursors.reduce((sum, cursor) => sum + cursor.rowsWritten, 0) };
+}

@@ -125,7 +125,7 @@ describe("a room's history past its age", () => {
     client.send("soon gone");
     expect(await client.receive()).toBe("soon gone");
     const stub = roomStub(app.roomObject(env, room, { route: "/fleeting/:room" }));
-    const rows = () => runInDurableObject(stub, (_, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM hypern_log").one().n);
+    const rows = () => runInDurableObject(stub, (_, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM hypern_history").one().n);
     expect(await rows()).toBe(1);
     await sleep(400);
     await runAlarm(app.roomObject(env, room, { route: "/fleeting/:room" }));

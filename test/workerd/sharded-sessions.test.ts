@@ -1,5 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { RoomHistory } from "../../durable-objects/rooms/history.js";
 import type { ShardRpc, StreamEntry } from "../../durable-objects/shards/shard-protocol.js";
 import { roomObjects } from "../../src/room-object-client.js";
 import { sessionProtocols } from "../../src/shared/session-protocol.js";
@@ -290,9 +291,7 @@ describe("sessions in a room that spans several objects (a shard for each member
     const [, homeStub] = await roomObjects(roomOf(room));
     const home = homeStub as unknown as ShardRpc;
     // Where ada's shard's copy of the log stands.
-    const { epoch, offset } = await runInDurableObject(homeStub!, (_, state) =>
-      state.storage.sql.exec<{ epoch: string; offset: number }>("SELECT epoch, last_offset AS offset FROM hypern_log_head").one(),
-    );
+    const { epoch, offset } = await runInDurableObject(homeStub!, (_, state) => new RoomHistory(state.storage.sql).head("crowd-talk"));
     // As if the sequencer had stopped delivering here (seq 2 to 9 and offsets 2 to 9 never came).
     const entry: StreamEntry = { id: "replayed", seq: 10, room: "crowd-talk", kind: "broadcast", frame: "ten", exclude: [], position: { epoch, offset: offset + 9 }, code: 0, reason: "" };
     expect(await home.shardDeliver([entry], 10)).toBe(10);
