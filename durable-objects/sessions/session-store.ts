@@ -51,6 +51,24 @@ interface SessionRow extends Record<string, SqlStorageValue> {
 /** Where a session joined a room whose history this object had not seen yet (see `settleJoins`). */
 export const NOT_IN_HISTORY_YET: LogPosition = { epoch: "", offset: 0 };
 
+/**
+ * A session's direct messages are written over a ring of this many slots, a message over the one this
+ * many before it once its client has acknowledged that one: a message kept is one row written, its
+ * acknowledgement none. A client further behind than this has its messages take rows of their own
+ * (deleted as it acknowledges them).
+ */
+const RING = 64;
+
+/** A session's direct messages: the next number, the last the client acknowledged, what is kept past it. */
+interface Outbox {
+  next: number;
+  acked: number;
+  /** Bytes (characters for text) of the messages after `acked`. */
+  keptBytes: number;
+  /** How many rows of their own (outside the ring) the messages hold. */
+  overflow: number;
+}
+
 /** How many client message ids a session remembers, to process each once; trimmed every TRIM_EVERY ids of that session. */
 const REMEMBERED_IDS = 1_000;
 const TRIM_EVERY = 100;
@@ -64,6 +82,8 @@ export class SessionStore {
   readonly #sql: SqlStorage;
   /** Per session: ids remembered since its list was last trimmed (none yet: trim at the first). */
   readonly #sinceTrim = new Map<string, number>();
+  /** Per session: its direct messages, once read after a wake (see `#outbox`). */
+  readonly #outboxes = new Map<string, Outbox>();
   #ready = false;
 
   constructor(sql: SqlStorage) {
@@ -74,7 +94,7 @@ export class SessionStore {
   create(id: string, connection: string, route: string, state: SessionState, address: string | null): string {
     this.#prepare();
     this.#sql.exec(
-      "INSERT INTO hypern_sessions (id, connection, route, state, joined, next_seq, expires_at, address, kept_bytes) VALUES (?, ?, ?, ?, '{}', 1, NULL, ?, 0)",
+      "INSERT INTO hypern_sessions (id, connection, route, state, joined, next_seq, expires_at, address, acked) VALUES (?, ?, ?, ?, '{}', 1, NULL, ?, 0)",
       id, connection, route, JSON.stringify(state), address,
     );
     return id;
@@ -153,18 +173,21 @@ export class SessionStore {
     return this.#sql.exec("UPDATE hypern_sessions SET expires_at = NULL WHERE id = ? RETURNING id", id).toArray().length > 0;
   }
 
-  /** The session's socket is gone: it can be resumed until `expiresAt`. */
+  /** The session's socket is gone: it can be resumed until `expiresAt`. What its client acknowledged is kept with it. */
   detach(id: string, expiresAt: number): void {
     this.#prepare();
-    this.#sql.exec("UPDATE hypern_sessions SET expires_at = ? WHERE id = ?", expiresAt, id);
+    const acked = this.#outboxes.get(id)?.acked;
+    if (acked === undefined) this.#sql.exec("UPDATE hypern_sessions SET expires_at = ? WHERE id = ?", expiresAt, id);
+    else this.#sql.exec("UPDATE hypern_sessions SET expires_at = ?, acked = ? WHERE id = ?", expiresAt, acked, id);
   }
 
   end(id: string): void {
     this.#prepare();
     this.#sql.exec("DELETE FROM hypern_sessions WHERE id = ?", id);
-    this.#sql.exec("DELETE FROM hypern_outbox WHERE session = ?", id);
+    this.#sql.exec("DELETE FROM hypern_kept WHERE session = ?", id);
     this.#sql.exec("DELETE FROM hypern_inbox WHERE session = ?", id);
     this.#sinceTrim.delete(id);
+    this.#outboxes.delete(id);
   }
 
   /** Ends the sessions that have expired; returns how many. */
@@ -199,32 +222,57 @@ export class SessionStore {
     return this.#sql.exec<SessionRow>("SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE expires_at > ?", now).toArray().map(droppedMember);
   }
 
-  /** Keeps a direct message until the client acknowledges it; returns its number in the session, and the bytes the session keeps now. */
-  keep(id: string, data: OutgoingFrame): { seq: number; keptBytes: number } {
-    this.#prepare();
+  /** Keeps a direct message until the client acknowledges it; returns its number in the session. */
+  keep(id: string, data: OutgoingFrame): number {
+    const outbox = this.#outbox(id);
+    const seq = outbox.next++;
+    // The ring slot's last message (RING before this one) is acknowledged: write over it. Else a row of its own.
+    const slot = seq - RING <= outbox.acked ? seq % RING : RING + seq;
+    if (slot >= RING) outbox.overflow++;
     const weight = weightOf(data);
-    const row = this.#sql
-      .exec<{ seq: number; kept_bytes: number }>(
-        "UPDATE hypern_sessions SET next_seq = next_seq + 1, kept_bytes = kept_bytes + ? WHERE id = ? RETURNING next_seq - 1 AS seq, kept_bytes",
-        weight, id,
-      )
-      .one();
     const [text, bytes] = frameColumns(data);
-    this.#sql.exec("INSERT INTO hypern_outbox (session, seq, text, bytes, weight) VALUES (?, ?, ?, ?, ?)", id, row.seq, text, bytes, weight);
-    return { seq: row.seq, keptBytes: row.kept_bytes };
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO hypern_kept (session, slot, seq, text, bytes, weight, acked) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      id, slot, seq, text, bytes, weight, outbox.acked,
+    );
+    outbox.keptBytes += weight;
+    return seq;
   }
 
   /** The last direct message numbered in the session (0 for none). */
   lastSeq(id: string): number {
-    this.#prepare();
-    return (this.#sql.exec<{ next_seq: number }>("SELECT next_seq FROM hypern_sessions WHERE id = ?", id).toArray()[0]?.next_seq ?? 1) - 1;
+    return this.#outbox(id).next - 1;
   }
 
-  /** The client has received direct messages up to `seq`: they are no longer kept. */
+  /** How many direct messages the client has not acknowledged (as far as this object knows: see `#outbox`). */
+  unacknowledgedCount(id: string): number {
+    const outbox = this.#outbox(id);
+    return outbox.next - 1 - outbox.acked;
+  }
+
+  /** The bytes (characters for text) of the direct messages the client has not acknowledged. */
+  unacknowledgedBytes(id: string): number {
+    return this.#outbox(id).keptBytes;
+  }
+
+  /**
+   * The client has received direct messages up to `seq` (no further than the last numbered). Nothing
+   * is written: the slots of the ring are written over later, and the next message kept carries the
+   * acknowledgement into storage. Only messages that took rows of their own go now.
+   */
   acknowledged(id: string, seq: number): void {
-    this.#prepare();
-    this.#sql.exec("DELETE FROM hypern_outbox WHERE session = ? AND seq <= ?", id, seq);
-    this.#sql.exec("UPDATE hypern_sessions SET kept_bytes = (SELECT COALESCE(SUM(weight), 0) FROM hypern_outbox WHERE session = ?) WHERE id = ?", id, id);
+    const outbox = this.#outbox(id);
+    const upTo = Math.min(seq, outbox.next - 1);
+    if (upTo <= outbox.acked) return;
+    outbox.keptBytes -= this.#sql
+      .exec<{ weight: number }>("SELECT COALESCE(SUM(weight), 0) AS weight FROM hypern_kept WHERE session = ? AND seq > ? AND seq <= ?", id, outbox.acked, upTo)
+      .one().weight;
+    outbox.acked = upTo;
+    if (outbox.overflow === 0) return;
+    // The last number given may go with these rows: the session's row keeps it.
+    this.#sql.exec("UPDATE hypern_sessions SET next_seq = ?, acked = ? WHERE id = ?", outbox.next, outbox.acked, id);
+    const gone = this.#sql.exec("DELETE FROM hypern_kept WHERE session = ? AND slot >= ? AND seq <= ? RETURNING seq", id, RING, upTo).toArray().length;
+    outbox.overflow -= gone;
   }
 
   /**
@@ -240,19 +288,34 @@ export class SessionStore {
     return rows.toArray().map(({ id }) => id);
   }
 
-  /** Direct messages after `seq` the client has not acknowledged, in order. */
+  /** Direct messages after `afterSeq` the client has not acknowledged, in order. */
   unacknowledged(id: string, afterSeq: number): KeptMessage[] {
-    this.#prepare();
+    const from = Math.max(afterSeq, this.#outbox(id).acked);
     return this.#sql
-      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null }>("SELECT seq, text, bytes FROM hypern_outbox WHERE session = ? AND seq > ? ORDER BY seq", id, afterSeq)
+      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null }>("SELECT seq, text, bytes FROM hypern_kept WHERE session = ? AND seq > ? ORDER BY seq", id, from)
       .toArray()
       .map((row) => ({ seq: row.seq, data: row.text ?? (row.bytes as ArrayBuffer) }));
   }
 
-  /** How many direct messages the client has not acknowledged. */
-  unacknowledgedCount(id: string): number {
+  /**
+   * A session's direct messages as this object knows them, read from storage once after a wake. The
+   * last acknowledgement read then is the one the last message kept carried, or the one written when
+   * the session's socket went: one heard later and lost in an eviction counts again as unacknowledged
+   * until the client's next acknowledgement, which says as much (they are cumulative).
+   */
+  #outbox(id: string): Outbox {
+    const known = this.#outboxes.get(id);
+    if (known !== undefined) return known;
     this.#prepare();
-    return this.#sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM hypern_outbox WHERE session = ?", id).one().count;
+    const session = this.#sql.exec<{ next_seq: number; acked: number }>("SELECT next_seq, acked FROM hypern_sessions WHERE id = ?", id).toArray()[0];
+    const kept = this.#sql
+      .exec<{ last: number | null; acked: number | null; overflow: number | null }>("SELECT MAX(seq) AS last, MAX(acked) AS acked, SUM(slot >= ?) AS overflow FROM hypern_kept WHERE session = ?", RING, id)
+      .one();
+    const acked = Math.max(session?.acked ?? 0, kept.acked ?? 0);
+    const keptBytes = this.#sql.exec<{ weight: number }>("SELECT COALESCE(SUM(weight), 0) AS weight FROM hypern_kept WHERE session = ? AND seq > ?", id, acked).one().weight;
+    const outbox = { next: Math.max(session?.next_seq ?? 1, (kept.last ?? 0) + 1), acked, keptBytes, overflow: kept.overflow ?? 0 };
+    this.#outboxes.set(id, outbox);
+    return outbox;
   }
 
   /** Whether the session has processed the client's message with this id. */
@@ -276,14 +339,24 @@ export class SessionStore {
   #prepare(): void {
     if (this.#ready) return;
     this.#sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, kept_bytes INTEGER NOT NULL DEFAULT 0)",
+      "CREATE TABLE IF NOT EXISTS hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, acked INTEGER NOT NULL DEFAULT 0)",
     );
     this.#sql.exec("CREATE INDEX IF NOT EXISTS hypern_sessions_expiry ON hypern_sessions (expires_at) WHERE expires_at IS NOT NULL");
-    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (session, seq))");
+    this.#sql.exec(
+      "CREATE TABLE IF NOT EXISTS hypern_kept (session TEXT NOT NULL, slot INTEGER NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, acked INTEGER NOT NULL, PRIMARY KEY (session, slot)) WITHOUT ROWID",
+    );
     this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_inbox (session TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (session, id))");
-    // Tables made by an earlier version: sessions knew no address nor kept bytes, kept messages no weight.
-    addMissingColumns(this.#sql, "hypern_sessions", { address: "TEXT", kept_bytes: "INTEGER NOT NULL DEFAULT 0" });
-    addMissingColumns(this.#sql, "hypern_outbox", { weight: "INTEGER NOT NULL DEFAULT 0" });
+    // Tables made by an earlier version: sessions knew no address nor acknowledgement; kept messages were a row each.
+    addMissingColumns(this.#sql, "hypern_sessions", { address: "TEXT", acked: "INTEGER NOT NULL DEFAULT 0" });
+    this.#adoptEarlierOutbox();
     this.#ready = true;
+  }
+
+  /** An earlier version kept each unacknowledged message a row of its own in `hypern_outbox` (next_seq kept in step): they move over as such. */
+  #adoptEarlierOutbox(): void {
+    if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_outbox'").toArray().length === 0) return;
+    addMissingColumns(this.#sql, "hypern_outbox", { weight: "INTEGER NOT NULL DEFAULT 0" });
+    this.#sql.exec("INSERT OR IGNORE INTO hypern_kept (session, slot, seq, text, bytes, weight, acked) SELECT session, ? + seq, seq, text, bytes, weight, 0 FROM hypern_outbox", RING);
+    this.#sql.exec("DROP TABLE hypern_outbox");
   }
 }

@@ -60,14 +60,6 @@ export class Sessions {
    * member not heard from since counts from the first broadcast it is sent).
    */
   readonly #acknowledged = new Map<string, Map<string, number>>();
-  /** Per session: direct messages its client has not acknowledged, counted since the object woke. */
-  readonly #unacknowledged = new Map<string, number>();
-  /** Per session: the last direct message its client acknowledged, since the object woke. */
-  readonly #acknowledgedSeq = new Map<string, number>();
-  /** Per session: the bytes of the direct messages it keeps, as of the last one kept. */
-  readonly #keptBytes = new Map<string, number>();
-  /** Per session: the last direct message numbered for it (read from storage once after a wake). */
-  readonly #sentSeq = new Map<string, number>();
   /** Per connection id: the last place sent to its client in each room's history, since the object woke. */
   readonly #sentPositions = new Map<string, Map<string, LogPosition>>();
 
@@ -141,6 +133,8 @@ export class Sessions {
         const welcome = history === null ? undefined : this.#replayRoom(room, history, from, connection, replay);
         if (welcome !== undefined) rooms[room] = welcome;
       }
+      // What the client got before it dropped, it has: as good as acknowledged.
+      this.store.acknowledged(session, recovered.resume.seq);
       for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
     }
     this.#sessionOf.set(socket, session);
@@ -152,12 +146,7 @@ export class Sessions {
 
   /** A direct message for a session client: kept until acknowledged, numbered. */
   direct(session: string, frame: OutgoingFrame): string {
-    const known = this.#unacknowledged.get(session);
-    const { seq, keptBytes } = this.store.keep(session, frame);
-    // Counted from storage after a wake, the message just kept is among those counted already.
-    this.#unacknowledged.set(session, known === undefined ? this.store.unacknowledgedCount(session) : known + 1);
-    this.#keptBytes.set(session, keptBytes);
-    this.#sentSeq.set(session, seq);
+    const seq = this.store.keep(session, frame);
     return encode({ t: "m", s: seq, ...payloadOf(frame) });
   }
 
@@ -178,10 +167,6 @@ export class Sessions {
   /** Ends a session: what it kept goes. */
   end(session: string): void {
     this.store.end(session);
-    this.#unacknowledged.delete(session);
-    this.#keptBytes.delete(session);
-    this.#acknowledgedSeq.delete(session);
-    this.#sentSeq.delete(session);
   }
 
   /** A broadcast at `position` in a room's history was sent to a session member's client. */
@@ -193,7 +178,7 @@ export class Sessions {
 
   /** Whether a session client has fallen too far behind on its direct messages, in count or in bytes. */
   directBacklogOver(session: string, options: ResolvedSessions): boolean {
-    return this.#unacknowledgedCount(session) > options.maxUnacknowledged || (this.#keptBytes.get(session) ?? 0) > options.maxUnacknowledgedBytes;
+    return this.store.unacknowledgedCount(session) > options.maxUnacknowledged || this.store.unacknowledgedBytes(session) > options.maxUnacknowledgedBytes;
   }
 
   /** Whether a session member has fallen too far behind in a room's history. */
@@ -212,8 +197,7 @@ export class Sessions {
    * offset (in the epoch given, when it gives one). One beyond what was sent is a protocol error.
    */
   acknowledge(session: string, record: { readonly id: string; readonly rooms: readonly string[] }, ack: Acknowledgement): Violation | undefined {
-    const sentSeq = this.#sentSeq.get(session) ?? this.store.lastSeq(session);
-    this.#sentSeq.set(session, sentSeq);
+    const sentSeq = this.store.lastSeq(session);
     if (ack.s > sentSeq) return protocolError(`acknowledged direct message ${ack.s}, but the last sent is ${sentSeq}`);
     const sent = this.#sentPositions.get(record.id);
     const offsets = this.#offsetsOf(record.id);
@@ -229,13 +213,7 @@ export class Sessions {
       if (offset > position.offset) return protocolError(`acknowledged offset ${offset} in room "${room}", but the last sent is ${position.offset}`);
       offsets.set(room, offset);
     }
-    // Most acknowledgements are for broadcasts: the kept direct messages change only when `seq` grows.
-    if (ack.s > (this.#acknowledgedSeq.get(session) ?? 0)) {
-      this.store.acknowledged(session, ack.s);
-      this.#acknowledgedSeq.set(session, ack.s);
-      this.#unacknowledged.delete(session);
-      this.#keptBytes.delete(session);
-    }
+    this.store.acknowledged(session, ack.s);
     return undefined;
   }
 
@@ -249,9 +227,6 @@ export class Sessions {
   closed(session: string, connection: string, continues: boolean, options: ResolvedSessions): number | null {
     this.#acknowledged.delete(connection);
     this.#sentPositions.delete(connection);
-    this.#sentSeq.delete(session);
-    this.#unacknowledged.delete(session);
-    this.#acknowledgedSeq.delete(session);
     if (!continues) {
       this.end(session);
       return null;
@@ -301,12 +276,6 @@ export class Sessions {
     if ("lost" in missed) return { e: head.epoch, o: head.offset, lost: missed.lost };
     for (const entry of missed.entries) if (!entry.exclude.includes(connection)) replay.push(encode({ t: "b", r: room, e: head.epoch, o: entry.offset, ...payloadOf(entry.data) }));
     return { e: head.epoch, o: head.offset };
-  }
-
-  #unacknowledgedCount(session: string): number {
-    let count = this.#unacknowledged.get(session);
-    if (count === undefined) this.#unacknowledged.set(session, (count = this.store.unacknowledgedCount(session)));
-    return count;
   }
 }
 

@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { RoomHistory, resolveHistory } from "../../durable-objects/rooms/history.js";
+import { countingWrites } from "./rows-written.js";
 
 /** Runs against a fresh room object's own SQLite storage. */
 function inStorage<T>(test: (history: RoomHistory) => T): Promise<T> {
@@ -93,18 +94,3 @@ describe("a room's log", () => {
   });
 });
 
-/** The object's SQL storage, with a count of the rows its statements wrote (the unit storage is billed by). */
-function countingWrites(sql: SqlStorage): { sql: SqlStorage; rowsWritten: () => number } {
-  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-  const counted = new Proxy(sql, {
-    get(target, key) {
-      if (key !== "exec") return Reflect.get(target, key, target) as unknown;
-      return (query: string, ...bindings: unknown[]) => {
-        const cursor = target.exec(query, ...bindings);
-        cursors.push(cursor);
-        return cursor;
-      };
-    },
-  });
-  return { sql: counted, rowsWritten: () => cursors.reduce((sum, cursor) => sum + cursor.rowsWritten, 0) };
-}

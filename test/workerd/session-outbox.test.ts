@@ -1,0 +1,116 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { SessionStore } from "../../durable-objects/sessions/session-store.js";
+import { countingWrites } from "./rows-written.js";
+
+/** Runs against a fresh room object's own SQLite storage; `wake` gives a store as after an eviction (same storage, nothing in memory). */
+function inStorage(test: (sql: SqlStorage, wake: () => SessionStore) => void): Promise<void> {
+  const stub = env.ROOMS.get(env.ROOMS.idFromName(`outbox-unit-${Math.random()}`));
+  return runInDurableObject(stub, (_, state) => test(state.storage.sql, () => new SessionStore(state.storage.sql)));
+}
+
+const seqs = (store: SessionStore, id: string, after = 0) => store.unacknowledged(id, after).map(({ seq }) => seq);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe("a session's direct messages in storage", () => {
+  it("writes one row per message kept and none per acknowledgement, for a client that keeps up", async () => {
+    await inStorage((sql, wake) => {
+      const { sql: counted, rowsWritten } = countingWrites(sql);
+      const store = new SessionStore(counted);
+      store.create("s", "c", "/r", { data: null, rooms: [] }, null);
+      const [kept, acks] = [0, 0].map(() => ({ rows: 0 }));
+      for (let seq = 1; seq <= 500; seq++) {
+        let before = rowsWritten();
+        expect(store.keep("s", `m${seq}`)).toBe(seq);
+        kept!.rows += rowsWritten() - before;
+        before = rowsWritten();
+        if (seq % 5 === 0) store.acknowledged("s", seq - 2); // a client a little behind, acknowledging in batches
+        acks!.rows += rowsWritten() - before;
+      }
+      expect(kept!.rows).toBe(500);
+      expect(acks!.rows).toBe(0);
+      expect(seqs(store, "s")).toEqual([499, 500]);
+      expect(store.unacknowledgedBytes("s")).toBe("m499m500".length);
+      // After a wake, numbering goes on, and a resume from the client's last message replays what follows it.
+      const woken = wake();
+      expect(woken.lastSeq("s")).toBe(500);
+      expect(seqs(woken, "s", 498)).toEqual([499, 500]);
+      // The acknowledgement of 498 came after the last message kept carried one (493) into storage.
+      expect(seqs(woken, "s")).toEqual(range(494, 500));
+      expect(woken.keep("s", "m501")).toBe(501);
+    });
+  });
+
+  it("keeps every message of a client far behind (past the ring), in order, across a wake, and lets its rows go as it acknowledges", async () => {
+    await inStorage((sql, wake) => {
+      const store = new SessionStore(sql);
+      store.create("s", "c", "/r", { data: null, rooms: [] }, null);
+      for (let seq = 1; seq <= 300; seq++) store.keep("s", `m${seq}`);
+      expect(seqs(store, "s")).toEqual(range(1, 300));
+      store.acknowledged("s", 120);
+      expect(seqs(store, "s")).toEqual(range(121, 300));
+      const woken = wake();
+      expect(woken.unacknowledgedCount("s")).toBe(180);
+      for (let seq = 301; seq <= 400; seq++) expect(woken.keep("s", `m${seq}`)).toBe(seq);
+      expect(woken.unacknowledged("s", 250).map(({ data }) => data)).toEqual(range(251, 400).map((seq) => `m${seq}`));
+      woken.acknowledged("s", 400);
+      expect(woken.unacknowledgedCount("s")).toBe(0);
+      expect(woken.unacknowledgedBytes("s")).toBe(0);
+      // All acknowledged, every message's own row deleted: the numbering still goes on after another wake.
+      const again = wake();
+      expect(again.lastSeq("s")).toBe(400);
+      expect(again.keep("s", "m401")).toBe(401);
+      expect(sql.exec("SELECT COUNT(*) AS n FROM hypern_kept").one().n).toBeLessThanOrEqual(64);
+    });
+  });
+
+  it("never takes an acknowledgement beyond the last message numbered, and forgets nothing on one", async () => {
+    await inStorage((sql) => {
+      const store = new SessionStore(sql);
+      store.create("s", "c", "/r", { data: null, rooms: [] }, null);
+      store.keep("s", "one");
+      store.acknowledged("s", 99);
+      expect(store.unacknowledgedCount("s")).toBe(0);
+      expect(store.keep("s", "two")).toBe(2);
+      expect(seqs(store, "s")).toEqual([2]);
+    });
+  });
+
+  it("keeps what the client acknowledged before its socket went, for the count after a wake", async () => {
+    await inStorage((sql, wake) => {
+      const store = new SessionStore(sql);
+      store.create("s", "c", "/r", { data: null, rooms: [] }, null);
+      for (let seq = 1; seq <= 10; seq++) store.keep("s", "x".repeat(100));
+      store.acknowledged("s", 10);
+      store.detach("s", Date.now() + 60_000);
+      expect(wake().unacknowledgedBytes("s")).toBe(0);
+    });
+  });
+
+  it("ends with its session, every row gone", async () => {
+    await inStorage((sql) => {
+      const store = new SessionStore(sql);
+      store.create("s", "c", "/r", { data: null, rooms: [] }, null);
+      for (let seq = 1; seq <= 100; seq++) store.keep("s", `m${seq}`);
+      store.end("s");
+      expect(sql.exec("SELECT COUNT(*) AS n FROM hypern_kept").one().n).toBe(0);
+    });
+  });
+
+  it("takes over the messages an earlier version kept a row each", async () => {
+    await inStorage((sql) => {
+      sql.exec(
+        "CREATE TABLE hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, kept_bytes INTEGER NOT NULL DEFAULT 0)",
+      );
+      sql.exec("CREATE TABLE hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (session, seq))");
+      sql.exec(`INSERT INTO hypern_sessions VALUES ('s', 'c', '/r', '{"data":null,"rooms":[]}', '{}', 8, NULL, NULL, 6)`);
+      for (const seq of [5, 6, 7]) sql.exec("INSERT INTO hypern_outbox VALUES ('s', ?, ?, NULL, 2)", seq, `m${seq}`);
+      const store = new SessionStore(sql);
+      expect(store.unacknowledged("s", 0).map(({ data }) => data)).toEqual(["m5", "m6", "m7"]);
+      expect(store.keep("s", "m8")).toBe(8);
+      store.acknowledged("s", 6);
+      expect(seqs(store, "s")).toEqual([7, 8]);
+      expect(sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'hypern_outbox'").toArray()).toEqual([]);
+    });
+  });
+});
