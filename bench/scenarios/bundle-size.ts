@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -16,13 +18,29 @@ function measure(outdir: string): { bytes: number; gzipBytes: number } {
   };
 }
 
+const repoDir = join(bundleDir, "..", "..");
+
+/**
+ * Our app as a user's would be: importing the package as `npm pack` ships it (dist/, from `npm run
+ * build`), not this repository's sources, whose comments the package leaves out.
+ */
+function oursFromPackage(): string {
+  execFileSync("npm", ["run", "build"], { cwd: repoDir, stdio: "ignore" });
+  const entry = join(mkdtempSync(join(tmpdir(), "hypern-bundle-")), "ours.ts");
+  const source = readFileSync(join(bundleDir, "ours.ts"), "utf8");
+  const fromPackage = source.replace('"../../src/index.js"', JSON.stringify(join(repoDir, "dist", "src", "index.js")));
+  if (fromPackage === source) throw new Error("bench/bundle/ours.ts no longer imports ../../src/index.js: update oursFromPackage");
+  writeFileSync(entry, fromPackage);
+  return entry;
+}
+
 /**
  * The same minimal echo app (bench/bundle/), written with the implementation, bundled by
  * `wrangler deploy --dry-run` as it would be deployed, then again with `--minify`.
  */
 export function bundleSize(implementation: Implementation) {
   const config = join(bundleDir, "wrangler.toml");
-  const entry = join(bundleDir, `${implementation}.ts`);
+  const entry = implementation === "ours" ? oursFromPackage() : join(bundleDir, `${implementation}.ts`);
   const plain = measure(bundleWorker(config, [entry]));
   const minified = measure(bundleWorker(config, [entry, "--minify"]));
   return { bytes: plain.bytes, gzipBytes: plain.gzipBytes, minifiedBytes: minified.bytes, minifiedGzipBytes: minified.gzipBytes };
