@@ -45,7 +45,7 @@ export class HeldSockets {
     if (this.#held(limit - kept) + kept >= limit) {
       const places = kept <= 0 ? "" : `, ${kept} of them kept for sessions that may resume here`;
       if (shardFull) return { status: 503, message: `This shard is full: it holds at most ${limit} connections${places}`, headers: { [SHARD_FULL_HEADER]: "1" } };
-      return { status: 503, message: `This room is full: it holds at most ${limit} connections${places}` };
+      return { status: 503, message: `This room object is full: it holds at most ${limit} connections${places}` };
     }
     const tag = clientHost === null ? null : ADDRESS_TAG + clientHost;
     if (tag !== null && this.#perClient !== Number.POSITIVE_INFINITY) {

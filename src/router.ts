@@ -34,13 +34,13 @@ export interface RouteOptions<Env = unknown, Params = AnyParams> {
   /**
    * Let clients that negotiate the session protocol (`hypern-workers/client` does) resume after a
    * drop, a restart or a deploy with nothing lost or doubled: `true`, or the window and backlog.
-   * Plain clients on the route are unaffected. See the README's "Sessions".
+   * Plain clients on the route are unaffected. See docs/sessions.md.
    */
   sessions?: SessionOptions | true;
   /**
    * Let each of the route's room objects span several Durable Objects (shards), each holding at most
    * `maxConnections` (default 1000), with one sequencer per room giving every member the same order.
-   * The handler does not change. See the README's "Rooms bigger than one object".
+   * The handler does not change. See docs/sharded-rooms.md.
    */
   shards?: ShardOptions | true;
   /**

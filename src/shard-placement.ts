@@ -25,7 +25,7 @@ export async function toShard(request: Request, address: RoomAddress, stub: (add
     // A home shard that was full: lower shards may still have room.
     after = attempt === 0 && shard === home ? 0 : shard + 1;
   }
-  return textResponse(503, "This room is full right now: try again");
+  return textResponse(503, "This sharded room is full right now: try again");
 }
 
 /** The shard of the session an upgrade asks to resume, if it negotiates sessions and names one. */

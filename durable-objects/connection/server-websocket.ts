@@ -73,8 +73,9 @@ export class ServerWebSocket<Params = AnyParams, Data = unknown> {
   }
 
   /**
-   * The upgrade request's headers (names are lower-case). After a rerun, only those kept with the
-   * connection: up to 8 KiB of them, the largest values left out past that.
+   * The upgrade request's headers (names are lower-case), after a rerun too: those the connection's
+   * attachment cannot hold are kept in the room object's storage (an upgrade with more than 32 KiB of
+   * them is refused with 431).
    */
   get headers(): Headers {
     return (this.#headers ??= new Headers(this.#connection.headers as [string, string][]));

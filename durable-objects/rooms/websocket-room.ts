@@ -39,7 +39,7 @@ export class WebSocketRoom<Data = unknown> {
   readonly name: string;
 
   /**
-   * @param options - `history: { limit, maxAgeMs }` (or `true` for 1000 entries, one day) keeps an
+   * @param options - `history: { limit, maxBytes, maxAgeMs }` (or `true` for 1000 entries, 8 MiB, one day) keeps an
    * ordered history of the room's broadcasts in the room object's SQLite storage: for late joiners
    * (`history()`, `sendHistory()`) and for session clients that resume. `presence: { key }` (or `true`)
    * keeps who is in the room (`presence()`), and tells session clients.

@@ -43,7 +43,7 @@ export function parseObjectName(name: string | undefined): RoomAddress | null {
 
 /** How logs and errors name a room: `"lobby" of /chat/:room`, or `"feed" (server-only)`. */
 export function describeAddress(address: RoomAddress): string {
-  const room = address.room === "" ? "the one room" : JSON.stringify(address.room);
+  const room = address.room === "" ? "the one room object" : JSON.stringify(address.room);
   const part = address.part === undefined ? "" : "shard" in address.part ? ` (shard ${address.part.shard})` : " (sequencer)";
   return (address.group === null ? `${room} (server-only)` : `${room} of ${address.group}`) + part;
 }

@@ -1,7 +1,7 @@
 /**
  * The session protocol, on the wire: what a client that negotiates the `hypern.session.v1`
  * subprotocol and the server say to each other. Every frame is JSON text with a one-letter type `t`.
- * Plain clients never see any of it. Documented in the README ("Sessions") for clients in any language.
+ * Plain clients never see any of it. Documented in docs/session-protocol.md for clients in any language.
  */
 
 export const SESSION_PROTOCOL = "hypern.session.v1";

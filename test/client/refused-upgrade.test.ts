@@ -106,7 +106,7 @@ describe("a refused upgrade, on the ws package's WebSocket (which shows the serv
     expect(await firstRetryAfter(full)).toMatchObject({
       status: 503,
       final: false,
-      why: "The server refused the upgrade with HTTP 503: This room is full: it holds at most 2 connections",
+      why: "The server refused the upgrade with HTTP 503: This room object is full: it holds at most 2 connections",
     });
     expect(await firstRetryAfter(crashing)).toMatchObject({ status: 500, final: false, why: "The server refused the upgrade with HTTP 500: Internal Server Error" });
     await vi.waitFor(() => expect(server.upgrades.filter((path) => path === "/full").length).toBeGreaterThanOrEqual(3), WAIT);

@@ -10,7 +10,7 @@ export const NO_BINDING =
 const REFUSALS: Readonly<Record<string, { readonly upgrade: readonly [number, string, string?]; readonly get: readonly [number, string, string?] }>> = {
   "/missing": { upgrade: [404, "No WebSocket route matches /missing"], get: [404, "No WebSocket route matches /missing"] },
   "/room/%23general": { upgrade: [400, "Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /"], get: [400, "Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /"] },
-  "/full": { upgrade: [503, "This room is full: it holds at most 2 connections"], get: [426, "/full is a WebSocket endpoint: connect with a WebSocket client"] },
+  "/full": { upgrade: [503, "This room object is full: it holds at most 2 connections"], get: [426, "/full is a WebSocket endpoint: connect with a WebSocket client"] },
   "/unwired": { upgrade: [500, NO_BINDING], get: [426, "/unwired is a WebSocket endpoint: connect with a WebSocket client"] },
   "/crashing": { upgrade: [500, "Internal Server Error"], get: [426, "/crashing is a WebSocket endpoint: connect with a WebSocket client"] },
   "/forbidden": { upgrade: [403, "<!doctype html><title>Forbidden</title>", "text/html"], get: [403, "<!doctype html><title>Forbidden</title>", "text/html"] },

@@ -133,7 +133,7 @@ describe("limits close with clear codes", () => {
     for (let i = 0; i < STRICT_LIMITS.maxConnectionsPerRoom; i++) members.push((await join(room)).client);
     const full = await upgrade(`/strict/room/${room}?token=alice`, { headers: good });
     expect(full.status).toBe(503);
-    expect(await full.text()).toBe(`This room is full: it holds at most ${STRICT_LIMITS.maxConnectionsPerRoom} connections`);
+    expect(await full.text()).toBe(`This room object is full: it holds at most ${STRICT_LIMITS.maxConnectionsPerRoom} connections`);
     members[0]!.close(1000, "making room");
     await members[0]!.closed();
     await eventually(async () => expect((await upgrade(`/strict/room/${room}?token=alice`, { headers: good })).status).toBe(101));
