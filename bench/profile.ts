@@ -12,6 +12,8 @@ import { reconnectStorm } from "./scenarios/reconnect-storm.ts";
 import type { ShardVariant } from "./scenarios/shards.ts";
 import type { MeasuredWindow } from "./scenarios/shards.ts";
 import { shardFanOut } from "./scenarios/shards.ts";
+import type { WakeRoom } from "./scenarios/wake.ts";
+import { openWakeRooms } from "./scenarios/wake.ts";
 import { buildWorker, startServer } from "./server.ts";
 
 /**
@@ -47,7 +49,19 @@ const run = {
   // ours only: the fan-out of one broadcast room, in one object or over shards
   shards: (server: Parameters<typeof echo>[0], window?: MeasuredWindow) =>
     shardFanOut(server, flags.variant as ShardVariant, { members: Number(flags.members), broadcasts: 20, gapMs: 100, payloadBytes: 64, timeoutMs: 60_000 }, window),
-}[flags.scenario as "echo" | "broadcast" | "broadcast-history" | "broadcast-sessions" | "churn" | "reconnect" | "shards"];
+  // the wake of an evicted room object of 1,000 members (`--implementation ours-sessions` too): only the waking broadcast is sampled
+  wake: async (server: Parameters<typeof echo>[0], window?: MeasuredWindow) => {
+    const rooms = await openWakeRooms(server, { members: 1000, idleMs: 11_000, payloadBytes: 64, timeoutMs: 60_000 });
+    try {
+      await rooms.idle();
+      await window?.start();
+      await rooms.wake(implementation as WakeRoom);
+      await window?.stop();
+    } finally {
+      await rooms.close();
+    }
+  },
+}[flags.scenario as "echo" | "broadcast" | "broadcast-history" | "broadcast-sessions" | "churn" | "reconnect" | "shards" | "wake"];
 if (run === undefined) throw new Error(`Unknown scenario ${flags.scenario}`);
 
 const inspectorPort = await new Promise<number>((resolve) => {
@@ -69,7 +83,7 @@ try {
   const profiles: Profile[] = [];
   const start = () => inspector.call("Profiler.start");
   const stop = async () => profiles.push(((await inspector.call("Profiler.stop")) as { profile: Profile }).profile);
-  if (flags.scenario === "shards") {
+  if (flags.scenario === "shards" || flags.scenario === "wake") {
     for (let i = 0; i < Number(flags.rounds); i++) await run(server, { start, stop });
   } else {
     await start();

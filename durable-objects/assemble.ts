@@ -102,6 +102,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
       : new LocalRooms({
           history,
           sockets: () => connections.sockets(),
+          openSockets: () => connections.openSockets(),
           recordOf: (socket) => connections.recordOf(socket),
           runsHere: (connection) => connections.running(connection.socket) === connection,
           deliver: (socket, id, broadcast) => sending.broadcast(socket, id, broadcast),

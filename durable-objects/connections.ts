@@ -64,11 +64,15 @@ export class Connections {
 
   /** Open sockets with their connection ids, dormant ones included (a socket the server closed is CLOSING: not the app's). */
   *sockets(): Generator<[id: string, socket: WebSocket]> {
-    for (const socket of this.#deps.ctx.getWebSockets()) {
-      if (socket.readyState !== OPEN) continue;
+    for (const socket of this.openSockets()) {
       const id = this.#running.get(socket)?.record.id ?? this.#deps.ctx.getTags(socket)[0];
       if (id !== undefined) yield [id, socket];
     }
+  }
+
+  /** Open sockets, dormant ones included, for a caller that reads their records anyway (which hold their ids). */
+  *openSockets(): Generator<WebSocket> {
+    for (const socket of this.#deps.ctx.getWebSockets()) if (socket.readyState === OPEN) yield socket;
   }
 
   /** The open socket of a connection id. */

@@ -37,6 +37,8 @@ export interface LocalRoomsDeps {
   readonly history: RoomHistory;
   /** Open sockets with their connection ids, dormant ones included. */
   sockets(): Iterable<[id: string, socket: WebSocket]>;
+  /** The same sockets without their ids (their records hold them). */
+  openSockets(): Iterable<WebSocket>;
   /** A socket's record, its handler running or dormant. */
   recordOf(socket: WebSocket): RecordView | null;
   /** Whether the connection's handler runs in this object now. */
@@ -258,6 +260,6 @@ export class LocalRooms implements Rooms {
   }
 
   #members(): Membership {
-    return (this.#membership ??= new Membership(this.#deps.sockets(), (socket) => this.#deps.recordOf(socket)));
+    return (this.#membership ??= new Membership(this.#deps.openSockets(), (socket) => this.#deps.recordOf(socket)));
   }
 }

@@ -10,12 +10,12 @@ const NO_MEMBERS: ReadonlyMap<string, WebSocket> = new Map();
 export class Membership {
   readonly #rooms = new Map<string, Map<string, WebSocket>>();
 
-  /** `sockets`: the object's open sockets with their connection ids; their records say which rooms they are in. */
-  constructor(sockets: Iterable<[id: string, socket: WebSocket]>, recordOf: (socket: WebSocket) => RecordView | null) {
-    for (const [id, socket] of sockets) {
+  /** `sockets`: the object's open sockets; their records say which connection each is, and which rooms it is in. */
+  constructor(sockets: Iterable<WebSocket>, recordOf: (socket: WebSocket) => RecordView | null) {
+    for (const socket of sockets) {
       const record = recordOf(socket);
       if (record === null || record.closing) continue;
-      for (const room of record.rooms) this.add(room, id, socket);
+      for (const room of record.rooms) this.add(room, record.id, socket);
     }
   }
 

@@ -9,6 +9,7 @@ import type { Delivery } from "../connection/outbox.js";
 import type { ConnectionRecord, RecordView } from "../connection/record.js";
 import { heldIds } from "../connection/socket-list.js";
 import type { DroppedMember } from "./session-store.js";
+import { SessionTags } from "./session-tags.js";
 import type { Recovery, SessionSource } from "./sessions.js";
 import { SUPERSEDED, Sessions, encode } from "./sessions.js";
 
@@ -56,6 +57,7 @@ export class SessionLinks {
   readonly #deps: SessionDeps;
   /** Whether any route has sessions (else no dormant socket can carry one). */
   readonly #anyRoute: boolean;
+  readonly #tags: SessionTags;
   #sessions: Sessions | null = null;
   readonly #options = new WeakMap<WebSocket, ResolvedSessions | null>();
   /** Per connection: the ids of its client's messages waiting in its queue. */
@@ -65,6 +67,7 @@ export class SessionLinks {
 
   constructor(deps: SessionDeps, anyRoute: boolean) {
     this.#deps = deps;
+    this.#tags = new SessionTags(deps.ctx);
     this.#anyRoute = anyRoute;
   }
 
@@ -74,9 +77,9 @@ export class SessionLinks {
    */
   get store(): Sessions {
     if (this.#sessions !== null) return this.#sessions;
-    const sessions = (this.#sessions = new Sessions(this.#deps.ctx, this.#deps.source));
+    const sessions = (this.#sessions = new Sessions(this.#deps.ctx.storage.sql, this.#deps.source, this.#tags));
     const now = Date.now();
-    const adopted = sessions.store.adoptOrphans(heldIds(this.#deps.ctx), (route) => now + (this.#deps.sessionsOf(route)?.window ?? 0));
+    const adopted = sessions.store.adoptOrphans(() => heldIds(this.#deps.ctx), (route) => now + (this.#deps.sessionsOf(route)?.window ?? 0));
     if (adopted.length === 0) return sessions;
     const next = sessions.store.nextExpiry();
     if (next !== null) this.#deps.wakeAt(next);
@@ -125,7 +128,7 @@ export class SessionLinks {
   sessionOf(socket: WebSocket): string | null {
     const running = this.#deps.running(socket);
     if (running !== undefined) return running.record.session;
-    return this.#anyRoute ? this.store.sessionOf(socket) : null;
+    return this.#anyRoute ? this.#tags.sessionOf(socket) : null;
   }
 
   /** An upgrade that claimed a session was refused: the session waits for its client again. */
@@ -164,7 +167,7 @@ export class SessionLinks {
     const { session, frames } = this.store.open(connection.socket, opening, recovery);
     connection.startSession(session);
     this.#changed();
-    return { tags: this.store.tagsFor(session), frames };
+    return { tags: this.#tags.tagsFor(session), frames };
   }
 
   /** Closes every open session connection here (their clients resume). */

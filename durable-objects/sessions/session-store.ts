@@ -206,12 +206,15 @@ export class SessionStore {
 
   /**
    * Sessions held by a socket that is gone without a close event (the object was reset) get their
-   * expiry: `expiresAt(route)`. `held`: the connection ids sockets still hold. Returns how many.
+   * expiry: `expiresAt(route)`. `held` gives the connection ids sockets still hold (asked only if a
+   * session is held). Returns the sessions found.
    */
-  adoptOrphans(held: ReadonlySet<string>, expiresAt: (route: string) => number): DroppedMember[] {
+  adoptOrphans(held: () => ReadonlySet<string>, expiresAt: (route: string) => number): DroppedMember[] {
     this.#prepare();
     const attached = this.#sql.exec<SessionRow>("SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE expires_at IS NULL").toArray();
-    const orphans = attached.filter(({ connection }) => !held.has(connection));
+    if (attached.length === 0) return [];
+    const holding = held();
+    const orphans = attached.filter(({ connection }) => !holding.has(connection));
     for (const { id, route } of orphans) this.#sql.exec("UPDATE hypern_sessions SET expires_at = ? WHERE id = ?", expiresAt(route), id);
     return orphans.map(droppedMember);
   }

@@ -9,6 +9,7 @@ import type { ResolvedHistory, RoomHistory } from "../rooms/history.js";
 import { historyOf } from "../rooms/room-registry.js";
 import type { SessionState, StoredSession } from "./session-store.js";
 import { NOT_IN_HISTORY_YET, SessionStore } from "./session-store.js";
+import type { SessionTags } from "./session-tags.js";
 
 /** What a session is opened with: its connection's id, route, state and client address, and its route's settings. */
 export interface Opening {
@@ -31,7 +32,6 @@ function protocolError(what: string): Violation {
 /** What an upgrade that asked to resume a session found. */
 export type Recovery = { readonly session: StoredSession; readonly resume: ResumeRequest } | { readonly lost: LostReason };
 
-const SESSION_TAG = "session:";
 /** Closes a session's older socket when the client has resumed on a new one. */
 export const SUPERSEDED = { code: 3001, reason: "This session continues on a newer connection" } as const;
 
@@ -51,10 +51,8 @@ export interface SessionSource {
  */
 export class Sessions {
   readonly store: SessionStore;
-  readonly #ctx: DurableObjectState;
   readonly #source: SessionSource;
-  /** Each socket's session id (null: a plain client), from its tags. */
-  readonly #sessionOf = new WeakMap<WebSocket, string | null>();
+  readonly #tags: SessionTags;
   /**
    * Per connection id: the last offset its client acknowledged in each room, since the object woke (a
    * member not heard from since counts from the first broadcast it is sent).
@@ -63,10 +61,10 @@ export class Sessions {
   /** Per connection id: the last place sent to its client in each room's history, since the object woke. */
   readonly #sentPositions = new Map<string, Map<string, LogPosition>>();
 
-  constructor(ctx: DurableObjectState, source: SessionSource) {
-    this.#ctx = ctx;
+  constructor(sql: SqlStorage, source: SessionSource, tags: SessionTags) {
     this.#source = source;
-    this.store = new SessionStore(ctx.storage.sql);
+    this.#tags = tags;
+    this.store = new SessionStore(sql);
   }
 
   /**
@@ -87,22 +85,6 @@ export class Sessions {
   /** An upgrade that claimed a session was refused: the session waits for its client again, as before. */
   release(recovery: Recovery): void {
     if ("session" in recovery && recovery.session.expiresAt !== null) this.store.detach(recovery.session.id, recovery.session.expiresAt);
-  }
-
-  /** Tags for a session socket, so dormant members are known as session members without reading their records. */
-  tagsFor(session: string): string[] {
-    return [SESSION_TAG + session];
-  }
-
-  /** The session id of a socket's connection, or null for a plain client. */
-  sessionOf(socket: WebSocket): string | null {
-    let session = this.#sessionOf.get(socket);
-    if (session === undefined) {
-      const tag = this.#ctx.getTags(socket).find((candidate) => candidate.startsWith(SESSION_TAG));
-      session = tag === undefined ? null : tag.slice(SESSION_TAG.length);
-      this.#sessionOf.set(socket, session);
-    }
-    return session;
   }
 
   /**
@@ -137,7 +119,7 @@ export class Sessions {
       this.store.acknowledged(session, recovered.resume.seq);
       for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
     }
-    this.#sessionOf.set(socket, session);
+    this.#tags.carries(socket, session);
     for (const [room, { e, o }] of Object.entries(rooms)) this.sent(connection, room, { epoch: e, offset: o });
     const heartbeat = opening.heartbeat === null ? {} : { hb: { i: opening.heartbeat.intervalMs, t: opening.heartbeat.timeoutMs } };
     const welcome: ServerFrame = { t: "w", session, id: connection, recovered: recovered !== null, missed: replay.length, rooms, ...(lost === undefined ? {} : { lost }), ...heartbeat };
