@@ -1,28 +1,41 @@
 import { WebSocketRoom } from "../src/index.js";
 import type { HistoryEntry, RoomMember, RouteParams, ServerWebSocket } from "../src/index.js";
+import { SESSION_PROTOCOL } from "../src/client/index.js";
 import { chatName } from "./chat-name.js";
 
 /**
  * Hypern's chat example. The route places each room name in its own room object, so `members` is that
  * room's people. The route has sessions: a client of the session protocol (`hypern-workers/client`, as
- * the chat page uses) that drops comes back as the same person, with what it missed; plain WebSocket
- * clients get the same events and simply join afresh when they reconnect.
+ * the chat page uses) that drops comes back as the same person, with what it missed. It has a
+ * heartbeat too: a connection silent for 75 s is closed with 3008.
+ *
+ * Two kinds of client, told apart by `ws.subprotocol`:
+ * - Session clients learn who comes, goes, drops away and comes back from the room's presence (the
+ *   session protocol's `p` frames; `client.presence("chat")`), one entry per connection, its data
+ *   `{ name }`. They are sent no `joined`, `back` or `left` messages: a restart or a deploy that ends
+ *   in a resume is then no leave and no join.
+ * - Plain WebSocket clients have no presence. They are sent `joined`, `back` and `left` about the
+ *   room's connections, and join afresh when they reconnect. They must send something at least every
+ *   75 s: a message, or exactly `{"t":"ping"}`, which the runtime answers with `{"t":"pong"}` (and
+ *   which is therefore never taken as a chat message).
  *
  * Client to server: text messages, up to MAX_TEXT characters each.
  *
  * Server to client, one JSON object per message:
- * - `welcome` `{ id, name, room, members: [{ id, name }], recovered, history }`, to the connection alone:
+ * - `welcome` `{ id, name, room, members: [{ id, name }], recovered, history }`, to the connection alone;
+ *   `members` are the connections in the room now:
  *   - on a new connection, `recovered: false` and `history` holds the room's recent messages (the last
  *     RECENT of those kept), oldest first, each `{ id, name, text, at }` (`at` in epoch ms): what was
  *     said before you joined;
  *   - to a session client that came back after a drop, `recovered: true` and `history: []`: what it
- *     missed was replayed to it, before this welcome, as the events it missed.
- * - `joined` `{ id, name }`: someone new came in (not sent to them).
- * - `back` `{ id, name }`: someone whose connection dropped resumed their session (not sent to them).
- *   Their old connection has sent `left` already, unless it was still open.
+ *     missed was replayed to it, before this welcome.
  * - `message` `{ id, name, text }`: to everyone but the sender; `id` null for the HTTP push API.
- * - `left` `{ id, name }`: someone's connection ended.
  * - `error` `{ message }`: a message the server did not take.
+ * - To plain clients only, not sent to the connection they are about:
+ *   - `joined` `{ id, name }`: a new connection came in;
+ *   - `back` `{ id, name }`: a session client whose connection ended resumed (its `left` came first,
+ *     unless its old connection was still open);
+ *   - `left` `{ id, name }`: a connection ended, also one whose session client may still resume.
  */
 
 export interface ChatMember {
@@ -39,10 +52,18 @@ export const MAX_TEXT = 2000;
 const RECENT = 50;
 
 /**
- * Everyone in one chat room, and the room's last 200 broadcasts of the day (in the room object's
- * SQLite storage). Module scope is safe: each room object resolves its own members and log.
+ * Everyone in one chat room, the room's last 200 messages of the day (in the room object's SQLite
+ * storage), and its presence. Module scope is safe: each room object resolves its own members and log.
+ * Presence keeps one entry per connection (its id), not per name: names are not unique, since two
+ * people may pick the same one, and grouping by name would show them as one person.
  */
-const members = new WebSocketRoom<ChatMember>(CHAT_ROOM, { history: { limit: 200, maxAgeMs: 86_400_000 } });
+const members = new WebSocketRoom<ChatMember>(CHAT_ROOM, {
+  history: { limit: 200, maxAgeMs: 86_400_000 },
+  presence: { key: (_member, id) => id },
+});
+
+/** The plain WebSocket clients of the room, who are told of comings and goings in messages. No history: a notice is not replayed. */
+const plainClients = new WebSocketRoom("chat-plain-clients");
 
 export async function chat(ws: ChatSocket): Promise<void> {
   await ws.accept();
@@ -54,11 +75,12 @@ export async function chat(ws: ChatSocket): Promise<void> {
     else if (message.data.length > MAX_TEXT) ws.sendJson({ type: "error", message: `Messages may be at most ${MAX_TEXT} characters` });
     else await members.broadcastJson({ type: "message", id: ws.id, name: memberName(ws), text: message.data }, { exclude: ws.id });
   }
-  // The client left (or the room was closed): runs even if the room slept meanwhile.
-  members.leave(ws);
+  // The connection ended (or the room was closed): runs even if the room slept meanwhile. The library
+  // takes an ended connection out of its rooms. The handler does not call members.leave(ws): a
+  // session client's session may go on, and leaving would tell the room's presence it is gone.
   // A session client that resumed while this connection was still open goes on in the newer one.
   if ((await members.getConnections()).some(({ id }) => id === ws.id)) return;
-  await members.broadcastJson({ type: "left", id: ws.id, name: memberName(ws) });
+  await plainClients.broadcastJson({ type: "left", id: ws.id, name: memberName(ws) });
 }
 
 async function welcome(ws: ChatSocket): Promise<void> {
@@ -68,22 +90,27 @@ async function welcome(ws: ChatSocket): Promise<void> {
   // member live, and nothing before it is missing from the history or in it twice.
   const [present, log] = await Promise.all([members.getConnections(), members.history()]);
   const history = recentMessages(log.entries);
-  ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: presence(present), recovered: false, history });
-  await members.broadcastJson({ type: "joined", id: ws.id, name: memberName(ws) }, { exclude: ws.id });
+  ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: people(present), recovered: false, history });
+  await plainClients.broadcastJson({ type: "joined", id: ws.id, name: memberName(ws) });
+  if (!isSessionClient(ws)) plainClients.join(ws);
 }
 
 /** A session client came back: it is a member again already, and has been sent what it missed. */
 async function welcomeBack(ws: ChatSocket): Promise<void> {
   const present = await members.getConnections();
-  ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: presence(present), recovered: true, history: [] });
-  await members.broadcastJson({ type: "back", id: ws.id, name: memberName(ws) }, { exclude: ws.id });
+  ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: people(present), recovered: true, history: [] });
+  await plainClients.broadcastJson({ type: "back", id: ws.id, name: memberName(ws) });
 }
 
-function presence(connections: readonly RoomMember<ChatMember>[]): { id: string; name: string }[] {
+function isSessionClient(ws: ChatSocket): boolean {
+  return ws.subprotocol === SESSION_PROTOCOL;
+}
+
+function people(connections: readonly RoomMember<ChatMember>[]): { id: string; name: string }[] {
   return connections.map(({ id, data }) => ({ id, name: data?.name ?? "unknown" }));
 }
 
-/** The log holds every broadcast (joins and leaves too): its chat messages, the last RECENT, with when they were sent. */
+/** The log holds every broadcast into the room: its chat messages, the last RECENT, with when they were sent. */
 function recentMessages(entries: readonly HistoryEntry[]): { id: string | null; name: string; text: string; at: number }[] {
   const messages = [];
   for (const { data, at } of entries) {

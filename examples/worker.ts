@@ -17,7 +17,8 @@ const app = new Hypern<Env>({ fallback: (request, env, ctx) => http.fetch(reques
 
 app.ws("/echo", echo);
 // Sessions: a client of the session protocol (the chat page) that drops comes back as the same person.
-app.ws("/chat/:room", chat, { roomObject: ({ params }) => params.room, sessions: true });
+// The heartbeat closes connections that went silent (3008), and lets the page find a dead one quickly.
+app.ws("/chat/:room", chat, { roomObject: ({ params }) => params.room, sessions: true, heartbeat: true });
 app.include(notifications, { prefix: "/ws" });
 
 // First, for every /api/ path: the rest of the API runs only for requests with the token.

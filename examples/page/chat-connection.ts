@@ -1,7 +1,10 @@
-import type { Backoff, CloseInfo, ConnectionState as ClientState, Reset, WebSocketConstructor } from "../../src/client/index.js";
+import type { Backoff, CloseInfo, ConnectionState as ClientState, PresenceEntry, Reset, WebSocketConstructor } from "../../src/client/index.js";
 import { SessionClient } from "../../src/client/index.js";
 import type { ChatEvent } from "./chat-events.js";
 import { parseChatEvent } from "./chat-events.js";
+
+/** The room examples/chat.ts keeps presence in (its CHAT_ROOM). */
+const CHAT_ROOM = "chat";
 
 export interface Close {
   code: number;
@@ -28,6 +31,8 @@ export interface ConnectionListener {
   state(state: ConnectionState): void;
   /** A chat event, once each, in order; `replayed`: sent while the page was away, and sent again on resuming. */
   event(event: ChatEvent, replayed: boolean): void;
+  /** Who is in the room changed (or came whole): the room's presence now, by key. */
+  presence(entries: ReadonlyMap<string, PresenceEntry>): void;
   /** The session, or a room's missed messages, could not be recovered. */
   reset(reset: Reset): void;
   /** The server has taken the message `send` returned this id for. */
@@ -57,6 +62,9 @@ export class ChatConnection {
     this.#client.on("state", (state) => this.#ifLive(() => listener.state(this.#phase(state))));
     this.#client.on("reset", (reset) => this.#ifLive(() => listener.reset(reset)));
     this.#client.on("acknowledged", (id) => this.#ifLive(() => listener.acknowledged(id)));
+    this.#client.on("presence", ({ room }) => {
+      if (room === CHAT_ROOM) this.#ifLive(() => listener.presence(this.#client.presence(room)));
+    });
     this.#client.on("message", (message) => {
       const event = parseChatEvent(message.data);
       if (event !== undefined) this.#ifLive(() => listener.event(event, message.replayed));

@@ -1,9 +1,3 @@
-/** Someone in the room, as the server names them. */
-export interface Person {
-  readonly id: string;
-  readonly name: string;
-}
-
 /** A message said before you joined, as the welcome lists them; `at` in epoch milliseconds. */
 export interface EarlierMessage {
   readonly id: string | null;
@@ -12,16 +6,16 @@ export interface EarlierMessage {
   readonly at: number;
 }
 
-/** What examples/chat.ts sends, one JSON object per message (its protocol is described there). */
+/**
+ * What examples/chat.ts sends a session client, one JSON object per message (its protocol is
+ * described there). Who comes and goes is not among them: the page reads it from the room's presence.
+ */
 export type ChatEvent =
-  | { type: "welcome"; id: string; name: string; room: string; members: readonly Person[]; recovered: boolean; history: readonly EarlierMessage[] }
-  | { type: "joined"; id: string; name: string }
-  | { type: "back"; id: string; name: string }
+  | { type: "welcome"; id: string; name: string; room: string; recovered: boolean; history: readonly EarlierMessage[] }
   | { type: "message"; id: string | null; name: string; text: string }
-  | { type: "left"; id: string; name: string }
   | { type: "error"; message: string };
 
-const EVENT_TYPES: ReadonlySet<string> = new Set(["welcome", "joined", "back", "message", "left", "error"]);
+const EVENT_TYPES: ReadonlySet<string> = new Set(["welcome", "message", "error"]);
 
 /** The event in a text frame, or undefined for anything this page does not know. */
 export function parseChatEvent(data: unknown): ChatEvent | undefined {

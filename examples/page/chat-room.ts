@@ -1,9 +1,10 @@
-import type { LostReason, Reset } from "../../src/client/index.js";
+import type { LostReason, PresenceEntry, Reset } from "../../src/client/index.js";
 import type { ConnectionListener, ConnectionState } from "./chat-connection.js";
 import type { ChatEvent } from "./chat-events.js";
 import type { ChatView, SentMessage } from "./chat-view.js";
 import { describeClose } from "./close-codes.js";
 import { couldNotResumeNotice, earlierNotice, reconnectedNotice } from "./room-notices.js";
+import { RoomPeople } from "./room-people.js";
 import { seconds } from "./status-text.js";
 
 /** What the room needs of its connection (a ChatConnection, or a test's stand-in). */
@@ -15,15 +16,17 @@ export interface RoomConnection {
 
 export type OpenConnection = (listener: ConnectionListener) => RoomConnection;
 
-type Presence = Extract<ChatEvent, { type: "joined" | "back" | "left" }>;
-
-const PRESENCE_WORDS: Readonly<Record<Presence["type"], string>> = { joined: "joined", back: "is back", left: "left" };
+/** The close code of a server restart: a deploy, or the demo's POST /api/rooms/:room/close. */
+const SERVICE_RESTART = 1012;
 
 /**
- * One chat room as the page shows it, from the connection's states and the room's events: the log,
- * who is here, your messages until the server has taken them, what you missed while away and what
- * was said before you joined. When the session or the room's missed messages cannot be recovered, it
- * shows the room afresh, as a new arrival sees it.
+ * One chat room as the page shows it, from the connection's states, the room's events and its
+ * presence: the log, who is here (and who is away), your messages until the server has taken them,
+ * what you missed while away and what was said before you joined. When the session or the room's
+ * missed messages cannot be recovered, it shows the room afresh, as a new arrival sees it.
+ *
+ * A restart that ends in a resume is one line, once the room has welcomed you back: the close is
+ * said only if the resume does not come at once (another close, a lost session, a stop).
  */
 export class ChatRoom {
   readonly room: string;
@@ -34,12 +37,14 @@ export class ChatRoom {
   /** Which connection is current: what an ended one still reports is not heard. */
   #generation = 0;
   #phase: ConnectionState["phase"] = "connecting";
-  /** This person's connection id, kept across resumes: the room's events about it are the page's own. */
+  /** This person's connection id, kept across resumes: its presence is the page's own. */
   #me: string | undefined;
   /** The name the server gave us (it trims and shortens what we asked for). */
   #shownName: string;
-  /** Who is in the room, by connection id. */
-  #people = new Map<string, string>();
+  /** Who is in the room, from its presence. */
+  readonly #people = new RoomPeople();
+  /** The notice of a restart's close, held back until the resume comes (then one line says both) or does not. */
+  #restart: string | undefined;
   /** Messages you missed shown since the session came back, said once the room welcomes you back. */
   #missedShown = 0;
   /** Why the room is being shown afresh; said once its fresh welcome comes. */
@@ -78,12 +83,14 @@ export class ChatRoom {
 
   #connect(): RoomConnection {
     const generation = ++this.#generation;
+    this.#people.forget();
     const current = <T extends unknown[]>(hear: (...args: T) => void) => (...args: T) => {
       if (generation === this.#generation) hear(...args);
     };
     return this.#open({
       state: current((state: ConnectionState) => this.#state(state)),
       event: current((event: ChatEvent, replayed: boolean) => this.#event(event, replayed)),
+      presence: current((entries: ReadonlyMap<string, PresenceEntry>) => this.#presence(entries)),
       reset: current((reset: Reset) => this.#reset(reset)),
       acknowledged: current((id: string) => {
         this.#sending.get(id)?.shown.sent();
@@ -99,9 +106,17 @@ export class ChatRoom {
       const { code, reason, why } = state.close;
       const closed = why === undefined ? `Connection closed: ${describeClose(code, reason)}` : `Could not connect: ${withoutFullStop(why)}`;
       const next = state.phase === "retrying" ? `Reconnecting in ${seconds(state.delayMs)}.` : "Join again to retry.";
-      this.#view.notice(`${closed}. ${next}`, "alert");
+      const notice = `${closed}. ${next}`;
+      if (state.phase === "retrying" && code === SERVICE_RESTART && why === undefined && this.#restart === undefined) this.#restart = notice;
+      else {
+        this.#sayHeldRestart();
+        this.#view.notice(notice, "alert");
+      }
     }
-    if (state.phase === "refused") this.#view.notice(`Could not connect: ${withoutFullStop(state.refusal.why)}. Not retrying.`, "alert");
+    if (state.phase === "refused") {
+      this.#sayHeldRestart();
+      this.#view.notice(`Could not connect: ${withoutFullStop(state.refusal.why)}. Not retrying.`, "alert");
+    }
     if (state.phase === "stopped" || state.phase === "refused") this.#giveUpSending();
   }
 
@@ -109,11 +124,6 @@ export class ChatRoom {
     switch (event.type) {
       case "welcome":
         this.#welcome(event);
-        break;
-      case "joined":
-      case "back":
-      case "left":
-        this.#presence(event);
         break;
       case "message":
         // The server does not send you your own messages, but a replay after a resume can: the room's
@@ -131,14 +141,14 @@ export class ChatRoom {
   #welcome(event: Extract<ChatEvent, { type: "welcome" }>): void {
     this.#me = event.id;
     this.#shownName = event.name;
-    this.#people = new Map(event.members.map(({ id, name }) => [id, name]));
-    this.#showPeople();
     const missedShown = this.#missedShown;
     this.#missedShown = 0;
     if (event.recovered) {
-      this.#view.notice(reconnectedNotice(missedShown));
+      this.#view.notice(reconnectedNotice(missedShown, this.#restart !== undefined));
+      this.#restart = undefined;
       return;
     }
+    this.#sayHeldRestart();
     const resync = this.#resync;
     this.#resync = undefined;
     if (resync !== undefined) this.#view.clear();
@@ -152,13 +162,21 @@ export class ChatRoom {
     for (const text of this.#unsent.splice(0)) this.#view.message({ author: this.#shownName, text, own: true }).notSent();
   }
 
-  /** Someone came, came back or left. The page says itself when it left and came back, so events about you are not shown. */
-  #presence(event: Presence): void {
-    if (event.id === this.#me) return;
-    this.#view.notice(`${event.name} ${PRESENCE_WORDS[event.type]}`);
-    if (event.type === "left") this.#people.delete(event.id);
-    else this.#people.set(event.id, event.name);
-    this.#showPeople();
+  /**
+   * Who is in the room changed. Only someone who joins or leaves is a line in the log: one who drops
+   * away and comes back (a restart, a network that went away for a moment) is shown away meanwhile.
+   */
+  #presence(entries: ReadonlyMap<string, PresenceEntry>): void {
+    const { joined, left } = this.#people.read(entries, this.#me);
+    for (const name of joined) this.#view.notice(`${name} joined`);
+    for (const name of left) this.#view.notice(`${name} left`);
+    this.#view.people(this.#people.list());
+  }
+
+  /** The restart's close, said after all: the resume did not simply follow it. */
+  #sayHeldRestart(): void {
+    if (this.#restart !== undefined) this.#view.notice(this.#restart, "alert");
+    this.#restart = undefined;
   }
 
   /**
@@ -168,6 +186,9 @@ export class ChatRoom {
    */
   #reset(reset: Reset): void {
     this.#resync = reset.reason;
+    this.#sayHeldRestart();
+    // The new session's presence comes whole: how the room stands, not who came and went.
+    this.#people.forget();
     this.#unsent.push(...this.#giveUpSending());
     if (reset.room === undefined) return;
     // After the client has finished handling the welcome that reported it.
@@ -185,10 +206,6 @@ export class ChatRoom {
     });
     this.#sending.clear();
     return texts;
-  }
-
-  #showPeople(): void {
-    this.#view.people([...this.#people.values()].sort((a, b) => a.localeCompare(b)));
   }
 }
 

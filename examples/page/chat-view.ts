@@ -1,4 +1,5 @@
 import type { ConnectionState } from "./chat-connection.js";
+import type { ShownPerson } from "./room-people.js";
 
 /** One message in the log. */
 export interface MessageLine {
@@ -25,8 +26,8 @@ export interface ChatView {
   clear(): void;
   notice(text: string, tone?: "info" | "alert"): void;
   message(line: MessageLine): SentMessage;
-  /** Who is in the room. */
-  people(names: readonly string[]): void;
+  /** Who is in the room, by name; those away are shown as such. */
+  people(people: readonly ShownPerson[]): void;
   /** The connection's state, for the status badge and the send button. */
   state(state: ConnectionState): void;
 }

@@ -15,6 +15,7 @@ const CLOSE_CODE_WORDS: Readonly<Record<number, string>> = {
   1013: "try again later",
   1014: "bad gateway",
   1015: "TLS handshake failed",
+  3008: "timeout",
 };
 
 export function closeCodeWords(code: number): string {

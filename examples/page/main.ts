@@ -2,6 +2,7 @@ import { ChatConnection } from "./chat-connection.js";
 import { ChatLog } from "./chat-log.js";
 import { ChatRoom } from "./chat-room.js";
 import type { ChatView } from "./chat-view.js";
+import { PeopleList } from "./people-list.js";
 import { roomNameProblem } from "../../src/shared/room-name.js";
 import { statusText } from "./status-text.js";
 
@@ -19,8 +20,7 @@ const status = element("status", HTMLElement);
 const statusLabel = element("status-text", HTMLElement);
 const roomBar = element("room-bar", HTMLElement);
 const roomName = element("room-name", HTMLElement);
-const memberCount = element("members", HTMLElement);
-const peopleList = element("people", HTMLUListElement);
+const peopleList = new PeopleList(element("people", HTMLUListElement), element("members", HTMLElement));
 const log = new ChatLog(element("log", HTMLOListElement));
 
 let current: ChatRoom | undefined;
@@ -30,10 +30,7 @@ const view: ChatView = {
   clear: () => log.clear(),
   notice: (text, tone) => log.notice(text, tone),
   message: (line) => log.message(line),
-  people: (names) => {
-    memberCount.textContent = names.length === 1 ? "1 person here" : `${names.length} people here`;
-    peopleList.replaceChildren(...names.map((name) => Object.assign(document.createElement("li"), { textContent: name })));
-  },
+  people: (people) => peopleList.people(people),
   state: (state) => {
     status.dataset.phase = state.phase;
     statusLabel.textContent = statusText(state);
@@ -101,8 +98,7 @@ function enter(room: string, name: string): void {
   url.searchParams.set("name", name);
   document.title = `#${room} · Hypern chat`;
   roomName.textContent = `#${room}`;
-  memberCount.textContent = "";
-  peopleList.replaceChildren();
+  peopleList.clear();
   roomBar.hidden = false;
   current = new ChatRoom(room, name, view, (listener) => new ChatConnection(url.href, listener));
 }

@@ -1,9 +1,13 @@
 import type { LostReason } from "../../src/client/index.js";
 
-/** The notice after the session came back: how many of the messages it missed the page has shown. */
-export function reconnectedNotice(missedShown: number): string {
-  if (missedShown === 0) return "Reconnected: nothing missed";
-  return missedShown === 1 ? "Reconnected: 1 message you missed is shown above" : `Reconnected: ${missedShown} messages you missed are shown above`;
+/**
+ * The notice after the session came back: how many of the messages it missed the page has shown;
+ * `restarted` when it had been away because the server restarted the room (1012).
+ */
+export function reconnectedNotice(missedShown: number, restarted = false): string {
+  const back = restarted ? "Reconnected after a restart" : "Reconnected";
+  if (missedShown === 0) return `${back}: nothing missed`;
+  return missedShown === 1 ? `${back}: 1 message you missed is shown above` : `${back}: ${missedShown} messages you missed are shown above`;
 }
 
 /** The heading over the room's recent messages that a new arrival is shown. */

@@ -20,6 +20,8 @@ interface Heard {
   events: { event: ChatEvent; replayed: boolean }[];
   resets: Reset[];
   acknowledged: string[];
+  /** The chat room's presence each time it changed, as names (with their connections and whether away) by key. */
+  presence: Record<string, string>[];
 }
 
 let standIn: StandIn;
@@ -39,7 +41,7 @@ afterEach(() => {
 afterAll(() => standIn.close());
 
 function connect(url: string, backoff = DEFAULT_BACKOFF): ChatConnection {
-  heard = { states: [], events: [], resets: [], acknowledged: [] };
+  heard = { states: [], events: [], resets: [], acknowledged: [], presence: [] };
   connection = new ChatConnection(
     url,
     {
@@ -47,6 +49,7 @@ function connect(url: string, backoff = DEFAULT_BACKOFF): ChatConnection {
       event: (event, replayed) => heard.events.push({ event, replayed }),
       reset: (reset) => heard.resets.push(reset),
       acknowledged: (id) => heard.acknowledged.push(id),
+      presence: (entries) => heard.presence.push(Object.fromEntries([...entries].map(([key, { d, n, a }]) => [key, `${(d as { name: string }).name} ${n}${a ? " away" : ""}`]))),
     },
     { WebSocket: BrowserLikeWebSocket, backoff },
   );
@@ -123,6 +126,15 @@ describe("the page's connection as a session (in Node, against a stand-in server
     ]);
     expect(phases()).toEqual(["connecting", "open", "retrying", "connecting", "open"]);
     expect(heard.resets).toEqual([]);
+  });
+
+  it("hands over the chat room's presence, whole and then as it changes, and nothing of other rooms", async () => {
+    const chat = connect(`${standIn.origin}/chat/session?name=ada`, FAST);
+    await vi.waitFor(() => expect(heard.presence).toHaveLength(1), WAIT);
+    expect(heard.presence).toEqual([{ "c-1": "ada 1" }]);
+    const id = chat.send("hello"); // the stand-in drops the connection; the resume brings bo
+    await vi.waitFor(() => expect(heard.acknowledged).toEqual([id]), WAIT);
+    expect(heard.presence).toEqual([{ "c-1": "ada 1" }, { "c-1": "ada 1", "c-2": "bo 1" }]);
   });
 
   it("says when the session could not be resumed, and which messages it did not send again", async () => {

@@ -3,7 +3,7 @@ import { parseChatEvent } from "../../examples/page/chat-events.js";
 
 describe("chat events from the server", () => {
   it("reads the JSON events examples/chat.ts sends", () => {
-    expect(parseChatEvent('{"type":"joined","id":"1","name":"bob"}')).toEqual({ type: "joined", id: "1", name: "bob" });
+    expect(parseChatEvent('{"type":"error","message":"Send text messages"}')).toEqual({ type: "error", message: "Send text messages" });
     expect(parseChatEvent('{"type":"message","id":null,"name":"server","text":"hi"}')).toEqual({
       type: "message",
       id: null,
@@ -12,7 +12,7 @@ describe("chat events from the server", () => {
     });
   });
 
-  it("reads a welcome with its people and earlier messages, and a person back after a drop", () => {
+  it("reads a welcome with its earlier messages", () => {
     const welcome = {
       type: "welcome",
       id: "1",
@@ -23,7 +23,10 @@ describe("chat events from the server", () => {
       history: [{ id: null, name: "server", text: "hi", at: 1 }],
     };
     expect(parseChatEvent(JSON.stringify(welcome))).toEqual(welcome);
-    expect(parseChatEvent('{"type":"back","id":"2","name":"bo"}')).toEqual({ type: "back", id: "2", name: "bo" });
+  });
+
+  it("leaves out who comes and goes: that is for plain clients, and the page reads it from presence", () => {
+    for (const type of ["joined", "back", "left"]) expect(parseChatEvent(JSON.stringify({ type, id: "2", name: "bo" }))).toBeUndefined();
   });
 
   it("ignores what it does not know instead of failing", () => {

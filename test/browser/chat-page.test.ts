@@ -148,7 +148,7 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     expect(await carol.messages()).toHaveLength(5);
   });
 
-  it("resumes after the server restarts the room: says why and that it resumed, shows once what was said meanwhile, sends what was written", async () => {
+  it("resumes after the server restarts the room: says so in one line once back, shows once what was said meanwhile, sends what was written", async () => {
     const room = "lobby";
     // Alice's page runs on Playwright's clock, so that the test can keep it away as long as it needs.
     const alice = await joined("alice", room, { clock: true });
@@ -164,9 +164,8 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     await alice.page.clock.pauseAt(Date.now() + 100);
     const response = await postApi(server, `/api/rooms/${room}/close`);
     expect(response.status).toBe(204);
-    const closedNotice = /^Connection closed: 1012 service restart \(“room restarted by the server”\)\. Reconnecting in \d+\.\d s\.$/;
-    for (const person of [alice, bob]) await person.waitForNotice(closedNotice);
-    await bob.waitForNotice("Reconnected: nothing missed");
+    await expect.poll(() => alice.status(), UI_WAIT).toMatch(/^Reconnecting in /);
+    await bob.waitForNotice("Reconnected after a restart: nothing missed");
 
     // While alice is away: bob talks, the HTTP API pushes, and alice writes (her page keeps it for later).
     await bob.send("said while you were away");
@@ -177,10 +176,9 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     expect(await alice.status()).toMatch(/^Reconnecting in /);
 
     await alice.page.clock.resume();
-    await alice.waitForNotice("Reconnected: 2 messages you missed are shown above");
+    await alice.waitForNotice("Reconnected after a restart: 2 messages you missed are shown above");
     await bob.waitForMessage("alice", "written while away");
     await expect.poll(() => alice.pending(), UI_WAIT).toEqual([]);
-    await bob.waitForNotice("alice is back");
     for (const person of [alice, bob]) await person.waitForPeople(["alice", "bob"]);
     expect(await alice.status()).toBe("Connected");
 
@@ -192,14 +190,8 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
       { author: "bob", text: "said while you were away", own: false, earlier: false },
       { author: "server", text: "pushed while you were away", own: false, earlier: false },
     ]);
-    expect(await alice.notices()).toEqual([
-      `You joined #${room} as alice`,
-      "bob joined",
-      expect.stringMatching(closedNotice),
-      "bob left",
-      "bob is back",
-      "Reconnected: 2 messages you missed are shown above",
-    ]);
+    expect(await alice.notices()).toEqual([`You joined #${room} as alice`, "bob joined", "Reconnected after a restart: 2 messages you missed are shown above"]);
+    expect(await bob.notices()).toEqual([`You joined #${room} as bob`, "Reconnected after a restart: nothing missed"]);
     expect(await bob.messages()).toEqual([
       { author: "bob", text: "see you after the restart", own: true, earlier: false },
       { author: "alice", text: "me too", own: false, earlier: false },
@@ -213,6 +205,78 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     await bob.send("yes");
     await alice.waitForMessage("bob", "yes");
     await alice.page.screenshot({ path: join(ARTIFACTS, "chat.png") });
+  });
+
+  it("goes through a restart with one short line on each page: nobody left or came back, the same people, every message once", async () => {
+    const room = "restart";
+    const people = ["alice", "bob", "carol"];
+    const [alice, bob, carol] = [await joined("alice", room), await joined("bob", room), await joined("carol", room)];
+    const pages = [alice, bob, carol] as const;
+    for (const page of pages) await page.waitForPeople(people);
+    await alice.send("before the restart");
+    for (const page of [bob, carol]) await page.waitForMessage("alice", "before the restart");
+    const noticesBefore = await Promise.all(pages.map((page) => page.notices()));
+
+    expect((await postApi(server, `/api/rooms/${room}/close`)).status).toBe(204);
+    // Written while the pages may not yet know of the restart, or are reconnecting: kept, and sent once back.
+    await bob.write("during the restart");
+    for (const page of pages) await page.waitForNotice(/^Reconnected after a restart: /);
+    await carol.send("after the restart");
+    for (const page of [alice, carol]) await page.waitForMessage("bob", "during the restart");
+    for (const page of [alice, bob]) await page.waitForMessage("carol", "after the restart");
+    for (const page of pages) await page.waitForPeople(people);
+
+    for (const [index, page] of pages.entries()) {
+      const name = people[index];
+      // The notices before the restart, and then exactly one line.
+      const notices = await page.notices();
+      expect(notices.slice(0, noticesBefore[index]!.length), name).toEqual(noticesBefore[index]);
+      expect(notices.slice(noticesBefore[index]!.length), name).toEqual([expect.stringMatching(/^Reconnected after a restart: (nothing missed|1 message you missed is shown above)$/)]);
+      expect(notices.filter((line) => / left$| is back$/.test(line)), name).toEqual([]);
+      expect(await page.status(), name).toBe("Connected");
+      const texts = (await page.messages()).map(({ text }) => text);
+      for (const text of ["before the restart", "during the restart", "after the restart"]) expect(texts.filter((one) => one === text), `${name}: ${text}`).toHaveLength(1);
+    }
+  });
+
+  it("after a restart, shows someone who really leaves leaving once, and lists them no more", async () => {
+    const room = "restart-then-leave";
+    const [alice, bob, carol] = [await joined("alice", room), await joined("bob", room), await joined("carol", room)];
+    for (const page of [alice, bob, carol]) await page.waitForPeople(["alice", "bob", "carol"]);
+    expect((await postApi(server, `/api/rooms/${room}/close`)).status).toBe(204);
+    for (const page of [alice, bob, carol]) await page.waitForNotice(/^Reconnected after a restart: /);
+
+    // Carol goes to another room: her session ends, and she leaves this one for good.
+    await carol.join("carol", "elsewhere");
+    for (const page of [alice, bob]) {
+      await page.waitForNotice("carol left");
+      await page.waitForPeople(["alice", "bob"]);
+      expect((await page.notices()).filter((line) => line.startsWith("carol "))).toEqual(["carol joined", "carol left"]);
+    }
+    expect(await alice.members()).toBe("2 people here");
+  });
+
+  it("shows someone whose connection dropped as away, not gone, and says nothing when they come back", async () => {
+    const room = "away";
+    const alice = await joined("alice", room, { clock: true, cuttable: true });
+    const bob = await joined("bob", room);
+    await bob.waitForPeople(["alice", "bob"]);
+
+    // Alice's network goes: the server sees her close with 4000, and keeps her session. Her page's
+    // timers stop, so she stays away until the clock goes on.
+    await alice.page.clock.pauseAt(Date.now() + 100);
+    await alice.cut(4000, "the network went away");
+    await bob.waitForPeople(["alice (away)", "bob"]);
+    expect(await bob.members()).toBe("1 person here, 1 away");
+    expect(await bob.page.locator("#people li.away").allTextContents()).toEqual(["alice (away)"]);
+
+    await alice.page.clock.resume();
+    await alice.waitForNotice("Reconnected: nothing missed");
+    await bob.waitForPeople(["alice", "bob"]);
+    expect(await bob.members()).toBe("2 people here");
+    expect(await bob.notices()).toEqual([`You joined #${room} as bob`]);
+    await alice.send("back from the tunnel");
+    await bob.waitForMessage("alice", "back from the tunnel");
   });
 
   it("refuses a room name the server would refuse, in the form and without connecting", async () => {

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page, WebSocketRoute } from "playwright-core";
 import { expect } from "vitest";
 
 /** For `expect.poll`: long enough for a slow shared machine; each wait ends as soon as its condition holds. */
@@ -16,6 +16,8 @@ export interface PageOptions {
   viewport?: { width: number; height: number };
   /** Install Playwright's clock in the page, so that a test can stop its timers (`page.clock.pauseAt`). */
   clock?: boolean;
+  /** Route the page's chat connections through Playwright, so that a test can cut one (`cut`). */
+  cuttable?: boolean;
 }
 
 /** One person's browser (its own context: its own storage) on the demo's chat page. */
@@ -23,6 +25,8 @@ export class ChatPage {
   readonly page: Page;
   readonly #context: BrowserContext;
   readonly #errors: string[] = [];
+  /** The server's side of each chat connection, when the page is cuttable, newest last. */
+  readonly #routes: WebSocketRoute[] = [];
 
   private constructor(context: BrowserContext, page: Page) {
     this.#context = context;
@@ -33,12 +37,25 @@ export class ChatPage {
     });
   }
 
-  static async open(browser: Browser, origin: string, { viewport = { width: 400, height: 720 }, clock = false }: PageOptions = {}): Promise<ChatPage> {
+  static async open(browser: Browser, origin: string, { viewport = { width: 400, height: 720 }, clock = false, cuttable = false }: PageOptions = {}): Promise<ChatPage> {
     const context = await browser.newContext({ viewport });
     if (clock) await context.clock.install();
     const page = await context.newPage();
+    const chat = new ChatPage(context, page);
+    if (cuttable) await page.routeWebSocket(/\/chat\//, (socket) => void chat.#routes.push(socket.connectToServer()));
     await page.goto(origin);
-    return new ChatPage(context, page);
+    return chat;
+  }
+
+  /**
+   * Cuts the page's newest chat connection as a network that goes away would, but with a code: the
+   * server sees its client close with `code`, not 1000 or 1001, so the session may resume; the page
+   * is told the same close, and reconnects.
+   */
+  async cut(code = 4000, reason = "the network went away"): Promise<void> {
+    const route = this.#routes.at(-1);
+    if (route === undefined) throw new Error("Open the page with { cuttable: true } to cut its connection");
+    await route.close({ code, reason });
   }
 
   /** Fills in the form, joins, and waits for the server's welcome. */

@@ -11,6 +11,8 @@ describe("close codes in words", () => {
     expect(closeCodeWords(1011)).toBe("server error");
     expect(closeCodeWords(1012)).toBe("service restart");
     expect(closeCodeWords(1013)).toBe("try again later");
+    // Registered with IANA; the library closes a connection silent past its heartbeat's timeout with it.
+    expect(closeCodeWords(3008)).toBe("timeout");
   });
 
   it("names the ranges of private codes, and admits to codes it does not know", () => {

@@ -8,6 +8,11 @@ describe("what the page says about resuming and about earlier messages", () => {
     expect(reconnectedNotice(3)).toBe("Reconnected: 3 messages you missed are shown above");
   });
 
+  it("says in the same line when the server had restarted the room", () => {
+    expect(reconnectedNotice(0, true)).toBe("Reconnected after a restart: nothing missed");
+    expect(reconnectedNotice(1, true)).toBe("Reconnected after a restart: 1 message you missed is shown above");
+  });
+
   it("heads the messages from before you joined", () => {
     expect(earlierNotice(1)).toBe("1 earlier message, from before you joined");
     expect(earlierNotice(50)).toBe("50 earlier messages, from before you joined");

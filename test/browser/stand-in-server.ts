@@ -30,9 +30,10 @@ export interface StandIn {
  * - `/chat/busy`: refuses the upgrade with 503, answers a plain GET with 426 (the path is fine);
  * - `/chat/open`: accepts the session protocol, then drops the connection;
  * - `/chat/banned`: accepts, then closes with 1008;
- * - `/chat/session`: a session of the chat, scripted: a welcome; the first message sent is not taken,
- *   the connection drops instead; a resume is welcomed back with one broadcast it missed replayed, and
- *   messages are taken (acknowledged) from then on;
+ * - `/chat/session`: a session of the chat, scripted: a welcome and the chat room's presence whole
+ *   (and another room's); the first message sent is not taken, the connection drops instead; a resume
+ *   is welcomed back with one broadcast it missed replayed and a presence change, and messages are
+ *   taken (acknowledged) from then on;
  * - `/chat/expiring`: like `/chat/session`, but a resume finds the session expired.
  */
 export async function startStandIn(): Promise<StandIn> {
@@ -84,10 +85,13 @@ function chatSession(socket: ServerSocket, resume: ResumeRequest | null, expires
   if (recovered) {
     send(socket, { t: "w", session: resume.session, id: member.id, recovered: true, missed: 1, rooms: { chat: { e: "epoch-1", o: 2 } } });
     send(socket, { t: "b", r: "chat", e: "epoch-1", o: 2, ...chatEvent({ type: "message", id: "c-2", name: "bo", text: "said while you were away" }) });
+    send(socket, { t: "p", r: "chat", j: [{ k: "c-2", d: { name: "bo" }, n: 1, a: false }] });
     send(socket, { t: "m", s: 2, ...chatEvent({ type: "welcome", ...member, room: "session", members: [member], recovered: true, history: [] }) });
   } else {
     const session = resume === null ? "s-1" : "s-2";
     send(socket, { t: "w", session, id: member.id, recovered: false, missed: 0, rooms: {}, ...(resume === null ? {} : { lost: "expired" as const }) });
+    send(socket, { t: "p", r: "chat", s: [{ k: member.id, d: { name: member.name }, n: 1, a: false }] });
+    send(socket, { t: "p", r: "elsewhere", s: [{ k: "c-9", n: 1, a: false }] });
     send(socket, { t: "m", s: 1, ...chatEvent({ type: "welcome", ...member, room: "session", members: [member], recovered: false, history: [] }) });
   }
   socket.on("message", (data) => {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { SessionClient } from "../../src/client/index.js";
+import WebSocket from "ws";
+import type { PresenceChange } from "../../src/client/index.js";
+import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE, SESSION_PROTOCOL, SessionClient } from "../../src/client/index.js";
 import { SessionSocket } from "./session-socket.js";
 import { API_TOKEN, postApi, startDemo } from "./demo-server.js";
 import { RawSocket } from "./raw-socket.js";
@@ -165,6 +167,78 @@ describe("the demo app under wrangler dev, with real ws clients", () => {
   it("answers plain HTTP on a WebSocket route with 426 and unknown paths with 404", async () => {
     expect((await fetch(`${server.origin}/echo`)).status).toBe(426);
     expect((await fetch(`${server.origin}/no/such/path`)).status).toBe(404);
+  });
+});
+
+describe("the chat's presence and heartbeat", () => {
+  /** A session client in a chat room: its presence changes, and every chat event it was sent. */
+  function sessionMember(room: string, name: string) {
+    // Node's own WebSocket: it reports the server's close at once (the ws package's waits for the TCP connection to end).
+    const client = new SessionClient(`${server.wsOrigin}/chat/${room}?name=${name}`, { backoff: { firstMs: 50, longestMs: 200 } });
+    const changes: PresenceChange[] = [];
+    const events: { type: string; id?: string; recovered?: boolean }[] = [];
+    client.on("presence", (change) => changes.push(change));
+    client.on("message", (message) => events.push(message.json() as (typeof events)[number]));
+    /** The room's presence as this client has it: name, connections, away, by key. */
+    const people = () => Object.fromEntries([...client.presence("chat")].map(([key, { d, n, a }]) => [key, { name: (d as { name?: string } | undefined)?.name, n, a }]));
+    const id = () => events.find(({ type }) => type === "welcome")?.id ?? "";
+    return { client, changes, events, people, id };
+  }
+
+  const WAIT = { timeout: 15_000, interval: 20 };
+
+  it("tells session clients who comes and goes through presence and plain clients in messages; a restart is no leave and no join", async () => {
+    const room = `presence-${Date.now()}`;
+    const ada = sessionMember(room, "ada");
+    await vi.waitFor(() => expect(ada.id()).not.toBe(""), WAIT);
+    const bob = await Client.open(`${server.wsOrigin}/chat/${room}?name=bob`);
+    const bobWelcome = await bob.nextJson<{ id: string }>();
+    const carol = sessionMember(room, "carol");
+    await vi.waitFor(() => expect(carol.id()).not.toBe(""), WAIT);
+    expect(await bob.nextJson()).toEqual({ type: "joined", id: carol.id(), name: "carol" });
+
+    const everyone = { [ada.id()]: { name: "ada", n: 1, a: false }, [bobWelcome.id]: { name: "bob", n: 1, a: false }, [carol.id()]: { name: "carol", n: 1, a: false } };
+    for (const member of [ada, carol]) await vi.waitFor(() => expect(member.people()).toEqual(everyone), WAIT);
+
+    // The plain client leaves: the session clients are told by presence, the plain one would be by a message.
+    bob.close(1000, "bye");
+    const { [bobWelcome.id]: _bob, ...withoutBob } = everyone;
+    for (const member of [ada, carol]) await vi.waitFor(() => expect(member.people()).toEqual(withoutBob), WAIT);
+    expect(ada.changes.flatMap(({ left }) => left)).toEqual([bobWelcome.id]);
+
+    // A restart (1012 to every connection): both resume, and neither is told of a leave or a join.
+    const before = [ada.changes.length, carol.changes.length];
+    expect((await postApi(server, `/api/rooms/${room}/close`)).status).toBe(204);
+    for (const member of [ada, carol]) await vi.waitFor(() => expect(member.events.filter(({ type, recovered }) => type === "welcome" && recovered)).toHaveLength(1), WAIT);
+    for (const member of [ada, carol]) await vi.waitFor(() => expect(member.people()).toEqual(withoutBob), WAIT);
+    for (const [index, member] of [ada, carol].entries()) {
+      const after = member.changes.slice(before[index]);
+      expect(after.filter(({ whole }) => !whole).flatMap(({ joined, left }) => [...joined, ...left])).toEqual([]);
+    }
+
+    // Session clients were sent no comings and goings as chat messages.
+    for (const member of [ada, carol]) expect(member.events.map(({ type }) => type).filter((type) => ["joined", "back", "left"].includes(type))).toEqual([]);
+    ada.client.close("bye");
+    await vi.waitFor(() => expect(carol.people()).toEqual({ [carol.id()]: { name: "carol", n: 1, a: false } }), WAIT);
+    carol.client.close("bye");
+  });
+
+  it("answers the heartbeat without the handler, and tells session clients how often to send it", async () => {
+    const room = `heartbeat-${Date.now()}`;
+    const [alice, bob] = [await Client.open(`${server.wsOrigin}/chat/${room}?name=alice`), await Client.open(`${server.wsOrigin}/chat/${room}?name=bob`)];
+    await alice.nextJson();
+    await bob.nextJson();
+    expect(await alice.nextJson()).toMatchObject({ type: "joined", name: "bob" });
+    alice.send(HEARTBEAT_REQUEST);
+    expect(await alice.next()).toBe(HEARTBEAT_RESPONSE);
+    // Not a chat message: nobody else hears it.
+    expect(await bob.silence(200)).toEqual([]);
+
+    const session = new WebSocket(`${server.wsOrigin}/chat/${room}?name=carol`, [SESSION_PROTOCOL]);
+    const first = await new Promise<string>((resolve, reject) => session.once("message", (data) => resolve(String(data))).once("error", reject));
+    expect(JSON.parse(first)).toMatchObject({ t: "w", recovered: false, hb: { i: 30_000, t: 75_000 } });
+    session.close(1000);
+    for (const client of [alice, bob]) client.close();
   });
 });
 
