@@ -180,10 +180,16 @@ export class Connection {
       this.#record.subprotocol = chosen;
     }
     this.#persist();
-    this.#handshake.accept(responseHeaders);
+    // Open while the handshake accepts: a resumed session's welcome, replay and presence go out then.
+    this.state = WebSocketState.CONNECTED;
+    try {
+      this.#handshake.accept(responseHeaders);
+    } catch (error) {
+      this.state = WebSocketState.CONNECTING;
+      throw error;
+    }
     this.#handshake = null;
     this.#acceptCalled = true;
-    this.state = WebSocketState.CONNECTED;
   }
 
   send(frame: OutgoingFrame): void {

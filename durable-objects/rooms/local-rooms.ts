@@ -108,7 +108,10 @@ export class LocalRooms implements Rooms {
   leave(room: string, connection: Connection): void {
     if (!connection.leaveRoom(room)) return;
     this.#members().remove(room, connection.record.id, connection.socket);
-    if (connection.isOpen) this.#deps.membershipChanged(connection, room, false);
+    // A connection that has ended is in no room's presence any more (away, if its session may resume):
+    // a handler leaving as its loop ends changes nothing there, nor in the session it leaves behind.
+    if (!connection.isOpen) return;
+    this.#deps.membershipChanged(connection, room, false);
     this.presenceHere.left(room, connection);
   }
 

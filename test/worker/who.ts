@@ -8,7 +8,8 @@ const crowd = new WebSocketRoom("counted", { presence: { countsOnly: true } });
 /**
  * Presence, in one object (`/who/:room`) and with one connection per shard (`/who-sharded/:room`):
  * each connection joins `present` as `?user=` (and `counted`); `mood:<m>` changes its data; `who` answers
- * the handler's view of the room's presence; `leave` leaves `present`.
+ * the handler's view of the room's presence; `leave` leaves `present`. With `?leaveAtEnd`, the handler
+ * leaves `present` once its loop ends, as handlers often do.
  */
 export const who = new WebSocketRouter<Env>();
 for (const [path, shards] of [["/who/:room", undefined], ["/who-sharded/:room", { maxConnections: 1 }]] as const) {
@@ -26,6 +27,7 @@ for (const [path, shards] of [["/who/:room", undefined], ["/who-sharded/:room", 
         else if (text === "who") ws.sendJson({ who: (await people.presence()).entries });
         else if (text === "leave") people.leave(ws);
       }
+      if (ws.queryParams.has("leaveAtEnd")) people.leave(ws);
     },
     { roomObject: ({ params }) => params.room, sessions: { window: 1_500 }, ...(shards === undefined ? {} : { shards }) },
   );

@@ -71,8 +71,36 @@ describe.each(["/who", "/who-sharded"])("presence in %s", (route) => {
     for (const one of [ada, bo]) await eventually(() => expect(one.people()).toEqual({ ada: { n: 1, a: false }, bo: { n: 1, a: false } }));
     // Each was told the room whole as it came back, and nobody joined or left.
     for (const [index, one] of [ada, bo].entries()) {
+      await eventually(() => expect(told(one.changes.slice(before[index])).filter((line) => line.startsWith("whole"))).toHaveLength(1));
       expect(told(one.changes.slice(before[index])).filter((line) => /(^| )[-+]/.test(line) && !line.startsWith("whole"))).toEqual([]);
     }
+    for (const one of [ada, bo]) one.client.close();
+  });
+
+  it("a handler that leaves the room as its loop ends leaves its member away, not gone, while its session may resume", async () => {
+    const room = freshRoom();
+    const ada = person(route, room, "ada&leaveAtEnd");
+    const bo = person(route, room, "bo");
+    await eventually(() => expect(Object.keys(bo.people()).sort()).toEqual(["ada", "bo"]));
+    const before = bo.changes.length;
+    ada.client.drop();
+    await eventually(() => expect(bo.people().ada).toEqual({ n: 0, a: true }));
+    await ada.client.welcomed(2);
+    await eventually(() => expect(bo.people().ada).toEqual({ n: 1, a: false }));
+    expect(told(bo.changes.slice(before))).toEqual(["~ada:0away", "~ada:1"]);
+    for (const one of [ada, bo]) one.client.close();
+  });
+
+  it("one who resumes is told the room as it is now: who left while it was away is gone", async () => {
+    const room = freshRoom();
+    const [ada, bo, cy] = [person(route, room, "ada"), person(route, room, "bo"), person(route, room, "cy")];
+    await eventually(() => expect(Object.keys(ada.people()).sort()).toEqual(["ada", "bo", "cy"]));
+    ada.client.drop();
+    await eventually(() => expect(bo.people().ada).toEqual({ n: 0, a: true }));
+    cy.client.close();
+    await eventually(() => expect(Object.keys(bo.people()).sort()).toEqual(["ada", "bo"]));
+    await ada.client.welcomed(2);
+    await eventually(() => expect(ada.people()).toEqual({ ada: { n: 1, a: false }, bo: { n: 1, a: false } }));
     for (const one of [ada, bo]) one.client.close();
   });
 
