@@ -27,7 +27,7 @@ type AnySocket = ServerWebSocket<AnyParams, unknown>;
  * running the code (a handler, or a method of your `extends app.RoomObject` class), and they survive
  * hibernation: members whose handler is dormant still receive broadcasts, count, and are listed. In a
  * route with `shards` the room spans every shard of its room object, with the same methods and order.
- * From Worker code, use `app.roomObject(env, ...)`: broadcasts, members, sizes and history as here (presence is read in a handler).
+ * From Worker code, `app.roomObject(env, ...)` broadcasts (into a named room too), closes, counts and lists connections; history and presence are read here.
  *
  * Broadcasts, `closeAll`, `getConnections` and `size` return promises, as they must for a room over
  * several objects; in one object they are settled at once. Each broadcast and close is done (or, over
