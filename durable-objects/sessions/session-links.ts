@@ -140,7 +140,9 @@ export class SessionLinks {
 
   /** The session an upgrade asks to resume; the record takes back its id, data and rooms when it can. */
   recover(resume: ResumeRequest, record: ConnectionRecord): { recovery: Recovery; record: ConnectionRecord } {
-    const recovery = this.store.recover(resume, record.route);
+    const options = this.#deps.sessionsOf(record.route);
+    if (options === null) throw new Error(`The route ${record.route} has no sessions`);
+    const recovery = this.store.recover(resume, record.route, options);
     // Recovering ends the sessions found expired: counted again.
     this.#changed();
     if (!("session" in recovery)) return { recovery, record };

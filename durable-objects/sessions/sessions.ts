@@ -71,13 +71,22 @@ export class Sessions {
    * The session an upgrade asks to resume, if it can (same route, not expired). It is claimed at once:
    * held as if its new socket were there, so it neither expires nor counts as waiting for its client
    * while the handler decides; `release` gives it back if the upgrade is refused.
+   *
+   * What the client says it received counts as acknowledged. A session still too far behind on its
+   * direct messages after that ends here (`expired`): closed with 1013 for it, its client must take
+   * what it was sent before it resumes, or every resume would let the session keep one more.
    */
-  recover(resume: ResumeRequest, route: string): Recovery {
+  recover(resume: ResumeRequest, route: string, options: ResolvedSessions): Recovery {
     const now = Date.now();
     this.store.sweep(now);
     const found = this.store.find(resume.session, now);
     if (found === undefined) return { lost: "expired" };
     if (found.route !== route) return { lost: "unknown" };
+    this.store.acknowledged(found.id, resume.seq);
+    if (this.directBacklogOver(found.id, options)) {
+      this.end(found.id);
+      return { lost: "expired" };
+    }
     this.store.attach(found.id);
     return { session: found, resume };
   }
@@ -115,8 +124,6 @@ export class Sessions {
         const welcome = history === null ? undefined : this.#replayRoom(room, history, from, connection, replay);
         if (welcome !== undefined) rooms[room] = welcome;
       }
-      // What the client got before it dropped, it has: as good as acknowledged.
-      this.store.acknowledged(session, recovered.resume.seq);
       for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
     }
     this.#tags.carries(socket, session);

@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SESSION_PROTOCOL } from "../../src/client/index.js";
+import { sessionProtocols } from "../../src/shared/session-protocol.js";
 import { roomObjects, roomStub } from "../../src/room-object-client.js";
 import { app } from "../worker/index.js";
 import type { TestSocket } from "./client.js";
@@ -115,6 +116,28 @@ describe("direct-message backpressure", () => {
     expect(await socket.closed({ timeout: 300 }).then(() => "closed", () => "open")).toBe("open");
     socket.sendJson({ t: "m", id: "3", d: "!direct:1" });
     expect(await socket.closed()).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
+  });
+});
+
+describe("resuming a session too far behind", () => {
+  it("ends it (expired) when the client has not taken what it was sent: resumes cannot grow it one message each", async () => {
+    const room = freshRoom();
+    const { socket, welcome } = await rawSession(`/session/${room}`);
+    socket.sendJson({ t: "m", id: "1", d: "!direct:201" });
+    expect((await socket.closed()).code).toBe(1013);
+    const again = await connect(`/session/${room}`, { protocols: sessionProtocols({ session: welcome.session, seq: 0, rooms: {} }) });
+    expect(await again.receiveJson()).toMatchObject({ t: "w", recovered: false, lost: "expired" });
+    again.close();
+  });
+
+  it("resumes it when the client has taken what it was sent", async () => {
+    const room = freshRoom();
+    const { socket, welcome } = await rawSession(`/session/${room}`);
+    socket.sendJson({ t: "m", id: "1", d: "!direct:201" });
+    expect((await socket.closed()).code).toBe(1013);
+    const again = await connect(`/session/${room}`, { protocols: sessionProtocols({ session: welcome.session, seq: 201, rooms: {} }) });
+    expect(await again.receiveJson()).toMatchObject({ t: "w", recovered: true, missed: 0, session: welcome.session });
+    again.close();
   });
 });
 
