@@ -2,6 +2,7 @@ import { WebSocketError } from "../connection/errors.js";
 import type { LogPosition, LostReason } from "../../src/shared/session-protocol.js";
 import type { OutgoingFrame } from "../connection/frames.js";
 import { frameColumns } from "../connection/frames.js";
+import { freeOwnerNumber, MAX_SLOTS, ownerKeys, slotKey } from "../storage/slot-keys.js";
 
 /** How much of its broadcasts a room keeps: the last `limit` entries, at most `maxBytes`, none older than `maxAgeMs`. */
 export interface HistoryOptions {
@@ -20,6 +21,7 @@ export function resolveHistory(options: HistoryOptions | true): ResolvedHistory 
   for (const [name, value] of Object.entries(resolved)) {
     if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`history.${name} must be a whole number >= 1, got ${String(value)}`);
   }
+  if (resolved.limit > MAX_SLOTS) throw new RangeError(`history.limit must be at most ${MAX_SLOTS}, got ${resolved.limit}`);
   return resolved;
 }
 
@@ -65,7 +67,12 @@ interface EntryRow extends Record<string, SqlStorageValue> {
 
 interface Head {
   epoch: string;
+  /** The room's number: its entries' keys (see storage/slot-keys.ts). */
+  owner: number;
+  /** The last offset given (0 when none). */
   offset: number;
+  /** The oldest offset kept (offset + 1 when none is): the entries kept run from it to `offset`, unbroken. */
+  first: number;
   /** The ring's size, the limit the slots were counted by (0: slots are offsets, as adopted from the earlier layout). */
   ring: number;
   /** The weight of the entries kept: bytes, characters for text. */
@@ -90,9 +97,9 @@ export function readHistory(history: RoomHistory, room: string, options: Resolve
  * is durable: no member sees a broadcast the history could lose.
  *
  * Storage is billed by rows written, so a room's entries are a ring of `limit` slots (offset modulo
- * limit) in a table without row ids: an entry overwrites the one `limit` before it, and a broadcast
- * writes one row. The head (the epoch, and the last offset once no entry holds it) is written when a
- * history starts or empties, not per entry; the last offset and the weight are read back after a wake.
+ * limit): an entry is written over the one `limit` before it, and a broadcast writes one row. The head
+ * (the epoch, and the last offset once no entry holds it) is written when a history starts or empties
+ * or its limit changes, not per entry; the rest is read back after a wake.
  */
 export class RoomHistory {
   readonly #sql: SqlStorage;
@@ -124,7 +131,7 @@ export class RoomHistory {
   /** Appends a broadcast (and whom it left out); returns its place. Trims what the options no longer keep. */
   append(room: string, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[] = [], now = Date.now()): LogPosition {
     const head = this.#head(room);
-    this.#put(room, head, head.offset + 1, data, options, exclude, now);
+    this.#put(head, head.offset + 1, data, options, exclude, now);
     return { epoch: head.epoch, offset: head.offset };
   }
 
@@ -139,16 +146,16 @@ export class RoomHistory {
     if (known !== undefined && known.epoch === position.epoch && position.offset <= known.offset) return false;
     const restarts = known === undefined || known.epoch !== position.epoch || position.offset !== known.offset + 1;
     if (restarts) this.restart(room, { epoch: position.epoch, offset: position.offset - 1 });
-    this.#put(room, this.#head(room), position.offset, data, options, exclude, now);
+    this.#put(this.#head(room), position.offset, data, options, exclude, now);
     return restarts;
   }
 
   /** Empties a room's history, its head set to `head` (a copy that starts anew where the original stands). */
   restart(room: string, head: LogPosition): void {
-    this.#prepare();
-    this.#sql.exec("DELETE FROM hypern_history WHERE room = ?", room);
-    this.#sql.exec("INSERT OR REPLACE INTO hypern_history_head (room, epoch, last_offset, ring) VALUES (?, ?, ?, 0)", room, head.epoch, head.offset);
-    this.#heads.set(room, { epoch: head.epoch, offset: head.offset, ring: 0, weight: 0 });
+    const { owner } = this.#head(room);
+    this.#sql.exec("DELETE FROM hypern_history WHERE key BETWEEN ? AND ?", ...ownerKeys(owner));
+    this.#sql.exec("UPDATE hypern_history_head SET epoch = ?, last_offset = ?, ring = 0 WHERE room = ?", head.epoch, head.offset, room);
+    this.#heads.set(room, { epoch: head.epoch, owner, offset: head.offset, first: head.offset + 1, ring: 0, weight: 0 });
   }
 
   /** Drops every room's history, heads included: copies no one needs any more. */
@@ -161,19 +168,22 @@ export class RoomHistory {
   }
 
   /** Writes an entry into its slot (over the one `limit` before it), then trims what its options no longer keep. */
-  #put(room: string, head: Head, offset: number, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[], now: number): void {
+  #put(head: Head, offset: number, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[], now: number): void {
     const [text, bytes] = frameColumns(data);
     const weight = text === null ? (bytes as ArrayBuffer).byteLength : text.length;
-    if (head.ring !== options.limit) this.#reslot(room, head, options.limit, offset);
-    const slot = offset % options.limit;
-    const replaced = this.#sql.exec<{ weight: number }>("SELECT weight FROM hypern_history WHERE room = ? AND slot = ?", room, slot).toArray()[0];
+    if (head.ring !== options.limit) this.#reslot(head, options.limit, offset);
+    // The ring is full: the entry is written over the oldest, which the history no longer keeps.
+    if (offset - options.limit === head.first) {
+      head.weight -= this.#oldest(head)?.weight ?? 0;
+      head.first += 1;
+    }
     this.#sql.exec(
-      "INSERT OR REPLACE INTO hypern_history (room, slot, offset, at, text, bytes, weight, exclude) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      room, slot, offset, now, text, bytes, weight, exclude.length === 0 ? null : JSON.stringify(exclude),
+      "INSERT OR REPLACE INTO hypern_history (key, offset, at, text, bytes, weight, exclude) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      slotKey(head.owner, offset % options.limit), offset, now, text, bytes, weight, exclude.length === 0 ? null : JSON.stringify(exclude),
     );
     head.offset = offset;
-    head.weight += weight - (replaced?.weight ?? 0);
-    if (head.weight > options.maxBytes) this.#trim(room, head, options, now);
+    head.weight += weight;
+    if (head.weight > options.maxBytes) this.#trim(head, options, now);
     // The oldest entry is at least this young: the alarm comes back for it by this time at the latest.
     this.#wakeAt(now + options.maxAgeMs);
   }
@@ -183,7 +193,8 @@ export class RoomHistory {
     const head = this.#head(room);
     if (position.epoch !== head.epoch || position.offset > head.offset) return { lost: "epoch" };
     if (position.offset === head.offset) return { entries: [] };
-    const entries = this.#entries(room, "offset > ? AND offset > ? AND at >= ?", [position.offset, head.offset - options.limit, now - options.maxAgeMs], "ASC", options.limit);
+    // No further back than the limit: a history kept by a larger one (before a deploy) holds more.
+    const entries = this.#entries(head, "offset > ? AND offset > ? AND at >= ?", [position.offset, head.offset - options.limit, now - options.maxAgeMs], "ASC", options.limit);
     // Complete only if the first kept entry is the one right after the client's position.
     if (entries[0]?.offset !== position.offset + 1) return { lost: "trimmed" };
     return { entries };
@@ -192,15 +203,15 @@ export class RoomHistory {
   /** The last `count` entries (fewer if the history holds fewer), oldest first. */
   last(room: string, count: number, options: ResolvedHistory, now = Date.now()): HistoryEntry[] {
     const head = this.#head(room);
-    return this.#entries(room, "offset > ? AND at >= ?", [head.offset - options.limit, now - options.maxAgeMs], "DESC", Math.min(count, options.limit))
+    return this.#entries(head, "at >= ?", [now - options.maxAgeMs], "DESC", Math.min(count, options.limit))
       .reverse()
       .map(({ offset, at, data }) => ({ offset, at, data }));
   }
 
   /** Drops the history and starts a new epoch: clients that knew the old one are told their gap cannot be filled. */
   clear(room: string): LogPosition {
-    this.#prepare();
-    this.#sql.exec("DELETE FROM hypern_history WHERE room = ?", room);
+    const { owner } = this.#head(room);
+    this.#sql.exec("DELETE FROM hypern_history WHERE key BETWEEN ? AND ?", ...ownerKeys(owner));
     this.#sql.exec("DELETE FROM hypern_history_head WHERE room = ?", room);
     this.#heads.delete(room);
     return this.head(room);
@@ -222,8 +233,11 @@ export class RoomHistory {
   dropEmptyHeads(): void {
     if (!this.#ready && !this.#hasTables()) return;
     this.#prepare();
-    const empty = this.#sql.exec<{ room: string }>("DELETE FROM hypern_history_head WHERE room NOT IN (SELECT DISTINCT room FROM hypern_history) RETURNING room").toArray();
-    for (const { room } of empty) this.#heads.delete(room);
+    for (const { room, owner } of this.#sql.exec<{ room: string; owner: number }>("SELECT room, owner FROM hypern_history_head").toArray()) {
+      if (this.#sql.exec("SELECT 1 FROM hypern_history WHERE key BETWEEN ? AND ? LIMIT 1", ...ownerKeys(owner)).toArray().length > 0) continue;
+      this.#sql.exec("DELETE FROM hypern_history_head WHERE room = ?", room);
+      this.#heads.delete(room);
+    }
   }
 
   /** When the next entry will be past its room's age, if any (after a wake, for the alarm). */
@@ -239,9 +253,10 @@ export class RoomHistory {
     for (const { room } of this.#sql.exec<{ room: string }>("SELECT room FROM hypern_history_head").toArray()) {
       const options = optionsOf(room);
       if (options === null) continue;
-      if (now !== null) this.#trim(room, this.#head(room), options, now);
-      const oldest = this.#sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM hypern_history WHERE room = ?", room).one().at;
-      const due = oldest === null ? null : oldest + options.maxAgeMs;
+      const head = this.#head(room);
+      if (now !== null) this.#trim(head, options, now);
+      const oldest = this.#oldest(head);
+      const due = oldest === undefined ? null : oldest.at + options.maxAgeMs;
       if (due !== null && (next === null || due < next)) next = due;
     }
     return next;
@@ -249,55 +264,81 @@ export class RoomHistory {
 
   /**
    * Drops the oldest entries while the history holds too much, or too old (too many cannot be: the
-   * ring holds `limit`). Keeps the last offset in the head first, should no entry hold it any more.
+   * ring holds `limit`).
    */
-  #trim(room: string, head: Head, options: ResolvedHistory, now: number): void {
-    let dropped = false;
+  #trim(head: Head, options: ResolvedHistory, now: number): void {
     for (;;) {
-      const oldest = this.#sql.exec<{ slot: number; at: number; weight: number }>("SELECT slot, at, weight FROM hypern_history WHERE room = ? ORDER BY offset LIMIT 1", room).toArray()[0];
+      const oldest = this.#oldest(head);
       if (oldest === undefined || (head.weight <= options.maxBytes && oldest.at >= now - options.maxAgeMs)) break;
-      if (!dropped) this.#sql.exec("UPDATE hypern_history_head SET last_offset = ? WHERE room = ?", head.offset, room);
-      dropped = true;
-      this.#sql.exec("DELETE FROM hypern_history WHERE room = ? AND slot = ?", room, oldest.slot);
-      head.weight -= oldest.weight;
+      this.#dropOldest(head);
     }
+  }
+
+  /** The oldest entry kept, if any. */
+  #oldest(head: Head): { at: number; weight: number } | undefined {
+    if (head.first > head.offset) return undefined;
+    return this.#sql.exec<{ at: number; weight: number }>("SELECT at, weight FROM hypern_history WHERE key = ?", this.#keyOf(head, head.first)).toArray()[0];
+  }
+
+  /** Drops the oldest entry kept. The head keeps the last offset first, should no entry hold it any more. */
+  #dropOldest(head: Head): void {
+    const gone = this.#sql.exec<{ weight: number }>("DELETE FROM hypern_history WHERE key = ? RETURNING weight", this.#keyOf(head, head.first)).toArray()[0];
+    head.weight -= gone?.weight ?? 0;
+    head.first += 1;
+    if (head.first > head.offset) this.#sql.exec("UPDATE hypern_history_head SET last_offset = ? WHERE owner = ?", head.offset, head.owner);
+  }
+
+  /** Where an entry kept is: its slot in the ring (or, adopted from the earlier layout, its offset). */
+  #keyOf(head: Head, offset: number): number {
+    return slotKey(head.owner, head.ring === 0 ? offset : offset % head.ring);
   }
 
   /**
    * Counts a room's slots by a new limit (a deploy changed it, or the entries came from the earlier
-   * layout): the entries the new ring cannot hold before `offset` go, the rest move to their slots.
+   * layout, or a copy started anew): the entries the new ring cannot hold before `offset` go, the rest
+   * move to their slots.
    */
-  #reslot(room: string, head: Head, limit: number, offset: number): void {
-    this.#sql.exec("DELETE FROM hypern_history WHERE room = ? AND offset <= ?", room, offset - limit);
-    // Through negative slots, so that no row takes a slot another still holds.
-    this.#sql.exec("UPDATE hypern_history SET slot = -1 - (offset % ?) WHERE room = ?", limit, room);
-    this.#sql.exec("UPDATE hypern_history SET slot = -1 - slot WHERE room = ?", room);
-    this.#sql.exec("UPDATE hypern_history_head SET ring = ?, last_offset = ? WHERE room = ?", limit, head.offset, room);
+  #reslot(head: Head, limit: number, offset: number): void {
+    const [first, last] = ownerKeys(head.owner);
+    this.#sql.exec("DELETE FROM hypern_history WHERE key BETWEEN ? AND ? AND offset <= ?", first, last, offset - limit);
+    // Through negative keys, so that no row takes a key another still holds.
+    this.#sql.exec("UPDATE hypern_history SET key = -1 - (? + offset % ?) WHERE key BETWEEN ? AND ?", first, limit, first, last);
+    this.#sql.exec("UPDATE hypern_history SET key = -1 - key WHERE key BETWEEN ? AND ?", -1 - last, -1 - first);
+    this.#sql.exec("UPDATE hypern_history_head SET ring = ?, last_offset = ? WHERE owner = ?", limit, head.offset, head.owner);
     head.ring = limit;
-    head.weight = this.#sql.exec<{ weight: number | null }>("SELECT SUM(weight) AS weight FROM hypern_history WHERE room = ?", room).one().weight ?? 0;
+    this.#measure(head);
+  }
+
+  /** Reads back what the head does not write: the oldest offset kept, the last, and the weight. */
+  #measure(head: Head): void {
+    const kept = this.#sql
+      .exec<{ first: number | null; last: number | null; weight: number | null }>("SELECT MIN(offset) AS first, MAX(offset) AS last, SUM(weight) AS weight FROM hypern_history WHERE key BETWEEN ? AND ?", ...ownerKeys(head.owner))
+      .one();
+    head.offset = Math.max(head.offset, kept.last ?? 0);
+    head.first = kept.first ?? head.offset + 1;
+    head.weight = kept.weight ?? 0;
   }
 
   #head(room: string): Head {
     const known = this.#heads.get(room);
     if (known !== undefined) return known;
     this.#prepare();
-    this.#adoptEarlierEntries(room);
-    const row = this.#sql.exec<{ epoch: string; last_offset: number; ring: number }>("SELECT epoch, last_offset, ring FROM hypern_history_head WHERE room = ?", room).toArray()[0];
+    const row = this.#sql.exec<{ epoch: string; owner: number; last_offset: number; ring: number }>("SELECT epoch, owner, last_offset, ring FROM hypern_history_head WHERE room = ?", room).toArray()[0];
     let head: Head;
     if (row === undefined) {
-      head = { epoch: crypto.randomUUID(), offset: 0, ring: 0, weight: 0 };
-      this.#sql.exec("INSERT INTO hypern_history_head (room, epoch, last_offset, ring) VALUES (?, ?, 0, 0)", room, head.epoch);
+      head = { epoch: crypto.randomUUID(), owner: freeOwnerNumber(this.#sql, "hypern_history_head", "owner"), offset: 0, first: 1, ring: 0, weight: 0 };
+      this.#sql.exec("INSERT INTO hypern_history_head (room, owner, epoch, last_offset, ring) VALUES (?, ?, ?, 0, 0)", room, head.owner, head.epoch);
     } else {
-      const kept = this.#sql.exec<{ last: number | null; weight: number | null }>("SELECT MAX(offset) AS last, SUM(weight) AS weight FROM hypern_history WHERE room = ?", room).one();
-      head = { epoch: row.epoch, offset: Math.max(row.last_offset, kept.last ?? 0), ring: row.ring, weight: kept.weight ?? 0 };
+      head = { epoch: row.epoch, owner: row.owner, offset: row.last_offset, first: row.last_offset + 1, ring: row.ring, weight: 0 };
+      this.#measure(head);
     }
     this.#heads.set(room, head);
     return head;
   }
 
-  #entries(room: string, where: string, bindings: readonly (number | string)[], order: "ASC" | "DESC", limit: number): LoggedEntry[] {
+  #entries(head: Head, where: string, bindings: readonly (number | string)[], order: "ASC" | "DESC", limit: number): LoggedEntry[] {
     const rows = this.#sql
-      .exec<EntryRow>(`SELECT offset, at, text, bytes, weight, exclude FROM hypern_history WHERE room = ? AND ${where} ORDER BY offset ${order} LIMIT ?`, room, ...bindings, limit)
+      .exec<EntryRow>(`SELECT offset, at, text, bytes, weight, exclude FROM hypern_history WHERE key BETWEEN ? AND ? AND ${where} ORDER BY offset ${order} LIMIT ?`, ...ownerKeys(head.owner), ...bindings, limit)
       .toArray();
     return rows.map((row) => ({
       offset: row.offset,
@@ -308,21 +349,25 @@ export class RoomHistory {
   }
 
   /**
-   * An earlier version kept each entry as a row of its own (`hypern_log`, `hypern_log_head`): a room's
-   * entries and head move into the ring the first time the room is read after the upgrade.
+   * An earlier version kept each entry as a row of its own (`hypern_log`, `hypern_log_head`): every
+   * room's entries and head move over at once (a room already started in the new tables keeps its own),
+   * each entry in the slot of its offset until the next append counts the slots by the room's limit
+   * (`#reslot`); then the earlier tables go, so that nothing of them comes back over later changes.
    */
-  #adoptEarlierEntries(room: string): void {
-    if (!this.#earlier) return;
-    const head = this.#sql.exec<{ epoch: string; last_offset: number }>("SELECT epoch, last_offset FROM hypern_log_head WHERE room = ?", room).toArray()[0];
-    if (head === undefined) return;
-    // Slots are the offsets until the next append counts them by the room's limit (#reslot).
-    this.#sql.exec("INSERT OR REPLACE INTO hypern_history_head (room, epoch, last_offset, ring) VALUES (?, ?, ?, 0)", room, head.epoch, head.last_offset);
-    this.#sql.exec(
-      "INSERT OR REPLACE INTO hypern_history (room, slot, offset, at, text, bytes, weight, exclude) SELECT room, offset, offset, at, text, bytes, weight, exclude FROM hypern_log WHERE room = ?",
-      room,
-    );
-    this.#sql.exec("DELETE FROM hypern_log WHERE room = ?", room);
-    this.#sql.exec("DELETE FROM hypern_log_head WHERE room = ?", room);
+  #adoptEarlierTables(): void {
+    if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_log_head'").toArray().length === 0) return;
+    const heads = this.#sql.exec<{ room: string; epoch: string; last_offset: number }>("SELECT room, epoch, last_offset FROM hypern_log_head").toArray();
+    for (const { room, epoch, last_offset } of heads) {
+      if (this.#sql.exec("SELECT 1 FROM hypern_history_head WHERE room = ?", room).toArray().length > 0) continue;
+      const owner = freeOwnerNumber(this.#sql, "hypern_history_head", "owner");
+      this.#sql.exec("INSERT INTO hypern_history_head (room, owner, epoch, last_offset, ring) VALUES (?, ?, ?, ?, 0)", room, owner, epoch, last_offset);
+      this.#sql.exec(
+        "INSERT INTO hypern_history (key, offset, at, text, bytes, weight, exclude) SELECT ? + offset, offset, at, text, bytes, weight, exclude FROM hypern_log WHERE room = ?",
+        slotKey(owner, 0), room,
+      );
+    }
+    this.#sql.exec("DROP TABLE IF EXISTS hypern_log");
+    this.#sql.exec("DROP TABLE hypern_log_head");
   }
 
   /** Whether the object has ever kept history (so that an object that has not is not given tables by a sweep). */
@@ -330,16 +375,13 @@ export class RoomHistory {
     return this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('hypern_history_head', 'hypern_log_head')").toArray().length > 0;
   }
 
-  /** Whether tables of the earlier layout are still there (see #adoptEarlierEntries). */
-  #earlier = false;
-
   #prepare(): void {
     if (this.#ready) return;
-    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_history_head (room TEXT PRIMARY KEY, epoch TEXT NOT NULL, last_offset INTEGER NOT NULL, ring INTEGER NOT NULL) WITHOUT ROWID");
+    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_history_head (room TEXT PRIMARY KEY, owner INTEGER NOT NULL UNIQUE, epoch TEXT NOT NULL, last_offset INTEGER NOT NULL, ring INTEGER NOT NULL)");
     this.#sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_history (room TEXT NOT NULL, slot INTEGER NOT NULL, offset INTEGER NOT NULL, at INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT, PRIMARY KEY (room, slot)) WITHOUT ROWID",
+      "CREATE TABLE IF NOT EXISTS hypern_history (key INTEGER PRIMARY KEY, offset INTEGER NOT NULL, at INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT)",
     );
-    this.#earlier = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_log_head'").toArray().length > 0;
+    this.#adoptEarlierTables();
     this.#ready = true;
   }
 }

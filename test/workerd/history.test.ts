@@ -69,6 +69,9 @@ describe("a room's log", () => {
       expect(grown.since("r", { epoch, offset: 12 }, large, 1_020)).toMatchObject({ entries: [13, 14, 15, 16, 17, 18, 19, 20].map((offset) => ({ offset })) });
       expect(grown.last("r", 100, large, 1_020).map(({ offset }) => offset)).toEqual([13, 14, 15, 16, 17, 18, 19, 20]);
       const shrunk = new RoomHistory(state.storage.sql);
+      // Before its first append, the smaller limit already bounds what a resume is given: all or "trimmed".
+      expect(shrunk.since("r", { epoch, offset: 12 }, small, 1_020)).toEqual({ lost: "trimmed" });
+      expect(shrunk.since("r", { epoch, offset: 15 }, small, 1_020)).toMatchObject({ entries: [16, 17, 18, 19, 20].map((offset) => ({ offset })) });
       shrunk.append("r", "m21", small, [], 1_021);
       expect(shrunk.last("r", 100, small, 1_021).map(({ data }) => data)).toEqual(["m17", "m18", "m19", "m20", "m21"]);
       expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM hypern_history").one().n).toBe(5);
@@ -89,7 +92,52 @@ describe("a room's log", () => {
       expect(history.since("r", { epoch: "old-epoch", offset: 28 }, options, 1_030)).toMatchObject({ entries: [{ offset: 29, exclude: [] }, { offset: 30 }] });
       history.append("r", "m31", options, ["a"], 1_031);
       expect(history.last("r", 100, options, 1_031).map(({ offset }) => offset)).toEqual(Array.from({ length: 20 }, (_, i) => 12 + i));
-      expect(sql.exec("SELECT COUNT(*) AS n FROM hypern_log").one().n).toBe(0);
+      expect(sql.exec("SELECT name FROM sqlite_master WHERE name IN ('hypern_log', 'hypern_log_head')").toArray()).toEqual([]);
+    });
+  });
+
+  /** An object whose room `r` an earlier version kept a row per entry: head at `old-epoch` 30, entries 4 to 30. */
+  function earlierLayout(sql: SqlStorage): void {
+    sql.exec("CREATE TABLE hypern_log_head (room TEXT PRIMARY KEY, epoch TEXT NOT NULL, last_offset INTEGER NOT NULL, weight INTEGER NOT NULL)");
+    sql.exec("CREATE TABLE hypern_log (room TEXT NOT NULL, offset INTEGER NOT NULL, at INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT, PRIMARY KEY (room, offset))");
+    sql.exec("INSERT INTO hypern_log_head VALUES ('r', 'old-epoch', 30, 81)");
+    for (let offset = 4; offset <= 30; offset++) sql.exec("INSERT INTO hypern_log VALUES ('r', ?, ?, ?, NULL, 3, NULL)", offset, 1_000 + offset, `m${offset}`);
+  }
+
+  it("clears for good a room whose entries an earlier version kept, before anything read them", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`history-earlier-clear-${Math.random()}`));
+    await runInDurableObject(stub, (_, state) => {
+      earlierLayout(state.storage.sql);
+      const options = resolveHistory({ limit: 20 });
+      const history = new RoomHistory(state.storage.sql);
+      expect(history.clear("r").epoch).not.toBe("old-epoch");
+      expect(history.last("r", 100, options, 1_030)).toEqual([]);
+      expect(new RoomHistory(state.storage.sql).last("r", 100, options, 1_030)).toEqual([]);
+    });
+  });
+
+  it("keeps a shard's copy that starts anew over a room an earlier version kept, across a wake", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`history-earlier-copy-${Math.random()}`));
+    await runInDurableObject(stub, (_, state) => {
+      earlierLayout(state.storage.sql);
+      const options = resolveHistory({ limit: 20 });
+      const copy = new RoomHistory(state.storage.sql);
+      for (let offset = 41; offset <= 45; offset++) copy.copy("r", { epoch: "new-epoch", offset }, `n${offset}`, options, [], 2_000 + offset);
+      expect(copy.head("r")).toEqual({ epoch: "new-epoch", offset: 45 });
+      const woken = new RoomHistory(state.storage.sql);
+      expect(woken.head("r")).toEqual({ epoch: "new-epoch", offset: 45 });
+      expect(woken.last("r", 100, options, 2_045).map(({ data }) => data)).toEqual(["n41", "n42", "n43", "n44", "n45"]);
+    });
+  });
+
+  it("drops for good the histories of an object an earlier version kept", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`history-earlier-drop-${Math.random()}`));
+    await runInDurableObject(stub, (_, state) => {
+      earlierLayout(state.storage.sql);
+      new RoomHistory(state.storage.sql).dropAll();
+      const woken = new RoomHistory(state.storage.sql);
+      expect(woken.knownHead("r")).toBeUndefined();
+      expect(woken.last("r", 100, resolveHistory({ limit: 20 }), 1_030)).toEqual([]);
     });
   });
 });
