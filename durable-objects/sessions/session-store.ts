@@ -355,10 +355,15 @@ export class SessionStore {
     this.#ready = true;
   }
 
-  /** An earlier version kept each unacknowledged message a row of its own in `hypern_outbox` (next_seq kept in step): they move over as such. */
+  /**
+   * An earlier version kept each unacknowledged message a row of its own in `hypern_outbox` (next_seq
+   * kept in step) and deleted those acknowledged: they move over as such, and what a session's client
+   * acknowledged is what comes before the first it kept (all it was sent, when it kept none).
+   */
   #adoptEarlierOutbox(): void {
     if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_outbox'").toArray().length === 0) return;
     addMissingColumns(this.#sql, "hypern_outbox", { weight: "INTEGER NOT NULL DEFAULT 0" });
+    this.#sql.exec("UPDATE hypern_sessions SET acked = COALESCE((SELECT MIN(seq) - 1 FROM hypern_outbox WHERE session = hypern_sessions.id), next_seq - 1)");
     this.#sql.exec("INSERT OR IGNORE INTO hypern_kept (session, slot, seq, text, bytes, weight, acked) SELECT session, ? + seq, seq, text, bytes, weight, 0 FROM hypern_outbox", RING);
     this.#sql.exec("DROP TABLE hypern_outbox");
   }

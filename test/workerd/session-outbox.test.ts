@@ -113,4 +113,25 @@ describe("a session's direct messages in storage", () => {
       expect(sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'hypern_outbox'").toArray()).toEqual([]);
     });
   });
+
+  it("counts, after taking them over, only the messages an earlier version still kept (it deleted those acknowledged)", async () => {
+    await inStorage((sql) => {
+      sql.exec(
+        "CREATE TABLE hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, kept_bytes INTEGER NOT NULL DEFAULT 0)",
+      );
+      sql.exec("CREATE TABLE hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (session, seq))");
+      // "s": 2,000 messages sent, the client acknowledged all but the last three; "t": 1,500 sent, all acknowledged.
+      sql.exec(`INSERT INTO hypern_sessions VALUES ('s', 'c', '/r', '{"data":null,"rooms":[]}', '{}', 2001, NULL, NULL, 6)`);
+      sql.exec(`INSERT INTO hypern_sessions VALUES ('t', 'd', '/r', '{"data":null,"rooms":[]}', '{}', 1501, NULL, NULL, 0)`);
+      for (const seq of [1998, 1999, 2000]) sql.exec("INSERT INTO hypern_outbox VALUES ('s', ?, ?, NULL, 2)", seq, `m${seq}`);
+      const store = new SessionStore(sql);
+      // maxUnacknowledged is 1,000 by default: a count of all ever sent would close (or end) both sessions at their next message.
+      expect(store.unacknowledgedCount("s")).toBe(3);
+      expect(store.unacknowledgedCount("t")).toBe(0);
+      expect(store.keep("t", "m1501")).toBe(1501);
+      expect(store.unacknowledgedCount("t")).toBe(1);
+      expect(store.unacknowledgedBytes("s")).toBe(6);
+      expect(seqs(store, "s")).toEqual([1998, 1999, 2000]);
+    });
+  });
 });
