@@ -118,6 +118,9 @@ export class LocalRooms implements Rooms {
   /** A resumed session's new connection is a member of its rooms again (its record has them back), and back in their presence. */
   restore(connection: Connection): void {
     for (const room of connection.record.rooms) {
+      // A room's presence, sent whole, can find the socket's outbound budget spent by the replay: the
+      // connection closes (1013) and its member is away in all its rooms, those not yet restored too.
+      if (!connection.isOpen) return;
       this.#members().add(room, connection.record.id, connection.socket);
       this.presenceHere.joined(room, connection);
     }

@@ -149,4 +149,29 @@ describe.each(["/who", "/who-sharded"])("presence in %s", (route) => {
   });
 });
 
+describe("presence of a resume closed as it is accepted", () => {
+  it("a resume whose replay overflows the outbound budget, closed (1013) as it is accepted, leaves its member away in every room, not here in some", { timeout: 15_000 }, async () => {
+    const room = `strict-who-${Date.now()}`;
+    const ada = sessionClient(`/strict/who/${room}?token=ada`, { backoff: { firstMs: 1_000, longestMs: 1_000 } });
+    const bo = sessionClient(`/strict/who/${room}?token=bo`);
+    await eventually(() => expect(bo.client.presenceCounts("strict-counted")).toEqual({ h: 2, a: 0 }));
+    ada.drop();
+    await eventually(() => expect(bo.client.presenceCounts("strict-counted")).toEqual({ h: 1, a: 1 }));
+    bo.client.send("200"); // 200 entries while ada is away: some 16 KB to replay, and a socket may receive 8 KiB at once
+    await ada.welcomed(2);
+    // The replay stopped at the budget, the first presence snapshot found none left: the connection closed
+    // (1013) inside the handshake's accept, and ada's client waits a second before it resumes again.
+    await eventually(() => expect(ada.client.state).not.toBe("open"));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(Object.fromEntries([...bo.client.presence("strict-present")].map(([key, { n, a }]) => [key, { n, a }]))).toEqual({ ada: { n: 0, a: true }, bo: { n: 1, a: false } });
+    expect(bo.client.presenceCounts("strict-counted")).toEqual({ h: 1, a: 1 });
+    // Over the resumes that follow, ada gets all of it, and is back in both rooms.
+    await ada.received(200, { timeout: 8_000 });
+    await eventually(() => expect(bo.client.presenceCounts("strict-counted")).toEqual({ h: 2, a: 0 }));
+    expect(bo.client.presence("strict-present").get("ada")).toMatchObject({ n: 1, a: false });
+    ada.close();
+    bo.close();
+  });
+});
+
 export type { SessionTestClient };
