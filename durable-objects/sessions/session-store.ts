@@ -2,6 +2,7 @@ import type { LogPosition } from "../../src/shared/session-protocol.js";
 import type { OutgoingFrame } from "../connection/frames.js";
 import { frameColumns, weightOf } from "../connection/frames.js";
 import { addMissingColumns } from "../storage/columns.js";
+import { freeOwnerNumber, MAX_SLOTS, ownerKeys, slotKey } from "../storage/slot-keys.js";
 
 /** What a session keeps of its connection, to give back when the client resumes. */
 export interface SessionState {
@@ -61,6 +62,8 @@ const RING = 64;
 
 /** A session's direct messages: the next number, the last the client acknowledged, what is kept past it. */
 interface Outbox {
+  /** The session's number: its messages' keys (see storage/slot-keys.ts). */
+  owner: number;
   next: number;
   acked: number;
   /** Bytes (characters for text) of the messages after `acked`. */
@@ -94,8 +97,8 @@ export class SessionStore {
   create(id: string, connection: string, route: string, state: SessionState, address: string | null): string {
     this.#prepare();
     this.#sql.exec(
-      "INSERT INTO hypern_sessions (id, connection, route, state, joined, next_seq, expires_at, address, acked) VALUES (?, ?, ?, ?, '{}', 1, NULL, ?, 0)",
-      id, connection, route, JSON.stringify(state), address,
+      "INSERT INTO hypern_sessions (id, connection, route, state, joined, next_seq, expires_at, address, acked, owner) VALUES (?, ?, ?, ?, '{}', 1, NULL, ?, 0, ?)",
+      id, connection, route, JSON.stringify(state), address, freeOwnerNumber(this.#sql, "hypern_sessions", "owner"),
     );
     return id;
   }
@@ -183,8 +186,8 @@ export class SessionStore {
 
   end(id: string): void {
     this.#prepare();
-    this.#sql.exec("DELETE FROM hypern_sessions WHERE id = ?", id);
-    this.#sql.exec("DELETE FROM hypern_kept WHERE session = ?", id);
+    const owner = this.#sql.exec<{ owner: number | null }>("DELETE FROM hypern_sessions WHERE id = ? RETURNING owner", id).toArray()[0]?.owner;
+    if (owner != null) this.#sql.exec("DELETE FROM hypern_kept WHERE key BETWEEN ? AND ?", ...ownerKeys(owner));
     this.#sql.exec("DELETE FROM hypern_inbox WHERE session = ?", id);
     this.#sinceTrim.delete(id);
     this.#outboxes.delete(id);
@@ -232,11 +235,12 @@ export class SessionStore {
     // The ring slot's last message (RING before this one) is acknowledged: write over it. Else a row of its own.
     const slot = seq - RING <= outbox.acked ? seq % RING : RING + seq;
     if (slot >= RING) outbox.overflow++;
+    if (slot >= MAX_SLOTS) throw new Error(`A session may be sent at most ${MAX_SLOTS - RING} direct messages`);
     const weight = weightOf(data);
     const [text, bytes] = frameColumns(data);
     this.#sql.exec(
-      "INSERT OR REPLACE INTO hypern_kept (session, slot, seq, text, bytes, weight, acked) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      id, slot, seq, text, bytes, weight, outbox.acked,
+      "INSERT OR REPLACE INTO hypern_kept (key, seq, text, bytes, weight, acked) VALUES (?, ?, ?, ?, ?, ?)",
+      slotKey(outbox.owner, slot), seq, text, bytes, weight, outbox.acked,
     );
     outbox.keptBytes += weight;
     return seq;
@@ -268,13 +272,14 @@ export class SessionStore {
     const upTo = Math.min(seq, outbox.next - 1);
     if (upTo <= outbox.acked) return;
     outbox.keptBytes -= this.#sql
-      .exec<{ weight: number }>("SELECT COALESCE(SUM(weight), 0) AS weight FROM hypern_kept WHERE session = ? AND seq > ? AND seq <= ?", id, outbox.acked, upTo)
+      .exec<{ weight: number }>("SELECT COALESCE(SUM(weight), 0) AS weight FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ? AND seq <= ?", ...ownerKeys(outbox.owner), outbox.acked, upTo)
       .one().weight;
     outbox.acked = upTo;
     if (outbox.overflow === 0) return;
     // The last number given may go with these rows: the session's row keeps it.
     this.#sql.exec("UPDATE hypern_sessions SET next_seq = ?, acked = ? WHERE id = ?", outbox.next, outbox.acked, id);
-    const gone = this.#sql.exec("DELETE FROM hypern_kept WHERE session = ? AND slot >= ? AND seq <= ? RETURNING seq", id, RING, upTo).toArray().length;
+    const [, last] = ownerKeys(outbox.owner);
+    const gone = this.#sql.exec("DELETE FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq <= ? RETURNING seq", slotKey(outbox.owner, RING), last, upTo).toArray().length;
     outbox.overflow -= gone;
   }
 
@@ -293,9 +298,10 @@ export class SessionStore {
 
   /** Direct messages after `afterSeq` the client has not acknowledged, in order. */
   unacknowledged(id: string, afterSeq: number): KeptMessage[] {
-    const from = Math.max(afterSeq, this.#outbox(id).acked);
+    const outbox = this.#outbox(id);
+    const from = Math.max(afterSeq, outbox.acked);
     return this.#sql
-      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null }>("SELECT seq, text, bytes FROM hypern_kept WHERE session = ? AND seq > ? ORDER BY seq", id, from)
+      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null }>("SELECT seq, text, bytes FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ? ORDER BY seq", ...ownerKeys(outbox.owner), from)
       .toArray()
       .map((row) => ({ seq: row.seq, data: row.text ?? (row.bytes as ArrayBuffer) }));
   }
@@ -310,15 +316,25 @@ export class SessionStore {
     const known = this.#outboxes.get(id);
     if (known !== undefined) return known;
     this.#prepare();
-    const session = this.#sql.exec<{ next_seq: number; acked: number }>("SELECT next_seq, acked FROM hypern_sessions WHERE id = ?", id).toArray()[0];
+    const session = this.#sql.exec<{ next_seq: number; acked: number; owner: number | null }>("SELECT next_seq, acked, owner FROM hypern_sessions WHERE id = ?", id).toArray()[0];
+    if (session === undefined) throw new Error(`No session ${id} keeps direct messages here`);
+    const owner = session.owner ?? this.#numberSession(id);
+    const keys = ownerKeys(owner);
     const kept = this.#sql
-      .exec<{ last: number | null; acked: number | null; overflow: number | null }>("SELECT MAX(seq) AS last, MAX(acked) AS acked, SUM(slot >= ?) AS overflow FROM hypern_kept WHERE session = ?", RING, id)
+      .exec<{ last: number | null; acked: number | null; overflow: number | null }>("SELECT MAX(seq) AS last, MAX(acked) AS acked, SUM(key >= ?) AS overflow FROM hypern_kept WHERE key BETWEEN ? AND ?", slotKey(owner, RING), ...keys)
       .one();
-    const acked = Math.max(session?.acked ?? 0, kept.acked ?? 0);
-    const keptBytes = this.#sql.exec<{ weight: number }>("SELECT COALESCE(SUM(weight), 0) AS weight FROM hypern_kept WHERE session = ? AND seq > ?", id, acked).one().weight;
-    const outbox = { next: Math.max(session?.next_seq ?? 1, (kept.last ?? 0) + 1), acked, keptBytes, overflow: kept.overflow ?? 0 };
+    const acked = Math.max(session.acked, kept.acked ?? 0);
+    const keptBytes = this.#sql.exec<{ weight: number }>("SELECT COALESCE(SUM(weight), 0) AS weight FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ?", ...keys, acked).one().weight;
+    const outbox = { owner, next: Math.max(session.next_seq, (kept.last ?? 0) + 1), acked, keptBytes, overflow: kept.overflow ?? 0 };
     this.#outboxes.set(id, outbox);
     return outbox;
+  }
+
+  /** Gives a session made by an earlier version, which had none, its number. */
+  #numberSession(id: string): number {
+    const owner = freeOwnerNumber(this.#sql, "hypern_sessions", "owner");
+    this.#sql.exec("UPDATE hypern_sessions SET owner = ? WHERE id = ?", owner, id);
+    return owner;
   }
 
   /** Whether the session has processed the client's message with this id. */
@@ -342,15 +358,15 @@ export class SessionStore {
   #prepare(): void {
     if (this.#ready) return;
     this.#sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, acked INTEGER NOT NULL DEFAULT 0)",
+      "CREATE TABLE IF NOT EXISTS hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, acked INTEGER NOT NULL DEFAULT 0, owner INTEGER)",
     );
     this.#sql.exec("CREATE INDEX IF NOT EXISTS hypern_sessions_expiry ON hypern_sessions (expires_at) WHERE expires_at IS NOT NULL");
     this.#sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_kept (session TEXT NOT NULL, slot INTEGER NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, acked INTEGER NOT NULL, PRIMARY KEY (session, slot)) WITHOUT ROWID",
+      "CREATE TABLE IF NOT EXISTS hypern_kept (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, acked INTEGER NOT NULL)",
     );
     this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_inbox (session TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (session, id))");
-    // Tables made by an earlier version: sessions knew no address nor acknowledgement; kept messages were a row each.
-    addMissingColumns(this.#sql, "hypern_sessions", { address: "TEXT", acked: "INTEGER NOT NULL DEFAULT 0" });
+    // Tables made by an earlier version: sessions knew no address, acknowledgement nor number; kept messages were a row each.
+    addMissingColumns(this.#sql, "hypern_sessions", { address: "TEXT", acked: "INTEGER NOT NULL DEFAULT 0", owner: "INTEGER" });
     this.#adoptEarlierOutbox();
     this.#ready = true;
   }
@@ -364,7 +380,12 @@ export class SessionStore {
     if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_outbox'").toArray().length === 0) return;
     addMissingColumns(this.#sql, "hypern_outbox", { weight: "INTEGER NOT NULL DEFAULT 0" });
     this.#sql.exec("UPDATE hypern_sessions SET acked = COALESCE((SELECT MIN(seq) - 1 FROM hypern_outbox WHERE session = hypern_sessions.id), next_seq - 1)");
-    this.#sql.exec("INSERT OR IGNORE INTO hypern_kept (session, slot, seq, text, bytes, weight, acked) SELECT session, ? + seq, seq, text, bytes, weight, 0 FROM hypern_outbox", RING);
+    const keeping = this.#sql.exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE owner IS NULL AND id IN (SELECT session FROM hypern_outbox)").toArray();
+    for (const { id } of keeping) this.#numberSession(id);
+    this.#sql.exec(
+      "INSERT INTO hypern_kept (key, seq, text, bytes, weight, acked) SELECT ? * owner + ? + seq, seq, text, bytes, weight, 0 FROM hypern_outbox JOIN hypern_sessions ON hypern_sessions.id = hypern_outbox.session",
+      slotKey(1, 0), RING,
+    );
     this.#sql.exec("DROP TABLE hypern_outbox");
   }
 }

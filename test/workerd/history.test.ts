@@ -56,6 +56,18 @@ describe("a room's log", () => {
     });
   });
 
+  it("keeps an entry of a kilobyte in about a kilobyte and a half of the database", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`history-size-${Math.random()}`));
+    await runInDurableObject(stub, (_, state) => {
+      const history = new RoomHistory(state.storage.sql);
+      const options = resolveHistory({ limit: 1000 });
+      history.append("r", "warm-up", options);
+      const before = state.storage.sql.databaseSize;
+      for (let i = 0; i < 200; i++) history.append("r", "k".repeat(1024), options);
+      expect((state.storage.sql.databaseSize - before) / 200).toBeLessThan(1_600);
+    });
+  });
+
   it("keeps an unbroken run when a deploy changes the room's limit, either way", async () => {
     const stub = env.ROOMS.get(env.ROOMS.idFromName(`history-limit-${Math.random()}`));
     await runInDurableObject(stub, (_, state) => {

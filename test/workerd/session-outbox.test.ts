@@ -87,6 +87,17 @@ describe("a session's direct messages in storage", () => {
     });
   });
 
+  it("keeps a message of a kilobyte in about a kilobyte and a half of the database", async () => {
+    await inStorage((sql) => {
+      const store = new SessionStore(sql);
+      store.create("s", "c", "/r", { data: null, rooms: [] }, null);
+      store.keep("s", "warm-up");
+      const before = sql.databaseSize;
+      for (let seq = 2; seq <= 201; seq++) store.keep("s", "k".repeat(1024));
+      expect((sql.databaseSize - before) / 200).toBeLessThan(1_600);
+    });
+  });
+
   it("ends with its session, every row gone", async () => {
     await inStorage((sql) => {
       const store = new SessionStore(sql);
