@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describeMachine } from "./machine.ts";
 import type { Summary } from "./report.ts";
 import { checkTargets, markdownTable, svgChart, targetsTable } from "./report.ts";
+import { idleHeartbeatTable } from "./report-idle-heartbeat.ts";
 import { checkOursTargets, oursTable } from "./report-ours.ts";
 import { shardsTable } from "./report-shards.ts";
 import { storageCostTable, storageTable } from "./report-storage.ts";
@@ -85,6 +86,7 @@ const SECTIONS: Record<string, (files: ResultsFiles) => string | null> = {
   bundle: (files) => fromFile(files, "bundle", compared),
   wake: (files) =>
     fromFile(files, "wake", (file) => `${markdownTable(file.summary.compared)}\n\n${wakeSessionsTable(file.summary)}\n\n${caption(file, ` Wakes observed (the object's constructor ran again): ${wakesObserved(file.summary)}; only those are counted.`)}`),
+  "idle-heartbeat": (files) => fromFile(files, "idle-heartbeat", (file) => `${idleHeartbeatTable(file.summary)}\n\n${caption(file)}`),
 };
 
 /** The sections that `files` feed, for the console. */
