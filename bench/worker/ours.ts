@@ -53,6 +53,35 @@ if (libraryDefault.intervalMs !== DEFAULT_HEARTBEAT.intervalMs || libraryDefault
   throw new Error(`bench/worker/heartbeat-timings.ts: the default heartbeat is now ${JSON.stringify(libraryDefault)}; update its routes`);
 }
 
+/**
+ * Broadcast rooms for the presence-join scenario: one whose handler tells the others of each member
+ * that joins (`joined|<id>`; not of those whose URL has `?quiet`, the members opened before the
+ * measurement), for plain clients and for session clients; and one with presence, whose session
+ * clients the library tells of each join (a presence diff; the newcomer gets the room whole).
+ */
+const announced = new WebSocketRoom("bench-joined");
+const announceJoin: WebSocketHandler<Env> = async (ws) => {
+  await ws.accept();
+  if (!ws.rerun && !ws.recovered) {
+    announced.join(ws);
+    if (!ws.queryParams.has("quiet")) await announced.broadcast(`joined|${ws.id}`, { exclude: ws.id });
+  }
+  for await (const text of ws.iterText()) await announced.broadcast(text, { exclude: ws.id });
+};
+ours.ws("/ours/joined/:room", announceJoin, { roomObject: ({ params }) => params.room });
+ours.ws("/ours/joined-session/:room", announceJoin, { roomObject: ({ params }) => params.room, sessions: true });
+
+const present = new WebSocketRoom("bench-presence", { presence: true });
+ours.ws(
+  "/ours/presence/:room",
+  async (ws) => {
+    await ws.accept();
+    if (!ws.rerun && !ws.recovered) present.join(ws);
+    for await (const text of ws.iterText()) await present.broadcast(text, { exclude: ws.id });
+  },
+  { roomObject: ({ params }) => params.room, sessions: true },
+);
+
 /** `/ours/broadcast/:room` with history on: each broadcast is appended to the room's log first. */
 ours.ws(
   "/ours/broadcast-history/:room",
