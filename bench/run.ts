@@ -13,6 +13,7 @@ import { churn } from "./scenarios/churn.ts";
 import { echo } from "./scenarios/echo.ts";
 import { idle } from "./scenarios/idle.ts";
 import { IDLE_HEARTBEAT_SERIES, idleHeartbeat } from "./scenarios/idle-heartbeat.ts";
+import { PRESENCE_JOIN_SERIES, presenceJoin } from "./scenarios/presence-join.ts";
 import { reconnectStorm } from "./scenarios/reconnect-storm.ts";
 import { SHARD_VARIANTS, shards } from "./scenarios/shards.ts";
 import { slowEcho } from "./scenarios/slow-echo.ts";
@@ -49,6 +50,8 @@ const { values: flags } = parseArgs({
     "heartbeat-members": { type: "string" },
     "heartbeat-seconds": { type: "string" },
     "heartbeat-default-seconds": { type: "string" },
+    "presence-members": { type: "string" },
+    "presence-joins": { type: "string" },
     scenarios: { type: "string", default: RESULT_SCENARIOS.join(",") },
     help: { type: "boolean", default: false },
   },
@@ -59,7 +62,8 @@ if (flags.help) {
                       [--broadcasts K] [--churn T] [--idle I] [--slow-messages S] [--slow-senders P]
                       [--slow-broadcasts B] [--storm-clients S] [--storm-broadcasts K] [--storm-backoff MS]
                       [--shard-members N] [--shard-broadcasts K] [--shard-gap MS] [--wake-members N]
-                      [--heartbeat-members N] [--heartbeat-seconds S] [--heartbeat-default-seconds S] [--scenarios LIST]
+                      [--heartbeat-members N] [--heartbeat-seconds S] [--heartbeat-default-seconds S]
+                      [--presence-members N] [--presence-joins J] [--scenarios LIST]
   --quick         small sizes, one repetition (a smoke run of about a minute); writes bench/quick-results/ only
   --repetitions   interleaved repetitions of every scenario (default 9)
   --connections   echo connections (default 100)      --rate        echo's paced load, messages/s (default 5000)
@@ -82,6 +86,8 @@ if (flags.help) {
   --heartbeat-members  idle-heartbeat: idle members of each room (default 1000; ours' ping at the default heartbeat, at 3× and at 30×)
   --heartbeat-seconds  idle-heartbeat: the measured period of each room but ours' at the default (default 25: a multiple of 25 counts the 3× room's wakes exactly)
   --heartbeat-default-seconds  idle-heartbeat: the measured period of ours' room at the default heartbeat (default 150, two of its wakes)
+  --presence-members   presence-join: members in the room before the joins (default 1000)
+  --presence-joins     presence-join: joins measured one at a time, each told to every member (default 20)
   storage (ours alone: rows written and read per operation) and bundle (an echo app's gzip bytes) take no sizes
   --scenarios     which to run, comma-separated (default ${RESULT_SCENARIOS.join(",")})
 Each scenario run writes bench/results/<scenario>.json (a full run, all of them), then bench/README.md's
@@ -146,6 +152,7 @@ const sizes = {
     seconds: size(flags["heartbeat-seconds"], 25, 1),
     defaultSeconds: size(flags["heartbeat-default-seconds"], 150, 1),
   },
+  presenceJoin: { members: size(flags["presence-members"], 1000, 50), joins: size(flags["presence-joins"], 20, 5), gapMs: 100, timeoutMs: 30_000 },
 };
 
 /** The sizes each results file records. */
@@ -161,6 +168,7 @@ const SIZES_OF: Record<ResultScenario, unknown> = {
   bundle: sizes.bundle,
   wake: sizes.wake,
   "idle-heartbeat": sizes.idleHeartbeat,
+  "presence-join": sizes.presenceJoin,
 };
 
 const scenarios = new Set(flags.scenarios.split(",")) as Set<ResultScenario>;
@@ -223,6 +231,9 @@ try {
     }
     for (const implementation of rotated(rep)) {
       if (scenarios.has("churn")) record("churn", implementation, await churn(shared, implementation, sizes.churn));
+    }
+    for (const series of rotate(PRESENCE_JOIN_SERIES, rep)) {
+      if (scenarios.has("presence-join")) record("presence-join", series, await presenceJoin(shared, series, sizes.presenceJoin));
     }
     if (scenarios.has("reconnect")) record("reconnect", "ours", await reconnectStorm(shared, sizes.reconnect));
     if (scenarios.has("storage")) record("storage", "ours", await storageRows(shared, sizes.storage));

@@ -6,6 +6,8 @@ import type { IdleHeartbeatRow, IdleHeartbeatRuns } from "./report-idle-heartbea
 import { summarizeIdleHeartbeat } from "./report-idle-heartbeat.ts";
 import type { OursSummary } from "./report-ours.ts";
 import { summarizeOurs } from "./report-ours.ts";
+import type { PresenceJoinRuns, PresenceJoinSummary } from "./report-presence-join.ts";
+import { summarizePresenceJoin } from "./report-presence-join.ts";
 import type { ShardRuns, ShardSummary } from "./report-shards.ts";
 import { summarizeShards } from "./report-shards.ts";
 import type { StorageSummary } from "./report-storage.ts";
@@ -14,7 +16,7 @@ import type { WakeSummary } from "./report-wake.ts";
 import { summarizeWake } from "./report-wake.ts";
 
 /** Every scenario, each with a results file of its own (bench/results/<scenario>.json). */
-export const RESULT_SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader", "reconnect", "shards", "storage", "bundle", "wake", "idle-heartbeat"] as const;
+export const RESULT_SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader", "reconnect", "shards", "storage", "bundle", "wake", "idle-heartbeat", "presence-join"] as const;
 export type ResultScenario = (typeof RESULT_SCENARIOS)[number];
 
 /** A scenario's repetitions, by implementation or variant (`ours-history` and `ours-sessions` beside raw, ours and party in broadcast's). */
@@ -33,6 +35,7 @@ export interface Summaries {
   bundle: Summary[];
   wake: WakeSummary;
   "idle-heartbeat": IdleHeartbeatRow[];
+  "presence-join": PresenceJoinSummary;
 }
 
 const compared = (scenario: ScenarioName, runs: ScenarioRuns): Summary[] => summarize({ [scenario]: runs } as unknown as Runs, [scenario]);
@@ -54,6 +57,7 @@ export function summarizeScenario<S extends ResultScenario>(scenario: S, runs: S
     bundle: () => summarizeBundle(implementations(runs)),
     wake: () => summarizeWake(runs),
     "idle-heartbeat": () => summarizeIdleHeartbeat(runs as IdleHeartbeatRuns),
+    "presence-join": () => summarizePresenceJoin(runs as PresenceJoinRuns),
   };
   return summaries[scenario]();
 }
