@@ -2,7 +2,9 @@ import type { Implementation } from "./clients.ts";
 import type { Measurement, Metric, Summary } from "./report.ts";
 import { fixed, summarizeMetrics } from "./report.ts";
 import type { PresenceJoinSeries } from "./scenarios/presence-join.ts";
-import { median } from "./stats.ts";
+import { spread } from "./stats.ts";
+
+type Spread = ReturnType<typeof spread>;
 
 export type PresenceJoinRuns = Partial<Record<PresenceJoinSeries, Measurement[]>>;
 
@@ -17,20 +19,22 @@ const JOIN_METRICS: readonly Metric[] = [
 export interface PresenceJoinSummary {
   /** raw, ours and PartyServer telling plain clients with a `joined` broadcast, ratios to raw. */
   compared: Summary[];
-  /** Ours alone: the presence diff beside the `joined` broadcast, to plain and to session clients; the ratio is over the latter. */
-  ours: { label: string; plain: number; sessions: number; presence: number; ratio: number }[];
+  /** Ours alone: the presence diff beside the `joined` broadcast, to plain and to session clients (medians and ranges); the ratio is over the latter's median. */
+  ours: { label: string; plain: Spread; sessions: Spread; presence: Spread; ratio: number }[];
 }
 
 export function summarizePresenceJoin(runs: PresenceJoinRuns): PresenceJoinSummary {
   const broadcastJoin = JOIN_METRICS.map((metric) => ({ ...metric, label: `${metric.label}, by a \`joined\` broadcast` }));
   const compared = summarizeMetrics("presence-join", broadcastJoin, { raw: runs.raw ?? [], ours: runs.ours ?? [], party: runs.party ?? [] } as Record<Implementation, Measurement[]>);
-  const at = (series: PresenceJoinSeries, key: string): number => median((runs[series] ?? []).map((m) => m[key] as number));
+  const at = (series: PresenceJoinSeries, key: string): Spread => spread((runs[series] ?? []).map((m) => m[key] as number));
   const ours = JOIN_METRICS.map(({ key, label }) => {
     const [plain, sessions, presence] = [at("ours", key), at("ours-sessions", key), at("ours-presence", key)];
-    return { label, plain, sessions, presence, ratio: presence / sessions };
+    return { label, plain, sessions, presence, ratio: presence.median / sessions.median };
   });
   return { compared, ours };
 }
+
+const range = ({ median, min, max }: Spread): string => `${fixed(median)} (${fixed(min)}–${fixed(max)})`;
 
 export function presenceJoinOursTable(summary: PresenceJoinSummary): string {
   const lines = [
@@ -38,7 +42,8 @@ export function presenceJoinOursTable(summary: PresenceJoinSummary): string {
     "|---|---:|---:|---:|",
   ];
   for (const r of summary.ours) {
-    lines.push(`| ${r.label} | ${fixed(r.plain)} | ${fixed(r.sessions)} | ${fixed(r.presence)} (${Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : "—"}) |`);
+    const ratio = Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : "—";
+    lines.push(`| ${r.label} | ${range(r.plain)} | ${range(r.sessions)} | ${range(r.presence)}, ${ratio} |`);
   }
   return lines.join("\n");
 }
