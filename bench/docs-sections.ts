@@ -4,7 +4,9 @@ import { fileURLToPath } from "node:url";
 import { describeMachine } from "./machine.ts";
 import type { Summary } from "./report.ts";
 import { checkTargets, markdownTable, svgChart, targetsTable } from "./report.ts";
+import { idleHeartbeatTable } from "./report-idle-heartbeat.ts";
 import { checkOursTargets, oursTable } from "./report-ours.ts";
+import { presenceJoinOursTable } from "./report-presence-join.ts";
 import { shardsTable } from "./report-shards.ts";
 import { storageCostTable, storageTable } from "./report-storage.ts";
 import { wakeSessionsTable, wakesObserved } from "./report-wake.ts";
@@ -49,6 +51,7 @@ function headlineRows(files: ResultsFiles): { row: Summary; file: ResultsFile }[
     ["idle", fileOf(files, "idle")?.summary],
     ["slow-reader", fileOf(files, "slow-reader")?.summary],
     ["wake", fileOf(files, "wake")?.summary.compared],
+    ["presence-join", fileOf(files, "presence-join")?.summary.compared],
     ["bundle", fileOf(files, "bundle")?.summary],
   ];
   return firsts.flatMap(([scenario, rows]) => (rows?.[0] === undefined ? [] : [{ row: rows[0], file: files.get(scenario) as ResultsFile }]));
@@ -85,6 +88,9 @@ const SECTIONS: Record<string, (files: ResultsFiles) => string | null> = {
   bundle: (files) => fromFile(files, "bundle", compared),
   wake: (files) =>
     fromFile(files, "wake", (file) => `${markdownTable(file.summary.compared)}\n\n${wakeSessionsTable(file.summary)}\n\n${caption(file, ` Wakes observed (the object's constructor ran again): ${wakesObserved(file.summary)}; only those are counted.`)}`),
+  "idle-heartbeat": (files) => fromFile(files, "idle-heartbeat", (file) => `${idleHeartbeatTable(file.summary)}\n\n${caption(file)}`),
+  "presence-join": (files) =>
+    fromFile(files, "presence-join", (file) => `${markdownTable(file.summary.compared)}\n\n${presenceJoinOursTable(file.summary)}\n\n${caption(file)}`),
 };
 
 /** The sections that `files` feed, for the console. */

@@ -12,6 +12,8 @@ import { bundleSize } from "./scenarios/bundle-size.ts";
 import { churn } from "./scenarios/churn.ts";
 import { echo } from "./scenarios/echo.ts";
 import { idle } from "./scenarios/idle.ts";
+import { IDLE_HEARTBEAT_SERIES, idleHeartbeat } from "./scenarios/idle-heartbeat.ts";
+import { PRESENCE_JOIN_SERIES, presenceJoin } from "./scenarios/presence-join.ts";
 import { reconnectStorm } from "./scenarios/reconnect-storm.ts";
 import { SHARD_VARIANTS, shards } from "./scenarios/shards.ts";
 import { slowEcho } from "./scenarios/slow-echo.ts";
@@ -45,6 +47,11 @@ const { values: flags } = parseArgs({
     "shard-broadcasts": { type: "string" },
     "shard-gap": { type: "string" },
     "wake-members": { type: "string" },
+    "heartbeat-members": { type: "string" },
+    "heartbeat-seconds": { type: "string" },
+    "heartbeat-default-seconds": { type: "string" },
+    "presence-members": { type: "string" },
+    "presence-joins": { type: "string" },
     scenarios: { type: "string", default: RESULT_SCENARIOS.join(",") },
     help: { type: "boolean", default: false },
   },
@@ -54,7 +61,9 @@ if (flags.help) {
   console.log(`npm run bench -- [--quick] [--repetitions R] [--connections C] [--messages M] [--members N]
                       [--broadcasts K] [--churn T] [--idle I] [--slow-messages S] [--slow-senders P]
                       [--slow-broadcasts B] [--storm-clients S] [--storm-broadcasts K] [--storm-backoff MS]
-                      [--shard-members N] [--shard-broadcasts K] [--shard-gap MS] [--wake-members N] [--scenarios LIST]
+                      [--shard-members N] [--shard-broadcasts K] [--shard-gap MS] [--wake-members N]
+                      [--heartbeat-members N] [--heartbeat-seconds S] [--heartbeat-default-seconds S]
+                      [--presence-members N] [--presence-joins J] [--scenarios LIST]
   --quick         small sizes, one repetition (a smoke run of about a minute); writes bench/quick-results/ only
   --repetitions   interleaved repetitions of every scenario (default 9)
   --connections   echo connections (default 100)      --rate        echo's paced load, messages/s (default 5000)
@@ -74,6 +83,11 @@ if (flags.help) {
   --shard-gap     shards: pause between a broadcast's last delivery and the next send, ms (default 100)
                   (then a room of 10 the same way, 100 broadcasts 5 ms apart: what the hops through the sequencer add)
   --wake-members  wake: members of each room woken from hibernation (default 1000; then ours with history on and session clients)
+  --heartbeat-members  idle-heartbeat: idle members of each room (default 1000; ours' ping at the default heartbeat, at 3× and at 30×)
+  --heartbeat-seconds  idle-heartbeat: the measured period of each room but ours' at the default (default 25: a multiple of 25 counts the 3× room's wakes exactly)
+  --heartbeat-default-seconds  idle-heartbeat: the measured period of ours' room at the default heartbeat (default 150, two of its wakes)
+  --presence-members   presence-join: members in the room before the joins (default 1000)
+  --presence-joins     presence-join: joins measured one at a time, each told to every member (default 20)
   storage (ours alone: rows written and read per operation) and bundle (an echo app's gzip bytes) take no sizes
   --scenarios     which to run, comma-separated (default ${RESULT_SCENARIOS.join(",")})
 Each scenario run writes bench/results/<scenario>.json (a full run, all of them), then bench/README.md's
@@ -132,6 +146,13 @@ const sizes = {
   bundle: {},
   // workerd evicts an object after 10 s without an event; a second more, so that the wake is certain.
   wake: { members: size(flags["wake-members"], 1000, 100), idleMs: 11_000, payloadBytes: 64, timeoutMs: 60_000 },
+  // The 3× room's alarm wakes it every 25 s, the default's every 75 s: periods of one and two wakes.
+  idleHeartbeat: {
+    members: size(flags["heartbeat-members"], 1000, 50),
+    seconds: size(flags["heartbeat-seconds"], 25, 1),
+    defaultSeconds: size(flags["heartbeat-default-seconds"], 150, 1),
+  },
+  presenceJoin: { members: size(flags["presence-members"], 1000, 50), joins: size(flags["presence-joins"], 20, 5), gapMs: 100, timeoutMs: 30_000 },
 };
 
 /** The sizes each results file records. */
@@ -146,6 +167,8 @@ const SIZES_OF: Record<ResultScenario, unknown> = {
   storage: sizes.storage,
   bundle: sizes.bundle,
   wake: sizes.wake,
+  "idle-heartbeat": sizes.idleHeartbeat,
+  "presence-join": sizes.presenceJoin,
 };
 
 const scenarios = new Set(flags.scenarios.split(",")) as Set<ResultScenario>;
@@ -163,7 +186,7 @@ function record(scenario: ResultScenario, series: string, measurement: Measureme
   (runs[series] ??= []).push(measurement);
   recorded.set(scenario, runs);
   const shown = Object.entries(measurement).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ");
-  console.log(`  ${scenario.padEnd(11)} ${series.padEnd(13)} ${shown}`);
+  console.log(`  ${scenario.padEnd(14)} ${series.padEnd(13)} ${shown}`);
 }
 
 /** A different order each repetition, so that nothing always runs first. */
@@ -209,6 +232,9 @@ try {
     for (const implementation of rotated(rep)) {
       if (scenarios.has("churn")) record("churn", implementation, await churn(shared, implementation, sizes.churn));
     }
+    for (const series of rotate(PRESENCE_JOIN_SERIES, rep)) {
+      if (scenarios.has("presence-join")) record("presence-join", series, await presenceJoin(shared, series, sizes.presenceJoin));
+    }
     if (scenarios.has("reconnect")) record("reconnect", "ours", await reconnectStorm(shared, sizes.reconnect));
     if (scenarios.has("storage")) record("storage", "ours", await storageRows(shared, sizes.storage));
   }
@@ -232,6 +258,13 @@ for (let rep = 0; rep < sizes.repetitions && scenarios.has("slow-reader"); rep++
 for (let rep = 0; rep < sizes.repetitions && scenarios.has("shards"); rep++) {
   await inFreshServer(script, async (server) => {
     for (const variant of rotate(SHARD_VARIANTS, rep)) record("shards", variant, await shards(server, variant, sizes.shards));
+  });
+}
+
+// Each repetition in a workerd of its own: no other scenario's objects (their alarms, evictions) run in the idle periods.
+for (let rep = 0; rep < sizes.repetitions && scenarios.has("idle-heartbeat"); rep++) {
+  await inFreshServer(script, async (server) => {
+    for (const series of rotate(IDLE_HEARTBEAT_SERIES, rep)) record("idle-heartbeat", series, await idleHeartbeat(server, series, sizes.idleHeartbeat));
   });
 }
 

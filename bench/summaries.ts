@@ -2,8 +2,12 @@ import type { Implementation } from "./clients.ts";
 import type { Measurement, Runs, ScenarioName, Summary } from "./report.ts";
 import { summarize } from "./report.ts";
 import { summarizeBundle } from "./report-bundle.ts";
+import type { IdleHeartbeatRow, IdleHeartbeatRuns } from "./report-idle-heartbeat.ts";
+import { summarizeIdleHeartbeat } from "./report-idle-heartbeat.ts";
 import type { OursSummary } from "./report-ours.ts";
 import { summarizeOurs } from "./report-ours.ts";
+import type { PresenceJoinRuns, PresenceJoinSummary } from "./report-presence-join.ts";
+import { summarizePresenceJoin } from "./report-presence-join.ts";
 import type { ShardRuns, ShardSummary } from "./report-shards.ts";
 import { summarizeShards } from "./report-shards.ts";
 import type { StorageSummary } from "./report-storage.ts";
@@ -12,7 +16,7 @@ import type { WakeSummary } from "./report-wake.ts";
 import { summarizeWake } from "./report-wake.ts";
 
 /** Every scenario, each with a results file of its own (bench/results/<scenario>.json). */
-export const RESULT_SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader", "reconnect", "shards", "storage", "bundle", "wake"] as const;
+export const RESULT_SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader", "reconnect", "shards", "storage", "bundle", "wake", "idle-heartbeat", "presence-join"] as const;
 export type ResultScenario = (typeof RESULT_SCENARIOS)[number];
 
 /** A scenario's repetitions, by implementation or variant (`ours-history` and `ours-sessions` beside raw, ours and party in broadcast's). */
@@ -30,6 +34,8 @@ export interface Summaries {
   storage: StorageSummary;
   bundle: Summary[];
   wake: WakeSummary;
+  "idle-heartbeat": IdleHeartbeatRow[];
+  "presence-join": PresenceJoinSummary;
 }
 
 const compared = (scenario: ScenarioName, runs: ScenarioRuns): Summary[] => summarize({ [scenario]: runs } as unknown as Runs, [scenario]);
@@ -50,6 +56,8 @@ export function summarizeScenario<S extends ResultScenario>(scenario: S, runs: S
     storage: () => summarizeStorage(runs.ours ?? []),
     bundle: () => summarizeBundle(implementations(runs)),
     wake: () => summarizeWake(runs),
+    "idle-heartbeat": () => summarizeIdleHeartbeat(runs as IdleHeartbeatRuns),
+    "presence-join": () => summarizePresenceJoin(runs as PresenceJoinRuns),
   };
   return summaries[scenario]();
 }

@@ -8,10 +8,12 @@ export { PartyRoom } from "./party.js";
 export { RawRoom } from "./raw.js";
 
 /**
- * `/{raw|ours|party}/{echo|broadcast}/:room`: each implementation through its natural entry point; ours
- * also has `broadcast-history` and `session` rooms, and `/control/...` endpoints for them (control.ts),
- * `broadcast-sharded` and `broadcast-sharded-100` rooms (spread over shards of 1,000 and of 100), and
- * `/shards/:route/:room`, how many shards such a room has (shard-count.ts).
+ * `/{raw|ours|party}/{echo|broadcast|joined}/:room`: each implementation through its natural entry point;
+ * ours also has `broadcast-history` and `session` rooms, and `/control/...` endpoints for them (control.ts),
+ * `broadcast-sharded` and `broadcast-sharded-100` rooms (spread over shards of 1,000 and of 100),
+ * `heartbeat`, `heartbeat-3x` and `heartbeat-30x` rooms (routes with a heartbeat), `joined-session` and
+ * `presence` rooms (routes with sessions), and `/shards/:route/:room`, how many shards such a room has
+ * (shard-count.ts).
  */
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {

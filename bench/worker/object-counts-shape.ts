@@ -13,4 +13,6 @@ export interface ObjectCounts {
   kvListed: number;
   /** `setAlarm` calls, each billed as one row written. */
   alarmsSet: number;
+  /** Times the object's alarm ran (ours only: its heartbeat's check of silent connections). */
+  alarmRuns: number;
 }

@@ -8,7 +8,10 @@ import { countStorage } from "./storage-count.js";
  */
 const COUNTED_STORAGE_PREFIX = "rows-";
 
-/** The library's room object, its constructions counted (for the wake scenario) and, in the storage scenario's rooms, its storage calls. */
+/**
+ * The library's room object, its constructions and alarm runs counted (for the wake and idle-heartbeat
+ * scenarios) and, in the storage scenario's rooms, its storage calls.
+ */
 export class OursRoom extends ours.RoomObject {
   constructor(ctx: DurableObjectState, env: Env) {
     const counts = countsOf(ctx);
@@ -16,5 +19,11 @@ export class OursRoom extends ours.RoomObject {
     // Before super(): the library takes its references to the storage methods in its constructor.
     if (ctx.id.name?.includes(COUNTED_STORAGE_PREFIX)) countStorage(ctx.storage, counts);
     super(ctx, env);
+    // On the instance: an alarm() of the subclass's prototype would run only when the app's own alarm is due.
+    const alarm = (this.alarm as NonNullable<typeof this.alarm>).bind(this);
+    this.alarm = (info) => {
+      counts.alarmRuns += 1;
+      return alarm(info);
+    };
   }
 }

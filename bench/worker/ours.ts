@@ -1,5 +1,7 @@
 import { Hypern, WebSocketRoom } from "../../src/index.js";
 import type { WebSocketHandler } from "../../src/index.js";
+import { resolveHeartbeat } from "../../src/shared/route-options.js";
+import { DEFAULT_HEARTBEAT, HEARTBEAT_ROUTES } from "./heartbeat-timings.js";
 
 /**
  * The same rooms written with this library's handler API and WebSocketRoom. The one limit raised from
@@ -40,6 +42,45 @@ const SHARD_CAPS = { "broadcast-sharded": 1000, "broadcast-sharded-100": 100 } a
 for (const [scenario, maxConnections] of Object.entries(SHARD_CAPS)) {
   ours.ws(`/ours/${scenario}/:room`, broadcastToOthers, { roomObject: ({ params }) => params.room, shards: { maxConnections } });
 }
+
+/** The broadcast room on routes with a heartbeat (its members idle, but for their pings): the idle-heartbeat scenario. */
+for (const [scenario, { intervalMs, timeoutMs }] of Object.entries(HEARTBEAT_ROUTES)) {
+  ours.ws(`/ours/${scenario}/:room`, broadcastToOthers, { roomObject: ({ params }) => params.room, heartbeat: { intervalMs, timeoutMs } });
+}
+// The load generator pings at the interval the file gives: that of the first route must be the library's default.
+const libraryDefault = resolveHeartbeat(true);
+if (libraryDefault.intervalMs !== DEFAULT_HEARTBEAT.intervalMs || libraryDefault.timeoutMs !== DEFAULT_HEARTBEAT.timeoutMs) {
+  throw new Error(`bench/worker/heartbeat-timings.ts: the default heartbeat is now ${JSON.stringify(libraryDefault)}; update its routes`);
+}
+
+/**
+ * Broadcast rooms for the presence-join scenario: one whose handler tells the others of each member
+ * that joins (`joined|<id>`; not of those whose URL has `?quiet`, the members opened before the
+ * measurement), for plain clients and for session clients; and one with presence, whose session
+ * clients the library tells of each join (a presence diff; the newcomer gets the room whole).
+ */
+const announced = new WebSocketRoom("bench-joined");
+const announceJoin: WebSocketHandler<Env> = async (ws) => {
+  await ws.accept();
+  if (!ws.rerun && !ws.recovered) {
+    announced.join(ws);
+    if (!ws.queryParams.has("quiet")) await announced.broadcast(`joined|${ws.id}`, { exclude: ws.id });
+  }
+  for await (const text of ws.iterText()) await announced.broadcast(text, { exclude: ws.id });
+};
+ours.ws("/ours/joined/:room", announceJoin, { roomObject: ({ params }) => params.room });
+ours.ws("/ours/joined-session/:room", announceJoin, { roomObject: ({ params }) => params.room, sessions: true });
+
+const present = new WebSocketRoom("bench-presence", { presence: true });
+ours.ws(
+  "/ours/presence/:room",
+  async (ws) => {
+    await ws.accept();
+    if (!ws.rerun && !ws.recovered) present.join(ws);
+    for await (const text of ws.iterText()) await present.broadcast(text, { exclude: ws.id });
+  },
+  { roomObject: ({ params }) => params.room, sessions: true },
+);
 
 /** `/ours/broadcast/:room` with history on: each broadcast is appended to the room's log first. */
 ours.ws(
