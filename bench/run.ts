@@ -5,6 +5,7 @@ import { IMPLEMENTATIONS } from "./clients.ts";
 import { README_PATH, renderReadme, sectionsOf, writeDocs } from "./docs-sections.ts";
 import { thisMachine } from "./machine.ts";
 import type { Measurement } from "./report.ts";
+import { ABUSE_VARIANTS, ABUSED_ROUTE, abuse } from "./scenarios/abuse.ts";
 import { QUICK_RESULTS_DIR, RESULTS_DIR, readResults, writeResults } from "./results-files.ts";
 import type { BroadcastVariant } from "./scenarios/broadcast.ts";
 import { broadcast } from "./scenarios/broadcast.ts";
@@ -45,6 +46,7 @@ const { values: flags } = parseArgs({
     "shard-broadcasts": { type: "string" },
     "shard-gap": { type: "string" },
     "wake-members": { type: "string" },
+    "abuse-seconds": { type: "string" },
     scenarios: { type: "string", default: RESULT_SCENARIOS.join(",") },
     help: { type: "boolean", default: false },
   },
@@ -54,7 +56,8 @@ if (flags.help) {
   console.log(`npm run bench -- [--quick] [--repetitions R] [--connections C] [--messages M] [--members N]
                       [--broadcasts K] [--churn T] [--idle I] [--slow-messages S] [--slow-senders P]
                       [--slow-broadcasts B] [--storm-clients S] [--storm-broadcasts K] [--storm-backoff MS]
-                      [--shard-members N] [--shard-broadcasts K] [--shard-gap MS] [--wake-members N] [--scenarios LIST]
+                      [--shard-members N] [--shard-broadcasts K] [--shard-gap MS] [--wake-members N] [--abuse-seconds S]
+                      [--scenarios LIST]
   --quick         small sizes, one repetition (a smoke run of about a minute); writes bench/quick-results/ only
   --repetitions   interleaved repetitions of every scenario (default 9)
   --connections   echo connections (default 100)      --rate        echo's paced load, messages/s (default 5000)
@@ -74,6 +77,8 @@ if (flags.help) {
   --shard-gap     shards: pause between a broadcast's last delivery and the next send, ms (default 100)
                   (then a room of 10 the same way, 100 broadcasts 5 ms apart: what the hops through the sequencer add)
   --wake-members  wake: members of each room woken from hibernation (default 1000; then ours with history on and session clients)
+  --abuse-seconds abuse: how long one abusive client keeps at each of its two ways (default 20): the SQLite rows and
+                  bytes it makes one room object keep, peak and at the end, with the default session options
   storage (ours alone: rows written and read per operation) and bundle (an echo app's gzip bytes) take no sizes
   --scenarios     which to run, comma-separated (default ${RESULT_SCENARIOS.join(",")})
 Each scenario run writes bench/results/<scenario>.json (a full run, all of them), then bench/README.md's
@@ -129,6 +134,7 @@ const sizes = {
     hop: { members: 10, broadcasts: flags.quick ? 20 : 100, gapMs: 5 },
   },
   storage: { members: flags.quick ? 3 : 10, batch: 20, batches: flags.quick ? 2 : 5 },
+  abuse: { seconds: size(flags["abuse-seconds"], 20, 5), concurrency: 4, messageBytes: 1024, messagesPerConnection: 100, sampleMs: 1000 },
   bundle: {},
   // workerd evicts an object after 10 s without an event; a second more, so that the wake is certain.
   wake: { members: size(flags["wake-members"], 1000, 100), idleMs: 11_000, payloadBytes: 64, timeoutMs: 60_000 },
@@ -144,6 +150,7 @@ const SIZES_OF: Record<ResultScenario, unknown> = {
   reconnect: sizes.reconnect,
   shards: sizes.shards,
   storage: sizes.storage,
+  abuse: { ...sizes.abuse, route: ABUSED_ROUTE },
   bundle: sizes.bundle,
   wake: sizes.wake,
 };
@@ -211,6 +218,9 @@ try {
     }
     if (scenarios.has("reconnect")) record("reconnect", "ours", await reconnectStorm(shared, sizes.reconnect));
     if (scenarios.has("storage")) record("storage", "ours", await storageRows(shared, sizes.storage));
+    for (const variant of rotate(ABUSE_VARIANTS, rep)) {
+      if (scenarios.has("abuse")) record("abuse", variant, await abuse(shared, variant, sizes.abuse));
+    }
   }
 } finally {
   await shared.dispose();
