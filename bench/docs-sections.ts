@@ -5,6 +5,7 @@ import { describeMachine } from "./machine.ts";
 import type { Summary } from "./report.ts";
 import { checkTargets, markdownTable, svgChart, targetsTable } from "./report.ts";
 import { idleHeartbeatTable } from "./report-idle-heartbeat.ts";
+import { abuseActivityTable, abuseTable } from "./report-abuse.ts";
 import { checkOursTargets, oursTable } from "./report-ours.ts";
 import { presenceJoinOursTable } from "./report-presence-join.ts";
 import { shardsTable } from "./report-shards.ts";
@@ -85,6 +86,8 @@ const SECTIONS: Record<string, (files: ResultsFiles) => string | null> = {
   shards: (files) => fromFile(files, "shards", (file) => `${shardsTable(file.summary)}\n\n${caption(file)}`),
   storage: (files) => fromFile(files, "storage", (file) => `${storageTable(file.summary)}\n\n${caption(file)}`),
   "storage-cost": (files) => fromFile(files, "storage", (file) => storageCostTable(file.summary)),
+  abuse: (files) =>
+    fromFile(files, "abuse", (file) => `${abuseTable(file.summary)}\n\n${abuseActivityTable(file.summary)}\n\n${caption(file, ` Client addresses the sessions were started from: ${file.summary.addresses}.`)}`),
   bundle: (files) => fromFile(files, "bundle", compared),
   wake: (files) =>
     fromFile(files, "wake", (file) => `${markdownTable(file.summary.compared)}\n\n${wakeSessionsTable(file.summary)}\n\n${caption(file, ` Wakes observed (the object's constructor ran again): ${wakesObserved(file.summary)}; only those are counted.`)}`),

@@ -5,6 +5,7 @@ import { IMPLEMENTATIONS } from "./clients.ts";
 import { README_PATH, renderReadme, sectionsOf, writeDocs } from "./docs-sections.ts";
 import { thisMachine } from "./machine.ts";
 import type { Measurement } from "./report.ts";
+import { ABUSE_VARIANTS, ABUSED_ROUTE, abuse } from "./scenarios/abuse.ts";
 import { QUICK_RESULTS_DIR, RESULTS_DIR, readResults, writeResults } from "./results-files.ts";
 import type { BroadcastVariant } from "./scenarios/broadcast.ts";
 import { broadcast } from "./scenarios/broadcast.ts";
@@ -52,6 +53,7 @@ const { values: flags } = parseArgs({
     "heartbeat-default-seconds": { type: "string" },
     "presence-members": { type: "string" },
     "presence-joins": { type: "string" },
+    "abuse-seconds": { type: "string" },
     scenarios: { type: "string", default: RESULT_SCENARIOS.join(",") },
     help: { type: "boolean", default: false },
   },
@@ -63,7 +65,7 @@ if (flags.help) {
                       [--slow-broadcasts B] [--storm-clients S] [--storm-broadcasts K] [--storm-backoff MS]
                       [--shard-members N] [--shard-broadcasts K] [--shard-gap MS] [--wake-members N]
                       [--heartbeat-members N] [--heartbeat-seconds S] [--heartbeat-default-seconds S]
-                      [--presence-members N] [--presence-joins J] [--scenarios LIST]
+                      [--presence-members N] [--presence-joins J] [--abuse-seconds S] [--scenarios LIST]
   --quick         small sizes, one repetition (a smoke run of about a minute); writes bench/quick-results/ only
   --repetitions   interleaved repetitions of every scenario (default 9)
   --connections   echo connections (default 100)      --rate        echo's paced load, messages/s (default 5000)
@@ -88,6 +90,8 @@ if (flags.help) {
   --heartbeat-default-seconds  idle-heartbeat: the measured period of ours' room at the default heartbeat (default 150, two of its wakes)
   --presence-members   presence-join: members in the room before the joins (default 1000)
   --presence-joins     presence-join: joins measured one at a time, each told to every member (default 20)
+  --abuse-seconds abuse: how long one abusive client keeps at each of its two ways (default 20): the SQLite rows and
+                  bytes it makes one room object keep, peak and at the end, with the default session options
   storage (ours alone: rows written and read per operation) and bundle (an echo app's gzip bytes) take no sizes
   --scenarios     which to run, comma-separated (default ${RESULT_SCENARIOS.join(",")})
 Each scenario run writes bench/results/<scenario>.json (a full run, all of them), then bench/README.md's
@@ -143,6 +147,7 @@ const sizes = {
     hop: { members: 10, broadcasts: flags.quick ? 20 : 100, gapMs: 5 },
   },
   storage: { members: flags.quick ? 3 : 10, batch: 20, batches: flags.quick ? 2 : 5 },
+  abuse: { seconds: size(flags["abuse-seconds"], 20, 5), concurrency: 4, messageBytes: 1024, messagesPerConnection: 100, sampleMs: 1000 },
   bundle: {},
   // workerd evicts an object after 10 s without an event; a second more, so that the wake is certain.
   wake: { members: size(flags["wake-members"], 1000, 100), idleMs: 11_000, payloadBytes: 64, timeoutMs: 60_000 },
@@ -165,6 +170,7 @@ const SIZES_OF: Record<ResultScenario, unknown> = {
   reconnect: sizes.reconnect,
   shards: sizes.shards,
   storage: sizes.storage,
+  abuse: { ...sizes.abuse, route: ABUSED_ROUTE },
   bundle: sizes.bundle,
   wake: sizes.wake,
   "idle-heartbeat": sizes.idleHeartbeat,
@@ -237,6 +243,9 @@ try {
     }
     if (scenarios.has("reconnect")) record("reconnect", "ours", await reconnectStorm(shared, sizes.reconnect));
     if (scenarios.has("storage")) record("storage", "ours", await storageRows(shared, sizes.storage));
+    for (const variant of rotate(ABUSE_VARIANTS, rep)) {
+      if (scenarios.has("abuse")) record("abuse", variant, await abuse(shared, variant, sizes.abuse));
+    }
   }
 } finally {
   await shared.dispose();

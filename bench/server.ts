@@ -62,6 +62,7 @@ export async function startServer(scriptPath: string, options: { inspectorPort?:
       RAW: { className: "RawRoom", useSQLite: true },
       OURS: { className: "OursRoom", useSQLite: true },
       PARTY: { className: "PartyRoom", useSQLite: true },
+      ABUSE: { className: "AbuseRoom", useSQLite: true },
     },
   }));
   const url = (await miniflare.ready).toString().replace(/\/$/, "");

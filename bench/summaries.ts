@@ -1,6 +1,8 @@
 import type { Implementation } from "./clients.ts";
 import type { Measurement, Runs, ScenarioName, Summary } from "./report.ts";
 import { summarize } from "./report.ts";
+import type { AbuseSummary } from "./report-abuse.ts";
+import { summarizeAbuse } from "./report-abuse.ts";
 import { summarizeBundle } from "./report-bundle.ts";
 import type { IdleHeartbeatRow, IdleHeartbeatRuns } from "./report-idle-heartbeat.ts";
 import { summarizeIdleHeartbeat } from "./report-idle-heartbeat.ts";
@@ -16,7 +18,7 @@ import type { WakeSummary } from "./report-wake.ts";
 import { summarizeWake } from "./report-wake.ts";
 
 /** Every scenario, each with a results file of its own (bench/results/<scenario>.json). */
-export const RESULT_SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader", "reconnect", "shards", "storage", "bundle", "wake", "idle-heartbeat", "presence-join"] as const;
+export const RESULT_SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader", "reconnect", "shards", "storage", "abuse", "bundle", "wake", "idle-heartbeat", "presence-join"] as const;
 export type ResultScenario = (typeof RESULT_SCENARIOS)[number];
 
 /** A scenario's repetitions, by implementation or variant (`ours-history` and `ours-sessions` beside raw, ours and party in broadcast's). */
@@ -32,6 +34,7 @@ export interface Summaries {
   reconnect: OursSummary[];
   shards: ShardSummary[];
   storage: StorageSummary;
+  abuse: AbuseSummary;
   bundle: Summary[];
   wake: WakeSummary;
   "idle-heartbeat": IdleHeartbeatRow[];
@@ -54,6 +57,7 @@ export function summarizeScenario<S extends ResultScenario>(scenario: S, runs: S
     reconnect: () => summarizeOurs({ "broadcast-history": [], "broadcast-sessions": [], reconnect: runs.ours ?? [] }, []),
     shards: () => summarizeShards(runs as unknown as ShardRuns),
     storage: () => summarizeStorage(runs.ours ?? []),
+    abuse: () => summarizeAbuse(runs),
     bundle: () => summarizeBundle(implementations(runs)),
     wake: () => summarizeWake(runs),
     "idle-heartbeat": () => summarizeIdleHeartbeat(runs as IdleHeartbeatRuns),
