@@ -82,7 +82,7 @@ export class Sessions {
     const found = this.store.find(resume.session, now);
     if (found === undefined) return { lost: "expired" };
     if (found.route !== route) return { lost: "unknown" };
-    this.store.acknowledged(found.id, resume.seq);
+    this.store.messages.acknowledged(found.id, resume.seq);
     if (this.directBacklogOver(found.id, options)) {
       this.end(found.id);
       return { lost: "expired" };
@@ -124,7 +124,7 @@ export class Sessions {
         const welcome = history === null ? undefined : this.#replayRoom(room, history, from, connection, replay);
         if (welcome !== undefined) rooms[room] = welcome;
       }
-      for (const { seq, data } of this.store.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
+      for (const { seq, data } of this.store.messages.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
     }
     this.#tags.carries(socket, session);
     for (const [room, { e, o }] of Object.entries(rooms)) this.sent(connection, room, { epoch: e, offset: o });
@@ -135,7 +135,7 @@ export class Sessions {
 
   /** A direct message for a session client: kept until acknowledged, numbered. */
   direct(session: string, frame: OutgoingFrame): string {
-    const seq = this.store.keep(session, frame);
+    const seq = this.store.messages.keep(session, frame);
     return encode({ t: "m", s: seq, ...payloadOf(frame) });
   }
 
@@ -167,7 +167,7 @@ export class Sessions {
 
   /** Whether a session client has fallen too far behind on its direct messages, in count or in bytes. */
   directBacklogOver(session: string, options: ResolvedSessions): boolean {
-    return this.store.unacknowledgedCount(session) > options.maxUnacknowledged || this.store.unacknowledgedBytes(session) > options.maxUnacknowledgedBytes;
+    return this.store.messages.unacknowledgedCount(session) > options.maxUnacknowledged || this.store.messages.unacknowledgedBytes(session) > options.maxUnacknowledgedBytes;
   }
 
   /** Whether a session member has fallen too far behind in a room's history. */
@@ -186,7 +186,7 @@ export class Sessions {
    * offset (in the epoch given, when it gives one). One beyond what was sent is a protocol error.
    */
   acknowledge(session: string, record: { readonly id: string; readonly rooms: readonly string[] }, ack: Acknowledgement): Violation | undefined {
-    const sentSeq = this.store.lastSeq(session);
+    const sentSeq = this.store.messages.lastSeq(session);
     if (ack.s > sentSeq) return protocolError(`acknowledged direct message ${ack.s}, but the last sent is ${sentSeq}`);
     const sent = this.#sentPositions.get(record.id);
     const offsets = this.#offsetsOf(record.id);
@@ -202,7 +202,7 @@ export class Sessions {
       if (offset > position.offset) return protocolError(`acknowledged offset ${offset} in room "${room}", but the last sent is ${position.offset}`);
       offsets.set(room, offset);
     }
-    this.store.acknowledged(session, ack.s);
+    this.store.messages.acknowledged(session, ack.s);
     return undefined;
   }
 

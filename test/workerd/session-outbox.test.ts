@@ -9,7 +9,7 @@ function inStorage(test: (sql: SqlStorage, wake: () => SessionStore) => void): P
   return runInDurableObject(stub, (_, state) => test(state.storage.sql, () => new SessionStore(state.storage.sql)));
 }
 
-const seqs = (store: SessionStore, id: string, after = 0) => store.unacknowledged(id, after).map(({ seq }) => seq);
+const seqs = (store: SessionStore, id: string, after = 0) => store.messages.unacknowledged(id, after).map(({ seq }) => seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe("a session's direct messages in storage", () => {
@@ -21,23 +21,23 @@ describe("a session's direct messages in storage", () => {
       const [kept, acks] = [0, 0].map(() => ({ rows: 0 }));
       for (let seq = 1; seq <= 500; seq++) {
         let before = rowsWritten();
-        expect(store.keep("s", `m${seq}`)).toBe(seq);
+        expect(store.messages.keep("s", `m${seq}`)).toBe(seq);
         kept!.rows += rowsWritten() - before;
         before = rowsWritten();
-        if (seq % 5 === 0) store.acknowledged("s", seq - 2); // a client a little behind, acknowledging in batches
+        if (seq % 5 === 0) store.messages.acknowledged("s", seq - 2); // a client a little behind, acknowledging in batches
         acks!.rows += rowsWritten() - before;
       }
       expect(kept!.rows).toBe(500);
       expect(acks!.rows).toBe(0);
       expect(seqs(store, "s")).toEqual([499, 500]);
-      expect(store.unacknowledgedBytes("s")).toBe("m499m500".length);
+      expect(store.messages.unacknowledgedBytes("s")).toBe("m499m500".length);
       // After a wake, numbering goes on, and a resume from the client's last message replays what follows it.
       const woken = wake();
-      expect(woken.lastSeq("s")).toBe(500);
+      expect(woken.messages.lastSeq("s")).toBe(500);
       expect(seqs(woken, "s", 498)).toEqual([499, 500]);
       // The acknowledgement of 498 came after the last message kept carried one (493) into storage.
       expect(seqs(woken, "s")).toEqual(range(494, 500));
-      expect(woken.keep("s", "m501")).toBe(501);
+      expect(woken.messages.keep("s", "m501")).toBe(501);
     });
   });
 
@@ -45,21 +45,21 @@ describe("a session's direct messages in storage", () => {
     await inStorage((sql, wake) => {
       const store = new SessionStore(sql);
       store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      for (let seq = 1; seq <= 300; seq++) store.keep("s", `m${seq}`);
+      for (let seq = 1; seq <= 300; seq++) store.messages.keep("s", `m${seq}`);
       expect(seqs(store, "s")).toEqual(range(1, 300));
-      store.acknowledged("s", 120);
+      store.messages.acknowledged("s", 120);
       expect(seqs(store, "s")).toEqual(range(121, 300));
       const woken = wake();
-      expect(woken.unacknowledgedCount("s")).toBe(180);
-      for (let seq = 301; seq <= 400; seq++) expect(woken.keep("s", `m${seq}`)).toBe(seq);
-      expect(woken.unacknowledged("s", 250).map(({ data }) => data)).toEqual(range(251, 400).map((seq) => `m${seq}`));
-      woken.acknowledged("s", 400);
-      expect(woken.unacknowledgedCount("s")).toBe(0);
-      expect(woken.unacknowledgedBytes("s")).toBe(0);
+      expect(woken.messages.unacknowledgedCount("s")).toBe(180);
+      for (let seq = 301; seq <= 400; seq++) expect(woken.messages.keep("s", `m${seq}`)).toBe(seq);
+      expect(woken.messages.unacknowledged("s", 250).map(({ data }) => data)).toEqual(range(251, 400).map((seq) => `m${seq}`));
+      woken.messages.acknowledged("s", 400);
+      expect(woken.messages.unacknowledgedCount("s")).toBe(0);
+      expect(woken.messages.unacknowledgedBytes("s")).toBe(0);
       // All acknowledged, every message's own row deleted: the numbering still goes on after another wake.
       const again = wake();
-      expect(again.lastSeq("s")).toBe(400);
-      expect(again.keep("s", "m401")).toBe(401);
+      expect(again.messages.lastSeq("s")).toBe(400);
+      expect(again.messages.keep("s", "m401")).toBe(401);
       expect(sql.exec("SELECT COUNT(*) AS n FROM hypern_kept").one().n).toBeLessThanOrEqual(64);
     });
   });
@@ -68,10 +68,10 @@ describe("a session's direct messages in storage", () => {
     await inStorage((sql) => {
       const store = new SessionStore(sql);
       store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      store.keep("s", "one");
-      store.acknowledged("s", 99);
-      expect(store.unacknowledgedCount("s")).toBe(0);
-      expect(store.keep("s", "two")).toBe(2);
+      store.messages.keep("s", "one");
+      store.messages.acknowledged("s", 99);
+      expect(store.messages.unacknowledgedCount("s")).toBe(0);
+      expect(store.messages.keep("s", "two")).toBe(2);
       expect(seqs(store, "s")).toEqual([2]);
     });
   });
@@ -80,10 +80,10 @@ describe("a session's direct messages in storage", () => {
     await inStorage((sql, wake) => {
       const store = new SessionStore(sql);
       store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      for (let seq = 1; seq <= 10; seq++) store.keep("s", "x".repeat(100));
-      store.acknowledged("s", 10);
+      for (let seq = 1; seq <= 10; seq++) store.messages.keep("s", "x".repeat(100));
+      store.messages.acknowledged("s", 10);
       store.detach("s", Date.now() + 60_000);
-      expect(wake().unacknowledgedBytes("s")).toBe(0);
+      expect(wake().messages.unacknowledgedBytes("s")).toBe(0);
     });
   });
 
@@ -91,9 +91,9 @@ describe("a session's direct messages in storage", () => {
     await inStorage((sql) => {
       const store = new SessionStore(sql);
       store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      store.keep("s", "warm-up");
+      store.messages.keep("s", "warm-up");
       const before = sql.databaseSize;
-      for (let seq = 2; seq <= 201; seq++) store.keep("s", "k".repeat(1024));
+      for (let seq = 2; seq <= 201; seq++) store.messages.keep("s", "k".repeat(1024));
       expect((sql.databaseSize - before) / 200).toBeLessThan(1_600);
     });
   });
@@ -102,7 +102,7 @@ describe("a session's direct messages in storage", () => {
     await inStorage((sql) => {
       const store = new SessionStore(sql);
       store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      for (let seq = 1; seq <= 100; seq++) store.keep("s", `m${seq}`);
+      for (let seq = 1; seq <= 100; seq++) store.messages.keep("s", `m${seq}`);
       store.end("s");
       expect(sql.exec("SELECT COUNT(*) AS n FROM hypern_kept").one().n).toBe(0);
     });
@@ -117,9 +117,9 @@ describe("a session's direct messages in storage", () => {
       sql.exec(`INSERT INTO hypern_sessions VALUES ('s', 'c', '/r', '{"data":null,"rooms":[]}', '{}', 8, NULL, NULL, 6)`);
       for (const seq of [5, 6, 7]) sql.exec("INSERT INTO hypern_outbox VALUES ('s', ?, ?, NULL, 2)", seq, `m${seq}`);
       const store = new SessionStore(sql);
-      expect(store.unacknowledged("s", 0).map(({ data }) => data)).toEqual(["m5", "m6", "m7"]);
-      expect(store.keep("s", "m8")).toBe(8);
-      store.acknowledged("s", 6);
+      expect(store.messages.unacknowledged("s", 0).map(({ data }) => data)).toEqual(["m5", "m6", "m7"]);
+      expect(store.messages.keep("s", "m8")).toBe(8);
+      store.messages.acknowledged("s", 6);
       expect(seqs(store, "s")).toEqual([7, 8]);
       expect(sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'hypern_outbox'").toArray()).toEqual([]);
     });
@@ -137,11 +137,11 @@ describe("a session's direct messages in storage", () => {
       for (const seq of [1998, 1999, 2000]) sql.exec("INSERT INTO hypern_outbox VALUES ('s', ?, ?, NULL, 2)", seq, `m${seq}`);
       const store = new SessionStore(sql);
       // maxUnacknowledged is 1,000 by default: a count of all ever sent would close (or end) both sessions at their next message.
-      expect(store.unacknowledgedCount("s")).toBe(3);
-      expect(store.unacknowledgedCount("t")).toBe(0);
-      expect(store.keep("t", "m1501")).toBe(1501);
-      expect(store.unacknowledgedCount("t")).toBe(1);
-      expect(store.unacknowledgedBytes("s")).toBe(6);
+      expect(store.messages.unacknowledgedCount("s")).toBe(3);
+      expect(store.messages.unacknowledgedCount("t")).toBe(0);
+      expect(store.messages.keep("t", "m1501")).toBe(1501);
+      expect(store.messages.unacknowledgedCount("t")).toBe(1);
+      expect(store.messages.unacknowledgedBytes("s")).toBe(6);
       expect(seqs(store, "s")).toEqual([1998, 1999, 2000]);
     });
   });
