@@ -5,7 +5,7 @@ import type { RoomObjectParts } from "./assemble.js";
 import { assemble } from "./assemble.js";
 import type { RoomObjectConfig } from "./config.js";
 import type { Frame } from "./connection/frames.js";
-import type { HistoryQuery, HistoryRead } from "./rooms/history.js";
+import type { HistoryQuery, HistoryRead } from "./rooms/history-read.js";
 import type { PresenceView } from "./rooms/local-presence.js";
 import type { RoomMemberInfo } from "./rooms/room-member.js";
 import type { RoomMethodsDeps } from "./room-methods.js";

@@ -1,60 +1,9 @@
-import { WebSocketError } from "../connection/errors.js";
 import type { LogPosition, LostReason } from "../../src/shared/session-protocol.js";
 import type { OutgoingFrame } from "../connection/frames.js";
 import { frameColumns } from "../connection/frames.js";
-import { freeOwnerNumber, MAX_SLOTS, ownerKeys, slotKey } from "../storage/slot-keys.js";
-
-/** How much of its broadcasts a room keeps: the last `limit` entries, at most `maxBytes`, none older than `maxAgeMs`. */
-export interface HistoryOptions {
-  /** Entries kept, the newest. Default 1000. */
-  limit?: number;
-  /** Bytes (characters for text) the entries may take in all; the oldest go past it. Default 8 MiB. */
-  maxBytes?: number;
-  /** Entries older than this many milliseconds are dropped. Default: one day. */
-  maxAgeMs?: number;
-}
-
-export type ResolvedHistory = Readonly<Required<HistoryOptions>>;
-
-export function resolveHistory(options: HistoryOptions | true): ResolvedHistory {
-  const resolved = { limit: 1000, maxBytes: 8 << 20, maxAgeMs: 86_400_000, ...(options === true ? {} : options) };
-  for (const [name, value] of Object.entries(resolved)) {
-    if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`history.${name} must be a whole number >= 1, got ${String(value)}`);
-  }
-  if (resolved.limit > MAX_SLOTS) throw new RangeError(`history.limit must be at most ${MAX_SLOTS}, got ${resolved.limit}`);
-  return resolved;
-}
-
-/** One broadcast as the history keeps it. */
-export interface HistoryEntry {
-  /** Its place in the room's history, within the history's epoch: 1, 2, 3, ... */
-  readonly offset: number;
-  /** When it was broadcast (epoch milliseconds). */
-  readonly at: number;
-  readonly data: string | ArrayBuffer;
-}
-
-/** An entry with the connections its broadcast left out (a replay must leave them out too). */
-export interface LoggedEntry extends HistoryEntry {
-  readonly exclude: readonly string[];
-}
-
-/** Which part of a room's history to read: the last entries, or those after a position in its history. */
-export interface HistoryQuery {
-  /** How many entries, the newest. Default: all the room keeps. */
-  last?: number;
-  /** Only entries after this position (as a session client reports it). */
-  since?: LogPosition;
-}
-
-/** A room's history as read: its epoch, and entries oldest first. */
-export interface HistoryRead {
-  readonly epoch: string;
-  readonly entries: HistoryEntry[];
-}
-
-/** What a client missed since a position, or why it cannot be told. */
-export type MissedSince = { readonly entries: readonly LoggedEntry[] } | { readonly lost: LostReason };
+import { freeOwnerNumber, ownerKeys, slotKey } from "../storage/slot-keys.js";
+import type { ResolvedHistory } from "./history-options.js";
+import type { HistoryEntry, HistoryQuery, HistoryRead, LoggedEntry, MissedSince } from "./history-read.js";
 
 interface EntryRow extends Record<string, SqlStorageValue> {
   offset: number;
@@ -386,13 +335,3 @@ export class RoomHistory {
   }
 }
 
-/** The entries read, or the error that says why those after the query's position cannot all be given. */
-export function completeRead(read: HistoryRead | { readonly lost: LostReason }, query: HistoryQuery): HistoryRead {
-  if ("lost" in read) throw new WebSocketError(`The room's history since offset ${query.since?.offset} is incomplete (${read.lost})`);
-  return read;
-}
-
-/** The error for a history asked of a room that keeps none. */
-export function noHistory(room: string): WebSocketError {
-  return new WebSocketError(`The room "${room}" keeps no history: make it with new WebSocketRoom("${room}", { history: ... })`);
-}

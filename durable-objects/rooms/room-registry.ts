@@ -1,5 +1,5 @@
-import type { HistoryOptions, ResolvedHistory } from "./history.js";
-import { resolveHistory } from "./history.js";
+import type { HistoryOptions, ResolvedHistory } from "./history-options.js";
+import { resolveHistory } from "./history-options.js";
 import type { PresenceOptions, ResolvedPresence } from "./presence.js";
 import { resolvePresence } from "./presence.js";
 

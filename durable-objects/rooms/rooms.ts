@@ -1,6 +1,6 @@
 import type { Connection } from "../connection/connection.js";
 import type { OutgoingFrame } from "../connection/frames.js";
-import type { HistoryQuery, HistoryRead } from "./history.js";
+import type { HistoryQuery, HistoryRead } from "./history-read.js";
 import type { PresenceView } from "./local-presence.js";
 import type { RoomMember } from "./room-member.js";
 

@@ -7,7 +7,7 @@ import type { OutgoingFrame } from "../connection/frames.js";
 import type { ServerWebSocket } from "../connection/server-websocket.js";
 import { connectionBehind } from "../connection/server-websocket.js";
 import { currentRooms } from "./current-rooms.js";
-import type { HistoryEntry, HistoryQuery } from "./history.js";
+import type { HistoryEntry, HistoryQuery } from "./history-read.js";
 import type { PresenceView } from "./local-presence.js";
 import type { RoomMember } from "./room-member.js";
 import type { RoomOptions } from "./room-registry.js";

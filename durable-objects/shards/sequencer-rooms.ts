@@ -1,9 +1,9 @@
 import type { RoomPart } from "../../src/shared/room-address.js";
 import type { OutgoingFrame } from "../connection/frames.js";
 import { toFrame } from "../connection/frames.js";
-import type { HistoryQuery, HistoryRead } from "../rooms/history.js";
+import type { HistoryQuery, HistoryRead } from "../rooms/history-read.js";
 import type { PresenceView } from "../rooms/local-presence.js";
-import { completeRead, noHistory } from "../rooms/history.js";
+import { completeRead, noHistory } from "../rooms/history-read.js";
 import type { RoomMember } from "../rooms/room-member.js";
 import { historyOf } from "../rooms/room-registry.js";
 import type { ObjectPart, Rooms } from "../rooms/rooms.js";

@@ -1,6 +1,6 @@
 import type { LogPosition, LostReason } from "../../src/shared/session-protocol.js";
 import type { Frame } from "../connection/frames.js";
-import type { HistoryQuery, HistoryRead } from "../rooms/history.js";
+import type { HistoryQuery, HistoryRead } from "../rooms/history-read.js";
 import type { PresenceView } from "../rooms/local-presence.js";
 import type { KeyState } from "../rooms/presence.js";
 import type { RoomMemberInfo } from "../rooms/room-member.js";

@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { RoomHistory, resolveHistory } from "../../durable-objects/rooms/history.js";
+import { RoomHistory } from "../../durable-objects/rooms/history.js";
+import { resolveHistory } from "../../durable-objects/rooms/history-options.js";
 import { countingWrites } from "./rows-written.js";
 
 /** Runs against a fresh room object's own SQLite storage. */
