@@ -35,7 +35,7 @@ export class AbuseRoom extends abuse.RoomObject {
   /**
    * What this room object keeps in SQLite (the shape scenarios/abuse.ts reads as `AbuseStorage`): rows
    * of each `hypern_*` table, the sessions (resumable: their socket gone, their window open), the
-   * direct messages kept past what their client acknowledged and their bytes (characters for text),
+   * direct messages kept past what their client acknowledged, their bytes (characters for text) and the most one session keeps,
    * rows kept for sessions that no longer exist (there should be none), the key-value entries, the database's size, the sockets held and the client addresses sessions
    * were started from.
    */
@@ -60,11 +60,12 @@ export class AbuseRoom extends abuse.RoomObject {
     const unacknowledged =
       has("hypern_sessions") && has("hypern_kept")
         ? sql
-            .exec<{ messages: number; bytes: number }>(
-              `SELECT COUNT(*) AS messages, COALESCE(SUM(k.weight), 0) AS bytes FROM hypern_kept AS k JOIN hypern_sessions AS s ON s.owner = k.key / ${PER_OWNER} WHERE k.seq > MAX(s.acked, k.acked)`,
+            .exec<{ messages: number; bytes: number; most: number }>(
+              "SELECT COALESCE(SUM(messages), 0) AS messages, COALESCE(SUM(bytes), 0) AS bytes, COALESCE(MAX(messages), 0) AS most FROM (" +
+                `SELECT COUNT(*) AS messages, SUM(k.weight) AS bytes FROM hypern_kept AS k JOIN hypern_sessions AS s ON s.owner = k.key / ${PER_OWNER} WHERE k.seq > MAX(s.acked, k.acked) GROUP BY s.id)`,
             )
             .one()
-        : { messages: 0, bytes: 0 };
+        : { messages: 0, bytes: 0, most: 0 };
     const addresses = has("hypern_sessions")
       ? sql.exec<{ address: string | null }>("SELECT DISTINCT address FROM hypern_sessions").toArray().map(({ address }) => address ?? "(none)")
       : [];
@@ -82,6 +83,7 @@ export class AbuseRoom extends abuse.RoomObject {
       attached: sessions.attached ?? 0,
       unacknowledged: unacknowledged.messages,
       unacknowledgedBytes: unacknowledged.bytes,
+      unacknowledgedMost: unacknowledged.most,
       orphanRows: orphans("hypern_kept", `key / ${PER_OWNER}`, "owner") + orphans("hypern_inbox", "session", "id"),
       kvEntries,
       databaseSize: sql.databaseSize,
