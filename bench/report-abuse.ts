@@ -9,6 +9,7 @@ type Spread = ReturnType<typeof spread>;
 const VARIANT_NAMES: Record<AbuseVariant, string> = {
   churn: "churn (every other connection a new session)",
   fill: "fill (its sessions filled, kept alive by resumes)",
+  creep: "creep (its full session resumed with one message more, over and over)",
 };
 
 /** The route's settings each measurement carries (`route.<name>`), which the bounds are made of. */
@@ -39,6 +40,11 @@ const FIGURES: readonly Figure[] = [
     bound: (r) => `${mebibytes(r.maxUnacknowledgedBytes)} a session (maxUnacknowledgedBytes), ${mebibytes(r.maxConnectionsPerRoom * r.maxUnacknowledgedBytes)} in all`,
     scale: "MiB",
   },
+  {
+    key: "unacknowledgedMost",
+    label: "direct messages kept by one session, the most",
+    bound: (r) => `${count(r.maxUnacknowledged)} (maxUnacknowledged); the one that takes it past is kept, and the server closes its connection with 1013`,
+  },
   { key: "rows.hypern_sessions", label: "rows in hypern_sessions", bound: (r) => `${count(r.maxConnectionsPerRoom)}` },
   { key: "rows.hypern_kept", label: "rows in hypern_kept (the direct messages)", bound: () => "one per message kept" },
   { key: "rows.hypern_inbox", label: "rows in hypern_inbox (ids of the client's messages processed)", bound: () => "a session's last 1,000 ids (trimmed every 100)" },
@@ -55,6 +61,7 @@ const ACTIVITY: readonly { key: string; label: string }[] = [
   { key: "resumed", label: "resumes of its own dropped sessions" },
   { key: "recovered", label: "of which the session came back" },
   { key: "lost", label: "of which the session had been ended (expired)" },
+  { key: "lostTooFarBehind", label: "of which refused as expired: the client had left its session past maxUnacknowledged (closed with 1013)" },
   { key: "sent", label: "messages sent" },
   { key: "processed", label: "messages the handler had (each echoed back, kept)" },
   { key: "directs", label: "direct messages received (replays on resume included)" },

@@ -90,7 +90,7 @@ if (flags.help) {
   --heartbeat-default-seconds  idle-heartbeat: the measured period of ours' room at the default heartbeat (default 150, two of its wakes)
   --presence-members   presence-join: members in the room before the joins (default 1000)
   --presence-joins     presence-join: joins measured one at a time, each told to every member (default 20)
-  --abuse-seconds abuse: how long one abusive client keeps at each of its two ways (default 20): the SQLite rows and
+  --abuse-seconds abuse: how long one abusive client keeps at each of its three ways (default 20): the SQLite rows and
                   bytes it makes one room object keep, peak and at the end, with the default session options
   storage (ours alone: rows written and read per operation) and bundle (an echo app's gzip bytes) take no sizes
   --scenarios     which to run, comma-separated (default ${RESULT_SCENARIOS.join(",")})

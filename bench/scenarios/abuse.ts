@@ -9,11 +9,11 @@ import type { BenchServer } from "../server.ts";
 export interface AbuseSizes {
   /** How long the abusive client keeps at it, in seconds. */
   seconds: number;
-  /** Its connections open at once. */
+  /** Its connections open at once (`creep`: one). */
   concurrency: number;
   /** Characters of each message it sends (the handler echoes it back as a direct message). */
   messageBytes: number;
-  /** Messages it sends on each connection before dropping it (`churn`; `fill` sends what its session may still keep). */
+  /** Messages it sends on each connection before dropping it (`churn`; `fill` and `creep` send what its session may still keep, `creep` one to a full one). */
   messagesPerConnection: number;
   /** How often the room object's storage is read while the client is at it, in milliseconds. */
   sampleMs: number;
@@ -37,6 +37,8 @@ export interface AbuseStorage {
   /** Direct messages kept past what their client acknowledged, and their bytes (characters for text). */
   unacknowledged: number;
   unacknowledgedBytes: number;
+  /** The most of them one session keeps. */
+  unacknowledgedMost: number;
   /** Rows of `hypern_kept` and `hypern_inbox` whose session no longer exists (nothing would delete them). */
   orphanRows: number;
   kvEntries: number;
@@ -49,7 +51,7 @@ export interface AbuseStorage {
 }
 
 /** The figures read from the room object, by key: those of `AbuseStorage` and `rows.<table>`. */
-export const ABUSE_FIGURES = ["sockets", "sessions", "resumable", "attached", "unacknowledged", "unacknowledgedBytes", "orphanRows", "kvEntries", "databaseSize"] as const;
+export const ABUSE_FIGURES = ["sockets", "sessions", "resumable", "attached", "unacknowledged", "unacknowledgedBytes", "unacknowledgedMost", "orphanRows", "kvEntries", "databaseSize"] as const;
 
 /**
  * How the client goes about it:
@@ -59,13 +61,19 @@ export const ABUSE_FIGURES = ["sockets", "sessions", "resumable", "attached", "u
  *   holds sockets (`maxConnectionsPerRoom`; none of them dropped yet, so none ends another), each sent
  *   as many messages as a session may keep unacknowledged (`maxUnacknowledged`; one more and the
  *   server closes it with 1013); then only resumes, of the session it has left longest (one not yet
- *   full first), to keep them alive.
+ *   full first), to keep them alive;
+ * - `creep`: one session, one connection at a time: it fills the session as `fill` does, then resumes
+ *   it with one message more, which takes it past `maxUnacknowledged`: the server closes it with 1013,
+ *   and the client waits for the close. Its next resume, acknowledging nothing, is refused (the
+ *   session ends, `expired`; before that was fixed, each such cycle kept one message more, without
+ *   end): the welcome is of a new session, which it fills again. One session, so that no new one of
+ *   the address ends another (`maxResumablePerClient`): each resume lost is one refused.
  */
-export const ABUSE_VARIANTS = ["churn", "fill"] as const;
+export const ABUSE_VARIANTS = ["churn", "fill", "creep"] as const;
 export type AbuseVariant = (typeof ABUSE_VARIANTS)[number];
 
 /** What the client did, by key. */
-export const ABUSE_ACTIVITY = ["connections", "refused", "started", "resumed", "recovered", "lost", "sent", "processed", "directs", "closedTooFarBehind"] as const;
+export const ABUSE_ACTIVITY = ["connections", "refused", "started", "resumed", "recovered", "lost", "lostTooFarBehind", "sent", "processed", "directs", "closedTooFarBehind"] as const;
 type Activity = Record<(typeof ABUSE_ACTIVITY)[number], number>;
 
 const SESSION_PROTOCOL = "hypern.session.v1";
@@ -94,6 +102,8 @@ function textFrame(payload: Buffer): Buffer {
 interface WelcomeFrame {
   session: string;
   recovered: boolean;
+  /** Why the session the client presented did not come back. */
+  lost?: string;
 }
 
 /**
@@ -224,7 +234,7 @@ let runs = 0;
 
 /**
  * One abusive client, from one address (loopback), against a fresh room object of `/abuse/echo/:room`
- * (sessions with their default options; at most 20 sockets) for `sizes.seconds`: `concurrency` loops,
+ * (sessions with their default options; at most 20 sockets) for `sizes.seconds`: `concurrency` loops (`creep`: one),
  * each opening a session connection after another, new or a resume as `variant` says (ABUSE_VARIANTS);
  * on each it sends messages of `messageBytes` characters, which the handler echoes back as direct
  * messages, waits for the handler to have them, and drops the connection (TCP destroyed, no close
@@ -276,6 +286,8 @@ export async function abuse(server: BenchServer, variant: AbuseVariant, sizes: A
       else {
         // Ended by the library meanwhile: the welcome is of a new session.
         activity.lost += 1;
+        // Left past maxUnacknowledged (closed with 1013): the resume that acknowledges nothing is refused.
+        if (welcome.lost === "expired" && resuming.kept > options.maxUnacknowledged) activity.lostTooFarBehind += 1;
         sessions.delete(resuming.id);
       }
     }
@@ -285,12 +297,18 @@ export async function abuse(server: BenchServer, variant: AbuseVariant, sizes: A
     return { socket: socket as AbusiveSocket, session };
   };
 
-  /** Sends the connection's messages, waits for the handler to have them (giving up after 3 s without a frame), then drops it: TCP destroyed, no close frame. */
+  /**
+   * Sends the connection's messages, waits for the handler to have them (`creep`'s one message more,
+   * also for the server's close; giving up after 3 s without a frame), then drops it: TCP destroyed, no
+   * close frame.
+   */
   const sendAndDrop = async ({ socket, session }: { socket: AbusiveSocket; session: OwnSession }): Promise<void> => {
-    const count = variant === "fill" ? Math.max(0, options.maxUnacknowledged - session.kept) : sizes.messagesPerConnection;
+    const left = options.maxUnacknowledged - session.kept;
+    const over = variant === "creep" && left <= 0;
+    const count = variant === "churn" ? sizes.messagesPerConnection : over ? 1 : Math.max(0, left);
     for (let i = 0; i < count; i++) socket.send(String(++messageIds), text);
     activity.sent += count;
-    await socket.until(() => socket.processed >= count || socket.ended, 3000);
+    await socket.until(() => (socket.processed >= count && (!over || socket.closeCode !== null)) || socket.ended, 3000);
     socket.destroy();
     session.kept += socket.processed;
     activity.processed += socket.processed;
@@ -321,7 +339,7 @@ export async function abuse(server: BenchServer, variant: AbuseVariant, sizes: A
     const opened = await Promise.all(Array.from({ length: maxConnectionsPerRoom }, () => open(undefined)));
     await Promise.all(opened.map((one) => (one === undefined ? undefined : sendAndDrop(one))));
   }
-  await Promise.all(Array.from({ length: sizes.concurrency }, loop));
+  await Promise.all(Array.from({ length: variant === "creep" ? 1 : sizes.concurrency }, loop));
   sampling = false;
   await sampler;
 

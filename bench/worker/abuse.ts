@@ -1,5 +1,12 @@
+import { slotKey } from "../../durable-objects/storage/slot-keys.js";
 import { Hypern } from "../../src/index.js";
 import { objectName } from "../../src/shared/room-address.js";
+
+/**
+ * A kept message's session number is its key divided by this (durable-objects/storage/slot-keys.ts);
+ * written into the SQL as an integer (a parameter this large is bound as a real: the division would not truncate).
+ */
+const PER_OWNER = slotKey(1, 0);
 
 /**
  * The abuse scenario's app (scenarios/abuse.ts): an app of its own, since the one limit it sets is the
@@ -28,7 +35,7 @@ export class AbuseRoom extends abuse.RoomObject {
   /**
    * What this room object keeps in SQLite (the shape scenarios/abuse.ts reads as `AbuseStorage`): rows
    * of each `hypern_*` table, the sessions (resumable: their socket gone, their window open), the
-   * direct messages kept past what their client acknowledged and their bytes (characters for text),
+   * direct messages kept past what their client acknowledged, their bytes (characters for text) and the most one session keeps,
    * rows kept for sessions that no longer exist (there should be none), the key-value entries, the database's size, the sockets held and the client addresses sessions
    * were started from.
    */
@@ -53,17 +60,20 @@ export class AbuseRoom extends abuse.RoomObject {
     const unacknowledged =
       has("hypern_sessions") && has("hypern_kept")
         ? sql
-            .exec<{ messages: number; bytes: number }>(
-              "SELECT COUNT(*) AS messages, COALESCE(SUM(k.weight), 0) AS bytes FROM hypern_kept AS k JOIN hypern_sessions AS s ON s.id = k.session WHERE k.seq > MAX(s.acked, k.acked)",
+            .exec<{ messages: number; bytes: number; most: number }>(
+              "SELECT COALESCE(SUM(messages), 0) AS messages, COALESCE(SUM(bytes), 0) AS bytes, COALESCE(MAX(messages), 0) AS most FROM (" +
+                `SELECT COUNT(*) AS messages, SUM(k.weight) AS bytes FROM hypern_kept AS k JOIN hypern_sessions AS s ON s.owner = k.key / ${PER_OWNER} WHERE k.seq > MAX(s.acked, k.acked) GROUP BY s.id)`,
             )
             .one()
-        : { messages: 0, bytes: 0 };
+        : { messages: 0, bytes: 0, most: 0 };
     const addresses = has("hypern_sessions")
       ? sql.exec<{ address: string | null }>("SELECT DISTINCT address FROM hypern_sessions").toArray().map(({ address }) => address ?? "(none)")
       : [];
-    // Rows of a session that no longer exists: nothing would ever delete them.
-    const orphans = (table: string): number =>
-      has(table) && has("hypern_sessions") ? sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM "${table}" WHERE session NOT IN (SELECT id FROM hypern_sessions)`).one().n : 0;
+    // Rows of a session that no longer exists: nothing would ever delete them. A kept message's key holds its session's number.
+    const orphans = (table: string, session: string, sessions: string): number =>
+      has(table) && has("hypern_sessions")
+        ? sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM "${table}" WHERE ${session} NOT IN (SELECT ${sessions} FROM hypern_sessions WHERE ${sessions} IS NOT NULL)`).one().n
+        : 0;
     let kvEntries = 0;
     for (const _ of kv.list()) kvEntries += 1;
     return {
@@ -73,7 +83,8 @@ export class AbuseRoom extends abuse.RoomObject {
       attached: sessions.attached ?? 0,
       unacknowledged: unacknowledged.messages,
       unacknowledgedBytes: unacknowledged.bytes,
-      orphanRows: orphans("hypern_kept") + orphans("hypern_inbox"),
+      unacknowledgedMost: unacknowledged.most,
+      orphanRows: orphans("hypern_kept", `key / ${PER_OWNER}`, "owner") + orphans("hypern_inbox", "session", "id"),
       kvEntries,
       databaseSize: sql.databaseSize,
       sockets: this.ctx.getWebSockets().length,
