@@ -19,12 +19,24 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_0
 /**
  * A session client's `retry` option that keeps the client away after a drop until the test lets it
  * come back (`release()`), instead of a long backoff the test hopes is long enough: what it must miss
- * happens first, however slow the machine. Closes that say retrying cannot help still end the client.
+ * happens first, however slow the machine. `hold()` keeps it away after its next drops too. Closes
+ * that say retrying cannot help still end the client.
  */
-export function heldReturn(): { retry: (close: CloseInfo) => Promise<boolean>; release: () => void } {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  return { retry: async (close) => !close.final && (await released.then(() => true)), release };
+export function heldReturn(): { retry: (close: CloseInfo) => Promise<boolean>; release: () => void; hold: () => void } {
+  const held = () => {
+    let open!: () => void;
+    return { opened: new Promise<void>((resolve) => (open = resolve)), open };
+  };
+  let current = held();
+  return {
+    retry: async (close) => {
+      if (close.final) return false;
+      await current.opened;
+      return true;
+    },
+    release: () => current.open(),
+    hold: () => (current = held()),
+  };
 }
 
 /** The messages `socket` receives, parsed as JSON, up to and including the first that `last` accepts. */
