@@ -143,6 +143,11 @@ describe("wiring mistakes are explained, in the answer and in the log", () => {
     }
   });
 
+  // workerd prints three "uncaught exception" lines for this test, expected: the upgrade's fetch() reaches
+  // a class without fetch() ("Uncaught (in promise) ... PlainObject ... does not define a `fetch()` method",
+  // and the same TypeError again as "jsg.TypeError"), and the push's RPC reaches a class without it ("Uncaught
+  // (in promise) ... The RPC receiver does not implement "roomBroadcast""). The runtime logs an error
+  // thrown out of a Durable Object's handler even though the caller (the library) gets and explains it.
   it("a binding whose class is not the app's room object", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     try {
