@@ -23,19 +23,26 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_0
  * that say retrying cannot help still end the client.
  */
 export function heldReturn(): { retry: (close: CloseInfo) => Promise<boolean>; release: () => void; hold: () => void } {
-  const held = () => {
-    let open!: () => void;
-    return { opened: new Promise<void>((resolve) => (open = resolve)), open };
+  let released = true;
+  let open: () => void = () => undefined;
+  let opened = Promise.resolve();
+  const hold = (): void => {
+    if (!released) return; // held already: the clients waiting now wait on
+    released = false;
+    opened = new Promise<void>((resolve) => (open = resolve));
   };
-  let current = held();
+  hold();
   return {
     retry: async (close) => {
       if (close.final) return false;
-      await current.opened;
+      await opened;
       return true;
     },
-    release: () => current.open(),
-    hold: () => (current = held()),
+    release: () => {
+      released = true;
+      open();
+    },
+    hold,
   };
 }
 
