@@ -50,7 +50,9 @@ describe("bad input from raw clients, against wrangler dev", () => {
       socket.sendClose(4000, Buffer.alloc(length, 0xff));
       const started = Date.now();
       const close = await socket.closeFrame();
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // Answered, not left to the raw socket's 10 s wait; how soon is not the point (a loaded machine is
+      // slow, and speed is the benchmarks' to measure): the reason below shows the room object answered.
+      expect(Date.now() - started).toBeLessThan(9_000);
       expect(close?.code).toBe(4000);
       // The decoded reason (U+FFFD each), cut to fit a close frame's 123 bytes on a character boundary.
       const fits = Math.min(length, Math.floor(123 / 3));

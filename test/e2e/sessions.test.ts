@@ -74,9 +74,12 @@ describe("the session client in Node against wrangler dev", () => {
     expect(ada.welcomes[2]).toMatchObject({ recovered: true });
     expect(bo.welcomes[1]).toMatchObject({ recovered: true });
     ada.client.send("five");
-    const all = ["one", "two (ada is away)", "three (sent while away)", "four (the server is down)", "five"];
     await until(() => ada.texts.length === 5 && bo.texts.length === 5, () => `ada ${JSON.stringify(ada.texts)} bo ${JSON.stringify(bo.texts)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // One more: a late double of anything before it comes before it.
+    bo.client.send("six");
+    const all = ["one", "two (ada is away)", "three (sent while away)", "four (the server is down)", "five", "six"];
+    await until(() => ada.texts.includes("six") && bo.texts.includes("six"), () => `ada ${JSON.stringify(ada.texts)} bo ${JSON.stringify(bo.texts)}`);
+    expect(ada.texts.at(-1)).toBe("six");
     // One room object orders everything: both saw the same sequence, each message once. ("two" and
     // "three" race: ada sends hers as it comes back.)
     expect(ada.texts).toEqual(bo.texts);

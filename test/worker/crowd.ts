@@ -1,13 +1,17 @@
 import { WebSocketRoom, WebSocketRouter } from "../../src/index.js";
 import type { RouteParams, ServerWebSocket } from "../../src/index.js";
+import { gate } from "./gates.js";
+import { report } from "./reports.js";
 
 /** Everyone in a room that spans several objects (shards of at most 10 connections). */
 const crowd = new WebSocketRoom<{ name: string }>("crowd", { history: { limit: 100 } });
 
 /**
  * A sharded room with sessions: every member in a shard of its own (`/crowd-session`), or two to a
- * shard (`/crowd-pair`: `?delay=ms` before accepting, `?late` sends the last 3 of the history on
- * joining); every text broadcast to all.
+ * shard (`/crowd-pair`: `?delay=ms` before accepting, or `?gate=<key>`: reports "at the gate" under
+ * that key and waits until the test opens it (gates.ts); `?late` sends the last 3 of the history on
+ * joining); every text broadcast to all but `!clear` (clears the history) and `!nothing` (does
+ * nothing: its acknowledgement says the handler is done with what came before).
  */
 const crowdTalk = new WebSocketRoom("crowd-talk", { history: { limit: 1_000 } });
 
@@ -60,7 +64,7 @@ export const crowds = new WebSocketRouter<Env>().route(
     if (!ws.rerun && !ws.recovered) crowdTalk.join(ws);
     for await (const text of ws.iterText()) {
       if (text === "!clear") await crowdTalk.clearHistory();
-      else await crowdTalk.broadcast(text);
+      else if (text !== "!nothing") await crowdTalk.broadcast(text);
     }
   },
   { roomObject: ({ params }) => params.room, shards: { maxConnections: 1 }, sessions: { window: 2_000, maxUnacknowledged: 200 } },
@@ -69,6 +73,11 @@ export const crowds = new WebSocketRouter<Env>().route(
   async (ws: ServerWebSocket<RouteParams<"/crowd-pair/:room">>) => {
     const delay = Number(ws.queryParams.get("delay") ?? 0);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    const key = ws.queryParams.get("gate");
+    if (key !== null) {
+      report(key, "at the gate");
+      await gate(key);
+    }
     await ws.accept();
     if (!ws.rerun && !ws.recovered) {
       crowdTalk.join(ws);

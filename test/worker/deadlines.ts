@@ -6,13 +6,15 @@ export const ticker = new WebSocketRoom("ticker");
 /**
  * Receives with a timeout of `?ms=` in a loop: each message is echoed as `got:<text>`, each timeout
  * reported as `timeout:<resumed>` (so a test can see it came to a handler rerun after a real eviction).
- * `?tick` joins the ticker room.
+ * `?then=` is the timeout of the receives after the first timeout (default: `ms` again), so that a test
+ * can tell a timeout that came twice from the next one. `?tick` joins the ticker room.
  */
 export const deadlines = new WebSocketRouter<Env>().route(
   "/deadline/:object",
   async (ws) => {
     await ws.accept();
-    const ms = Number(ws.queryParams.get("ms"));
+    let ms = Number(ws.queryParams.get("ms"));
+    const then = ws.queryParams.has("then") ? Number(ws.queryParams.get("then")) : ms;
     if (!ws.rerun) {
       if (ws.queryParams.has("tick")) ticker.join(ws);
       ws.sendText("ready");
@@ -23,6 +25,7 @@ export const deadlines = new WebSocketRouter<Env>().route(
       } catch (error) {
         if (!(error instanceof TimeoutError)) throw error;
         ws.sendText(`timeout:${ws.rerun}`);
+        ms = then;
       }
     }
   },

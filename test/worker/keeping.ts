@@ -1,5 +1,6 @@
 import { WebSocketRoom, WebSocketRouter } from "../../src/index.js";
 import type { RoomMember } from "../../src/index.js";
+import { gate } from "./gates.js";
 
 const kept = new WebSocketRoom("kept", { history: { limit: 100 } });
 
@@ -7,7 +8,8 @@ const kept = new WebSocketRoom("kept", { history: { limit: 100 } });
  * What a handler sends while its client is away is kept for the client's resume. Commands:
  * `slow:<text>` broadcasts `<text>`, waits 300 ms (the client drops, or the server restarts, meanwhile)
  * and replies `reply:<text>`; `collect` keeps handles to the other members; `tell` sends `told` to
- * each of them; `flood:<n>:<size>` waits 300 ms, then sends n messages of size characters. A session
+ * each of them; `flood:<n>:<size>` waits 300 ms (`flood:<n>:<size>:<gate>`: until the test opens that
+ * gate, see gates.ts), then sends n messages of size characters. A session
  * keeps at most 2,000 bytes for its client. In one object (`/keep/:room`) and with one connection per
  * shard (`/keep-sharded/:room`).
  */
@@ -28,9 +30,9 @@ for (const [path, shards] of [["/keep/:room", undefined], ["/keep-sharded/:room"
           others = (await kept.getConnections()).filter(({ id }) => id !== ws.id);
           ws.sendText(`collected:${others.length}`);
         } else if (text.startsWith("flood:")) {
-          const [n, size] = text.slice("flood:".length).split(":").map(Number) as [number, number];
-          await new Promise((resolve) => setTimeout(resolve, 300));
-          for (let i = 0; i < n; i++) ws.sendText(`${i}:`.padEnd(size, "f"));
+          const [n, size, key] = text.slice("flood:".length).split(":") as [string, string, string | undefined];
+          await (key === undefined ? new Promise((resolve) => setTimeout(resolve, 300)) : gate(key));
+          for (let i = 0; i < Number(n); i++) ws.sendText(`${i}:`.padEnd(Number(size), "f"));
         } else if (text === "tell") {
           const reached = await Promise.all(others.map((other) => other.sendText("told")));
           ws.sendText(`told:${reached.filter(Boolean).length}`);

@@ -1,5 +1,6 @@
 import { WebSocketRoom, WebSocketRouter } from "../../src/index.js";
 import type { RouteParams, ServerWebSocket } from "../../src/index.js";
+import { gate } from "./gates.js";
 import { report } from "./reports.js";
 
 /** Everyone's messages, logged: the room's history is what resuming clients are replayed from. */
@@ -14,8 +15,10 @@ type SessionSocket = ServerWebSocket<RouteParams<"/session/:room">, { name: stri
  * member's log is the whole conversation (`?excludeSelf`: all but the sender). `?brief` uses the 5-entry room. Commands: `!direct:<n>`
  * sends n numbered direct messages to the sender; `!cookie` the length of its Cookie header; `!clear`
  * clears the room's history; `!who` reports.
- * `?slow`: a new session's first handler waits 300 ms before it reads, so a burst overflows its queue.
- * Each handler run reports `{ started, recovered, resumed }` under `?report=`.
+ * `?slow`: a new session's first handler waits 300 ms before it reads, so a burst overflows its queue;
+ * `?gate=<key>`: it waits until the test opens that gate (gates.ts).
+ * Each handler run reports `{ started, recovered, resumed }` under `?report=`, and `{ ended, recovered }`
+ * under `?ends=` when it ends (returns or throws).
  */
 export const sessions = new WebSocketRouter<Env>().route(
   "/session/:room",
@@ -28,17 +31,23 @@ export const sessions = new WebSocketRouter<Env>().route(
       room.join(ws);
       if (ws.queryParams.has("late")) await room.sendHistory(ws, { last: 3 });
       if (ws.queryParams.has("slow")) await new Promise((resolve) => setTimeout(resolve, 300));
+      const key = ws.queryParams.get("gate");
+      if (key !== null) await gate(key);
     }
-    for await (const text of ws.iterText()) {
-      if (text.startsWith("!direct:")) {
-        for (let i = 1; i <= Number(text.slice(8)); i++) ws.sendText(`direct ${i}`);
-      } else if (text === "!cookie") {
-        ws.sendText(`cookie ${ws.headers.get("cookie")?.length ?? 0}`);
-      } else if (text === "!clear") {
-        await room.clearHistory();
-      } else {
-        await room.broadcast(text, ws.queryParams.has("excludeSelf") ? { exclude: ws.id } : undefined);
+    try {
+      for await (const text of ws.iterText()) {
+        if (text.startsWith("!direct:")) {
+          for (let i = 1; i <= Number(text.slice(8)); i++) ws.sendText(`direct ${i}`);
+        } else if (text === "!cookie") {
+          ws.sendText(`cookie ${ws.headers.get("cookie")?.length ?? 0}`);
+        } else if (text === "!clear") {
+          await room.clearHistory();
+        } else {
+          await room.broadcast(text, ws.queryParams.has("excludeSelf") ? { exclude: ws.id } : undefined);
+        }
       }
+    } finally {
+      report(ws.queryParams.get("ends"), { ended: ws.id, recovered: ws.recovered });
     }
   },
   { roomObject: ({ params }) => params.room, sessions: { window: 2_000, maxUnacknowledged: 200 } },

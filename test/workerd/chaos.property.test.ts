@@ -57,6 +57,8 @@ interface ChaosClient {
   /** Texts received, in order, every connection of it included. */
   readonly received: readonly string[];
   settled(): boolean;
+  /** Which connection it is on: a plain client counts its connections; a session client's are one session (0). */
+  readonly connection: number;
   close(): void;
 }
 
@@ -102,6 +104,8 @@ class SessionChaosClient implements ChaosClient {
     return this.#client.pending === 0 && this.#client.state.state === "open";
   }
 
+  readonly connection = 0;
+
   close(): void {
     this.#client.close("done");
   }
@@ -113,6 +117,7 @@ class PlainChaosClient implements ChaosClient {
   readonly #url: string;
   #socket: PlainSocket | null = null;
   #closed = false;
+  #connections = 0;
 
   constructor(path: string) {
     this.#url = `http://example.com${path}`;
@@ -122,6 +127,7 @@ class PlainChaosClient implements ChaosClient {
   #connect(): void {
     const socket = new PlainSocket(this.#url);
     this.#socket = socket;
+    this.#connections += 1;
     socket.addEventListener("message", (event: { data: unknown }) => {
       if (typeof event.data === "string") this.received.push(event.data);
     });
@@ -154,6 +160,10 @@ class PlainChaosClient implements ChaosClient {
     return this.#socket?.readyState === 1;
   }
 
+  get connection(): number {
+    return this.#connections;
+  }
+
   close(): void {
     this.#closed = true;
     this.#socket?.close(1000, "done");
@@ -161,6 +171,35 @@ class PlainChaosClient implements ChaosClient {
 }
 
 let rooms = 0;
+
+/**
+ * Once the faults are over, each client's last message (added to `sent`), until its own broadcast of
+ * it has come back to it: then the client is on a connection that stays, and whatever came before that
+ * message came before it. A plain client's message can be lost in a connection a deploy is closing
+ * (its close not here yet): it sends another on its next connection. The broadcast is awaited, not
+ * the reply, which plain clients are not promised (and which, in a shard that never got the entries of
+ * some of its own ops back, stays held behind them for good: a library bug this wait first ran into).
+ * Resolves with each client's last message.
+ */
+async function lastWords(made: readonly ChaosClient[], sent: string[][], label: string): Promise<string[]> {
+  const last: (string | undefined)[] = made.map(() => undefined);
+  const sentOn: number[] = made.map(() => -1);
+  await eventually(() => {
+    for (const [index, one] of made.entries()) {
+      if (last[index] !== undefined && one.received.includes(`b:${last[index]}`)) continue;
+      if (one.settled() && sentOn[index] !== one.connection) {
+        const text = `c${index}-${label}${sent[index]!.length}`;
+        if (one.send(text)) {
+          sent[index]!.push(text);
+          last[index] = text;
+          sentOn[index] = one.connection;
+        }
+      }
+      throw new Error(`client ${index} lacks the broadcast of ${last[index] ?? "its last message"}`);
+    }
+  }, 20_000);
+  return last as string[];
+}
 
 /** The problems of what one client received, against what every client sent (each text once, its sender's index in `senders`). */
 function problems(received: readonly string[], own: readonly string[], sent: readonly (readonly string[])[], complete: { broadcasts: boolean; replies: boolean }): string[] {
@@ -257,9 +296,19 @@ describe.each(MATRIX)("the chaos matrix: $kind, $clients clients, history $histo
           for (const [index, one] of made.entries()) {
             if (!one.settled()) throw new Error(`client ${index} not settled`);
             if (complete.replies && sent[index]!.some((text) => !one.received.includes(`d:${text}`))) throw new Error(`client ${index} lacks a reply`);
+            if (complete.broadcasts && sent.flat().some((text) => !one.received.includes(`b:${text}`))) throw new Error(`client ${index} lacks a broadcast`);
           }
         }, 20_000);
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        // Then every client on a connection that stays; then one more message each, whose broadcast
+        // reaches everyone after anything before it (a late double included).
+        await lastWords(made, sent, "settled");
+        const finals = await lastWords(made, sent, "end");
+        await eventually(() => {
+          for (const [index, one] of made.entries()) {
+            for (const text of finals) if (!one.received.includes(`b:${text}`)) throw new Error(`client ${index} lacks the broadcast of ${text}`);
+            if (complete.replies && !one.received.includes(`d:${finals[index]}`)) throw new Error(`client ${index} lacks the reply to ${finals[index]}`);
+          }
+        }, 20_000);
         for (const [index, one] of made.entries()) {
           expect(problems(one.received, sent[index]!, sent, complete), `client ${index} (${clients}) received ${one.received.join(" ")}`).toEqual([]);
         }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { constructions } from "../worker/hibernation.js";
 import { objectName } from "../../src/shared/room-address.js";
 import { app } from "../worker/index.js";
-import { connect, hibernate } from "./client.js";
+import { connect, eventually, hibernate } from "./client.js";
 
 describe("faults", () => {
   it("loses, duplicates and reorders nothing when the room object is evicted every few ms during 10,000 messages", { timeout: 60_000 }, async () => {
@@ -33,6 +33,9 @@ describe("faults", () => {
         while (received.length < i - 200) received.push(await client.receiveText());
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
+      // An eviction at least every 500 messages, however the machine shares its time between the
+      // storm and the sender (the window stays in flight meanwhile).
+      if (i % 500 === 499) await eventually(() => expect(evictions).toBeGreaterThanOrEqual((i + 1) / 500), 20_000);
     }
     while (received.length < total) received.push(await client.receiveText());
     done = true;
@@ -42,7 +45,8 @@ describe("faults", () => {
     expect(await client.receiveText()).toBe("n:after the storm");
 
     expect(received).toEqual(Array.from({ length: total }, (_, i) => `n:${i}`));
-    expect(await client.collect(50)).toEqual([]);
+    // Nothing doubled: it would have come before the echo after the storm.
+    expect(await client.collect(0)).toEqual([]);
     console.log(`eviction storm: ${evictions} evictions during ${total} messages`);
     expect(evictions).toBeGreaterThanOrEqual(20);
     expect((constructions.get(name) ?? 0) - constructedBefore).toBe(evictions);

@@ -60,8 +60,9 @@ describe("hibernation with evictDurableObject", () => {
       { started: before.id, resumed: false },
       { started: before.id, resumed: true },
     ]);
-    // One-time effects are guarded by `resumed`: no second greeting.
-    expect(await client.collect(50)).toEqual([]);
+    // One-time effects are guarded by `resumed`: no second greeting (it would have come before this echo).
+    expect(await ask(client, "n:after")).toBe("n:after");
+    expect(await client.collect(0)).toEqual([]);
   });
 
   it("stores setData() made after a resume, across a second eviction", async () => {
@@ -168,7 +169,9 @@ describe("hibernation with evictDurableObject", () => {
     await receiving;
 
     expect(received).toEqual(Array.from({ length: sent }, (_, i) => `n:${i}`));
-    expect(await client.collect(50)).toEqual([]);
+    // Nothing doubled after them: it would have come before this echo.
+    expect(await ask(client, "n:after")).toBe("n:after");
+    expect(await client.collect(0)).toEqual([]);
     expect(constructed()).toBe(constructionsBefore + evictions);
   });
 });

@@ -25,7 +25,14 @@ describe.each(["/order", "/order-sharded"])("one handler's sends and broadcasts,
     while (receivedOther.length < expectedOther.length) receivedOther.push(await other.receiveText({ timeout: 10_000 }));
     expect(receivedSelf).toEqual(expectedSelf);
     expect(receivedOther).toEqual(expectedOther);
-    expect(await self.collect(100)).toEqual([]);
+    // One more round: its messages come next, and only they; anything more of the rounds before would come before them.
+    self.send("go:last");
+    for (const [client, numbers] of [[self, [1, 2, 3, 5, 6, 8]], [other, [1, 3, 4, 6, 7]]] as const) {
+      const last: string[] = [];
+      while (last.length < numbers.length) last.push(await client.receiveText({ timeout: 10_000 }));
+      expect(last).toEqual(numbers.map((n) => `last:${n}`));
+    }
+    expect(await self.collect(0)).toEqual([]);
     expect(await other.collect(0)).toEqual([]);
     self.close();
     other.close();

@@ -28,7 +28,8 @@ describe("app.room(env, name) from Worker code", () => {
   it("broadcasts text, JSON and bytes from an HTTP route to every connection of the room object", async () => {
     const object = freshObject();
     const { clients } = await roomMembers(object, 3);
-    const outsider = (await roomMembers(freshObject(), 1)).clients[0]!;
+    const outsiderObject = freshObject();
+    const outsider = (await roomMembers(outsiderObject, 1)).clients[0]!;
 
     expect(await (await http(`/push/${object}`, { method: "POST", body: "from HTTP" })).json()).toEqual({ sent: 3 });
     for (const client of clients) expect(await client.receive()).toBe("from HTTP");
@@ -41,7 +42,10 @@ describe("app.room(env, name) from Worker code", () => {
     expect(await bytes.json()).toEqual({ sent: 3 });
     for (const client of clients) expect([...new Uint8Array((await client.receive()) as ArrayBuffer)]).toEqual([4, 5]);
 
-    expect(await outsider.collect(50)).toEqual([]);
+    // A push to the outsider's own object comes to it next: a push that went astray would have come before it.
+    expect(await (await http(`/push/${outsiderObject}`, { method: "POST", body: "for the outsider" })).json()).toEqual({ sent: 1 });
+    expect(await outsider.receive()).toBe("for the outsider");
+    expect(await outsider.collect(0)).toEqual([]);
   });
 
   it("excludes ids, lists connections and counts them, dormant ones included", async () => {
@@ -54,7 +58,10 @@ describe("app.room(env, name) from Worker code", () => {
     const pushed = await http(`/push/${object}?exclude=${ids[0]}`, { method: "POST", body: "not for a" });
     expect(await pushed.json()).toEqual({ sent: 1 });
     expect(await b!.receive()).toBe("not for a");
-    expect(await a!.collect(50)).toEqual([]);
+    // The next push comes to a next: the one it was left out of would have come before it.
+    expect(await (await http(`/push/${object}`, { method: "POST", body: "for both" })).json()).toEqual({ sent: 2 });
+    expect(await a!.receive()).toBe("for both");
+    expect(await a!.collect(0)).toEqual([]);
   });
 
   it("closes every connection, dormant ones included, and validates the close code", async () => {

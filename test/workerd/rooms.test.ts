@@ -57,8 +57,9 @@ describe("WebSocketRoom", () => {
     expect(await a!.receiveJson()).toMatchObject({ reply: "broadcast" });
     expect(await c!.receive()).toBe("to a and c");
 
-    for (const client of [a!, b!, c!]) expect(await client.collect(50)).toEqual([]);
-    expect(await outsider.collect(50)).toEqual([]);
+    // Each one's next message answers its own question: another broadcast would have come before it.
+    for (const client of [a!, b!, c!, outsider]) expect(await command(client, { op: "size" })).toMatchObject({ reply: "size" });
+    for (const client of [a!, b!, c!, outsider]) expect(await client.collect(0)).toEqual([]);
   });
 
   it("broadcastJson sends compact JSON and broadcastBytes sends binary, both honouring exclude", async () => {
@@ -68,8 +69,9 @@ describe("WebSocketRoom", () => {
     await command(b!, { op: "broadcastBytes", bytes: [1, 2, 255], exclude: [ids[1]] });
     const bytes = await a!.receive();
     expect([...new Uint8Array(bytes as ArrayBuffer)]).toEqual([1, 2, 255]);
-    expect(await a!.collect(50)).toEqual([]);
-    expect(await b!.collect(50)).toEqual([]);
+    // Each one's next message answers its own question: a broadcast it was left out of would have come before it.
+    for (const client of [a!, b!]) expect(await command(client, { op: "size" })).toMatchObject({ reply: "size" });
+    for (const client of [a!, b!]) expect(await client.collect(0)).toEqual([]);
   });
 
   it("closeAll closes every member with the code and reason, and empties the room", async () => {
@@ -103,7 +105,9 @@ describe("WebSocketRoom", () => {
     expect(fromOne.isolate).toBe(fromTwo.isolate);
     expect(fromOne.connections).toEqual([oneId]);
     expect(fromTwo.connections).toEqual([twoId]);
-    expect(await two!.collect(50)).toEqual([]);
+    // two's next message answers its own question: object one's broadcast would have come before it.
+    expect(await command(two!, { op: "size" })).toMatchObject({ reply: "size" });
+    expect(await two!.collect(0)).toEqual([]);
   });
 
   it("keeps rooms of one object apart", async () => {

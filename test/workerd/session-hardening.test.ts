@@ -3,9 +3,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { SESSION_PROTOCOL } from "../../src/client/index.js";
 import { sessionProtocols } from "../../src/shared/session-protocol.js";
 import { roomObjects, roomStub } from "../../src/room-object-client.js";
+import { openGate } from "../worker/gates.js";
 import { app } from "../worker/index.js";
 import type { TestSocket } from "./client.js";
-import { connect, eventually, hibernate, runAlarm, sessionClient } from "./client.js";
+import { connect, eventually, heldReturn, hibernate, receiveJsonUntil, runAlarm, sessionClient } from "./client.js";
 
 let rooms = 0;
 const freshRoom = (): string => `hardening-${Date.now()}-${++rooms}`;
@@ -18,6 +19,10 @@ async function rawSession(path: string): Promise<{ socket: TestSocket; welcome: 
   expect(welcome.t).toBe("w");
   return { socket, welcome };
 }
+
+/** A session frame from the server, as these tests read it. */
+type ServerFrame = { t: string; d?: string; id?: string; s?: number; o?: number; e?: string };
+const broadcastOf = (text: string) => (frame: ServerFrame) => frame.t === "b" && frame.d === text;
 
 const failures = vi.spyOn(console, "error");
 afterEach(() => {
@@ -65,14 +70,18 @@ describe("a client message is processed once", () => {
     // `?slow`: the handler waits 300 ms before it reads its first message.
     const { socket } = await rawSession(`/session/${room}?slow`);
     for (let i = 0; i < 3; i++) socket.sendJson({ t: "m", id: "same", d: "once" });
-    await sleep(600);
-    const frames = (await socket.collect(200)).map((frame) => JSON.parse(frame as string) as { t: string; d?: string; id?: string });
-    expect(frames.filter(({ t, d }) => t === "b" && d === "once")).toHaveLength(1);
+    // The handler takes its messages in order: once this one's broadcast is here, a second "once" would be too.
+    socket.sendJson({ t: "m", id: "after", d: "after" });
+    const frames = await receiveJsonUntil<ServerFrame>(socket, broadcastOf("after"));
+    expect(frames.filter(broadcastOf("once"))).toHaveLength(1);
     expect(frames.filter(({ t, id }) => t === "k" && id === "same").length).toBeGreaterThanOrEqual(1);
     // Sent again later, once processed: acknowledged again, not processed again.
     socket.sendJson({ t: "m", id: "same", d: "once" });
     expect(await socket.receiveJson()).toEqual({ t: "k", id: "same" });
-    expect(await socket.collect(200)).toEqual([]);
+    socket.sendJson({ t: "m", id: "after again", d: "after again" });
+    const later = await receiveJsonUntil<ServerFrame>(socket, broadcastOf("after again"));
+    // Nothing but the marker's acknowledgement and broadcast: no second "once".
+    expect(later.filter(({ t, id, d }) => !(t === "k" && id === "after again") && d !== "after again")).toEqual([]);
   });
 });
 
@@ -94,11 +103,15 @@ describe("acknowledgements are checked against what was sent", () => {
     expect(broadcast).toBeDefined();
     socket.sendJson({ t: "a", s: 0, r: { talk: (broadcast?.o ?? 0) + 10 }, e: { talk: "an-epoch-cleared-since" } });
     socket.sendJson({ t: "a", s: 0, r: { talk: broadcast?.o }, e: { talk: broadcast?.e } });
-    expect(await socket.collect(100)).toEqual([]);
-    socket.sendJson({ t: "a", s: 0, r: { talk: (broadcast?.o ?? 0) + 1 } });
+    // A message after both: its acknowledgement and broadcast come, and nothing else (no close) before them.
+    socket.sendJson({ t: "m", id: "2", d: "still open" });
+    const after = await receiveJsonUntil<ServerFrame>(socket, broadcastOf("still open"));
+    expect(after.filter(({ t, id, d }) => !(t === "k" && id === "2") && !(t === "b" && d === "still open"))).toEqual([]);
+    const last = after.at(-1)?.o ?? 0;
+    socket.sendJson({ t: "a", s: 0, r: { talk: last + 1 } });
     expect(await socket.closed()).toEqual({
       code: 1002,
-      reason: `Protocol error: acknowledged offset ${(broadcast?.o ?? 0) + 1} in room "talk", but the last sent is ${broadcast?.o}`,
+      reason: `Protocol error: acknowledged offset ${last + 1} in room "talk", but the last sent is ${last}`,
     });
   });
 });
@@ -108,12 +121,16 @@ describe("direct-message backpressure", () => {
     const room = freshRoom();
     // /session/:room allows 200 unacknowledged messages.
     const { socket } = await rawSession(`/session/${room}`);
+    const isDirect = (n: number) => (frame: ServerFrame) => frame.t === "m" && frame.s === n;
     socket.sendJson({ t: "m", id: "1", d: "!direct:100" });
-    await eventually(async () => expect((await socket.collect(20)).length).toBeGreaterThan(0));
-    await sleep(100);
+    await receiveJsonUntil<ServerFrame>(socket, isDirect(100));
     await hibernate(app.roomObject(env, room, { route: "/session/:room" }));
     socket.sendJson({ t: "m", id: "2", d: "!direct:100" });
-    expect(await socket.closed({ timeout: 300 }).then(() => "closed", () => "open")).toBe("open");
+    await receiveJsonUntil<ServerFrame>(socket, isDirect(200));
+    // At the bound, not past it: still open. A message processed already is only acknowledged (nothing
+    // kept for the client): that acknowledgement comes, where a close at 200 would have come instead.
+    socket.sendJson({ t: "m", id: "1", d: "!direct:100" });
+    expect(await socket.receiveJson()).toEqual({ t: "k", id: "1" });
     socket.sendJson({ t: "m", id: "3", d: "!direct:1" });
     expect(await socket.closed()).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
   });
@@ -208,6 +225,9 @@ describe("dropped sessions are bounded", () => {
   const address = (n: number) => ({ "CF-Connecting-IP": `198.51.100.${n}` });
   const sessionRows = (stub: DurableObjectStub) =>
     runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM hypern_sessions").one().n);
+  /** The sessions waiting for their client to come back (their socket gone, their window running). */
+  const awaySessionRows = (stub: DurableObjectStub) =>
+    runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM hypern_sessions WHERE expires_at IS NOT NULL").one().n);
 
   it("per client address: a new session ends the address's oldest dropped ones past maxResumablePerClient (16)", async () => {
     const room = freshRoom();
@@ -237,18 +257,26 @@ describe("dropped sessions are bounded", () => {
     expect(await sessionRows(roomStub(strict.roomObject(env, room, { route: "/strict/session/:room" })))).toBe(3);
   });
 
-  it("in bytes: a client that does not acknowledge is closed past maxUnacknowledgedBytes; a session whose client is away ends there", async () => {
+  it("in bytes: a client that does not acknowledge is closed past maxUnacknowledgedBytes; a session whose client is away ends there", { timeout: 30_000 }, async () => {
     const { socket } = await rawSession(`/keep/${freshRoom()}`);
     socket.sendJson({ t: "m", id: "1", d: "flood:30:100" });
-    expect(await socket.closed({ timeout: 3_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
+    expect(await socket.closed({ timeout: 10_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
 
-    // It stays away longer than the handler takes to send.
-    const member = sessionClient(`/keep/${freshRoom()}`, { backoff: { firstMs: 1_000, longestMs: 1_000 } });
+    // It stays away until the handler has sent past the bound: the handler waits at a gate until the
+    // server has seen the drop, and the client comes back once the session has ended.
+    const room = freshRoom();
+    const stub = roomStub(app.roomObject(env, room, { route: "/keep/:room" }));
+    const away = heldReturn();
+    const member = sessionClient(`/keep/${room}`, { retry: away.retry });
     await member.welcomed();
-    member.client.send("flood:30:100");
-    await sleep(50);
+    member.client.send(`flood:30:100:${room}`);
+    await eventually(() => expect(member.client.pending).toBe(0)); // taken: its handler waits at the gate
     member.drop();
-    await member.welcomed(2, { timeout: 8_000 });
+    await eventually(async () => expect(await awaySessionRows(stub)).toBe(1));
+    openGate(room);
+    await eventually(async () => expect(await sessionRows(stub)).toBe(0));
+    away.release();
+    await member.welcomed(2, { timeout: 10_000 });
     expect(member.resets.map(({ reason }) => reason)).toEqual(["expired"]);
     member.close();
   });

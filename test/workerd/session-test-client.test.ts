@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sessionClient } from "../../src/testing/index.js";
+import { eventually } from "./client.js";
 
 let rooms = 0;
 const freshRoom = (): string => `session-client-${Date.now()}-${++rooms}`;
@@ -39,7 +40,9 @@ describe("sessionClient's waits say what they waited for", () => {
   });
 
   it("welcomed(): a client that keeps retrying a refused upgrade fails at the timeout, with the refusal", async () => {
-    const refused = sessionClient("/strict/session/lobby");
+    // Its next try is half a minute away: once refused, it waits with the refusal, however slow the machine.
+    const refused = sessionClient("/strict/session/lobby", { backoff: { firstMs: 60_000, longestMs: 60_000 } });
+    await eventually(() => expect(refused.client.state.state).toBe("reconnecting"));
     await expect(refused.welcomed(1, { timeout: 300 })).rejects.toThrow(
       /^sessionClient\(\/strict\/session\/lobby\): welcomed 0 of 1 times within 300 ms; the client is (re)?connecting .*refused with HTTP 401: Sign in first/,
     );

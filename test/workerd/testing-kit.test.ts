@@ -7,7 +7,6 @@ import { assertOnceInOrder, deploy, hibernate, resetRoomObjects, sessionClient }
 
 let rooms = 0;
 const freshRoom = (): string => `testing-kit-${Date.now()}-${++rooms}`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const BURST = 40;
 
 /** What one member's handler runs reported: whether each was a resumed session, or a rerun after a wake. */
@@ -31,10 +30,13 @@ async function burstThrough(fault: (room: string, members: readonly SessionTestC
   }
   // Each sender's last message: once it is there, so must be all that was sent before it.
   for (const member of members) for (const own of sent) await member.received(own.at(-1)!);
-  await sleep(100); // time for a late double to show
+  // One more message: a late double of anything before it comes before it.
+  members[0]!.send("end");
+  for (const member of members) await member.received("end");
   for (const member of members) {
     for (const own of sent) assertOnceInOrder(member.texts, own);
-    expect(member.texts).toHaveLength(2 * BURST);
+    expect(member.texts.at(-1)).toBe("end");
+    expect(member.texts).toHaveLength(2 * BURST + 1);
     expect(member.resets).toEqual([]);
   }
   for (const member of members) member.close();
