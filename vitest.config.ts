@@ -10,7 +10,12 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./test/worker/wrangler.toml" },
-            miniflare: { bindings: { CHAOS_RUNS: Number(process.env.CHAOS_RUNS ?? 2), CHAOS_SEED: Number(process.env.CHAOS_SEED ?? 20261202) } },
+            miniflare: {
+              bindings: {
+                CHAOS_RUNS: Number(process.env.CHAOS_RUNS ?? 2),
+                CHAOS_SEED: Number(process.env.CHAOS_SEED ?? 20261202),
+              },
+            },
           }),
         ],
         // A test's own waits (the testing kit's 4 s, eventually()'s 5 s) say what did not come; the test's
@@ -22,7 +27,8 @@ export default defineConfig({
         test: { name: "layout", include: ["test/layout/**/*.test.ts"], environment: "node" },
       },
       {
-        // In Node: every TypeScript block of README.md, CONTRIBUTING.md and docs/ compiles against the package (one type check); the docs' links hold.
+        // In Node: every TypeScript block of README.md, CONTRIBUTING.md and docs/ compiles against the package (one
+        // type check); the docs' links hold.
         test: { name: "docs", include: ["test/docs/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
       },
       {
@@ -31,15 +37,33 @@ export default defineConfig({
       },
       {
         // In Node: `wrangler dev` of the demo app, driven by real clients.
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 90_000 },
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+        },
       },
       {
         // In Node: the demo's chat page, its logic alone and the page in headless Chromium against `wrangler dev`.
-        test: { name: "browser", include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 90_000, hookTimeout: 120_000 },
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         // In Node: the packed tarball installed into a separate Worker project (test/consumer/project).
-        test: { name: "consumer", include: ["test/consumer/*.test.ts"], environment: "node", testTimeout: 180_000, hookTimeout: 600_000 },
+        test: {
+          name: "consumer",
+          include: ["test/consumer/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+        },
       },
       {
         // `npm run test:load` only: wrangler dev under many connections (sizes from LOAD_* variables).

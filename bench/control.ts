@@ -8,7 +8,9 @@ export async function control<T>(server: BenchServer, method: "GET" | "POST", pa
   return (await response.json()) as T;
 }
 
-/** What the bench Worker counted in the objects of `room` (bench/worker/object-counts.ts), added up; asking wakes none. */
+/**
+ * What the bench Worker counted in the objects of `room` (bench/worker/object-counts.ts), added up; asking wakes none.
+ */
 export function objectCounts(server: BenchServer, room: string): Promise<ObjectCounts & { objects: number }> {
   return control(server, "GET", `counts/${room}`);
 }

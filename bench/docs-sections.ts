@@ -34,11 +34,18 @@ function caption(file: ResultsFile, extra = ""): string {
   const repetitions = file.repetitions === 1 ? "one repetition" : `${file.repetitions} interleaved repetitions`;
   const run = `${file.quick ? "quick run" : "run"} of ${file.date.slice(0, 10)}, ${repetitions}`;
   const sizes = flatSizes(file.sizes);
-  return `From \`results/${file.scenario}.json\`: ${run}; ${describeMachine(file.machine)}${sizes.length > 0 ? `; sizes: ${sizes.join(", ")}` : ""}.${extra}`;
+  return (
+    `From \`results/${file.scenario}.json\`: ${run}; ` +
+    `${describeMachine(file.machine)}${sizes.length > 0 ? `; sizes: ${sizes.join(", ")}` : ""}.${extra}`
+  );
 }
 
 /** The section's text from its file; null without the file. */
-function fromFile<S extends ResultScenario>(files: ResultsFiles, scenario: S, render: (file: ResultsFile<Summaries[S]>) => string): string | null {
+function fromFile<S extends ResultScenario>(
+  files: ResultsFiles,
+  scenario: S,
+  render: (file: ResultsFile<Summaries[S]>) => string,
+): string | null {
   const file = fileOf(files, scenario);
   return file === undefined ? null : render(file);
 }
@@ -55,45 +62,78 @@ function headlineRows(files: ResultsFiles): { row: Summary; file: ResultsFile }[
     ["presence-join", fileOf(files, "presence-join")?.summary.compared],
     ["bundle", fileOf(files, "bundle")?.summary],
   ];
-  return firsts.flatMap(([scenario, rows]) => (rows?.[0] === undefined ? [] : [{ row: rows[0], file: files.get(scenario) as ResultsFile }]));
+  return firsts.flatMap(([scenario, rows]) =>
+    rows?.[0] === undefined ? [] : [{ row: rows[0], file: files.get(scenario) as ResultsFile }],
+  );
 }
 
 /** The issue's targets, from the files that hold them; null until all of those exist. */
 function targets(files: ResultsFiles): string | null {
-  const [echo, broadcast, churn, idle, reconnect] = [fileOf(files, "echo"), fileOf(files, "broadcast"), fileOf(files, "churn"), fileOf(files, "idle"), fileOf(files, "reconnect")];
+  const [echo, broadcast, churn, idle, reconnect] = [
+    fileOf(files, "echo"),
+    fileOf(files, "broadcast"),
+    fileOf(files, "churn"),
+    fileOf(files, "idle"),
+    fileOf(files, "reconnect"),
+  ];
   if (!echo || !broadcast || !churn || !idle || !reconnect) return null;
   const compared = [...echo.summary, ...broadcast.summary.compared, ...churn.summary, ...idle.summary];
-  return targetsTable([...checkTargets(compared), ...checkOursTargets([...broadcast.summary.ours, ...reconnect.summary])]);
+  return targetsTable([
+    ...checkTargets(compared),
+    ...checkOursTargets([...broadcast.summary.ours, ...reconnect.summary]),
+  ]);
 }
 
 const compared = (file: ResultsFile<Summary[]>): string => `${markdownTable(file.summary)}\n\n${caption(file)}`;
 
-/** The generated sections of bench/README.md by name, each made from the results files alone; null while the files it needs are missing. */
+/**
+ * The generated sections of bench/README.md by name, each made from the results files alone; null while the files it
+ * needs are missing.
+ */
 const SECTIONS: Record<string, (files: ResultsFiles) => string | null> = {
   headline: (files) => {
     const rows = headlineRows(files);
-    const sources = rows.map(({ file }) => `${file.scenario} ${file.date.slice(0, 10)} (${file.repetitions})`).join(", ");
-    return rows.length === 0 ? null : `${markdownTable(rows.map(({ row }) => row))}\n\nMedians; each row from its scenario's results file, with its run's date and repetitions: ${sources}. Sizes and machines are given with each table below.`;
+    const sources = rows
+      .map(({ file }) => `${file.scenario} ${file.date.slice(0, 10)} (${file.repetitions})`)
+      .join(", ");
+    return rows.length === 0
+      ? null
+      : `${markdownTable(rows.map(({ row }) => row))}\n\nMedians; each row from its scenario's results file, with ` +
+          `its run's date and repetitions: ${sources}. Sizes and machines are given with each table below.`;
   },
   echo: (files) => fromFile(files, "echo", compared),
-  broadcast: (files) => fromFile(files, "broadcast", (file) => `${markdownTable(file.summary.compared)}\n\n${caption(file)}`),
+  broadcast: (files) =>
+    fromFile(files, "broadcast", (file) => `${markdownTable(file.summary.compared)}\n\n${caption(file)}`),
   churn: (files) => fromFile(files, "churn", compared),
   idle: (files) => fromFile(files, "idle", compared),
   "slow-reader": (files) => fromFile(files, "slow-reader", compared),
   targets,
-  "history-sessions": (files) => fromFile(files, "broadcast", (file) => `${oursTable(file.summary.ours)}\n\n${caption(file)}`),
+  "history-sessions": (files) =>
+    fromFile(files, "broadcast", (file) => `${oursTable(file.summary.ours)}\n\n${caption(file)}`),
   reconnect: (files) => fromFile(files, "reconnect", (file) => `${oursTable(file.summary)}\n\n${caption(file)}`),
   shards: (files) => fromFile(files, "shards", (file) => `${shardsTable(file.summary)}\n\n${caption(file)}`),
   storage: (files) => fromFile(files, "storage", (file) => `${storageTable(file.summary)}\n\n${caption(file)}`),
   "storage-cost": (files) => fromFile(files, "storage", (file) => storageCostTable(file.summary)),
   abuse: (files) =>
-    fromFile(files, "abuse", (file) => `${abuseTable(file.summary)}\n\n${abuseActivityTable(file.summary)}\n\n${caption(file, ` Client addresses the sessions were started from: ${file.summary.addresses}.`)}`),
+    fromFile(files, "abuse", (file) => {
+      const addresses = ` Client addresses the sessions were started from: ${file.summary.addresses}.`;
+      return `${abuseTable(file.summary)}\n\n${abuseActivityTable(file.summary)}\n\n${caption(file, addresses)}`;
+    }),
   bundle: (files) => fromFile(files, "bundle", compared),
   wake: (files) =>
-    fromFile(files, "wake", (file) => `${markdownTable(file.summary.compared)}\n\n${wakeSessionsTable(file.summary)}\n\n${caption(file, ` Wakes observed (the object's constructor ran again): ${wakesObserved(file.summary)}; only those are counted.`)}`),
-  "idle-heartbeat": (files) => fromFile(files, "idle-heartbeat", (file) => `${idleHeartbeatTable(file.summary)}\n\n${caption(file)}`),
+    fromFile(files, "wake", (file) => {
+      const observed = wakesObserved(file.summary);
+      const wakes = ` Wakes observed (the object's constructor ran again): ${observed}; only those are counted.`;
+      return `${markdownTable(file.summary.compared)}\n\n${wakeSessionsTable(file.summary)}\n\n${caption(file, wakes)}`;
+    }),
+  "idle-heartbeat": (files) =>
+    fromFile(files, "idle-heartbeat", (file) => `${idleHeartbeatTable(file.summary)}\n\n${caption(file)}`),
   "presence-join": (files) =>
-    fromFile(files, "presence-join", (file) => `${markdownTable(file.summary.compared)}\n\n${presenceJoinOursTable(file.summary)}\n\n${caption(file)}`),
+    fromFile(
+      files,
+      "presence-join",
+      (file) => `${markdownTable(file.summary.compared)}\n\n${presenceJoinOursTable(file.summary)}\n\n${caption(file)}`,
+    ),
 };
 
 /** The sections that `files` feed, for the console. */
@@ -107,13 +147,20 @@ export function sectionsOf(files: ResultsFiles): string {
 const START = (name: string): string => `<!-- generated:${name} -->`;
 const END = (name: string): string => `<!-- /generated:${name} -->`;
 
-/** `readme` with every generated section made anew from `files`; fails on a section it lacks or one it names that does not exist. */
+/**
+ * `readme` with every generated section made anew from `files`; fails on a section it lacks or one it names that does
+ * not exist.
+ */
 export function renderReadme(readme: string, files: ResultsFiles): string {
   const named = [...readme.matchAll(/<!-- generated:([\w-]+) -->/g)].map((m) => m[1] as string);
   const unknown = named.filter((name) => !(name in SECTIONS));
   const missing = Object.keys(SECTIONS).filter((name) => !named.includes(name));
   if (unknown.length > 0 || missing.length > 0) {
-    throw new Error(`bench/README.md: ${[...unknown.map((n) => `unknown section ${n}`), ...missing.map((n) => `no ${START(n)} ... ${END(n)}`)].join("; ")}`);
+    const problems = [
+      ...unknown.map((n) => `unknown section ${n}`),
+      ...missing.map((n) => `no ${START(n)} ... ${END(n)}`),
+    ];
+    throw new Error(`bench/README.md: ${problems.join("; ")}`);
   }
   let text = readme;
   for (const [name, render] of Object.entries(SECTIONS)) {
@@ -126,10 +173,18 @@ export function renderReadme(readme: string, files: ResultsFiles): string {
   return text;
 }
 
-/** The chart of the server's costs: the bundle's size, tens of times raw's, is left to the table, where it does not flatten every other bar. */
+/**
+ * The chart of the server's costs: the bundle's size, tens of times raw's, is left to the table, where it does not
+ * flatten every other bar.
+ */
 function renderSvg(files: ResultsFiles): string {
-  const rows = headlineRows(files).filter(({ file }) => file.scenario !== "bundle").map(({ row }) => row);
-  return `${svgChart(rows, "Medians from bench/results/<scenario>.json; dates, sizes and machines in bench/README.md")}\n`;
+  const rows = headlineRows(files)
+    .filter(({ file }) => file.scenario !== "bundle")
+    .map(({ row }) => row);
+  return `${svgChart(
+    rows,
+    "Medians from bench/results/<scenario>.json; dates, sizes and machines in " + "bench/README.md",
+  )}\n`;
 }
 
 /** What `npm run bench:docs` writes: bench/README.md with its sections made anew, and bench/results.svg. */

@@ -51,7 +51,8 @@ export class FrameCounter {
         this.#header = Buffer.alloc(0);
       } else {
         const take = Math.min(this.#left, chunk.length - offset);
-        if (this.#opcode === CLOSE) this.#closePayload = Buffer.concat([this.#closePayload, chunk.subarray(offset, offset + take)]);
+        if (this.#opcode === CLOSE)
+          this.#closePayload = Buffer.concat([this.#closePayload, chunk.subarray(offset, offset + take)]);
         else if (this.#opcode <= BINARY) this.bytes += take;
         offset += take;
         this.#left -= take;

@@ -33,14 +33,18 @@ export function cpuNanoseconds(pid: number): number {
 
 /** Resident memory of the process, in bytes. */
 export function residentBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
   if (line === undefined) throw new Error(`No VmRSS for process ${pid}`);
   return Number(line.replace(/\D+/g, "")) * 1024;
 }
 
 /** This process's soft limit on open files (children such as workerd inherit it). */
 export function openFilesLimit(): number {
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("Max open files"));
   const soft = line?.slice("Max open files".length).trim().split(/\s+/)[0];
   return soft === undefined || soft === "unlimited" ? Number.POSITIVE_INFINITY : Number(soft);
 }

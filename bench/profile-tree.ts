@@ -1,6 +1,11 @@
 /** A V8 CPU profile as the inspector returns it: a call tree whose nodes count the samples taken in them. */
 export interface Profile {
-  nodes: { id: number; hitCount?: number; children?: number[]; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: {
+    id: number;
+    hitCount?: number;
+    children?: number[];
+    callFrame: { functionName: string; url: string; lineNumber: number };
+  }[];
 }
 
 /**
@@ -9,7 +14,10 @@ export interface Profile {
  * recursion). An async function's part after an `await` is on the stack again when it resumes, so it
  * counts too. Returns the counts and the samples in all.
  */
-export function samplesWithin(profiles: readonly Profile[], names: readonly string[]): { within: Map<string, number>; total: number } {
+export function samplesWithin(
+  profiles: readonly Profile[],
+  names: readonly string[],
+): { within: Map<string, number>; total: number } {
   const within = new Map(names.map((name) => [name, 0]));
   let total = 0;
   for (const profile of profiles) {
@@ -21,7 +29,8 @@ export function samplesWithin(profiles: readonly Profile[], names: readonly stri
       if (hits === 0) continue;
       total += hits;
       const onStack = new Set<string>();
-      for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) onStack.add(byId.get(id)?.callFrame.functionName ?? "");
+      for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id))
+        onStack.add(byId.get(id)?.callFrame.functionName ?? "");
       for (const name of onStack) if (within.has(name)) within.set(name, (within.get(name) as number) + hits);
     }
   }

@@ -39,17 +39,36 @@ const { values: flags } = parseArgs({
 });
 const implementation = flags.implementation as Implementation;
 const run = {
-  echo: (server: Parameters<typeof echo>[0]) => echo(server, implementation, { connections: 50, pacedRate: 5000, pacedSeconds: 2, messagesPerConnection: 200, pipeline: 10, payloadBytes: 64 }),
-  broadcast: (server: Parameters<typeof echo>[0]) => broadcast(server, implementation, { members: 500, messages: 50, window: 4, payloadBytes: 64 }),
+  echo: (server: Parameters<typeof echo>[0]) =>
+    echo(server, implementation, {
+      connections: 50,
+      pacedRate: 5000,
+      pacedSeconds: 2,
+      messagesPerConnection: 200,
+      pipeline: 10,
+      payloadBytes: 64,
+    }),
+  broadcast: (server: Parameters<typeof echo>[0]) =>
+    broadcast(server, implementation, { members: 500, messages: 50, window: 4, payloadBytes: 64 }),
   // ours only: the broadcast room with history on, and with session clients as members
-  "broadcast-history": (server: Parameters<typeof echo>[0]) => broadcast(server, "ours", { members: 500, messages: 50, window: 4, payloadBytes: 64 }, "history"),
-  "broadcast-sessions": (server: Parameters<typeof echo>[0]) => broadcast(server, "ours", { members: 500, messages: 50, window: 4, payloadBytes: 64 }, "sessions"),
-  reconnect: (server: Parameters<typeof echo>[0]) => reconnectStorm(server, { clients: Number(flags.clients), broadcasts: 20, firstBackoffMs: 500, timeoutMs: 60_000 }),
-  churn: (server: Parameters<typeof echo>[0]) => churn(server, implementation, { pacedRate: 300, pacedSeconds: 1, connections: 300, concurrency: 10 }),
+  "broadcast-history": (server: Parameters<typeof echo>[0]) =>
+    broadcast(server, "ours", { members: 500, messages: 50, window: 4, payloadBytes: 64 }, "history"),
+  "broadcast-sessions": (server: Parameters<typeof echo>[0]) =>
+    broadcast(server, "ours", { members: 500, messages: 50, window: 4, payloadBytes: 64 }, "sessions"),
+  reconnect: (server: Parameters<typeof echo>[0]) =>
+    reconnectStorm(server, { clients: Number(flags.clients), broadcasts: 20, firstBackoffMs: 500, timeoutMs: 60_000 }),
+  churn: (server: Parameters<typeof echo>[0]) =>
+    churn(server, implementation, { pacedRate: 300, pacedSeconds: 1, connections: 300, concurrency: 10 }),
   // ours only: the fan-out of one broadcast room, in one object or over shards
   shards: (server: Parameters<typeof echo>[0], window?: MeasuredWindow) =>
-    shardFanOut(server, flags.variant as ShardVariant, { members: Number(flags.members), broadcasts: 20, gapMs: 100, payloadBytes: 64, timeoutMs: 60_000 }, window),
-  // the wake of an evicted room object of 1,000 members (`--implementation ours-sessions` too): only the waking broadcast is sampled
+    shardFanOut(
+      server,
+      flags.variant as ShardVariant,
+      { members: Number(flags.members), broadcasts: 20, gapMs: 100, payloadBytes: 64, timeoutMs: 60_000 },
+      window,
+    ),
+  // the wake of an evicted room object of 1,000 members (`--implementation ours-sessions` too): only the waking
+  // broadcast is sampled
   wake: async (server: Parameters<typeof echo>[0], window?: MeasuredWindow) => {
     const rooms = await openWakeRooms(server, { members: 1000, idleMs: 11_000, payloadBytes: 64, timeoutMs: 60_000 });
     try {
@@ -61,7 +80,10 @@ const run = {
       await rooms.close();
     }
   },
-}[flags.scenario as "echo" | "broadcast" | "broadcast-history" | "broadcast-sessions" | "churn" | "reconnect" | "shards" | "wake"];
+}[
+  flags.scenario as
+    "echo" | "broadcast" | "broadcast-history" | "broadcast-sessions" | "churn" | "reconnect" | "shards" | "wake"
+];
 if (run === undefined) throw new Error(`Unknown scenario ${flags.scenario}`);
 
 const inspectorPort = await new Promise<number>((resolve) => {
@@ -73,9 +95,13 @@ const inspectorPort = await new Promise<number>((resolve) => {
 const server = await startServer(buildWorker(), { inspectorPort });
 try {
   await run(server);
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as { id: string; webSocketDebuggerUrl: string }[];
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as {
+    id: string;
+    webSocketDebuggerUrl: string;
+  }[];
   const target = targets.find((t) => t.id.includes("core:user"));
-  if (target === undefined) throw new Error(`No user worker among inspector targets: ${targets.map((t) => t.id).join(", ")}`);
+  if (target === undefined)
+    throw new Error(`No user worker among inspector targets: ${targets.map((t) => t.id).join(", ")}`);
   const inspector = new Inspector(target.webSocketDebuggerUrl);
   await inspector.opened;
   await inspector.call("Profiler.enable");
@@ -97,7 +123,6 @@ try {
 } finally {
   await server.dispose();
 }
-
 
 function printTop(profiles: readonly Profile[], count: number): void {
   const selfHits = new Map<string, number>();

@@ -10,4 +10,5 @@ const BUNDLE_METRICS: readonly Metric[] = [
   { key: "minifiedBytes", label: "with --minify: bytes" },
 ];
 
-export const summarizeBundle = (runs: Record<Implementation, readonly Measurement[]>): Summary[] => summarizeMetrics("bundle", BUNDLE_METRICS, runs);
+export const summarizeBundle = (runs: Record<Implementation, readonly Measurement[]>): Summary[] =>
+  summarizeMetrics("bundle", BUNDLE_METRICS, runs);

@@ -39,7 +39,10 @@ function speedUpOf(series: IdleHeartbeatSeries): number | null {
   return route === null ? null : HEARTBEAT_ROUTES[route].speedUp;
 }
 
-/** Whether the object of the series is evicted between its alarms, as at the default: its alarm comes a timeout after a wake. */
+/**
+ * Whether the object of the series is evicted between its alarms, as at the default: its alarm comes a timeout after a
+ * wake.
+ */
 function evictedBetweenAlarms(series: IdleHeartbeatSeries): boolean {
   const route = IDLE_HEARTBEAT_ROOMS[series].heartbeat;
   return route === null || HEARTBEAT_ROUTES[route].timeoutMs > EVICTION_MS;
@@ -53,7 +56,8 @@ function evictedBetweenAlarms(series: IdleHeartbeatSeries): boolean {
  */
 export function summarizeIdleHeartbeat(runs: IdleHeartbeatRuns): IdleHeartbeatRow[] {
   const ran = IDLE_HEARTBEAT_SERIES.filter((series) => (runs[series] ?? []).length > 0);
-  const values = (series: IdleHeartbeatSeries, key: string): number[] => (runs[series] ?? []).map((m) => m[key] as number);
+  const values = (series: IdleHeartbeatSeries, key: string): number[] =>
+    (runs[series] ?? []).map((m) => m[key] as number);
   const rawCpu = median(values("raw", "cpuMillisPerMemberHour"));
   const rows: IdleHeartbeatRow[] = MEASURED.map(({ key, label }) => ({
     metric: key,
@@ -64,12 +68,17 @@ export function summarizeIdleHeartbeat(runs: IdleHeartbeatRuns): IdleHeartbeatRo
   const withHeartbeat = ran.filter((series) => speedUpOf(series) !== null);
   rows.splice(1, 0, {
     metric: "pongsPerPing",
-    label: "measured: pings answered by the runtime (`{\"t\":\"pong\"}`), over every repetition",
+    label: 'measured: pings answered by the runtime (`{"t":"pong"}`), over every repetition',
     derived: false,
-    cells: Object.fromEntries(withHeartbeat.map((series) => {
-      const [pings, pongs] = [sum(values(series, "pings")), sum(values(series, "pongs"))];
-      return [series, { median: pongs / pings, min: pongs / pings, max: pongs / pings, text: `${pongs} of ${pings}` }];
-    })),
+    cells: Object.fromEntries(
+      withHeartbeat.map((series) => {
+        const [pings, pongs] = [sum(values(series, "pings")), sum(values(series, "pongs"))];
+        return [
+          series,
+          { median: pongs / pings, min: pongs / pings, max: pongs / pings, text: `${pongs} of ${pings}` },
+        ];
+      }),
+    ),
   });
 
   const derivedCell = (value: number): Cell => ({ median: value, min: value, max: value });
@@ -79,22 +88,35 @@ export function summarizeIdleHeartbeat(runs: IdleHeartbeatRuns): IdleHeartbeatRo
     metric: "cpuMicrosPerPing",
     label: "derived: server CPU µs / ping, the alarm's runs included ((CPU − raw's) ÷ pings)",
     derived: true,
-    cells: Object.fromEntries(withHeartbeat.map((series) => [series, derivedCell((added(series) * 1000) / median(values(series, "pingsPerMemberHour")))])),
+    cells: Object.fromEntries(
+      withHeartbeat.map((series) => [
+        series,
+        derivedCell((added(series) * 1000) / median(values(series, "pingsPerMemberHour"))),
+      ]),
+    ),
   });
   rows.push({
     metric: "defaultCpuMillisPerMemberHour",
-    label: `at the default ${seconds(DEFAULT_HEARTBEAT)}: server CPU ms / member-hour (raw's + the rest ÷ the speed-up)`,
+    label:
+      `at the default ${seconds(DEFAULT_HEARTBEAT)}: server CPU ms / member-hour (raw's + the rest ÷ the ` +
+      `speed-up)`,
     derived: true,
-    cells: Object.fromEntries(ran.map((series) => [series, derivedCell(rawCpu + added(series) / (speedUpOf(series) ?? 1))])),
+    cells: Object.fromEntries(
+      ran.map((series) => [series, derivedCell(rawCpu + added(series) / (speedUpOf(series) ?? 1))]),
+    ),
   });
   rows.push({
     metric: "defaultWakesPerMemberHour",
-    label: `at the default ${seconds(DEFAULT_HEARTBEAT)}: room object wakes / member-hour (constructions ÷ the speed-up ÷ members), where the object is evicted between alarms as at the default`,
+    label:
+      `at the default ${seconds(DEFAULT_HEARTBEAT)}: room object wakes / member-hour (constructions ÷ the ` +
+      `speed-up ÷ members), where the object is evicted between alarms as at the default`,
     derived: true,
-    cells: Object.fromEntries(ran.filter(evictedBetweenAlarms).map((series) => {
-      const perHour = median(values(series, "constructionsPerHour")) / (speedUpOf(series) ?? 1);
-      return [series, derivedCell(perHour / median(values(series, "members")))];
-    })),
+    cells: Object.fromEntries(
+      ran.filter(evictedBetweenAlarms).map((series) => {
+        const perHour = median(values(series, "constructionsPerHour")) / (speedUpOf(series) ?? 1);
+        return [series, derivedCell(perHour / median(values(series, "members")))];
+      }),
+    ),
   });
   return rows;
 }
@@ -102,24 +124,33 @@ export function summarizeIdleHeartbeat(runs: IdleHeartbeatRuns): IdleHeartbeatRo
 /** Two significant digits below 1 (a wake per member-hour is a small fraction), else as the other tables. */
 const figure = (value: number): string => (value !== 0 && Math.abs(value) < 1 ? value.toPrecision(2) : fixed(value));
 const sum = (list: readonly number[]): number => list.reduce((total, value) => total + value, 0);
-const seconds = ({ intervalMs, timeoutMs }: { intervalMs: number; timeoutMs: number }): string => `${intervalMs / 1000} s / ${timeoutMs / 1000} s`;
+const seconds = ({ intervalMs, timeoutMs }: { intervalMs: number; timeoutMs: number }): string =>
+  `${intervalMs / 1000} s / ${timeoutMs / 1000} s`;
 
 function columnName(series: IdleHeartbeatSeries): string {
   const route = IDLE_HEARTBEAT_ROOMS[series].heartbeat;
   if (route === null) return `${series === "party" ? "PartyServer" : "raw"}, no heartbeat`;
   const heartbeat = HEARTBEAT_ROUTES[route];
-  return `ours, heartbeat ${seconds(heartbeat)} (${heartbeat.speedUp === 1 ? "the default" : `${heartbeat.speedUp}× the default`})`;
+  return (
+    `ours, heartbeat ${seconds(heartbeat)} ` +
+    `(${heartbeat.speedUp === 1 ? "the default" : `${heartbeat.speedUp}× the default`})`
+  );
 }
 
 export function idleHeartbeatTable(rows: readonly IdleHeartbeatRow[]): string {
   const series = IDLE_HEARTBEAT_SERIES.filter((s) => rows.some((row) => row.cells[s] !== undefined));
-  const lines = [`| idle-heartbeat: metric | ${series.map(columnName).join(" | ")} |`, `|---|${series.map(() => "---:").join("|")}|`];
+  const lines = [
+    `| idle-heartbeat: metric | ${series.map(columnName).join(" | ")} |`,
+    `|---|${series.map(() => "---:").join("|")}|`,
+  ];
   for (const row of rows) {
     const cell = (s: IdleHeartbeatSeries): string => {
       const c = row.cells[s];
       if (c === undefined) return "—";
       if (c.text !== undefined) return c.text;
-      return row.derived || c.min === c.max ? figure(c.median) : `${figure(c.median)} (${figure(c.min)}–${figure(c.max)})`;
+      return row.derived || c.min === c.max
+        ? figure(c.median)
+        : `${figure(c.median)} (${figure(c.min)}–${figure(c.max)})`;
     };
     lines.push(`| ${row.label} | ${series.map(cell).join(" | ")} |`);
   }

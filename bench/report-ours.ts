@@ -20,7 +20,10 @@ interface OursMetric {
   plain?: boolean;
 }
 
-const HISTORY_OFF: OursMetric = { key: "cpuMicrosPerMessage", label: "server CPU µs / delivery, history off, plain clients" };
+const HISTORY_OFF: OursMetric = {
+  key: "cpuMicrosPerMessage",
+  label: "server CPU µs / delivery, history off, plain clients",
+};
 
 export const OURS_METRICS: Record<OursCase, OursMetric[]> = {
   "broadcast-history": [{ key: "cpuMicrosPerMessage", label: "server CPU µs / delivery, history on, plain clients" }],
@@ -31,7 +34,10 @@ export const OURS_METRICS: Record<OursCase, OursMetric[]> = {
   reconnect: [
     { key: "catchUpMs", label: "ms from the close until every client has resumed and caught up" },
     { key: "cpuMicrosPerClient", label: "server CPU µs / resumed client (over that time)" },
-    { key: "closeCpuMicrosPerClient", label: "of which until the deploy and the broadcasts had answered, µs / client" },
+    {
+      key: "closeCpuMicrosPerClient",
+      label: "of which until the deploy and the broadcasts had answered, µs / client",
+    },
     { key: "resumeP50Ms", label: "p50 ms from a client's reconnect attempt to caught up" },
     { key: "resumeP99Ms", label: "p99 ms from a client's reconnect attempt to caught up" },
     { key: "notCaughtUp", label: "clients not caught up in time", mustBeZero: true },
@@ -62,10 +68,20 @@ export interface OursSummary {
  */
 export function summarizeOurs(runs: OursRuns, historyOff: readonly Measurement[]): OursSummary[] {
   const rows: OursSummary[] = [];
-  const row = (source: OursSummary["source"], { key, label, mustBeZero }: OursMetric, measurements: readonly Measurement[]): OursSummary => {
+  const row = (
+    source: OursSummary["source"],
+    { key, label, mustBeZero }: OursMetric,
+    measurements: readonly Measurement[],
+  ): OursSummary => {
     const values = measurements.map((m) => m[key] as number);
     return {
-      source, scenario: source === "reconnect" ? "reconnect" : "broadcast", metric: key, label, median: median(values), min: Math.min(...values), max: Math.max(...values),
+      source,
+      scenario: source === "reconnect" ? "reconnect" : "broadcast",
+      metric: key,
+      label,
+      median: median(values),
+      min: Math.min(...values),
+      max: Math.max(...values),
       ...(mustBeZero ? { total: values.reduce((sum, v) => sum + v, 0) } : {}),
     };
   };
@@ -80,14 +96,16 @@ export function summarizeOurs(runs: OursRuns, historyOff: readonly Measurement[]
       }
     }
   }
-  if (runs.reconnect.length > 0) for (const metric of OURS_METRICS.reconnect) rows.push(row("reconnect", metric, runs.reconnect));
+  if (runs.reconnect.length > 0)
+    for (const metric of OURS_METRICS.reconnect) rows.push(row("reconnect", metric, runs.reconnect));
   return rows;
 }
 
 export function oursTable(rows: readonly OursSummary[]): string {
   const lines = ["| scenario | metric (ours alone) | median (range) | × history off |", "|---|---|---:|---:|"];
   for (const r of rows) {
-    const value = r.total === undefined ? `${fixed(r.median)} (${fixed(r.min)}–${fixed(r.max)})` : `${r.total} in all`;
+    const range = `${fixed(r.median)} (${fixed(r.min)}–${fixed(r.max)})`;
+    const value = r.total === undefined ? range : `${r.total} in all`;
     lines.push(`| ${r.scenario} | ${r.label} | ${value} | ${r.ratio === undefined ? "" : `${r.ratio.toFixed(2)}×`} |`);
   }
   return lines.join("\n");
@@ -98,12 +116,22 @@ export function checkOursTargets(rows: readonly OursSummary[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const history = rows.find((r) => r.source === "broadcast-history" && r.metric === "cpuMicrosPerMessage");
   if (history?.ratio !== undefined) {
-    checks.push({ target: "broadcast: ours CPU/delivery, history on ≤ 1.15× history off", value: history.ratio, limit: 1.15, met: history.ratio <= 1.15 });
+    checks.push({
+      target: "broadcast: ours CPU/delivery, history on ≤ 1.15× history off",
+      value: history.ratio,
+      limit: 1.15,
+      met: history.ratio <= 1.15,
+    });
   }
   const faults = rows.filter((r) => r.source === "reconnect" && r.total !== undefined);
   if (faults.length > 0) {
     const value = faults.reduce((sum, r) => sum + (r.total as number), 0);
-    checks.push({ target: "reconnect: every client resumed and caught up, nothing missed or doubled (faults in all)", value, limit: 0, met: value === 0 });
+    checks.push({
+      target: "reconnect: every client resumed and caught up, nothing missed or doubled (faults in all)",
+      value,
+      limit: 0,
+      met: value === 0,
+    });
   }
   return checks;
 }

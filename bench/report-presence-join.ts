@@ -19,14 +19,25 @@ const JOIN_METRICS: readonly Metric[] = [
 export interface PresenceJoinSummary {
   /** raw, ours and PartyServer telling plain clients with a `joined` broadcast, ratios to raw. */
   compared: Summary[];
-  /** Ours alone: the presence diff beside the `joined` broadcast, to plain and to session clients (medians and ranges); the ratio is over the latter's median. */
+  /**
+   * Ours alone: the presence diff beside the `joined` broadcast, to plain and to session clients (medians and ranges);
+   * the ratio is over the latter's median.
+   */
   ours: { label: string; plain: Spread; sessions: Spread; presence: Spread; ratio: number }[];
 }
 
 export function summarizePresenceJoin(runs: PresenceJoinRuns): PresenceJoinSummary {
-  const broadcastJoin = JOIN_METRICS.map((metric) => ({ ...metric, label: `${metric.label}, by a \`joined\` broadcast` }));
-  const compared = summarizeMetrics("presence-join", broadcastJoin, { raw: runs.raw ?? [], ours: runs.ours ?? [], party: runs.party ?? [] } as Record<Implementation, Measurement[]>);
-  const at = (series: PresenceJoinSeries, key: string): Spread => spread((runs[series] ?? []).map((m) => m[key] as number));
+  const broadcastJoin = JOIN_METRICS.map((metric) => ({
+    ...metric,
+    label: `${metric.label}, by a \`joined\` broadcast`,
+  }));
+  const compared = summarizeMetrics("presence-join", broadcastJoin, {
+    raw: runs.raw ?? [],
+    ours: runs.ours ?? [],
+    party: runs.party ?? [],
+  } as Record<Implementation, Measurement[]>);
+  const at = (series: PresenceJoinSeries, key: string): Spread =>
+    spread((runs[series] ?? []).map((m) => m[key] as number));
   const ours = JOIN_METRICS.map(({ key, label }) => {
     const [plain, sessions, presence] = [at("ours", key), at("ours-sessions", key), at("ours-presence", key)];
     return { label, plain, sessions, presence, ratio: presence.median / sessions.median };
@@ -38,7 +49,8 @@ const range = ({ median, min, max }: Spread): string => `${fixed(median)} (${fix
 
 export function presenceJoinOursTable(summary: PresenceJoinSummary): string {
   const lines = [
-    "| presence-join: metric (ours alone) | `joined` broadcast, plain clients | `joined` broadcast, session clients | presence diff, session clients (× `joined` broadcast, session clients) |",
+    "| presence-join: metric (ours alone) | `joined` broadcast, plain clients | `joined` broadcast, session " +
+      "clients | presence diff, session clients (× `joined` broadcast, session clients) |",
     "|---|---:|---:|---:|",
   ];
   for (const r of summary.ours) {

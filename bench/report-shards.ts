@@ -37,20 +37,28 @@ export function summarizeShards(runs: ShardRuns): ShardSummary[] {
   if (ran.length === 0) return [];
   const rows: ShardSummary[] = [];
   const shards = (variant: ShardVariant) => spread(runs[variant].map((m) => m.shards as number));
-  rows.push({ metric: "shards", label: "objects holding the members (shards)", cells: Object.fromEntries(ran.map((v) => [v, { ...shards(v), ratio: Number.NaN }])) });
+  rows.push({
+    metric: "shards",
+    label: "objects holding the members (shards)",
+    cells: Object.fromEntries(ran.map((v) => [v, { ...shards(v), ratio: Number.NaN }])),
+  });
   for (const { key, label } of METRICS) {
     const base = runs["one-object"].length > 0 ? median(runs["one-object"].map((m) => m[key] as number)) : Number.NaN;
-    const cells = Object.fromEntries(ran.map((variant) => {
-      const s = spread(runs[variant].map((m) => m[key] as number));
-      return [variant, { ...s, ratio: s.median / base }];
-    }));
+    const cells = Object.fromEntries(
+      ran.map((variant) => {
+        const s = spread(runs[variant].map((m) => m[key] as number));
+        return [variant, { ...s, ratio: s.median / base }];
+      }),
+    );
     rows.push({ metric: key, label, cells });
   }
   const perShard = extraCpuPerShard(runs);
   if (perShard.length > 0) {
     rows.push({
       metric: "cpuMicrosPerShardPerBroadcast",
-      label: "derived: server CPU µs per broadcast for each further shard (shards of 100 − shards of 1,000, per repetition, over the difference in shards)",
+      label:
+        "derived: server CPU µs per broadcast for each further shard (shards of 100 − shards of 1,000, per " +
+        "repetition, over the difference in shards)",
       cells: { "shards-100": { ...spread(perShard), ratio: Number.NaN } },
     });
   }
@@ -69,7 +77,8 @@ function extraCpuPerShard(runs: ShardRuns): number[] {
     const a = few[i] as Measurement;
     const b = many[i] as Measurement;
     const shards = (b.shards as number) - (a.shards as number);
-    if (shards > 0) values.push((((b.cpuMillisPerBroadcast as number) - (a.cpuMillisPerBroadcast as number)) * 1000) / shards);
+    if (shards > 0)
+      values.push((((b.cpuMillisPerBroadcast as number) - (a.cpuMillisPerBroadcast as number)) * 1000) / shards);
   }
   return values;
 }
@@ -77,7 +86,8 @@ function extraCpuPerShard(runs: ShardRuns): number[] {
 export function shardsTable(rows: readonly ShardSummary[]): string {
   const variants = SHARD_VARIANTS.filter((variant) => rows.some((row) => row.cells[variant] !== undefined));
   const lines = [
-    `| shards: metric (ours) | ${variants.map((v) => `${NAMES[v]}${v === "one-object" ? "" : " (× one object)"}`).join(" | ")} |`,
+    `| shards: metric (ours) | ` +
+      `${variants.map((v) => `${NAMES[v]}${v === "one-object" ? "" : " (× one object)"}`).join(" | ")} |`,
     `|---|${variants.map(() => "---:").join("|")}|`,
   ];
   for (const row of rows) {

@@ -32,11 +32,21 @@ const LABELS: Record<StorageOperation, string> = {
 type Spread = ReturnType<typeof spread>;
 
 export interface StorageSummary {
-  operations: { operation: StorageOperation; label: string; written: Spread; read: Spread; statements: number; calls: number }[];
+  operations: {
+    operation: StorageOperation;
+    label: string;
+    written: Spread;
+    read: Spread;
+    statements: number;
+    calls: number;
+  }[];
   /** Direct messages each acknowledgement of a batch covered. */
   acknowledgedPerAck: number;
   /** A room with history on broadcasting `broadcastsPerSecond`, at the median rows per broadcast. */
-  cost: { broadcastsPerSecond: number; rows: Record<"written" | "read", { perMonth: number; dollarsAfterIncluded: number; dollarsEveryRow: number }> };
+  cost: {
+    broadcastsPerSecond: number;
+    rows: Record<"written" | "read", { perMonth: number; dollarsAfterIncluded: number; dollarsEveryRow: number }>;
+  };
 }
 
 export function summarizeStorage(runs: readonly Measurement[]): StorageSummary {
@@ -53,7 +63,11 @@ export function summarizeStorage(runs: readonly Measurement[]): StorageSummary {
   const monthly = (kind: "written" | "read") => {
     const perMonth = broadcast[kind].median * BROADCASTS_PER_SECOND * SECONDS_PER_MONTH;
     const { included, dollarsPerMillion } = STORAGE_PRICES[kind];
-    return { perMonth, dollarsAfterIncluded: (Math.max(0, perMonth - included) / 1e6) * dollarsPerMillion, dollarsEveryRow: (perMonth / 1e6) * dollarsPerMillion };
+    return {
+      perMonth,
+      dollarsAfterIncluded: (Math.max(0, perMonth - included) / 1e6) * dollarsPerMillion,
+      dollarsEveryRow: (perMonth / 1e6) * dollarsPerMillion,
+    };
   };
   return {
     operations,
@@ -63,8 +77,12 @@ export function summarizeStorage(runs: readonly Measurement[]): StorageSummary {
 }
 
 export function storageTable(summary: StorageSummary): string {
-  const lines = ["| storage: operation (ours) | rows written | rows read | SQL statements | key-value and alarm calls among them |", "|---|---:|---:|---:|---:|"];
-  const cell = (s: Spread): string => (s.min === s.max ? fixed(s.median) : `${fixed(s.median)} (${fixed(s.min)}–${fixed(s.max)})`);
+  const lines = [
+    "| storage: operation (ours) | rows written | rows read | SQL statements | key-value and alarm calls among them |",
+    "|---|---:|---:|---:|---:|",
+  ];
+  const cell = (s: Spread): string =>
+    s.min === s.max ? fixed(s.median) : `${fixed(s.median)} (${fixed(s.min)}–${fixed(s.max)})`;
   for (const r of summary.operations) {
     const label = r.operation === "ack-direct" ? `${r.label} (${summary.acknowledgedPerAck} messages)` : r.label;
     lines.push(`| ${label} | ${cell(r.written)} | ${cell(r.read)} | ${fixed(r.statements)} | ${fixed(r.calls)} |`);
@@ -75,12 +93,17 @@ export function storageTable(summary: StorageSummary): string {
 export function storageCostTable(summary: StorageSummary): string {
   const { broadcastsPerSecond, rows } = summary.cost;
   const dollars = (n: number): string => `$${n.toFixed(2)}`;
-  const rowCount = (n: number): string => (n >= 1e9 ? `${+(n / 1e9).toFixed(1)} billion` : `${+(n / 1e6).toFixed(1)} million`);
-  const price = (kind: "written" | "read"): string => `${rowCount(STORAGE_PRICES[kind].included)} included, then $${STORAGE_PRICES[kind].dollarsPerMillion} / million`;
+  const rowCount = (n: number): string =>
+    n >= 1e9 ? `${+(n / 1e9).toFixed(1)} billion` : `${+(n / 1e6).toFixed(1)} million`;
+  const price = (kind: "written" | "read"): string =>
+    `${rowCount(STORAGE_PRICES[kind].included)} included, then $${STORAGE_PRICES[kind].dollarsPerMillion} / million`;
   return [
-    `| a room with history on, ${broadcastsPerSecond} broadcasts a second, 30 days | rows | price | cost, the room alone on the account | cost, every row paid |`,
+    `| a room with history on, ${broadcastsPerSecond} broadcasts a second, 30 days | rows | price | cost, the room ` +
+      `alone on the account | cost, every row paid |`,
     "|---|---:|---|---:|---:|",
-    `| rows written | ${rowCount(rows.written.perMonth)} | ${price("written")} | ${dollars(rows.written.dollarsAfterIncluded)} | ${dollars(rows.written.dollarsEveryRow)} |`,
-    `| rows read | ${rowCount(rows.read.perMonth)} | ${price("read")} | ${dollars(rows.read.dollarsAfterIncluded)} | ${dollars(rows.read.dollarsEveryRow)} |`,
+    `| rows written | ${rowCount(rows.written.perMonth)} | ${price("written")} | ` +
+      `${dollars(rows.written.dollarsAfterIncluded)} | ${dollars(rows.written.dollarsEveryRow)} |`,
+    `| rows read | ${rowCount(rows.read.perMonth)} | ${price("read")} | ${dollars(rows.read.dollarsAfterIncluded)} ` +
+      `| ${dollars(rows.read.dollarsEveryRow)} |`,
   ].join("\n");
 }

@@ -5,7 +5,10 @@ import { quantile } from "./stats.ts";
 import type { WakeRoom } from "./scenarios/wake.ts";
 import { WAKE_ROOMS } from "./scenarios/wake.ts";
 
-/** What a wake shows, over the wakes that happened (the object's constructor ran again); server CPU first, the headline. */
+/**
+ * What a wake shows, over the wakes that happened (the object's constructor ran again); server CPU first, the
+ * headline.
+ */
 const WAKE_METRICS: readonly Metric[] = [
   { key: "cpuMillis", label: "server CPU ms of the broadcast that wakes the room (median)" },
   { key: "awakeCpuMillis", label: "server CPU ms of the next broadcast, the room awake (median)" },
@@ -29,25 +32,43 @@ export interface WakeSummary {
 const woken = (runs: readonly Measurement[] = []): Measurement[] => runs.filter((m) => m.woke === 1);
 
 export function summarizeWake(runs: Partial<Record<WakeRoom, readonly Measurement[]>>): WakeSummary {
-  const compared = summarizeMetrics("wake", WAKE_METRICS, { raw: woken(runs.raw), ours: woken(runs.ours), party: woken(runs.party) } as Record<Implementation, Measurement[]>);
-  const at = (room: WakeRoom, { key, quantile: q }: Metric): number => quantile(woken(runs[room]).map((m) => m[key] as number), q ?? 0.5);
+  const compared = summarizeMetrics("wake", WAKE_METRICS, {
+    raw: woken(runs.raw),
+    ours: woken(runs.ours),
+    party: woken(runs.party),
+  } as Record<Implementation, Measurement[]>);
+  const at = (room: WakeRoom, { key, quantile: q }: Metric): number =>
+    quantile(
+      woken(runs[room]).map((m) => m[key] as number),
+      q ?? 0.5,
+    );
   const sessions = WAKE_METRICS.map((metric) => {
     const ours = at("ours", metric);
     const withSessions = at("ours-sessions", metric);
     return { label: metric.label, ours, sessions: withSessions, ratio: withSessions / ours };
   });
-  const woke = Object.fromEntries(WAKE_ROOMS.map((room) => [room, { woke: woken(runs[room]).length, tried: runs[room]?.length ?? 0 }])) as WakeSummary["woke"];
+  const woke = Object.fromEntries(
+    WAKE_ROOMS.map((room) => [room, { woke: woken(runs[room]).length, tried: runs[room]?.length ?? 0 }]),
+  ) as WakeSummary["woke"];
   return { compared, sessions, woke };
 }
 
 export function wakeSessionsTable(summary: WakeSummary): string {
-  const lines = ["| wake: metric (ours alone) | ours, history off | ours, history on, session clients (× history off) |", "|---|---:|---:|"];
+  const lines = [
+    "| wake: metric (ours alone) | ours, history off | ours, history on, session clients (× history off) |",
+    "|---|---:|---:|",
+  ];
   for (const r of summary.sessions) {
-    lines.push(`| ${r.label} | ${fixed(r.ours)} | ${fixed(r.sessions)} (${Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : "—"}) |`);
+    lines.push(
+      `| ${r.label} | ${fixed(r.ours)} | ${fixed(r.sessions)} ` +
+        `(${Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : "—"}) |`,
+    );
   }
   return lines.join("\n");
 }
 
 /** "raw 9 of 9, ours 9 of 9, …": how many of the wakes tried really were wakes. */
 export const wakesObserved = (summary: WakeSummary): string =>
-  WAKE_ROOMS.map((room) => `${room === "party" ? "PartyServer" : room} ${summary.woke[room].woke} of ${summary.woke[room].tried}`).join(", ");
+  WAKE_ROOMS.map(
+    (room) => `${room === "party" ? "PartyServer" : room} ${summary.woke[room].woke} of ${summary.woke[room].tried}`,
+  ).join(", ");

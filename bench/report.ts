@@ -65,13 +65,22 @@ export function summarize(runs: Runs, scenarios = Object.keys(METRICS) as Scenar
 }
 
 /** The rows of one scenario's metrics, from each implementation's repetitions. */
-export function summarizeMetrics(scenario: string, metrics: readonly Metric[], runs: Record<Implementation, readonly Measurement[]>): Summary[] {
+export function summarizeMetrics(
+  scenario: string,
+  metrics: readonly Metric[],
+  runs: Record<Implementation, readonly Measurement[]>,
+): Summary[] {
   return metrics.map(({ key, label, higherIsBetter = false, closeCode = false, quantile: q }) => {
     const values = Object.fromEntries(
       IMPLEMENTATIONS.map((impl) => [impl, runs[impl].map((run) => run[key] as number)]),
     ) as Record<Implementation, number[]>;
-    const medians = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, quantile(values[impl], q ?? 0.5)])) as Record<Implementation, number>;
-    const ratios = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, medians[impl] / medians.raw])) as Record<Implementation, number>;
+    const medians = Object.fromEntries(
+      IMPLEMENTATIONS.map((impl) => [impl, quantile(values[impl], q ?? 0.5)]),
+    ) as Record<Implementation, number>;
+    const ratios = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, medians[impl] / medians.raw])) as Record<
+      Implementation,
+      number
+    >;
     const metric = q === undefined ? key : `${key}@p${q * 100}`;
     return { scenario, metric, label, higherIsBetter, medians, ratios, ...(closeCode ? { closeCodes: values } : {}) };
   });
@@ -110,7 +119,8 @@ export function checkTargets(rows: readonly Summary[]): TargetCheck[] {
   return checks;
 }
 
-export const fixed = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2));
+export const fixed = (value: number): string =>
+  Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2);
 
 /** The codes seen over the repetitions, most frequent first: "1013", or "1013 ×2, still open ×1". */
 function closeCodesCell(codes: readonly number[]): string {
@@ -125,17 +135,24 @@ export function markdownTable(rows: readonly Summary[]): string {
   const lines = ["| scenario | metric | raw | ours (× raw) | PartyServer (× raw) |", "|---|---|---:|---:|---:|"];
   for (const r of rows) {
     // A ratio to a raw figure of 0 means nothing: "—".
-    const ratio = (impl: Implementation): string => (Number.isFinite(r.ratios[impl]) ? `${r.ratios[impl].toFixed(2)}×` : "—");
-    const value = (impl: Implementation): string => (r.closeCodes === undefined ? fixed(r.medians[impl]) : closeCodesCell(r.closeCodes[impl]));
-    const cell = (impl: Implementation): string => (r.closeCodes === undefined ? `${value(impl)} (${ratio(impl)})` : value(impl));
-    lines.push(`| ${r.scenario} | ${r.label}${r.higherIsBetter ? " (higher is better)" : ""} | ${value("raw")} | ${cell("ours")} | ${cell("party")} |`);
+    const ratio = (impl: Implementation): string =>
+      Number.isFinite(r.ratios[impl]) ? `${r.ratios[impl].toFixed(2)}×` : "—";
+    const value = (impl: Implementation): string =>
+      r.closeCodes === undefined ? fixed(r.medians[impl]) : closeCodesCell(r.closeCodes[impl]);
+    const cell = (impl: Implementation): string =>
+      r.closeCodes === undefined ? `${value(impl)} (${ratio(impl)})` : value(impl);
+    lines.push(
+      `| ${r.scenario} | ${r.label}${r.higherIsBetter ? " (higher is better)" : ""} | ${value("raw")} | ` +
+        `${cell("ours")} | ${cell("party")} |`,
+    );
   }
   return lines.join("\n");
 }
 
 export function targetsTable(checks: readonly TargetCheck[]): string {
   const lines = ["| target | measured | met |", "|---|---:|:---:|"];
-  for (const c of checks) lines.push(`| ${c.target} | ${c.value.toFixed(2)} (limit ${c.limit.toFixed(2)}) | ${c.met ? "yes" : "**no**"} |`);
+  for (const c of checks)
+    lines.push(`| ${c.target} | ${c.value.toFixed(2)} (limit ${c.limit.toFixed(2)}) | ${c.met ? "yes" : "**no**"} |`);
   return lines.join("\n");
 }
 
@@ -151,9 +168,11 @@ export function svgChart(headline: readonly Summary[], caption: string): string 
   const scale = (width - left - 90) / maxRatio;
   const height = 70 + headline.length * groupHeight + 30;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, ` +
+      `sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="600">Server cost as a ratio to the raw Hibernation API (lower is better)</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="600">Server cost as a ratio to the raw Hibernation API (lower ` +
+      `is better)</text>`,
     `<text x="12" y="40" fill="#555">${escapeXml(caption)}</text>`,
   ];
   const axisX = left + scale;
@@ -162,13 +181,16 @@ export function svgChart(headline: readonly Summary[], caption: string): string 
   headline.forEach((r, group) => {
     const top = 60 + group * groupHeight;
     parts.push(`<text x="12" y="${top + 12}" font-weight="600">${escapeXml(r.scenario)}</text>`);
-    wrap(r.label, 34).forEach((line, i) => parts.push(`<text x="12" y="${top + 28 + i * 14}" fill="#555">${escapeXml(line)}</text>`));
+    wrap(r.label, 34).forEach((line, i) =>
+      parts.push(`<text x="12" y="${top + 28 + i * 14}" fill="#555">${escapeXml(line)}</text>`),
+    );
     IMPLEMENTATIONS.forEach((impl, index) => {
       const y = top + index * (barHeight + 4);
       const w = Math.max(1, r.ratios[impl] * scale);
       parts.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${colors[impl]}"/>`);
       parts.push(
-        `<text x="${left + w + 6}" y="${y + 12}">${names[impl]}: ${r.ratios[impl].toFixed(2)}× (${fixed(r.medians[impl])})</text>`,
+        `<text x="${left + w + 6}" y="${y + 12}">${names[impl]}: ${r.ratios[impl].toFixed(2)}× ` +
+          `(${fixed(r.medians[impl])})</text>`,
       );
     });
   });
@@ -176,7 +198,10 @@ export function svgChart(headline: readonly Summary[], caption: string): string 
   return parts.join("\n");
 }
 
-/** The words of `text` in lines of at most `width` characters (a longer word on a line of its own), so that a label stays left of the bars. */
+/**
+ * The words of `text` in lines of at most `width` characters (a longer word on a line of its own), so that a label
+ * stays left of the bars.
+ */
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   for (const word of text.split(" ")) {

@@ -37,8 +37,12 @@ export function writeResults(dir: string, file: ResultsFile): void {
 export function readResults(dir: string): Map<string, ResultsFile> {
   const files = new Map<string, ResultsFile>();
   if (!existsSync(dir)) return files;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
-    const file = JSON.parse(readFileSync(join(dir, name), "utf8"), (_key, value: unknown) => (value === null ? Number.NaN : value)) as ResultsFile;
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith(".json"))
+    .sort()) {
+    const file = JSON.parse(readFileSync(join(dir, name), "utf8"), (_key, value: unknown) =>
+      value === null ? Number.NaN : value,
+    ) as ResultsFile;
     files.set(file.scenario, file);
   }
   return files;

@@ -80,14 +80,19 @@ if (flags.help) {
   --storm-clients reconnect: session clients the simulated deploy closes at once (default 1000)
   --storm-broadcasts  reconnect: messages broadcast while they are away (default 20)
   --storm-backoff reconnect: the clients' first reconnect wait, ms (default 500, the session client's; jittered 50-100%)
-  --shard-members shards: members of ours' broadcast room in one object vs over shards of 1,000 and of 100 (default 9000)
+  --shard-members shards: members of ours' broadcast room in one object vs over shards of 1,000 and of 100
+                  (default 9000)
   --shard-broadcasts  shards: broadcasts, each sent once the one before has reached every member (default 50)
   --shard-gap     shards: pause between a broadcast's last delivery and the next send, ms (default 100)
                   (then a room of 10 the same way, 100 broadcasts 5 ms apart: what the hops through the sequencer add)
-  --wake-members  wake: members of each room woken from hibernation (default 1000; then ours with history on and session clients)
-  --heartbeat-members  idle-heartbeat: idle members of each room (default 1000; ours' ping at the default heartbeat, at 3× and at 30×)
-  --heartbeat-seconds  idle-heartbeat: the measured period of each room but ours' at the default (default 25: a multiple of 25 counts the 3× room's wakes exactly)
-  --heartbeat-default-seconds  idle-heartbeat: the measured period of ours' room at the default heartbeat (default 150, two of its wakes)
+  --wake-members  wake: members of each room woken from hibernation (default 1000; then ours with history on and
+                  session clients)
+  --heartbeat-members  idle-heartbeat: idle members of each room (default 1000; ours' ping at the default heartbeat,
+                  at 3× and at 30×)
+  --heartbeat-seconds  idle-heartbeat: the measured period of each room but ours' at the default (default 25: a
+                  multiple of 25 counts the 3× room's wakes exactly)
+  --heartbeat-default-seconds  idle-heartbeat: the measured period of ours' room at the default heartbeat (default
+                  150, two of its wakes)
   --presence-members   presence-join: members in the room before the joins (default 1000)
   --presence-joins     presence-join: joins measured one at a time, each told to every member (default 20)
   --abuse-seconds abuse: how long one abusive client keeps at each of its three ways (default 20): the SQLite rows and
@@ -115,10 +120,25 @@ const sizes = {
     pipeline: 10,
     payloadBytes: 64,
   },
-  broadcast: { members: size(flags.members, 1000, 100), messages: size(flags.broadcasts, 100, 20), window: 4, payloadBytes: 64 },
-  churn: { pacedRate: 300, pacedSeconds: flags.quick ? 1 : 3, connections: size(flags.churn, 500, 60), concurrency: 10 },
+  broadcast: {
+    members: size(flags.members, 1000, 100),
+    messages: size(flags.broadcasts, 100, 20),
+    window: 4,
+    payloadBytes: 64,
+  },
+  churn: {
+    pacedRate: 300,
+    pacedSeconds: flags.quick ? 1 : 3,
+    connections: size(flags.churn, 500, 60),
+    concurrency: 10,
+  },
   idle: { connections: size(flags.idle, 1000, 200), settleMs: flags.quick ? 500 : 2000 },
-  slowEcho: { messages: size(flags["slow-messages"], 300, 40), payloadBytes: 2 ** 20, settleMs: flags.quick ? 300 : 1000, stallMs: 5000 },
+  slowEcho: {
+    messages: size(flags["slow-messages"], 300, 40),
+    payloadBytes: 2 ** 20,
+    settleMs: flags.quick ? 300 : 1000,
+    stallMs: 5000,
+  },
   // Three senders of 250 × 64 KiB: each stays inside ours' default inbound burst (16 MiB) and is sent
   // 31 MiB by the other two (inside the 32 MiB outbound burst), so only the non-reader, sent 47 MiB,
   // breaks a limit. One sender alone could not send it past its outbound budget.
@@ -147,7 +167,13 @@ const sizes = {
     hop: { members: 10, broadcasts: flags.quick ? 20 : 100, gapMs: 5 },
   },
   storage: { members: flags.quick ? 3 : 10, batch: 20, batches: flags.quick ? 2 : 5 },
-  abuse: { seconds: size(flags["abuse-seconds"], 20, 5), concurrency: 4, messageBytes: 1024, messagesPerConnection: 100, sampleMs: 1000 },
+  abuse: {
+    seconds: size(flags["abuse-seconds"], 20, 5),
+    concurrency: 4,
+    messageBytes: 1024,
+    messagesPerConnection: 100,
+    sampleMs: 1000,
+  },
   bundle: {},
   // workerd evicts an object after 10 s without an event; a second more, so that the wake is certain.
   wake: { members: size(flags["wake-members"], 1000, 100), idleMs: 11_000, payloadBytes: 64, timeoutMs: 60_000 },
@@ -157,7 +183,12 @@ const sizes = {
     seconds: size(flags["heartbeat-seconds"], 25, 1),
     defaultSeconds: size(flags["heartbeat-default-seconds"], 150, 1),
   },
-  presenceJoin: { members: size(flags["presence-members"], 1000, 50), joins: size(flags["presence-joins"], 20, 5), gapMs: 100, timeoutMs: 30_000 },
+  presenceJoin: {
+    members: size(flags["presence-members"], 1000, 50),
+    joins: size(flags["presence-joins"], 20, 5),
+    gapMs: 100,
+    timeoutMs: 30_000,
+  },
 };
 
 /** The sizes each results file records. */
@@ -191,7 +222,9 @@ function record(scenario: ResultScenario, series: string, measurement: Measureme
   const runs = recorded.get(scenario) ?? {};
   (runs[series] ??= []).push(measurement);
   recorded.set(scenario, runs);
-  const shown = Object.entries(measurement).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ");
+  const shown = Object.entries(measurement)
+    .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`)
+    .join(" ");
   console.log(`  ${scenario.padEnd(14)} ${series.padEnd(13)} ${shown}`);
 }
 
@@ -233,13 +266,15 @@ try {
       if (scenarios.has("echo")) record("echo", implementation, await echo(shared, implementation, sizes.echo));
     }
     for (const { implementation, variant, series } of rotate(BROADCAST_ROOMS, rep)) {
-      if (scenarios.has("broadcast")) record("broadcast", series, await broadcast(shared, implementation, sizes.broadcast, variant));
+      if (scenarios.has("broadcast"))
+        record("broadcast", series, await broadcast(shared, implementation, sizes.broadcast, variant));
     }
     for (const implementation of rotated(rep)) {
       if (scenarios.has("churn")) record("churn", implementation, await churn(shared, implementation, sizes.churn));
     }
     for (const series of rotate(PRESENCE_JOIN_SERIES, rep)) {
-      if (scenarios.has("presence-join")) record("presence-join", series, await presenceJoin(shared, series, sizes.presenceJoin));
+      if (scenarios.has("presence-join"))
+        record("presence-join", series, await presenceJoin(shared, series, sizes.presenceJoin));
     }
     if (scenarios.has("reconnect")) record("reconnect", "ours", await reconnectStorm(shared, sizes.reconnect));
     if (scenarios.has("storage")) record("storage", "ours", await storageRows(shared, sizes.storage));
@@ -263,17 +298,21 @@ for (let rep = 0; rep < sizes.repetitions && scenarios.has("slow-reader"); rep++
   }
 }
 
-// Each repetition in a workerd of its own (tens of thousands of sockets pass through it), the variants side by side in it.
+// Each repetition in a workerd of its own (tens of thousands of sockets pass through it), the variants side by side in
+// it.
 for (let rep = 0; rep < sizes.repetitions && scenarios.has("shards"); rep++) {
   await inFreshServer(script, async (server) => {
-    for (const variant of rotate(SHARD_VARIANTS, rep)) record("shards", variant, await shards(server, variant, sizes.shards));
+    for (const variant of rotate(SHARD_VARIANTS, rep))
+      record("shards", variant, await shards(server, variant, sizes.shards));
   });
 }
 
-// Each repetition in a workerd of its own: no other scenario's objects (their alarms, evictions) run in the idle periods.
+// Each repetition in a workerd of its own: no other scenario's objects (their alarms, evictions) run in the idle
+// periods.
 for (let rep = 0; rep < sizes.repetitions && scenarios.has("idle-heartbeat"); rep++) {
   await inFreshServer(script, async (server) => {
-    for (const series of rotate(IDLE_HEARTBEAT_SERIES, rep)) record("idle-heartbeat", series, await idleHeartbeat(server, series, sizes.idleHeartbeat));
+    for (const series of rotate(IDLE_HEARTBEAT_SERIES, rep))
+      record("idle-heartbeat", series, await idleHeartbeat(server, series, sizes.idleHeartbeat));
   });
 }
 
@@ -298,7 +337,16 @@ const date = new Date().toISOString();
 const machine = thisMachine();
 for (const [scenario, runs] of recorded) {
   const repetitions = scenario === "bundle" ? 1 : sizes.repetitions;
-  writeResults(dir, { scenario, date, quick: flags.quick, machine, repetitions, sizes: SIZES_OF[scenario], runs, summary: summarizeScenario(scenario, runs) });
+  writeResults(dir, {
+    scenario,
+    date,
+    quick: flags.quick,
+    machine,
+    repetitions,
+    sizes: SIZES_OF[scenario],
+    runs,
+    summary: summarizeScenario(scenario, runs),
+  });
 }
 const written = new Map([...readResults(dir)].filter(([scenario]) => recorded.has(scenario as ResultScenario)));
 console.log(`\n${sectionsOf(written)}\n\nwritten to ${dir}; took ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -318,6 +366,9 @@ function checkOpenFiles(sockets: number): void {
   const needed = 2 * sockets + 1000;
   const limit = openFilesLimit();
   if (limit < needed) {
-    throw new Error(`shards: ${sockets} sockets in one object need about ${needed} open files in workerd; the limit is ${limit}. Lower --shard-members or raise ulimit -n.`);
+    throw new Error(
+      `shards: ${sockets} sockets in one object need about ${needed} open files in workerd; the limit is ${limit}. ` +
+        `Lower --shard-members or raise ulimit -n.`,
+    );
   }
 }

@@ -13,7 +13,16 @@ export function bundleWorker(config: string, args: readonly string[] = []): stri
   const outdir = mkdtempSync(join(tmpdir(), "hypern-bench-"));
   execFileSync(
     process.execPath,
-    [join(benchDir, "..", "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run", "--config", config, "--outdir", outdir, ...args],
+    [
+      join(benchDir, "..", "node_modules", "wrangler", "bin", "wrangler.js"),
+      "deploy",
+      "--dry-run",
+      "--config",
+      config,
+      "--outdir",
+      outdir,
+      ...args,
+    ],
     { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
   );
   return outdir;
@@ -32,10 +41,16 @@ function pinToSeparateCores(workerdPid: number): void {
   const cores = availableParallelism();
   if (cores < 2) return;
   try {
-    execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", String(cores - 1), String(workerdPid)], { stdio: "ignore" });
-    execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", `0-${cores - 2}`, String(process.pid)], { stdio: "ignore" });
+    execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", String(cores - 1), String(workerdPid)], {
+      stdio: "ignore",
+    });
+    execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", `0-${cores - 2}`, String(process.pid)], {
+      stdio: "ignore",
+    });
   } catch (error) {
-    console.warn(`Not pinning workerd to its own core (taskset failed: ${(error as Error).message}); expect noisier figures`);
+    console.warn(
+      `Not pinning workerd to its own core (taskset failed: ${(error as Error).message}); expect noisier figures`,
+    );
   }
 }
 
@@ -50,21 +65,25 @@ export interface BenchServer {
 
 export async function startServer(scriptPath: string, options: { inspectorPort?: number } = {}): Promise<BenchServer> {
   const before = new Set(childProcesses(process.pid, "workerd"));
-  const miniflare = new Miniflare(convertV4MiniflareOptions({
-    modules: true,
-    scriptPath,
-    modulesRoot: dirname(scriptPath),
-    compatibilityDate: "2026-11-01",
-    host: "127.0.0.1",
-    port: 0,
-    ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort, inspectorHost: "127.0.0.1" }),
-    durableObjects: {
-      RAW: { className: "RawRoom", useSQLite: true },
-      OURS: { className: "OursRoom", useSQLite: true },
-      PARTY: { className: "PartyRoom", useSQLite: true },
-      ABUSE: { className: "AbuseRoom", useSQLite: true },
-    },
-  }));
+  const miniflare = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      scriptPath,
+      modulesRoot: dirname(scriptPath),
+      compatibilityDate: "2026-11-01",
+      host: "127.0.0.1",
+      port: 0,
+      ...(options.inspectorPort === undefined
+        ? {}
+        : { inspectorPort: options.inspectorPort, inspectorHost: "127.0.0.1" }),
+      durableObjects: {
+        RAW: { className: "RawRoom", useSQLite: true },
+        OURS: { className: "OursRoom", useSQLite: true },
+        PARTY: { className: "PartyRoom", useSQLite: true },
+        ABUSE: { className: "AbuseRoom", useSQLite: true },
+      },
+    }),
+  );
   const url = (await miniflare.ready).toString().replace(/\/$/, "");
   const started = childProcesses(process.pid, "workerd").filter((pid) => !before.has(pid));
   if (started.length !== 1) throw new Error(`Expected one new workerd process, found ${started.length}`);

@@ -31,7 +31,8 @@ function trackingWebSocket(sockets: WebSocket[], sent: { acknowledgements: numbe
 }
 
 /** Acknowledgements the clients have sent in all. */
-export const acknowledgementsSent = (clients: readonly BenchSessionClient[]): number => clients.reduce((sum, { sent }) => sum + sent.acknowledgements, 0);
+export const acknowledgementsSent = (clients: readonly BenchSessionClient[]): number =>
+  clients.reduce((sum, { sent }) => sum + sent.acknowledgements, 0);
 
 /** Opens one session client and waits for its first welcome. */
 async function openOne(url: string, backoff: Partial<Backoff>, timeoutMs: number): Promise<BenchSessionClient> {
@@ -53,7 +54,12 @@ async function openOne(url: string, backoff: Partial<Backoff>, timeoutMs: number
 }
 
 /** Opens `count` session clients, `concurrency` at a time, each once welcomed. */
-export async function openSessionClients(url: string, count: number, backoff: Partial<Backoff> = {}, concurrency = 50): Promise<BenchSessionClient[]> {
+export async function openSessionClients(
+  url: string,
+  count: number,
+  backoff: Partial<Backoff> = {},
+  concurrency = 50,
+): Promise<BenchSessionClient[]> {
   const clients: BenchSessionClient[] = [];
   for (let start = 0; start < count; start += concurrency) {
     const batch = Math.min(concurrency, count - start);

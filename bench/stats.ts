@@ -8,4 +8,8 @@ export function quantile(values: readonly number[], q: number): number {
 export const median = (values: readonly number[]): number => quantile(values, 0.5);
 
 /** The median of the values, and their lowest and highest. */
-export const spread = (values: readonly number[]): { median: number; min: number; max: number } => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
+export const spread = (values: readonly number[]): { median: number; min: number; max: number } => ({
+  median: median(values),
+  min: Math.min(...values),
+  max: Math.max(...values),
+});

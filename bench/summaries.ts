@@ -18,10 +18,27 @@ import type { WakeSummary } from "./report-wake.ts";
 import { summarizeWake } from "./report-wake.ts";
 
 /** Every scenario, each with a results file of its own (bench/results/<scenario>.json). */
-export const RESULT_SCENARIOS = ["echo", "broadcast", "churn", "idle", "slow-reader", "reconnect", "shards", "storage", "abuse", "bundle", "wake", "idle-heartbeat", "presence-join"] as const;
+export const RESULT_SCENARIOS = [
+  "echo",
+  "broadcast",
+  "churn",
+  "idle",
+  "slow-reader",
+  "reconnect",
+  "shards",
+  "storage",
+  "abuse",
+  "bundle",
+  "wake",
+  "idle-heartbeat",
+  "presence-join",
+] as const;
 export type ResultScenario = (typeof RESULT_SCENARIOS)[number];
 
-/** A scenario's repetitions, by implementation or variant (`ours-history` and `ours-sessions` beside raw, ours and party in broadcast's). */
+/**
+ * A scenario's repetitions, by implementation or variant (`ours-history` and `ours-sessions` beside raw, ours and
+ * party in broadcast's).
+ */
 export type ScenarioRuns = Record<string, Measurement[]>;
 
 /** What each results file's summary holds. */
@@ -41,7 +58,8 @@ export interface Summaries {
   "presence-join": PresenceJoinSummary;
 }
 
-const compared = (scenario: ScenarioName, runs: ScenarioRuns): Summary[] => summarize({ [scenario]: runs } as unknown as Runs, [scenario]);
+const compared = (scenario: ScenarioName, runs: ScenarioRuns): Summary[] =>
+  summarize({ [scenario]: runs } as unknown as Runs, [scenario]);
 const implementations = (runs: ScenarioRuns) => runs as unknown as Record<Implementation, Measurement[]>;
 
 export function summarizeScenario<S extends ResultScenario>(scenario: S, runs: ScenarioRuns): Summaries[S] {
@@ -49,12 +67,20 @@ export function summarizeScenario<S extends ResultScenario>(scenario: S, runs: S
     echo: () => compared("echo", runs),
     broadcast: () => ({
       compared: compared("broadcast", runs),
-      ours: summarizeOurs({ "broadcast-history": runs["ours-history"] ?? [], "broadcast-sessions": runs["ours-sessions"] ?? [], reconnect: [] }, runs.ours ?? []),
+      ours: summarizeOurs(
+        {
+          "broadcast-history": runs["ours-history"] ?? [],
+          "broadcast-sessions": runs["ours-sessions"] ?? [],
+          reconnect: [],
+        },
+        runs.ours ?? [],
+      ),
     }),
     churn: () => compared("churn", runs),
     idle: () => compared("idle", runs),
     "slow-reader": () => compared("slow-reader", runs),
-    reconnect: () => summarizeOurs({ "broadcast-history": [], "broadcast-sessions": [], reconnect: runs.ours ?? [] }, []),
+    reconnect: () =>
+      summarizeOurs({ "broadcast-history": [], "broadcast-sessions": [], reconnect: runs.ours ?? [] }, []),
     shards: () => summarizeShards(runs as unknown as ShardRuns),
     storage: () => summarizeStorage(runs.ours ?? []),
     abuse: () => summarizeAbuse(runs),

@@ -27,7 +27,8 @@ function maskedTextFrame(payload: Buffer): [header: Buffer, body: Buffer] {
     const words = length >>> 2;
     const from = new Uint32Array(payload.buffer, payload.byteOffset, words);
     const to = new Uint32Array(body.buffer, body.byteOffset, words);
-    const mask = new Uint32Array(Uint8Array.from(key).buffer)[0] as number; // in the platform's byte order, like the views
+    // in the platform's byte order, like the views
+    const mask = new Uint32Array(Uint8Array.from(key).buffer)[0] as number;
     for (let w = 0; w < words; w++) to[w] = (from[w] as number) ^ mask;
     i = words * 4;
   }

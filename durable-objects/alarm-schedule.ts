@@ -34,7 +34,8 @@ export class AlarmSchedule {
       getAlarm: async () => this.#app,
       deleteAlarm: async () => this.#setApp(null),
     };
-    for (const [name, method] of Object.entries(app)) Object.defineProperty(storage, name, { value: method, configurable: true });
+    for (const [name, method] of Object.entries(app))
+      Object.defineProperty(storage, name, { value: method, configurable: true });
   }
 
   /** The library needs the object awake at `time` (or earlier). */

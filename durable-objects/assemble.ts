@@ -46,7 +46,10 @@ export interface RoomObjectParts {
  */
 export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObjectConfig): RoomObjectParts {
   const address = parseObjectName(ctx.id.name);
-  const logger = new Logger(address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address), config.verbose);
+  const logger = new Logger(
+    address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address),
+    config.verbose,
+  );
   const history = new RoomHistory(ctx.storage.sql, (time) => schedule.wakeAt(time));
   const headers = new HeaderStore(ctx);
   const held = new HeldSockets(ctx, config.limits);
@@ -67,7 +70,16 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
     },
     wakeAt: (deadline) => schedule.wakeAt(deadline),
   };
-  const connections = new Connections({ ctx, env, router: config.router, limits: config.limits, headers, logger, connection: connectionDeps, inRoomObject });
+  const connections = new Connections({
+    ctx,
+    env,
+    router: config.router,
+    limits: config.limits,
+    headers,
+    logger,
+    connection: connectionDeps,
+    inRoomObject,
+  });
   const part = address?.part;
   const shardIndex = part !== undefined && "shard" in part ? part.shard : null;
   const source: SessionSource = {
@@ -113,8 +125,10 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
           isSession: (socket) => sessions.sessionOf(socket) !== null,
           dropped: (room) => sessions.dropped().filter(({ rooms: joined }) => joined.includes(room)),
           stillAway: () => new Set(sessions.dropped().map(({ id }) => id)),
-          presenceChanged: (room, changes) => (shard === null ? local?.presenceHere.deliverChanges(room, changes) : shard.publishPresence(room, changes)),
-          sendPresence: (room, connection) => (shard === null ? local?.presenceHere.sendSnapshot(room, connection) : shard.sendPresence(room, connection)),
+          presenceChanged: (room, changes) =>
+            shard === null ? local?.presenceHere.deliverChanges(room, changes) : shard.publishPresence(room, changes),
+          sendPresence: (room, connection) =>
+            shard === null ? local?.presenceHere.sendSnapshot(room, connection) : shard.sendPresence(room, connection),
         });
   const stubOf = (other: RoomPart): DurableObjectStub => partStub(env, config.binding, address, other);
   let shard: ShardRooms | null = null;
@@ -165,10 +179,24 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
     part: rooms.part,
   });
   const liveness = new Liveness(
-    { ctx, router: config.router, close: (socket, code, reason) => connections.close(socket, code, reason), wakeAt: (time) => schedule.wakeAt(time) },
+    {
+      ctx,
+      router: config.router,
+      close: (socket, code, reason) => connections.close(socket, code, reason),
+      wakeAt: (time) => schedule.wakeAt(time),
+    },
     config.hasHeartbeat,
   );
-  const alarm: ObjectAlarm = new ObjectAlarm({ ctx, connections, sessions, history, liveness, part: rooms.part, schedule: () => schedule, inRoomObject });
+  const alarm: ObjectAlarm = new ObjectAlarm({
+    ctx,
+    connections,
+    sessions,
+    history,
+    liveness,
+    part: rooms.part,
+    schedule: () => schedule,
+    inRoomObject,
+  });
   const schedule: AlarmSchedule = new AlarmSchedule(ctx.storage, () => alarm.earliest());
   const dispatch = new Dispatch({
     connections,
@@ -181,7 +209,20 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
       if (record !== null && !record.closing) local?.presenceHere.warm(record);
     },
   });
-  const upgradeDeps = { ctx, config, logger, headers, held, sessions, connections, sending, liveness, connection: connectionDeps, local, part: rooms.part };
+  const upgradeDeps = {
+    ctx,
+    config,
+    logger,
+    headers,
+    held,
+    sessions,
+    connections,
+    sending,
+    liveness,
+    connection: connectionDeps,
+    local,
+    part: rooms.part,
+  };
   return {
     rooms,
     dispatch,
@@ -196,7 +237,8 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
 /** The stub of another object of this object's sharded room. */
 function partStub(env: unknown, binding: string, address: RoomAddress | null, part: RoomPart): DurableObjectStub {
   const namespace = (env as Record<string, DurableObjectNamespace>)[binding];
-  if (namespace === undefined || address === null) throw new Error(`No Durable Object binding "${binding}" for the room's other objects`);
+  if (namespace === undefined || address === null)
+    throw new Error(`No Durable Object binding "${binding}" for the room's other objects`);
   return namespace.get(namespace.idFromName(objectName({ group: address.group, room: address.room, part })));
 }
 

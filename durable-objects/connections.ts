@@ -62,7 +62,10 @@ export class Connections {
     return this.#running.get(socket)?.record ?? readRecord(socket);
   }
 
-  /** Open sockets with their connection ids, dormant ones included (a socket the server closed is CLOSING: not the app's). */
+  /**
+   * Open sockets with their connection ids, dormant ones included (a socket the server closed is CLOSING: not the
+   * app's).
+   */
   *sockets(): Generator<[id: string, socket: WebSocket]> {
     for (const socket of this.openSockets()) {
       const id = this.#running.get(socket)?.record.id ?? this.#deps.ctx.getTags(socket)[0];
@@ -93,10 +96,12 @@ export class Connections {
     this.#ends.set(connection, { promise, resolve });
     const ws = new ServerWebSocket(connection);
     const { env, ctx } = this.#deps;
-    this.#deps.inRoomObject(() => invoke(route, ws, env, ctx)).then(
-      () => this.#finished(connection),
-      (error: unknown) => this.#finished(connection, error),
-    );
+    this.#deps
+      .inRoomObject(() => invoke(route, ws, env, ctx))
+      .then(
+        () => this.#finished(connection),
+        (error: unknown) => this.#finished(connection, error),
+      );
   }
 
   #rerun(socket: WebSocket): Connection | undefined {

@@ -84,7 +84,10 @@ export class Dispatch {
     // After the server's close, frames still in flight from the client are not the handler's.
     if (connection === undefined || !connection.isOpen) return undefined;
     const { session } = connection.record;
-    const violation = session === null ? (connection.checkFrame(frame) ?? connection.enqueue(frame)) : this.#deps.sessions.receive(connection, session, frame);
+    const violation =
+      session === null
+        ? (connection.checkFrame(frame) ?? connection.enqueue(frame))
+        : this.#deps.sessions.receive(connection, session, frame);
     if (violation !== undefined) connection.closeForLibrary(violation);
     return connection.untaken();
   }

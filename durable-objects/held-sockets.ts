@@ -23,7 +23,10 @@ export class HeldSockets {
   readonly #perClient: number;
   #pending = 0;
   readonly #pendingByAddress = new Map<string, number>();
-  /** At least the number held: it grows with each accept and is corrected from the runtime's list when it reaches the limit. */
+  /**
+   * At least the number held: it grows with each accept and is corrected from the runtime's list when it reaches the
+   * limit.
+   */
   #estimate: number | null = null;
 
   constructor(ctx: DurableObjectState, limits: { maxConnectionsPerRoom: number; maxConnectionsPerClient: number }) {
@@ -44,14 +47,22 @@ export class HeldSockets {
     const limit = Math.min(capacity ?? this.#perRoom, this.#perRoom);
     if (this.#held(limit - kept) + kept >= limit) {
       const places = kept <= 0 ? "" : `, ${kept} of them kept for sessions that may resume here`;
-      if (shardFull) return { status: 503, message: `This shard is full: it holds at most ${limit} connections${places}`, headers: { [SHARD_FULL_HEADER]: "1" } };
+      if (shardFull)
+        return {
+          status: 503,
+          message: `This shard is full: it holds at most ${limit} connections${places}`,
+          headers: { [SHARD_FULL_HEADER]: "1" },
+        };
       return { status: 503, message: `This room object is full: it holds at most ${limit} connections${places}` };
     }
     const tag = clientHost === null ? null : ADDRESS_TAG + clientHost;
     if (tag !== null && this.#perClient !== Number.POSITIVE_INFINITY) {
       const fromAddress = countHeld(this.#ctx.getWebSockets(tag)) + (this.#pendingByAddress.get(tag) ?? 0);
       if (fromAddress >= this.#perClient) {
-        return { status: 429, message: `Too many connections from your address: this room allows ${this.#perClient} per client` };
+        return {
+          status: 429,
+          message: `Too many connections from your address: this room allows ${this.#perClient} per client`,
+        };
       }
     }
     this.#pending += 1;

@@ -94,7 +94,8 @@ export class Liveness {
     let heartbeat = this.#routes.get(socket);
     if (heartbeat === undefined) {
       const record = readRecord(socket);
-      heartbeat = record === null || record.closing ? null : (this.#deps.router.getRoute(record.route)?.heartbeat ?? null);
+      heartbeat =
+        record === null || record.closing ? null : (this.#deps.router.getRoute(record.route)?.heartbeat ?? null);
       this.#routes.set(socket, heartbeat);
     }
     return heartbeat;

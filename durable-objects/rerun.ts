@@ -24,7 +24,10 @@ export interface RerunDeps {
  * server was closing, or one without a record, has no handler to run; one whose route is gone (renamed
  * in a deploy) is closed with 1012.
  */
-export function rebuild(socket: WebSocket, deps: RerunDeps): { connection: Connection; route: HostedRoute } | undefined {
+export function rebuild(
+  socket: WebSocket,
+  deps: RerunDeps,
+): { connection: Connection; route: HostedRoute } | undefined {
   const record = readRecord(socket);
   if (record === null || record.closing) return undefined;
   const route = deps.router.getRoute(record.route);

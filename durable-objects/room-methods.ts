@@ -14,8 +14,16 @@ const prepared = new WeakSet<object>();
  * object, so that `WebSocketRoom` works in them as in handlers. An `alarm()` runs after the library's
  * own use of the alarm (receive deadlines) and only when the app's alarm is due. Once per class.
  */
-export function runMethodsInRoomObject(subclass: { prototype: object }, base: { prototype: object }, depsOf: (instance: object) => RoomMethodsDeps): void {
-  for (let proto: object | null = subclass.prototype; proto !== null && proto !== base.prototype; proto = Object.getPrototypeOf(proto)) {
+export function runMethodsInRoomObject(
+  subclass: { prototype: object },
+  base: { prototype: object },
+  depsOf: (instance: object) => RoomMethodsDeps,
+): void {
+  for (
+    let proto: object | null = subclass.prototype;
+    proto !== null && proto !== base.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     if (prepared.has(proto)) return;
     prepared.add(proto);
     for (const name of Object.getOwnPropertyNames(proto)) {

@@ -10,12 +10,24 @@ import type { PresenceView } from "./rooms/local-presence.js";
 import type { RoomMemberInfo } from "./rooms/room-member.js";
 import type { RoomMethodsDeps } from "./room-methods.js";
 import { runMethodsInRoomObject } from "./room-methods.js";
-import type { RoomOp, SequencerRpc, ShardMemberInfo, ShardReport, ShardRpc, StreamEntry, Submitted } from "./shards/shard-protocol.js";
+import type {
+  RoomOp,
+  SequencerRpc,
+  ShardMemberInfo,
+  ShardReport,
+  ShardRpc,
+  StreamEntry,
+  Submitted,
+} from "./shards/shard-protocol.js";
 
 /** What Worker code may ask of a room object over RPC (see `app.roomObject(env, name)`). */
 export interface RoomObjectRpc {
   /** Sends to every open connection of the object (or of one of its rooms) but the excluded ids; returns how many. */
-  roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude?: readonly string[], room?: string): number | Promise<number>;
+  roomBroadcast(
+    frame: string | ArrayBuffer | ArrayBufferView,
+    exclude?: readonly string[],
+    room?: string,
+  ): number | Promise<number>;
   roomCloseAll(code: number, reason: string): number | Promise<number>;
   roomConnections(): RoomMemberInfo[] | Promise<RoomMemberInfo[]>;
   roomSize(): number | Promise<number>;
@@ -23,7 +35,10 @@ export interface RoomObjectRpc {
   roomShards(): number[];
 }
 
-export type RoomObjectClass<Env> = new (ctx: DurableObjectState, env: Env) => DurableObject<Env> & RoomObjectRpc & SequencerRpc & ShardRpc;
+export type RoomObjectClass<Env> = new (
+  ctx: DurableObjectState,
+  env: Env,
+) => DurableObject<Env> & RoomObjectRpc & SequencerRpc & ShardRpc;
 
 /**
  * The Durable Object class of an app: one instance per room object name, holding its connections
@@ -68,7 +83,11 @@ export function roomObjectClass<Env>(config: RoomObjectConfig): RoomObjectClass<
 
     // What Worker code asks of the object's rooms (`app.roomObject(env, ...)`).
 
-    roomBroadcast(frame: string | ArrayBuffer | ArrayBufferView, exclude: readonly string[] = [], room?: string): number | Promise<number> {
+    roomBroadcast(
+      frame: string | ArrayBuffer | ArrayBufferView,
+      exclude: readonly string[] = [],
+      room?: string,
+    ): number | Promise<number> {
       return this.#parts.rooms.broadcast(room ?? null, frame, new Set(exclude));
     }
 

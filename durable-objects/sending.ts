@@ -69,13 +69,19 @@ export class Sending {
     return this.#deps.sessions.keep(connection, frame);
   }
 
-  /** A send to one member by id: to its open socket, or kept for its session while it may resume; false when it is gone. */
+  /**
+   * A send to one member by id: to its open socket, or kept for its session while it may resume; false when it is
+   * gone.
+   */
   toMember(id: string, frame: OutgoingFrame): boolean {
     if (this.#deps.part.holdSend(() => void this.#toMemberNow(id, frame))) return true;
     return this.#toMemberNow(id, frame);
   }
 
-  /** A broadcast to one member; "skipped" for a session member too far behind in the room (it is closed, to resume later). */
+  /**
+   * A broadcast to one member; "skipped" for a session member too far behind in the room (it is closed, to resume
+   * later).
+   */
   broadcast(socket: WebSocket, id: string, broadcast: Broadcast): Delivery | "skipped" {
     const { sessions } = this.#deps;
     if (sessions.sessionOf(socket) === null) return this.send(socket, broadcast.frame);

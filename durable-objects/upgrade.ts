@@ -63,7 +63,10 @@ export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> 
   const { route, params, headers, storedHeaders, protocols } = upgradeRequest;
   const sessionOffered = route.sessions !== null && protocols.includes(SESSION_PROTOCOL);
   const resume = sessionOffered ? resumeRequestIn(protocols) : null;
-  const { recovery, record } = resume === null ? { recovery: null, record: upgradeRequest.record } : sessions.recover(resume, upgradeRequest.record);
+  const { recovery, record } =
+    resume === null
+      ? { recovery: null, record: upgradeRequest.record }
+      : sessions.recover(resume, upgradeRequest.record);
   const recovered = recovery !== null && "session" in recovery;
   // The object keeps places for sessions that may resume in it (a resume claims its own at once); the
   // sockets this resume supersedes give theirs to it. Full because of such places, it makes room: the
@@ -71,9 +74,11 @@ export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> 
   const superseded = recovered ? countHeld(ctx.getWebSockets(record.id)) : 0;
   const cap = part.cap();
   const address = record.clientHost;
-  const reserve = (): ReturnType<HeldSockets["reserve"]> => deps.held.reserve(address, cap, sessions.counts().resumable - superseded);
+  const reserve = (): ReturnType<HeldSockets["reserve"]> =>
+    deps.held.reserve(address, cap, sessions.counts().resumable - superseded);
   let reservation = reserve();
-  while (isRefusal(reservation) && reservation.status === 503 && sessions.endOldestDropped(address, cap === undefined)) reservation = reserve();
+  while (isRefusal(reservation) && reservation.status === 503 && sessions.endOldestDropped(address, cap === undefined))
+    reservation = reserve();
   if (isRefusal(reservation)) {
     sessions.release(recovery);
     part.settled();
@@ -113,11 +118,21 @@ export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> 
       },
     };
     const session = { offered: sessionOffered, recovered };
-    const connection = new Connection({ record, params, headers, socket: server, deps: deps.connection, limits: config.limits, handshake, session });
+    const connection = new Connection({
+      record,
+      params,
+      headers,
+      socket: server,
+      deps: deps.connection,
+      limits: config.limits,
+      handshake,
+      session,
+    });
     // Older connections of a resumed session may still be busy with a message its client sent before:
     // the new one takes its client's next messages once they are done.
     const older = recovered ? deps.connections.runningWithId(record.id) : [];
-    if (older.length > 0) connection.receiveAfter(within(Promise.all(older.map((one) => deps.connections.ended(one))), OLDER_HANDLERS_MS));
+    if (older.length > 0)
+      connection.receiveAfter(within(Promise.all(older.map((one) => deps.connections.ended(one))), OLDER_HANDLERS_MS));
     deps.connections.run(connection, route);
   });
 }

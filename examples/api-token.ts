@@ -7,13 +7,20 @@ export async function refuseWithoutToken(request: Request, env: Env): Promise<Re
   // Typed as a string, but absent when neither .dev.vars nor `wrangler secret put` set it.
   if (!env.API_TOKEN) {
     return Response.json(
-      { error: "The HTTP API is off until it has a token: set API_TOKEN in .dev.vars (see .dev.vars.example), or with `wrangler secret put API_TOKEN` when deployed" },
+      {
+        error:
+          "The HTTP API is off until it has a token: set API_TOKEN in .dev.vars (see .dev.vars.example), or with " +
+          "`wrangler secret put API_TOKEN` when deployed",
+      },
       { status: 503 },
     );
   }
   const given = /^Bearer +(\S+)$/i.exec(request.headers.get("Authorization") ?? "")?.[1];
   if (given !== undefined && (await sameSecret(given, env.API_TOKEN))) return undefined;
-  return Response.json({ error: "Send the API token: Authorization: Bearer <API_TOKEN>" }, { status: 401, headers: { "WWW-Authenticate": "Bearer" } });
+  return Response.json(
+    { error: "Send the API token: Authorization: Bearer <API_TOKEN>" },
+    { status: 401, headers: { "WWW-Authenticate": "Bearer" } },
+  );
 }
 
 /**

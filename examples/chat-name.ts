@@ -21,5 +21,11 @@ export function chatName(asked: string | null): string | undefined {
 
 /** In any case, in full-width letters, or with invisible format characters (a zero-width space) in it. */
 function readsAsServer(name: string): boolean {
-  return name.normalize("NFKC").replace(/\p{Cf}/gu, "").trim().toLowerCase() === SERVER_NAME;
+  return (
+    name
+      .normalize("NFKC")
+      .replace(/\p{Cf}/gu, "")
+      .trim()
+      .toLowerCase() === SERVER_NAME
+  );
 }

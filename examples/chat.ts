@@ -62,7 +62,10 @@ const members = new WebSocketRoom<ChatMember>(CHAT_ROOM, {
   presence: { key: (_member, id) => id },
 });
 
-/** The plain WebSocket clients of the room, who are told of comings and goings in messages. No history: a notice is not replayed. */
+/**
+ * The plain WebSocket clients of the room, who are told of comings and goings in messages. No history: a notice is not
+ * replayed.
+ */
 const plainClients = new WebSocketRoom("chat-plain-clients");
 
 export async function chat(ws: ChatSocket): Promise<void> {
@@ -72,8 +75,13 @@ export async function chat(ws: ChatSocket): Promise<void> {
   else if (!ws.rerun) await welcome(ws);
   for await (const message of ws.iter()) {
     if (message.type !== "text") ws.sendJson({ type: "error", message: "Send text messages" });
-    else if (message.data.length > MAX_TEXT) ws.sendJson({ type: "error", message: `Messages may be at most ${MAX_TEXT} characters` });
-    else await members.broadcastJson({ type: "message", id: ws.id, name: memberName(ws), text: message.data }, { exclude: ws.id });
+    else if (message.data.length > MAX_TEXT)
+      ws.sendJson({ type: "error", message: `Messages may be at most ${MAX_TEXT} characters` });
+    else
+      await members.broadcastJson(
+        { type: "message", id: ws.id, name: memberName(ws), text: message.data },
+        { exclude: ws.id },
+      );
   }
   // The connection ended (or the room was closed): runs even if the room slept meanwhile. The library
   // takes an ended connection out of its rooms. The handler does not call members.leave(ws): a
@@ -90,7 +98,15 @@ async function welcome(ws: ChatSocket): Promise<void> {
   // member live, and nothing before it is missing from the history or in it twice.
   const [present, log] = await Promise.all([members.getConnections(), members.history()]);
   const history = recentMessages(log.entries);
-  ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: people(present), recovered: false, history });
+  ws.sendJson({
+    type: "welcome",
+    id: ws.id,
+    name: memberName(ws),
+    room: ws.params.room,
+    members: people(present),
+    recovered: false,
+    history,
+  });
   await plainClients.broadcastJson({ type: "joined", id: ws.id, name: memberName(ws) });
   if (!isSessionClient(ws)) plainClients.join(ws);
 }
@@ -98,7 +114,15 @@ async function welcome(ws: ChatSocket): Promise<void> {
 /** A session client came back: it is a member again already, and has been sent what it missed. */
 async function welcomeBack(ws: ChatSocket): Promise<void> {
   const present = await members.getConnections();
-  ws.sendJson({ type: "welcome", id: ws.id, name: memberName(ws), room: ws.params.room, members: people(present), recovered: true, history: [] });
+  ws.sendJson({
+    type: "welcome",
+    id: ws.id,
+    name: memberName(ws),
+    room: ws.params.room,
+    members: people(present),
+    recovered: true,
+    history: [],
+  });
   await plainClients.broadcastJson({ type: "back", id: ws.id, name: memberName(ws) });
 }
 
@@ -111,7 +135,9 @@ function people(connections: readonly RoomMember<ChatMember>[]): { id: string; n
 }
 
 /** The log holds every broadcast into the room: its chat messages, the last RECENT, with when they were sent. */
-function recentMessages(entries: readonly HistoryEntry[]): { id: string | null; name: string; text: string; at: number }[] {
+function recentMessages(
+  entries: readonly HistoryEntry[],
+): { id: string | null; name: string; text: string; at: number }[] {
   const messages = [];
   for (const { data, at } of entries) {
     if (typeof data !== "string") continue;

@@ -2,7 +2,10 @@ import { WebSocketRoom, WebSocketRouter } from "../src/index.js";
 
 const subscribers = new WebSocketRoom("notifications");
 
-/** A router mounted by the app under a prefix: `/ws/notifications` (one room: no placement) receives what `POST /api/notify` sends. */
+/**
+ * A router mounted by the app under a prefix: `/ws/notifications` (one room: no placement) receives what `POST
+ * /api/notify` sends.
+ */
 export const notifications = new WebSocketRouter<Env>().route("/notifications", async (ws) => {
   await ws.accept();
   if (!ws.rerun) {

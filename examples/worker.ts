@@ -29,7 +29,8 @@ http.post("/api/rooms/:room/messages", async (request, env: Env) => {
   if (room instanceof Response) return room;
   const text = await readText(request);
   if (text === null) return Response.json({ error: 'Send JSON {"text": "..."}' }, { status: 400 });
-  if (text.length > MAX_TEXT) return Response.json({ error: `Messages may be at most ${MAX_TEXT} characters` }, { status: 400 });
+  if (text.length > MAX_TEXT)
+    return Response.json({ error: `Messages may be at most ${MAX_TEXT} characters` }, { status: 400 });
   // Into the chat's room, not to every connection of the object: so it is kept in the room's history too.
   const message = { type: "message", id: null, name: SERVER_NAME, text };
   const delivered = await chatRoom(env, room).broadcastJson(message, { room: CHAT_ROOM });
@@ -47,7 +48,9 @@ http.post("/api/rooms/:room/close", async (request, env: Env) => {
 http.post("/api/notify", async (request, env: Env) => {
   const text = await readText(request);
   if (text === null) return Response.json({ error: 'Send JSON {"text": "..."}' }, { status: 400 });
-  const delivered = await app.roomObject(env, { route: "/ws/notifications" }).broadcastJson({ type: "notification", text });
+  const delivered = await app
+    .roomObject(env, { route: "/ws/notifications" })
+    .broadcastJson({ type: "notification", text });
   return Response.json({ delivered });
 });
 

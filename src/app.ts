@@ -29,7 +29,10 @@ export interface HypernOptions<Env = unknown> {
   origins?: OriginPolicy;
   /** Admits or refuses each upgrade in the Worker, before any room object is touched. */
   authorize?: Authorize<Env>;
-  /** Log every connect, rerun and close with its connection id and room object; failures are always logged. Default false. */
+  /**
+   * Log every connect, rerun and close with its connection id and room object; failures are always logged. Default
+   * false.
+   */
   verbose?: boolean;
   /** Answers requests that match no WebSocket route (HTTP routes, pages). Default: 404. */
   fallback?: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
@@ -41,7 +44,10 @@ export interface RoomObjectSelector {
   route?: string;
   /** A group given to routes with `{ group }`. */
   group?: string;
-  /** A room object no route places connections in: only Worker code reaches it (for your own RPC methods and storage; no client is in it). */
+  /**
+   * A room object no route places connections in: only Worker code reaches it (for your own RPC methods and storage;
+   * no client is in it).
+   */
   serverOnly?: boolean;
 }
 
@@ -108,9 +114,12 @@ export class Hypern<Env = unknown> {
         // The path is checked first, so that a page can learn why its upgrade was refused with a plain GET.
         const placement = await placeConnection(match.route, { params, request, url, env });
         if ("refused" in placement) return textResponse(placement.refused.status, placement.refused.message);
-        return textResponse(426, `${url.pathname} is a WebSocket endpoint: connect with a WebSocket client`, { Upgrade: "websocket" });
+        return textResponse(426, `${url.pathname} is a WebSocket endpoint: connect with a WebSocket client`, {
+          Upgrade: "websocket",
+        });
       }
-      if (request.method !== "GET") return textResponse(405, "A WebSocket upgrade must be a GET request", { Allow: "GET" });
+      if (request.method !== "GET")
+        return textResponse(405, "A WebSocket upgrade must be a GET request", { Allow: "GET" });
       if (!isAllowedOrigin(this.#options.origins, request.headers.get("origin"))) {
         return textResponse(403, "This origin may not open WebSocket connections here");
       }
@@ -125,7 +134,13 @@ export class Hypern<Env = unknown> {
       const placement = await placeConnection(match.route, { params, request, url, env });
       if ("refused" in placement) return textResponse(placement.refused.status, placement.refused.message);
       // The room object matches the path again itself: only admitted data travels in a header.
-      if (match.route.shards !== null) return await toShard(forwarded, placement.address, (address) => this.#stub(env, address), match.route.sessions !== null);
+      if (match.route.shards !== null)
+        return await toShard(
+          forwarded,
+          placement.address,
+          (address) => this.#stub(env, address),
+          match.route.sessions !== null,
+        );
       return await this.#stub(env, placement.address).fetch(forwarded);
     } catch (error) {
       const failure = explainRoomObjectFailure(this.#binding, error);
@@ -152,8 +167,10 @@ export class Hypern<Env = unknown> {
     const named = typeof nameOrSelector === "string";
     const chosen = (named ? selector : nameOrSelector) ?? {};
     const group = this.#groupOf(chosen);
-    if (named && group === null && chosen.serverOnly !== true) throw new TypeError(this.#nameAloneMessage(nameOrSelector));
-    if (named && group === null && nameOrSelector === "") throw new TypeError("app.roomObject() needs a non-empty name for a server-only room object");
+    if (named && group === null && chosen.serverOnly !== true)
+      throw new TypeError(this.#nameAloneMessage(nameOrSelector));
+    if (named && group === null && nameOrSelector === "")
+      throw new TypeError("app.roomObject() needs a non-empty name for a server-only room object");
     if (!named && (group === null || this.#placesByName(group))) {
       throw new TypeError(
         group === null
@@ -164,8 +181,13 @@ export class Hypern<Env = unknown> {
     const address = { group, room: named ? nameOrSelector : "" };
     // A sharded room is addressed through its sequencer, which knows its shards.
     const sharded = group !== null && this.#router.shardsOf(group) !== null;
-    const stub = (part?: RoomPart): DurableObjectStub => this.#stub(env, part === undefined ? address : { ...address, part });
-    return new RoomObjectClient(stub(sharded ? { sequencer: true } : undefined) as unknown as RoomObjectRpc, this.#binding, sharded ? (shard) => stub({ shard }) : null);
+    const stub = (part?: RoomPart): DurableObjectStub =>
+      this.#stub(env, part === undefined ? address : { ...address, part });
+    return new RoomObjectClient(
+      stub(sharded ? { sequencer: true } : undefined) as unknown as RoomObjectRpc,
+      this.#binding,
+      sharded ? (shard) => stub({ shard }) : null,
+    );
   }
 
   /**
@@ -176,10 +198,14 @@ export class Hypern<Env = unknown> {
   room(env: Env, selector: RoomObjectSelector): RoomObjectClient;
   room(env: Env, nameOrSelector: string | RoomObjectSelector, selector: RoomObjectSelector = {}): RoomObjectClient {
     if (typeof nameOrSelector !== "string") return this.roomObject(env, nameOrSelector);
-    if (selector.route !== undefined || selector.group !== undefined) return this.roomObject(env, nameOrSelector, selector);
+    if (selector.route !== undefined || selector.group !== undefined)
+      return this.roomObject(env, nameOrSelector, selector);
     if (!this.#warnedNameAlone && this.#router.getRoutes().some((route) => route.place !== null)) {
       this.#warnedNameAlone = true;
-      console.warn(`[hypern] ${this.#nameAloneMessage(nameOrSelector, "app.room")} (app.room() reaches the server-only one; it is deprecated)`);
+      console.warn(
+        `[hypern] ${this.#nameAloneMessage(nameOrSelector, "app.room")} (app.room() reaches the server-only one; ` +
+          `it is deprecated)`,
+      );
     }
     return this.roomObject(env, nameOrSelector, { serverOnly: true });
   }
@@ -208,9 +234,17 @@ export class Hypern<Env = unknown> {
 
   /** What a name alone would mean (a server-only room object) and what the caller more likely meant. */
   #nameAloneMessage(name: string, method = "app.roomObject"): string {
-    const byName = this.#router.getRoutes().filter((route) => route.place !== null).map((route) => route.path);
-    const listed = byName.length > 5 ? `${byName.slice(0, 5).join(", ")} and ${byName.length - 5} more` : byName.join(", ");
-    const routes = byName.length === 0 ? "" : `: the routes that place connections by name are ${listed}, so you may mean { route: ${JSON.stringify(byName[0])} }`;
+    const byName = this.#router
+      .getRoutes()
+      .filter((route) => route.place !== null)
+      .map((route) => route.path);
+    const listed =
+      byName.length > 5 ? `${byName.slice(0, 5).join(", ")} and ${byName.length - 5} more` : byName.join(", ");
+    const routes =
+      byName.length === 0
+        ? ""
+        : `: the routes that place connections by name are ${listed}, so you may mean { route: ` +
+          `${JSON.stringify(byName[0])} }`;
     return (
       `${method}(env, ${JSON.stringify(name)}) names no route's room object${routes}; ` +
       "for a room object no client is placed in, pass { serverOnly: true }"
@@ -218,10 +252,13 @@ export class Hypern<Env = unknown> {
   }
 
   #groupOf(selector: RoomObjectSelector): string | null {
-    if (selector === null || typeof selector !== "object") throw new TypeError("app.roomObject() takes a room object name and/or { route }, { group } or { serverOnly }");
+    if (selector === null || typeof selector !== "object")
+      throw new TypeError("app.roomObject() takes a room object name and/or { route }, { group } or { serverOnly }");
     const { route, group, serverOnly } = selector;
-    if (route !== undefined && group !== undefined) throw new TypeError("app.roomObject() takes a route or a group, not both");
-    if (serverOnly === true && (route !== undefined || group !== undefined)) throw new TypeError("app.roomObject(): a serverOnly room object belongs to no route or group");
+    if (route !== undefined && group !== undefined)
+      throw new TypeError("app.roomObject() takes a route or a group, not both");
+    if (serverOnly === true && (route !== undefined || group !== undefined))
+      throw new TypeError("app.roomObject(): a serverOnly room object belongs to no route or group");
     if (group !== undefined) {
       if (!this.#router.getRoutes().some((candidate) => candidate.group === group)) {
         throw new TypeError(`app.roomObject(): no route has the group ${JSON.stringify(group)}`);
@@ -231,7 +268,10 @@ export class Hypern<Env = unknown> {
     if (route === undefined) return null;
     const registered = this.#router.getRoute(route);
     if (registered === undefined) {
-      throw new TypeError(`app.roomObject(): no route is registered as ${JSON.stringify(route)} (give its pattern as registered, prefix included)`);
+      throw new TypeError(
+        `app.roomObject(): no route is registered as ${JSON.stringify(route)} (give its pattern as registered, ` +
+          `prefix included)`,
+      );
     }
     return registered.group;
   }
@@ -244,7 +284,9 @@ export class Hypern<Env = unknown> {
       throw new TypeError("authorize() must return JSON-serializable data (it becomes ws.data)", { cause: error });
     }
     if (size > this.#limits.maxDataBytes) {
-      throw new RangeError(`authorize() returned ${size} bytes of data (as JSON), over limits.maxDataBytes (${this.#limits.maxDataBytes})`);
+      throw new RangeError(
+        `authorize() returned ${size} bytes of data (as JSON), over limits.maxDataBytes (${this.#limits.maxDataBytes})`,
+      );
     }
   }
 

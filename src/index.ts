@@ -11,7 +11,12 @@ export type { RoomClientBroadcastOptions, RoomObjectBroadcastOptions } from "./r
 export type { ExcludeIds } from "./shared/exclude.js";
 export type { ReadonlyData } from "./shared/readonly-data.js";
 // `WebSocket` is Hypern's name for it; `ServerWebSocket` does not shadow the platform's global in your module.
-export { ServerWebSocket, ServerWebSocket as WebSocket, WebSocketRoom, WebSocketState } from "../durable-objects/index.js";
+export {
+  ServerWebSocket,
+  ServerWebSocket as WebSocket,
+  WebSocketRoom,
+  WebSocketState,
+} from "../durable-objects/index.js";
 export { TimeoutError, WebSocketDisconnect, WebSocketError } from "../durable-objects/index.js";
 export type {
   AcceptOptions,

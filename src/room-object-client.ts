@@ -26,7 +26,9 @@ export function roomStub(client: RoomObjectClient): DurableObjectStub {
   return stubOf(client);
 }
 
-/** Every object a room object's room is made of: the one, or a sharded room's sequencer and shards (for `hibernate`). */
+/**
+ * Every object a room object's room is made of: the one, or a sharded room's sequencer and shards (for `hibernate`).
+ */
 export function roomObjects(client: RoomObjectClient): Promise<DurableObjectStub[]> {
   return objectsOf(client);
 }
@@ -61,18 +63,26 @@ export class RoomObjectClient {
 
   /** Sends text to every connection (or every member of `options.room`); resolves with how many it was sent to. */
   broadcast(text: string, options?: RoomObjectBroadcastOptions): Promise<number> {
-    return this.#call((stub) => stub.roomBroadcast(textPayload(text, "broadcast"), excludeList(options), options?.room));
+    return this.#call((stub) =>
+      stub.roomBroadcast(textPayload(text, "broadcast"), excludeList(options), options?.room),
+    );
   }
 
   broadcastJson(value: unknown, options?: RoomObjectBroadcastOptions): Promise<number> {
-    return this.#call((stub) => stub.roomBroadcast(jsonPayload(value, "broadcastJson"), excludeList(options), options?.room));
+    return this.#call((stub) =>
+      stub.roomBroadcast(jsonPayload(value, "broadcastJson"), excludeList(options), options?.room),
+    );
   }
 
   broadcastBytes(data: ArrayBuffer | ArrayBufferView, options?: RoomObjectBroadcastOptions): Promise<number> {
-    return this.#call((stub) => stub.roomBroadcast(bytesPayload(data, "broadcastBytes"), excludeList(options), options?.room));
+    return this.#call((stub) =>
+      stub.roomBroadcast(bytesPayload(data, "broadcastBytes"), excludeList(options), options?.room),
+    );
   }
 
-  /** Closes every connection; the handlers see a WebSocketDisconnect with this code and reason. Resolves with how many. */
+  /**
+   * Closes every connection; the handlers see a WebSocketDisconnect with this code and reason. Resolves with how many.
+   */
   closeAll(code = 1000, reason = ""): Promise<number> {
     return this.#call((stub) => {
       assertCloseArguments(code, reason);

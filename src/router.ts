@@ -1,6 +1,13 @@
 import { IttyRouter } from "itty-router";
 import type { WebSocketHandler } from "../durable-objects/index.js";
-import type { HeartbeatOptions, ResolvedHeartbeat, ResolvedSessions, ResolvedShards, SessionOptions, ShardOptions } from "./shared/route-options.js";
+import type {
+  HeartbeatOptions,
+  ResolvedHeartbeat,
+  ResolvedSessions,
+  ResolvedShards,
+  SessionOptions,
+  ShardOptions,
+} from "./shared/route-options.js";
 import { resolveHeartbeat, resolveSessions, resolveShards } from "./shared/route-options.js";
 import type { AnyParams, RouteParams } from "./shared/route-params.js";
 
@@ -13,7 +20,9 @@ export interface PlacementRequest<Env = unknown, Params = AnyParams> {
 }
 
 /** Names the room object a connection is placed in, from its request. */
-export type Place<Env = unknown, Params = AnyParams> = (request: PlacementRequest<Env, Params>) => string | Promise<string>;
+export type Place<Env = unknown, Params = AnyParams> = (
+  request: PlacementRequest<Env, Params>,
+) => string | Promise<string>;
 
 export interface RouteOptions<Env = unknown, Params = AnyParams> {
   /**
@@ -77,7 +86,8 @@ export class WebSocketRoute<Env = unknown> {
       throw new TypeError(`The route ${path} has both roomObject and room (its deprecated name): keep roomObject`);
     }
     const place = options.roomObject ?? options.room ?? null;
-    if (place !== null && typeof place !== "function") throw new TypeError(`The roomObject option of ${path} must be a function of the request`);
+    if (place !== null && typeof place !== "function")
+      throw new TypeError(`The roomObject option of ${path} must be a function of the request`);
     this.place = place;
   }
 }
@@ -153,8 +163,14 @@ export class WebSocketRouter<Env = unknown> {
     return this.#routes.some((route) => route.group === group && route.sessions !== null);
   }
 
-  /** The params a route's pattern captures from a concrete path (still percent-encoded); undefined if it does not match. */
-  paramsOf(route: { readonly path: string }, pathname: string): Readonly<Record<string, string | undefined>> | undefined {
+  /**
+   * The params a route's pattern captures from a concrete path (still percent-encoded); undefined if it does not
+   * match.
+   */
+  paramsOf(
+    route: { readonly path: string },
+    pathname: string,
+  ): Readonly<Record<string, string | undefined>> | undefined {
     const index = this.#routes.findIndex((candidate) => candidate.path === route.path);
     const found = index === -1 ? null : (this.#patterns.routes[index]?.[1].exec(pathname) ?? null);
     return found === null ? undefined : (found.groups ?? {});

@@ -12,14 +12,23 @@ const SHARD_PLACEMENTS = 5;
  * or the home shard of a session the client resumes (which knows best whether it has its place); a
  * shard that is full says so, and the next one is tried.
  */
-export async function toShard(request: Request, address: RoomAddress, stub: (address: RoomAddress) => DurableObjectStub, sessions: boolean): Promise<Response> {
+export async function toShard(
+  request: Request,
+  address: RoomAddress,
+  stub: (address: RoomAddress) => DurableObjectStub,
+  sessions: boolean,
+): Promise<Response> {
   const sequencer = stub({ ...address, part: { sequencer: true } }) as unknown as SequencerRpc;
   const home = sessions ? homeShardOf(request) : undefined;
   // A session client's address keeps its dropped sessions in one shard (see sequencerPlace).
   const client = sessions ? (request.headers.get("cf-connecting-ip") ?? undefined) : undefined;
   let after = 0;
   for (let attempt = 0; attempt < SHARD_PLACEMENTS; attempt++) {
-    const shard = await sequencer.sequencerPlace(after, attempt === 0 ? home : undefined, attempt === 0 ? client : undefined);
+    const shard = await sequencer.sequencerPlace(
+      after,
+      attempt === 0 ? home : undefined,
+      attempt === 0 ? client : undefined,
+    );
     const response = await stub({ ...address, part: { shard } }).fetch(new Request(request));
     if (response.status !== 503 || !response.headers.has(SHARD_FULL_HEADER)) return response;
     // A home shard that was full: lower shards may still have room.

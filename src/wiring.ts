@@ -9,12 +9,16 @@ export class WiringError extends Error {
 
 /** The app's room namespace from env, or a WiringError that says how to bind it. */
 export function roomNamespace(env: unknown, binding: string): DurableObjectNamespace {
-  const namespace = (env as Record<string, unknown> | null | undefined)?.[binding] as Partial<DurableObjectNamespace> | undefined;
+  const namespace = (env as Record<string, unknown> | null | undefined)?.[binding] as
+    Partial<DurableObjectNamespace> | undefined;
   if (namespace === undefined || typeof namespace.idFromName !== "function" || typeof namespace.get !== "function") {
     throw new WiringError(
-      `No Durable Object binding "${binding}" in env: bind the class you declare as "export class ... extends app.RoomObject {}" ` +
-        `under the name "${binding}", in wrangler.toml with [[durable_objects.bindings]] name = "${binding}", class_name = "<that class>", ` +
-        `or in wrangler.jsonc with "durable_objects": { "bindings": [{ "name": "${binding}", "class_name": "<that class>" }] }; ` +
+      `No Durable Object binding "${binding}" in env: bind the class you declare as "export class ... extends ` +
+        `app.RoomObject {}" ` +
+        `under the name "${binding}", in wrangler.toml with [[durable_objects.bindings]] name = "${binding}", ` +
+        `class_name = "<that class>", ` +
+        `or in wrangler.jsonc with "durable_objects": { "bindings": [{ "name": "${binding}", "class_name": "<that ` +
+        `class>" }] }; ` +
         "or pass { binding } to new Hypern() to use a binding of another name",
     );
   }
@@ -30,7 +34,8 @@ export function explainRoomObjectFailure(binding: string, error: unknown): unkno
   if (/does not (?:define|export|implement)/.test(message)) {
     return new WiringError(
       `The Durable Object class bound as "${binding}" is not this app's room object (${message}): ` +
-        `declare it as "export class ... extends app.RoomObject {}" in the Worker's main module and name that class in the binding's class_name`,
+        `declare it as "export class ... extends app.RoomObject {}" in the Worker's main module and name that ` +
+        `class in the binding's class_name`,
       { cause: error },
     );
   }

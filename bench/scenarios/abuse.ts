@@ -13,7 +13,10 @@ export interface AbuseSizes {
   concurrency: number;
   /** Characters of each message it sends (the handler echoes it back as a direct message). */
   messageBytes: number;
-  /** Messages it sends on each connection before dropping it (`churn`; `fill` and `creep` send what its session may still keep, `creep` one to a full one). */
+  /**
+   * Messages it sends on each connection before dropping it (`churn`; `fill` and `creep` send what its session may
+   * still keep, `creep` one to a full one).
+   */
   messagesPerConnection: number;
   /** How often the room object's storage is read while the client is at it, in milliseconds. */
   sampleMs: number;
@@ -24,7 +27,11 @@ export interface AbuseSizes {
  * so the worker's app has it; kept in step by hand) and the library's default session options, which
  * bound what the room object keeps.
  */
-export const ABUSED_ROUTE = { path: "/abuse/echo/:room", maxConnectionsPerRoom: 20, sessions: resolveSessions(true) } as const;
+export const ABUSED_ROUTE = {
+  path: "/abuse/echo/:room",
+  maxConnectionsPerRoom: 20,
+  sessions: resolveSessions(true),
+} as const;
 
 /** What `GET /control/storage/:room` answers (bench/worker/abuse.ts, `storageFigures`). */
 export interface AbuseStorage {
@@ -51,7 +58,18 @@ export interface AbuseStorage {
 }
 
 /** The figures read from the room object, by key: those of `AbuseStorage` and `rows.<table>`. */
-export const ABUSE_FIGURES = ["sockets", "sessions", "resumable", "attached", "unacknowledged", "unacknowledgedBytes", "unacknowledgedMost", "orphanRows", "kvEntries", "databaseSize"] as const;
+export const ABUSE_FIGURES = [
+  "sockets",
+  "sessions",
+  "resumable",
+  "attached",
+  "unacknowledged",
+  "unacknowledgedBytes",
+  "unacknowledgedMost",
+  "orphanRows",
+  "kvEntries",
+  "databaseSize",
+] as const;
 
 /**
  * How the client goes about it:
@@ -73,14 +91,27 @@ export const ABUSE_VARIANTS = ["churn", "fill", "creep"] as const;
 export type AbuseVariant = (typeof ABUSE_VARIANTS)[number];
 
 /** What the client did, by key. */
-export const ABUSE_ACTIVITY = ["connections", "refused", "started", "resumed", "recovered", "lost", "lostTooFarBehind", "sent", "processed", "directs", "closedTooFarBehind"] as const;
+export const ABUSE_ACTIVITY = [
+  "connections",
+  "refused",
+  "started",
+  "resumed",
+  "recovered",
+  "lost",
+  "lostTooFarBehind",
+  "sent",
+  "processed",
+  "directs",
+  "closedTooFarBehind",
+] as const;
 type Activity = Record<(typeof ABUSE_ACTIVITY)[number], number>;
 
 const SESSION_PROTOCOL = "hypern.session.v1";
 const RESUME_PREFIX = "hypern.session.resume.";
 
 /** A resume token that says nothing was received: whatever the session kept stays unacknowledged. */
-const resumeToken = (session: string): string => RESUME_PREFIX + Buffer.from(JSON.stringify({ session, seq: 0, rooms: {} })).toString("base64url");
+const resumeToken = (session: string): string =>
+  RESUME_PREFIX + Buffer.from(JSON.stringify({ session, seq: 0, rooms: {} })).toString("base64url");
 
 /** A client's text frame, masked with a key of zeros (the payload then goes as it is). */
 function textFrame(payload: Buffer): Buffer {
@@ -128,7 +159,11 @@ class AbusiveSocket {
   }
 
   /** Opens a session connection (resuming `session` if given); the HTTP status when the upgrade is refused. */
-  static async open(server: BenchServer, path: string, session: string | null): Promise<AbusiveSocket | { status: number }> {
+  static async open(
+    server: BenchServer,
+    path: string,
+    session: string | null,
+  ): Promise<AbusiveSocket | { status: number }> {
     const { hostname, port } = new URL(server.url);
     const socket = connect(Number(port), hostname);
     socket.setNoDelay(true);
@@ -138,7 +173,8 @@ class AbusiveSocket {
     const protocols = session === null ? SESSION_PROTOCOL : `${SESSION_PROTOCOL}, ${resumeToken(session)}`;
     socket.write(
       `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocols}\r\n\r\n`,
+        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: ` +
+        `13\r\nSec-WebSocket-Protocol: ${protocols}\r\n\r\n`,
     );
     return new Promise((resolve) => {
       let head = Buffer.alloc(0);
@@ -242,7 +278,11 @@ let runs = 0;
  * object's storage is read every `sampleMs`; each figure's peak and its value at the end (once two
  * readings agree) are measured, with what the client did.
  */
-export async function abuse(server: BenchServer, variant: AbuseVariant, sizes: AbuseSizes): Promise<Record<string, number>> {
+export async function abuse(
+  server: BenchServer,
+  variant: AbuseVariant,
+  sizes: AbuseSizes,
+): Promise<Record<string, number>> {
   const room = `abuse-${variant}-${++runs}-${Date.now()}`;
   const path = ABUSED_ROUTE.path.replace(":room", room);
   const read = (): Promise<AbuseStorage> => control<AbuseStorage>(server, "GET", `storage/${room}`);
@@ -257,7 +297,10 @@ export async function abuse(server: BenchServer, variant: AbuseVariant, sizes: A
   };
 
   const { maxConnectionsPerRoom, sessions: options } = ABUSED_ROUTE;
-  /** The client's own dropped session it has left longest, not on a connection now (with `unfilled`, one not yet full, if any). */
+  /**
+   * The client's own dropped session it has left longest, not on a connection now (with `unfilled`, one not yet full,
+   * if any).
+   */
   const oldest = (unfilled = false): OwnSession | undefined => {
     let found: OwnSession | undefined;
     for (const session of sessions.values()) {
@@ -268,12 +311,17 @@ export async function abuse(server: BenchServer, variant: AbuseVariant, sizes: A
   };
 
   /** Opens a session connection, new or resuming `resuming`, and waits for its welcome; undefined if refused or cut. */
-  const open = async (resuming: OwnSession | undefined): Promise<{ socket: AbusiveSocket; session: OwnSession } | undefined> => {
+  const open = async (
+    resuming: OwnSession | undefined,
+  ): Promise<{ socket: AbusiveSocket; session: OwnSession } | undefined> => {
     if (resuming !== undefined) resuming.busy = true;
     activity.connections += 1;
     const socket = await AbusiveSocket.open(server, path, resuming?.id ?? null);
     if (!(socket instanceof AbusiveSocket)) activity.refused += 1;
-    const welcome = socket instanceof AbusiveSocket && (await socket.until(() => socket.welcome !== null || socket.ended, 5000)) ? socket.welcome : null;
+    const welcome =
+      socket instanceof AbusiveSocket && (await socket.until(() => socket.welcome !== null || socket.ended, 5000))
+        ? socket.welcome
+        : null;
     if (welcome === null) {
       if (socket instanceof AbusiveSocket) socket.destroy();
       if (resuming !== undefined) resuming.busy = false;
@@ -335,7 +383,8 @@ export async function abuse(server: BenchServer, variant: AbuseVariant, sizes: A
     }
   })();
   if (variant === "fill") {
-    // Every session started while the others are still connected: an address's new session ends its oldest dropped ones only.
+    // Every session started while the others are still connected: an address's new session ends its oldest dropped ones
+    // only.
     const opened = await Promise.all(Array.from({ length: maxConnectionsPerRoom }, () => open(undefined)));
     await Promise.all(opened.map((one) => (one === undefined ? undefined : sendAndDrop(one))));
   }
@@ -354,7 +403,10 @@ export async function abuse(server: BenchServer, variant: AbuseVariant, sizes: A
   }
   keep(end);
   const addresses = end.addresses.join(", ");
-  if (end.addresses.some((address) => address === "(none)")) console.warn(`  abuse: sessions without a client address (${addresses}): maxResumablePerClient does not apply to them`);
+  if (end.addresses.some((address) => address === "(none)"))
+    console.warn(
+      `  abuse: sessions without a client address (${addresses}): maxResumablePerClient does not apply to them`,
+    );
   return {
     ...Object.fromEntries(Object.entries(peaks).map(([key, value]) => [`peak.${key}`, value])),
     ...Object.fromEntries(Object.entries(flatten(end)).map(([key, value]) => [`end.${key}`, value])),

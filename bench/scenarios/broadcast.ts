@@ -42,7 +42,13 @@ function plainReceiver(socket: WebSocket): Receiver {
  * Opens the members of the variant's room `room`; returns the room's URL, the members as receivers, how
  * many acknowledgements they have sent (session clients), and how to close them all.
  */
-export async function openMembers(server: BenchServer, implementation: Implementation, variant: BroadcastVariant, count: number, room = "bench") {
+export async function openMembers(
+  server: BenchServer,
+  implementation: Implementation,
+  variant: BroadcastVariant,
+  count: number,
+  room = "bench",
+) {
   if (variant !== "plain" && implementation !== "ours") throw new Error(`Only ours has the ${variant} broadcast room`);
   if (variant === "sessions") {
     const url = `${server.wsUrl}/ours/session/${room}`;
@@ -50,7 +56,12 @@ export async function openMembers(server: BenchServer, implementation: Implement
     const receivers = clients.map(({ client }): Receiver => ({
       onText: (listener) => client.on("message", ({ data }) => listener(String(data))),
     }));
-    return { url, receivers, acknowledgements: () => acknowledgementsSent(clients), close: () => closeSessionClients(clients) };
+    return {
+      url,
+      receivers,
+      acknowledgements: () => acknowledgementsSent(clients),
+      close: () => closeSessionClients(clients),
+    };
   }
   const url = `${server.wsUrl}/${implementation}/${variant === "history" ? "broadcast-history" : "broadcast"}/${room}`;
   const sockets = await openMany(url, count);
@@ -58,7 +69,12 @@ export async function openMembers(server: BenchServer, implementation: Implement
 }
 
 /** One sender (a plain client), N members: every message goes to all but the sender. */
-export async function broadcast(server: BenchServer, implementation: Implementation, sizes: BroadcastSizes, variant: BroadcastVariant = "plain") {
+export async function broadcast(
+  server: BenchServer,
+  implementation: Implementation,
+  sizes: BroadcastSizes,
+  variant: BroadcastVariant = "plain",
+) {
   const { url, receivers, acknowledgements, close } = await openMembers(server, implementation, variant, sizes.members);
   const sender = await open(url);
   await warmUp(sender, receivers);

@@ -9,9 +9,14 @@ import { bundleWorker } from "../server.ts";
 
 const bundleDir = join(dirname(fileURLToPath(import.meta.url)), "..", "bundle");
 
-/** The JavaScript a build would upload, as is and gzipped (node:zlib's default level): Workers' size limits are on the compressed size. */
+/**
+ * The JavaScript a build would upload, as is and gzipped (node:zlib's default level): Workers' size limits are on the
+ * compressed size.
+ */
 function measure(outdir: string): { bytes: number; gzipBytes: number } {
-  const modules = readdirSync(outdir).filter((name) => name.endsWith(".js")).map((name) => readFileSync(join(outdir, name)));
+  const modules = readdirSync(outdir)
+    .filter((name) => name.endsWith(".js"))
+    .map((name) => readFileSync(join(outdir, name)));
   return {
     bytes: modules.reduce((sum, code) => sum + code.length, 0),
     gzipBytes: modules.reduce((sum, code) => sum + gzipSync(code).length, 0),
@@ -29,7 +34,8 @@ function oursFromPackage(): string {
   const entry = join(mkdtempSync(join(tmpdir(), "hypern-bundle-")), "ours.ts");
   const source = readFileSync(join(bundleDir, "ours.ts"), "utf8");
   const fromPackage = source.replace('"../../src/index.js"', JSON.stringify(join(repoDir, "dist", "src", "index.js")));
-  if (fromPackage === source) throw new Error("bench/bundle/ours.ts no longer imports ../../src/index.js: update oursFromPackage");
+  if (fromPackage === source)
+    throw new Error("bench/bundle/ours.ts no longer imports ../../src/index.js: update oursFromPackage");
   writeFileSync(entry, fromPackage);
   return entry;
 }
@@ -43,5 +49,10 @@ export function bundleSize(implementation: Implementation) {
   const entry = implementation === "ours" ? oursFromPackage() : join(bundleDir, `${implementation}.ts`);
   const plain = measure(bundleWorker(config, [entry]));
   const minified = measure(bundleWorker(config, [entry, "--minify"]));
-  return { bytes: plain.bytes, gzipBytes: plain.gzipBytes, minifiedBytes: minified.bytes, minifiedGzipBytes: minified.gzipBytes };
+  return {
+    bytes: plain.bytes,
+    gzipBytes: plain.gzipBytes,
+    minifiedBytes: minified.bytes,
+    minifiedGzipBytes: minified.gzipBytes,
+  };
 }

@@ -46,7 +46,13 @@ export async function echo(server: BenchServer, implementation: Implementation, 
 }
 
 /** Sends `total` messages round-robin at `rate` per second; resolves when every echo is back and correct. */
-function paced(sockets: readonly WebSocket[], payload: string, rate: number, total: number, latencies: number[]): Promise<void> {
+function paced(
+  sockets: readonly WebSocket[],
+  payload: string,
+  rate: number,
+  total: number,
+  latencies: number[],
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const sentAt = sockets.map((): number[] => []);
     let sent = 0;

@@ -38,7 +38,10 @@ const PONG_WAIT_MS = 5000;
 
 let runs = 0;
 
-/** Sends the heartbeat on each socket every `intervalMs`, each from a random moment in its first interval; returns what stops them. */
+/**
+ * Sends the heartbeat on each socket every `intervalMs`, each from a random moment in its first interval; returns what
+ * stops them.
+ */
 function beat(sockets: readonly WebSocket[], intervalMs: number, ping: string, sent: { pings: number }): () => void {
   const timers = sockets.map((socket) => {
     const send = (): void => {
@@ -86,7 +89,8 @@ export async function idleHeartbeat(server: BenchServer, series: IdleHeartbeatSe
     });
     socket.on("close", (code: number) => closing || faults.push(`closed with ${code}`));
   }
-  const stop = heartbeat === null ? () => {} : beat(sockets, HEARTBEAT_ROUTES[heartbeat].intervalMs, HEARTBEAT_REQUEST, sent);
+  const stop =
+    heartbeat === null ? () => {} : beat(sockets, HEARTBEAT_ROUTES[heartbeat].intervalMs, HEARTBEAT_REQUEST, sent);
   try {
     await sleep(SETTLE_MS);
     const countsBefore = await objectCounts(server, room);
@@ -101,7 +105,8 @@ export async function idleHeartbeat(server: BenchServer, series: IdleHeartbeatSe
     const deadline = performance.now() + PONG_WAIT_MS;
     while (pongs < sent.pings && performance.now() < deadline) await sleep(10);
     if (pongs !== sent.pings) throw new Error(`idle-heartbeat ${series}: ${pongs} answers to ${sent.pings} pings`);
-    if (faults.length > 0) throw new Error(`idle-heartbeat ${series}: ${faults.length} faults, the first: ${faults[0]}`);
+    if (faults.length > 0)
+      throw new Error(`idle-heartbeat ${series}: ${faults.length} faults, the first: ${faults[0]}`);
 
     const constructions = countsAfter.constructions - countsBefore.constructions;
     const alarmRuns = countsAfter.alarmRuns - countsBefore.alarmRuns;

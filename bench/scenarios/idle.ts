@@ -21,5 +21,8 @@ export async function idle(server: BenchServer, implementation: Implementation, 
   await sleep(sizes.settleMs);
   const after = server.residentBytes();
   await closeAll(sockets);
-  return { connections: sizes.connections, mebibytesPer1000: ((after - before) / sizes.connections) * 1000 / 2 ** 20 };
+  return {
+    connections: sizes.connections,
+    mebibytesPer1000: (((after - before) / sizes.connections) * 1000) / 2 ** 20,
+  };
 }

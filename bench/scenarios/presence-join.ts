@@ -52,11 +52,21 @@ function sessionOnJoin({ client }: BenchSessionClient, presence: boolean): OnJoi
     : (listener) => client.on("message", ({ data }) => String(data).startsWith("joined|") && listener());
 }
 
-/** Opens `count` clients of the series' kind (plain or session clients); how each hears of a join, and how to close them all. */
-async function openClients(url: string, series: PresenceJoinSeries, count: number): Promise<{ onJoin: OnJoin[]; close(): Promise<void> }> {
+/**
+ * Opens `count` clients of the series' kind (plain or session clients); how each hears of a join, and how to close
+ * them all.
+ */
+async function openClients(
+  url: string,
+  series: PresenceJoinSeries,
+  count: number,
+): Promise<{ onJoin: OnJoin[]; close(): Promise<void> }> {
   if (series === "ours-sessions" || series === "ours-presence") {
     const clients = await openSessionClients(url, count);
-    return { onJoin: clients.map((client) => sessionOnJoin(client, series === "ours-presence")), close: () => closeSessionClients(clients) };
+    return {
+      onJoin: clients.map((client) => sessionOnJoin(client, series === "ours-presence")),
+      close: () => closeSessionClients(clients),
+    };
   }
   const sockets = await openMany(url, count);
   return { onJoin: sockets.map(plainOnJoin), close: () => closeAll(sockets) };
@@ -72,7 +82,8 @@ async function silence(onJoin: readonly OnJoin[], timeoutMs: number): Promise<vo
   const deadline = performance.now() + timeoutMs;
   try {
     while (performance.now() - toldAt < SILENCE_MS) {
-      if (performance.now() > deadline) throw new Error(`presence-join: the room's members were still told of joins after ${timeoutMs} ms`);
+      if (performance.now() > deadline)
+        throw new Error(`presence-join: the room's members were still told of joins after ${timeoutMs} ms`);
       await sleep(50);
     }
   } finally {
@@ -124,7 +135,10 @@ export async function presenceJoin(server: BenchServer, series: PresenceJoinSeri
     await joining;
     await sleep(sizes.gapMs);
     for (const stop of stops) stop();
-    if (!inTime) throw new Error(`presence-join ${series}: a join was told to ${told.size} of ${sizes.members} members in ${sizes.timeoutMs} ms`);
+    if (!inTime)
+      throw new Error(
+        `presence-join ${series}: a join was told to ${told.size} of ${sizes.members} members in ${sizes.timeoutMs} ms`,
+      );
     if (twice > 0) throw new Error(`presence-join ${series}: ${twice} members were told of one join twice`);
     return { cpuNanoseconds: cpu, firstMs: firstAt - started, lastMs: lastAt - started };
   };
@@ -139,12 +153,18 @@ export async function presenceJoin(server: BenchServer, series: PresenceJoinSeri
       members: sizes.members,
       joins: sizes.joins,
       cpuMicrosPerJoin: measured.reduce((sum, m) => sum + m.cpuNanoseconds, 0) / sizes.joins / 1000,
-      firstP50Ms: quantile(measured.map((m) => m.firstMs), 0.5),
+      firstP50Ms: quantile(
+        measured.map((m) => m.firstMs),
+        0.5,
+      ),
       lastP50Ms: quantile(lastMs, 0.5),
       lastP99Ms: quantile(lastMs, 0.99),
     };
   } finally {
     const opened = await Promise.allSettled(joiners);
-    await Promise.all([members.close(), ...opened.flatMap((joiner) => (joiner.status === "fulfilled" ? [joiner.value.close()] : []))]);
+    await Promise.all([
+      members.close(),
+      ...opened.flatMap((joiner) => (joiner.status === "fulfilled" ? [joiner.value.close()] : [])),
+    ]);
   }
 }

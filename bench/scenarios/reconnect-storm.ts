@@ -10,7 +10,9 @@ export interface ReconnectStormSizes {
   clients: number;
   /** Broadcasts made while the clients are away (after the close, before any can be back). */
   broadcasts: number;
-  /** The clients' first reconnect wait, ms (the session client's default is 500); each waits a random 50–100% of it. */
+  /**
+   * The clients' first reconnect wait, ms (the session client's default is 500); each waits a random 50–100% of it.
+   */
   firstBackoffMs: number;
   /** Give up waiting for the clients to catch up after this long. */
   timeoutMs: number;
@@ -39,7 +41,9 @@ let storms = 0;
  */
 export async function reconnectStorm(server: BenchServer, sizes: ReconnectStormSizes) {
   const room = `storm-${++storms}`;
-  const clients = await openSessionClients(`${server.wsUrl}/ours/session/${room}`, sizes.clients, { firstMs: sizes.firstBackoffMs });
+  const clients = await openSessionClients(`${server.wsUrl}/ours/session/${room}`, sizes.clients, {
+    firstMs: sizes.firstBackoffMs,
+  });
   try {
     await warmUp(server, room, clients);
     const tag = `storm${storms}`;
@@ -62,7 +66,9 @@ export async function reconnectStorm(server: BenchServer, sizes: ReconnectStormS
     const resumeMs = caughtUp.map((w) => (w.caughtUpAt as number) - (w.reconnectingAt ?? started));
     return {
       clients: sizes.clients,
-      catchUpMs: (caughtUp.length === sizes.clients ? Math.max(...caughtUp.map((w) => w.caughtUpAt as number)) : finished) - started,
+      catchUpMs:
+        (caughtUp.length === sizes.clients ? Math.max(...caughtUp.map((w) => w.caughtUpAt as number)) : finished) -
+        started,
       cpuMicrosPerClient: cpu / sizes.clients / 1000,
       /** The part until the deploy and broadcast endpoints had answered (the closes and the logging, mostly). */
       closeCpuMicrosPerClient: closeCpu / sizes.clients / 1000,
@@ -83,7 +89,15 @@ export async function reconnectStorm(server: BenchServer, sizes: ReconnectStormS
 
 /** Follows one client from the close on: its reconnect, its welcome, the storm's messages it receives. */
 function watch({ client }: BenchSessionClient, tag: string, expected: number): Watch {
-  const w: Watch = { reconnectingAt: null, caughtUpAt: null, recovered: false, resets: 0, received: new Set(), duplicates: 0, replayed: 0 };
+  const w: Watch = {
+    reconnectingAt: null,
+    caughtUpAt: null,
+    recovered: false,
+    resets: 0,
+    received: new Set(),
+    duplicates: 0,
+    replayed: 0,
+  };
   const done = (): void => {
     if (w.caughtUpAt === null && w.recovered && w.received.size === expected) w.caughtUpAt = performance.now();
   };

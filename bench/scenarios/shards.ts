@@ -64,7 +64,12 @@ let rooms = 0;
  * last delivery, per delivery; and per broadcast the time from its send to its first and to its last
  * delivery (every member's), which holds the hops through the sequencer for a sharded room.
  */
-export async function shardFanOut(server: BenchServer, variant: ShardVariant, sizes: FanOutSizes, window?: MeasuredWindow) {
+export async function shardFanOut(
+  server: BenchServer,
+  variant: ShardVariant,
+  sizes: FanOutSizes,
+  window?: MeasuredWindow,
+) {
   const { route, cap } = ROUTES[variant];
   const room = `fan-out-${++rooms}`;
   const url = `${server.wsUrl}/ours/${route}/${room}`;
@@ -74,7 +79,8 @@ export async function shardFanOut(server: BenchServer, variant: ShardVariant, si
   try {
     const shards = cap === null ? 1 : await shardCount(server, route, room);
     const expected = cap === null ? 1 : Math.ceil((sizes.members + 1) / cap);
-    if (shards !== expected) throw new Error(`${variant}: ${sizes.members + 1} connections in ${shards} shards, expected ${expected}`);
+    if (shards !== expected)
+      throw new Error(`${variant}: ${sizes.members + 1} connections in ${shards} shards, expected ${expected}`);
     await warmUp(sender, members);
 
     const padding = "x".repeat(Math.max(0, sizes.payloadBytes - 10));
@@ -110,7 +116,10 @@ export async function shardFanOut(server: BenchServer, variant: ShardVariant, si
       const reached = new Promise<void>((resolve) => void (waiting = { seq, resolve }));
       sentAt[seq] = performance.now();
       sender.send(`m|${seq}|${padding}`);
-      if (!(await within(reached, sizes.timeoutMs))) throw new Error(`${variant}: broadcast ${seq} reached ${counts[seq]} of ${sizes.members} members in ${sizes.timeoutMs} ms`);
+      if (!(await within(reached, sizes.timeoutMs)))
+        throw new Error(
+          `${variant}: broadcast ${seq} reached ${counts[seq]} of ${sizes.members} members in ${sizes.timeoutMs} ms`,
+        );
     }
     const cpu = server.cpuNanoseconds() - cpuBefore;
     await window?.stop();

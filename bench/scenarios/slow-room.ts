@@ -36,7 +36,9 @@ export async function slowRoom(server: BenchServer, implementation: Implementati
   const before = server.residentBytes();
   const peak = watchPeak(() => server.residentBytes());
   const payload = Buffer.alloc(sizes.payloadBytes, "x");
-  const sent = await Promise.all(senders.map((sender) => sender.sendCopies(payload, sizes.messagesPerSender, sizes.stallMs)));
+  const sent = await Promise.all(
+    senders.map((sender) => sender.sendCopies(payload, sizes.messagesPerSender, sizes.stallMs)),
+  );
   await sleep(sizes.settleMs);
   const peakBytes = peak.stop();
 

@@ -18,10 +18,22 @@ export interface StorageSizes {
 }
 
 /** What is measured, each per operation, in rows written and read as billed. */
-export const STORAGE_OPERATIONS = ["broadcast", "broadcast-sessions", "ack-broadcasts", "inbound", "direct", "ack-direct", "close", "resume"] as const;
+export const STORAGE_OPERATIONS = [
+  "broadcast",
+  "broadcast-sessions",
+  "ack-broadcasts",
+  "inbound",
+  "direct",
+  "ack-direct",
+  "close",
+  "resume",
+] as const;
 export type StorageOperation = (typeof STORAGE_OPERATIONS)[number];
 
-/** Storage use as billed: SQL rows from the cursors, a key-value get or listed entry a row read, a put, delete or setAlarm a row written. */
+/**
+ * Storage use as billed: SQL rows from the cursors, a key-value get or listed entry a row read, a put, delete or
+ * setAlarm a row written.
+ */
 interface Billed {
   written: number;
   read: number;
@@ -50,7 +62,12 @@ async function settled(server: BenchServer, room: string): Promise<Billed> {
   }
 }
 
-const minus = (a: Billed, b: Billed): Billed => ({ written: a.written - b.written, read: a.read - b.read, statements: a.statements - b.statements, calls: a.calls - b.calls });
+const minus = (a: Billed, b: Billed): Billed => ({
+  written: a.written - b.written,
+  read: a.read - b.read,
+  statements: a.statements - b.statements,
+  calls: a.calls - b.calls,
+});
 
 /** Adds up each operation's storage use and how many times it ran. */
 class Tally {
@@ -58,7 +75,15 @@ class Tally {
 
   add(operation: StorageOperation, use: Billed, times: number): void {
     const sum = this.#sums.get(operation) ?? { use: { written: 0, read: 0, statements: 0, calls: 0 }, times: 0 };
-    this.#sums.set(operation, { use: { written: sum.use.written + use.written, read: sum.use.read + use.read, statements: sum.use.statements + use.statements, calls: sum.use.calls + use.calls }, times: sum.times + times });
+    this.#sums.set(operation, {
+      use: {
+        written: sum.use.written + use.written,
+        read: sum.use.read + use.read,
+        statements: sum.use.statements + use.statements,
+        calls: sum.use.calls + use.calls,
+      },
+      times: sum.times + times,
+    });
   }
 
   /** Per operation: `<operation>.written`, `.read`, `.statements` and `.calls`, each per time it ran. */
@@ -135,13 +160,18 @@ const RESUME_BACKOFF = { firstMs: 3000 };
 
 async function sessionBroadcasts(server: BenchServer, room: string, sizes: StorageSizes, tally: Tally): Promise<void> {
   const clients = await openSessionClients(`${server.wsUrl}/ours/session/${room}`, sizes.members, RESUME_BACKOFF);
-  const receivers = clients.map(({ client }): Receiver => ({ onText: (listener) => client.on("message", ({ data }) => listener(String(data))) }));
+  const receivers = clients.map(({ client }): Receiver => ({
+    onText: (listener) => client.on("message", ({ data }) => listener(String(data))),
+  }));
   try {
     const warm = countTexts(receivers, "warm-up|");
     await control(server, "POST", `broadcast/${room}?tag=warm-up`);
     await until(() => warm.every(1), "the warm-up broadcast reaching every session client");
     warm.stop();
-    await until(() => clients.every(({ sent }) => sent.acknowledgements > 0), "every session client acknowledging the warm-up");
+    await until(
+      () => clients.every(({ sent }) => sent.acknowledgements > 0),
+      "every session client acknowledging the warm-up",
+    );
     for (let b = 0; b < sizes.batches; b++) {
       const before = await settled(server, room);
       const texts = countTexts(receivers, `s${b}|`);
@@ -151,8 +181,15 @@ async function sessionBroadcasts(server: BenchServer, room: string, sizes: Stora
       texts.stop();
       const delivered = await settled(server, room);
       tally.add("broadcast-sessions", minus(delivered, before), sizes.batch);
-      await until(() => acknowledgementsSent(clients) >= acknowledgementsBefore + clients.length, "every session client acknowledging a batch");
-      tally.add("ack-broadcasts", minus(await settled(server, room), delivered), acknowledgementsSent(clients) - acknowledgementsBefore);
+      await until(
+        () => acknowledgementsSent(clients) >= acknowledgementsBefore + clients.length,
+        "every session client acknowledging a batch",
+      );
+      tally.add(
+        "ack-broadcasts",
+        minus(await settled(server, room), delivered),
+        acknowledgementsSent(clients) - acknowledgementsBefore,
+      );
     }
     await deployAndResume(server, room, clients, tally);
   } finally {
@@ -160,7 +197,12 @@ async function sessionBroadcasts(server: BenchServer, room: string, sizes: Stora
   }
 }
 
-async function deployAndResume(server: BenchServer, room: string, clients: readonly BenchSessionClient[], tally: Tally): Promise<void> {
+async function deployAndResume(
+  server: BenchServer,
+  room: string,
+  clients: readonly BenchSessionClient[],
+  tally: Tally,
+): Promise<void> {
   const before = await settled(server, room);
   const welcomes = clients.map(({ welcomes: w }) => w.length);
   await control(server, "POST", `deploy/${room}`);
@@ -168,7 +210,11 @@ async function deployAndResume(server: BenchServer, room: string, clients: reado
   await sleep(1000);
   const closed = await settled(server, room);
   tally.add("close", minus(closed, before), clients.length);
-  await until(() => clients.every(({ welcomes: w }, i) => w.length > (welcomes[i] as number)), "every session client resuming", 15_000);
+  await until(
+    () => clients.every(({ welcomes: w }, i) => w.length > (welcomes[i] as number)),
+    "every session client resuming",
+    15_000,
+  );
   const lost = clients.filter(({ welcomes: w }) => w.at(-1)?.recovered !== true).length;
   if (lost > 0) throw new Error(`storage: ${lost} of ${clients.length} session clients did not recover their session`);
   tally.add("resume", minus(await settled(server, room), closed), clients.length);
@@ -202,7 +248,11 @@ async function directMessages(server: BenchServer, room: string, sizes: StorageS
       const delivered = await settled(server, room);
       tally.add("direct", minus(minus(delivered, start), inbound), sizes.batch);
       await until(() => sent.acknowledgements > acknowledgementsBefore, "the session client acknowledging a batch");
-      tally.add("ack-direct", minus(await settled(server, room), delivered), sent.acknowledgements - acknowledgementsBefore);
+      tally.add(
+        "ack-direct",
+        minus(await settled(server, room), delivered),
+        sent.acknowledgements - acknowledgementsBefore,
+      );
     }
   } finally {
     stop();

@@ -12,14 +12,20 @@ export type WakeRoom = (typeof WAKE_ROOMS)[number];
 export interface WakeSizes {
   /** Members of each room, besides the sender. */
   members: number;
-  /** How long the rooms are left without an event before they are woken: workerd evicts an object after 10 s without one. */
+  /**
+   * How long the rooms are left without an event before they are woken: workerd evicts an object after 10 s without
+   * one.
+   */
   idleMs: number;
   payloadBytes: number;
   /** Give up on a broadcast that has not reached every member after this long. */
   timeoutMs: number;
 }
 
-/** The session clients acknowledge what they received 1 s after it (their default), an event for the object: the idle time starts after that. */
+/**
+ * The session clients acknowledge what they received 1 s after it (their default), an event for the object: the idle
+ * time starts after that.
+ */
 const ACKNOWLEDGED_MS = 1500;
 
 interface OpenRoom {
@@ -58,7 +64,13 @@ export async function openWakeRooms(server: BenchServer, sizes: WakeSizes): Prom
     for (const which of WAKE_ROOMS) {
       // No room's name is part of another's: the counts are looked up by name.
       const name = `wake-${run}-${which === "ours-sessions" ? "sessions" : which}`;
-      const members = await openMembers(server, which === "ours-sessions" ? "ours" : which, which === "ours-sessions" ? "sessions" : "plain", sizes.members, name);
+      const members = await openMembers(
+        server,
+        which === "ours-sessions" ? "ours" : which,
+        which === "ours-sessions" ? "sessions" : "plain",
+        sizes.members,
+        name,
+      );
       const sender = await open(members.url);
       const close = async (): Promise<void> => {
         await closeAll([sender]);
@@ -98,7 +110,10 @@ export async function openWakeRooms(server: BenchServer, sizes: WakeSizes): Prom
     const inTime = await within(reached, sizes.timeoutMs);
     const cpu = server.cpuNanoseconds() - cpuBefore;
     for (const stop of stops) stop();
-    if (!inTime) throw new Error(`wake: a broadcast into ${room.name} reached ${count} of ${sizes.members} members in ${sizes.timeoutMs} ms`);
+    if (!inTime)
+      throw new Error(
+        `wake: a broadcast into ${room.name} reached ${count} of ${sizes.members} members in ${sizes.timeoutMs} ms`,
+      );
     return { cpuMillis: cpu / 1e6, firstMs: firstAt - sentAt, lastMs: lastAt - sentAt };
   };
 

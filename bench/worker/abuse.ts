@@ -33,16 +33,18 @@ abuse.ws(
 /** The library's room object for the abuse app, with one RPC method the bench reads its storage with. */
 export class AbuseRoom extends abuse.RoomObject {
   /**
-   * What this room object keeps in SQLite (the shape scenarios/abuse.ts reads as `AbuseStorage`): rows
-   * of each `hypern_*` table, the sessions (resumable: their socket gone, their window open), the
-   * direct messages kept past what their client acknowledged, their bytes (characters for text) and the most one session keeps,
-   * rows kept for sessions that no longer exist (there should be none), the key-value entries, the database's size, the sockets held and the client addresses sessions
-   * were started from.
+   * What this room object keeps in SQLite (the shape scenarios/abuse.ts reads as `AbuseStorage`): rows of each
+   * `hypern_*` table, the sessions (resumable: their socket gone, their window open), the direct messages kept past
+   * what their client acknowledged, their bytes (characters for text) and the most one session keeps, rows kept for
+   * sessions that no longer exist (there should be none), the key-value entries, the database's size, the sockets held
+   * and the client addresses sessions were started from.
    */
   storageFigures() {
     const { sql, kv } = this.ctx.storage;
     const tables = sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'hypern!_%' ESCAPE '!' ORDER BY name")
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'hypern!_%' ESCAPE '!' ORDER BY name",
+      )
       .toArray()
       .map(({ name }) => name);
     const rows: Record<string, number> = {};
@@ -52,7 +54,8 @@ export class AbuseRoom extends abuse.RoomObject {
     const sessions = has("hypern_sessions")
       ? sql
           .exec<{ sessions: number; resumable: number | null; attached: number | null }>(
-            "SELECT COUNT(*) AS sessions, SUM(expires_at IS NOT NULL AND expires_at > ?) AS resumable, SUM(expires_at IS NULL) AS attached FROM hypern_sessions",
+            "SELECT COUNT(*) AS sessions, SUM(expires_at IS NOT NULL AND expires_at > ?) AS resumable, " +
+              "SUM(expires_at IS NULL) AS attached FROM hypern_sessions",
             now,
           )
           .one()
@@ -61,18 +64,29 @@ export class AbuseRoom extends abuse.RoomObject {
       has("hypern_sessions") && has("hypern_kept")
         ? sql
             .exec<{ messages: number; bytes: number; most: number }>(
-              "SELECT COALESCE(SUM(messages), 0) AS messages, COALESCE(SUM(bytes), 0) AS bytes, COALESCE(MAX(messages), 0) AS most FROM (" +
-                `SELECT COUNT(*) AS messages, SUM(k.weight) AS bytes FROM hypern_kept AS k JOIN hypern_sessions AS s ON s.owner = k.key / ${PER_OWNER} WHERE k.seq > MAX(s.acked, k.acked) GROUP BY s.id)`,
+              "SELECT COALESCE(SUM(messages), 0) AS messages, COALESCE(SUM(bytes), 0) AS bytes, " +
+                "COALESCE(MAX(messages), 0) AS most FROM (" +
+                `SELECT COUNT(*) AS messages, SUM(k.weight) AS bytes FROM hypern_kept AS k JOIN hypern_sessions AS ` +
+                `s ON s.owner = k.key / ${PER_OWNER} WHERE k.seq > MAX(s.acked, k.acked) GROUP BY s.id)`,
             )
             .one()
         : { messages: 0, bytes: 0, most: 0 };
     const addresses = has("hypern_sessions")
-      ? sql.exec<{ address: string | null }>("SELECT DISTINCT address FROM hypern_sessions").toArray().map(({ address }) => address ?? "(none)")
+      ? sql
+          .exec<{ address: string | null }>("SELECT DISTINCT address FROM hypern_sessions")
+          .toArray()
+          .map(({ address }) => address ?? "(none)")
       : [];
-    // Rows of a session that no longer exists: nothing would ever delete them. A kept message's key holds its session's number.
+    // Rows of a session that no longer exists: nothing would ever delete them. A kept message's key holds its session's
+    // number.
     const orphans = (table: string, session: string, sessions: string): number =>
       has(table) && has("hypern_sessions")
-        ? sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM "${table}" WHERE ${session} NOT IN (SELECT ${sessions} FROM hypern_sessions WHERE ${sessions} IS NOT NULL)`).one().n
+        ? sql
+            .exec<{ n: number }>(
+              `SELECT COUNT(*) AS n FROM "${table}" WHERE ${session} NOT IN (SELECT ${sessions} FROM ` +
+                `hypern_sessions WHERE ${sessions} IS NOT NULL)`,
+            )
+            .one().n
         : 0;
     let kvEntries = 0;
     for (const _ of kv.list()) kvEntries += 1;

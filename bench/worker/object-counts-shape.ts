@@ -1,4 +1,7 @@
-/** What the bench counts in each room object (object-counts.ts); a file of its own, free of Workers types, so that the load generator can name it too. */
+/**
+ * What the bench counts in each room object (object-counts.ts); a file of its own, free of Workers types, so that the
+ * load generator can name it too.
+ */
 export interface ObjectCounts {
   /** Times the object's constructor ran: one more than before proves the object was evicted and woke. */
   constructions: number;
@@ -6,7 +9,10 @@ export interface ObjectCounts {
   statements: number;
   rowsRead: number;
   rowsWritten: number;
-  /** Calls of the synchronous key-value API (billed as rows: a get reads one, a put or delete writes one) and entries listed. */
+  /**
+   * Calls of the synchronous key-value API (billed as rows: a get reads one, a put or delete writes one) and entries
+   * listed.
+   */
   kvGets: number;
   kvPuts: number;
   kvDeletes: number;

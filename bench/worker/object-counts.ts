@@ -5,7 +5,18 @@ import type { ObjectCounts } from "./object-counts-shape.js";
  * the Worker's fetch handler shares with the objects (one isolate per service), so the control route
  * reads it without waking any object.
  */
-const ZERO: ObjectCounts = { constructions: 0, statements: 0, rowsRead: 0, rowsWritten: 0, kvGets: 0, kvPuts: 0, kvDeletes: 0, kvListed: 0, alarmsSet: 0, alarmRuns: 0 };
+const ZERO: ObjectCounts = {
+  constructions: 0,
+  statements: 0,
+  rowsRead: 0,
+  rowsWritten: 0,
+  kvGets: 0,
+  kvPuts: 0,
+  kvDeletes: 0,
+  kvListed: 0,
+  alarmsSet: 0,
+  alarmRuns: 0,
+};
 const byObject = new Map<string, ObjectCounts>();
 
 /** The counts of the object `ctx` belongs to, made on first use. */

@@ -40,17 +40,31 @@ ours.ws("/ours/broadcast/:room", broadcastToOthers, { roomObject: ({ params }) =
  */
 const SHARD_CAPS = { "broadcast-sharded": 1000, "broadcast-sharded-100": 100 } as const;
 for (const [scenario, maxConnections] of Object.entries(SHARD_CAPS)) {
-  ours.ws(`/ours/${scenario}/:room`, broadcastToOthers, { roomObject: ({ params }) => params.room, shards: { maxConnections } });
+  ours.ws(`/ours/${scenario}/:room`, broadcastToOthers, {
+    roomObject: ({ params }) => params.room,
+    shards: { maxConnections },
+  });
 }
 
-/** The broadcast room on routes with a heartbeat (its members idle, but for their pings): the idle-heartbeat scenario. */
+/**
+ * The broadcast room on routes with a heartbeat (its members idle, but for their pings): the idle-heartbeat scenario.
+ */
 for (const [scenario, { intervalMs, timeoutMs }] of Object.entries(HEARTBEAT_ROUTES)) {
-  ours.ws(`/ours/${scenario}/:room`, broadcastToOthers, { roomObject: ({ params }) => params.room, heartbeat: { intervalMs, timeoutMs } });
+  ours.ws(`/ours/${scenario}/:room`, broadcastToOthers, {
+    roomObject: ({ params }) => params.room,
+    heartbeat: { intervalMs, timeoutMs },
+  });
 }
 // The load generator pings at the interval the file gives: that of the first route must be the library's default.
 const libraryDefault = resolveHeartbeat(true);
-if (libraryDefault.intervalMs !== DEFAULT_HEARTBEAT.intervalMs || libraryDefault.timeoutMs !== DEFAULT_HEARTBEAT.timeoutMs) {
-  throw new Error(`bench/worker/heartbeat-timings.ts: the default heartbeat is now ${JSON.stringify(libraryDefault)}; update its routes`);
+if (
+  libraryDefault.intervalMs !== DEFAULT_HEARTBEAT.intervalMs ||
+  libraryDefault.timeoutMs !== DEFAULT_HEARTBEAT.timeoutMs
+) {
+  throw new Error(
+    `bench/worker/heartbeat-timings.ts: the default heartbeat is now ${JSON.stringify(libraryDefault)}; update its ` +
+      `routes`,
+  );
 }
 
 /**

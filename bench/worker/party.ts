@@ -15,7 +15,8 @@ export class PartyRoom extends Server {
   }
 
   override onConnect(connection: Connection, { request }: ConnectionContext): void {
-    if (this.name.startsWith("joined:") && !new URL(request.url).searchParams.has("quiet")) this.broadcast(`joined|${connection.id}`, [connection.id]);
+    if (this.name.startsWith("joined:") && !new URL(request.url).searchParams.has("quiet"))
+      this.broadcast(`joined|${connection.id}`, [connection.id]);
   }
 
   override onMessage(connection: Connection, message: WSMessage): void {

@@ -7,7 +7,8 @@ import { ours } from "./ours.js";
  * check the spread it measured.
  */
 export async function shardCount(env: Env, route: string | undefined, name: string | undefined): Promise<Response> {
-  if (route === undefined || name === undefined || name === "") return new Response("Use /shards/:route/:room", { status: 400 });
+  if (route === undefined || name === undefined || name === "")
+    return new Response("Use /shards/:route/:room", { status: 400 });
   const objects = await roomObjects(ours.roomObject(env, name, { route: `/ours/${route}/:room` }));
   // The first is the room's sequencer.
   return Response.json(objects.length - 1);

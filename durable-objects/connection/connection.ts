@@ -39,7 +39,10 @@ export interface ConnectionDeps {
   ended(connection: Connection, ending: Ending): boolean;
   /** Sends to this connection alone (numbered and kept, for a session), within its outbound budget. */
   send(connection: Connection, frame: OutgoingFrame): Delivery;
-  /** A send after the socket closed, for a session that goes on: kept for its resume. False if the session has ended since. */
+  /**
+   * A send after the socket closed, for a session that goes on: kept for its resume. False if the session has ended
+   * since.
+   */
   keep(connection: Connection, frame: OutgoingFrame): boolean;
   /** The connection's `ws.data` changed while open: its session keeps it. */
   dataChanged(connection: Connection): void;
@@ -101,7 +104,9 @@ export class Connection {
     this.headers = init.headers;
     this.socket = init.socket;
     this.#deps = init.deps;
-    this.#queue = new FrameQueue(init.limits.maxQueuedMessages, init.limits.maxQueuedBytes, (deadline) => this.#deadlineChanged(deadline));
+    this.#queue = new FrameQueue(init.limits.maxQueuedMessages, init.limits.maxQueuedBytes, (deadline) =>
+      this.#deadlineChanged(deadline),
+    );
     this.#inbound = new InboundLimits(init.limits);
     this.#maxDataBytes = init.limits.maxDataBytes;
     this.#handshake = init.handshake ?? null;
@@ -258,7 +263,10 @@ export class Connection {
     this.closeUnder(code, reason);
   }
 
-  /** Checks a frame from the client against the limits (size, rate), raw, before anything reads it; a broken limit is returned. */
+  /**
+   * Checks a frame from the client against the limits (size, rate), raw, before anything reads it; a broken limit is
+   * returned.
+   */
   checkFrame(frame: Frame): Violation | undefined {
     return this.#inbound.check(frame);
   }

@@ -47,10 +47,10 @@ class Waiter<T> implements Pending {
 /**
  * The inbound frames of one connection, waiting for the handler's `receive*()`.
  *
- * Bounded in frames and in weight (bytes, or characters for text): `push` refuses past either. Ends with an error (the disconnect) that every receive gets
- * once the frames before it are taken. `untaken()` lets the runtime event that delivered a frame stay
- * open until the handler has it, which keeps the room object from hibernating with frames in memory.
- * A receive converts its frame as it takes it, so each receive costs one promise.
+ * Bounded in frames and in weight (bytes, or characters for text): `push` refuses past either. Ends with an error (the
+ * disconnect) that every receive gets once the frames before it are taken. `untaken()` lets the runtime event that
+ * delivered a frame stay open until the handler has it, which keeps the room object from hibernating with frames in
+ * memory. A receive converts its frame as it takes it, so each receive costs one promise.
  *
  * A timed receive sets no timer (a pending timer would keep the room object awake): it has a
  * deadline, which the connection keeps with its record and the room object's alarm watches; `expire()`
@@ -62,7 +62,10 @@ export class FrameQueue {
   readonly #maxWeight: number;
   #weight = 0;
   readonly #frames: (Frame | undefined)[] = [];
-  /** Called as each frame is taken, for frames pushed with one (a session records what it processed); parallel to #frames. */
+  /**
+   * Called as each frame is taken, for frames pushed with one (a session records what it processed); parallel to
+   * #frames.
+   */
   readonly #onTaken: ((() => void) | undefined)[] = [];
   #head = 0;
   readonly #waiters: Pending[] = [];
@@ -157,7 +160,8 @@ export class FrameQueue {
   /** The earliest deadline of the pending receives, or null when none is timed. */
   nextDeadline(): number | null {
     let next: number | null = null;
-    for (const { deadline } of this.#waiters) if (deadline !== undefined && (next === null || deadline < next)) next = deadline;
+    for (const { deadline } of this.#waiters)
+      if (deadline !== undefined && (next === null || deadline < next)) next = deadline;
     return next;
   }
 
@@ -174,7 +178,9 @@ export class FrameQueue {
 
   /** A deadline passed while the object slept: the next receive gets its TimeoutError before anything else. */
   timeoutDue(deadline: number, now: number): void {
-    this.#timeoutDue = new TimeoutError(`No message before the receive's deadline (${now - deadline} ms ago, while the room object slept)`);
+    this.#timeoutDue = new TimeoutError(
+      `No message before the receive's deadline (${now - deadline} ms ago, while the room object slept)`,
+    );
   }
 
   /** The handler is gone: nothing will be taken any more. `reason` is made only if the queue had not ended. */
@@ -220,7 +226,9 @@ export class FrameQueue {
 
   #takeWithin<T>(convert: Convert<T>, { timeout, signal }: ReceiveOptions): Promise<T> {
     if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout))) {
-      return Promise.reject(new RangeError(`timeout must be a finite number of milliseconds >= 0, got ${String(timeout)}`));
+      return Promise.reject(
+        new RangeError(`timeout must be a finite number of milliseconds >= 0, got ${String(timeout)}`),
+      );
     }
     if (signal?.aborted) return Promise.reject(fromSignal(signal.reason));
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
@@ -268,9 +276,14 @@ class TimedWaiter<T> extends Waiter<T> {
   }
 }
 
-/** One TimeoutError for both ways of timing out: `AbortSignal.timeout()` rejects with a DOMException named TimeoutError. */
+/**
+ * One TimeoutError for both ways of timing out: `AbortSignal.timeout()` rejects with a DOMException named
+ * TimeoutError.
+ */
 function fromSignal(reason: unknown): unknown {
   if (reason instanceof TimeoutError || typeof reason !== "object" || reason === null) return reason;
   const { name, message } = reason as { name?: unknown; message?: unknown };
-  return name === "TimeoutError" ? new TimeoutError(typeof message === "string" ? message : "The receive timed out", { cause: reason }) : reason;
+  return name === "TimeoutError"
+    ? new TimeoutError(typeof message === "string" ? message : "The receive timed out", { cause: reason })
+    : reason;
 }

@@ -24,8 +24,7 @@ export function weightOf(frame: OutgoingFrame): number {
 
 /** One received message, as `receive()` returns it. */
 export type WebSocketMessage =
-  | { readonly type: "text"; readonly data: string }
-  | { readonly type: "bytes"; readonly data: Uint8Array };
+  { readonly type: "text"; readonly data: string } | { readonly type: "bytes"; readonly data: Uint8Array };
 
 export function toMessage(frame: Frame): WebSocketMessage {
   return typeof frame === "string" ? { type: "text", data: frame } : { type: "bytes", data: new Uint8Array(frame) };

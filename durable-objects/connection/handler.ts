@@ -23,7 +23,9 @@ export interface RouteTable {
   /** The route registered under exactly this pattern (how a rerun finds its handler). */
   getRoute(pattern: string): HostedRoute | undefined;
   /** The first route whose pattern matches the path, with its params still percent-encoded. */
-  match(pathname: string): { readonly route: HostedRoute; readonly rawParams: Readonly<Record<string, string | undefined>> } | undefined;
+  match(
+    pathname: string,
+  ): { readonly route: HostedRoute; readonly rawParams: Readonly<Record<string, string | undefined>> } | undefined;
   /** The params a route's pattern captures from a path (still percent-encoded); undefined if it does not match. */
   paramsOf(route: HostedRoute, pathname: string): Readonly<Record<string, string | undefined>> | undefined;
   /** The shards of the rooms of a group (a route's pattern, or the group routes share), or null when they have none. */

@@ -17,7 +17,8 @@ export class HeaderStore {
     const kv = this.#ctx.storage.kv as SyncKvStorage | undefined;
     if (kv === undefined) {
       throw new Error(
-        "Request headers too large for the connection's attachment are kept in the room object's storage, which needs a " +
+        "Request headers too large for the connection's attachment are kept in the room object's storage, which " +
+          "needs a " +
           'SQLite-backed Durable Object class: migrate it with new_sqlite_classes = ["..."] in wrangler.toml',
       );
     }

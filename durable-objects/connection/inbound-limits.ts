@@ -25,11 +25,15 @@ export class InboundLimits {
     this.#tooBig = { code: 1009, reason: `Message too big: the limit is ${limits.maxMessageBytes} bytes` };
     this.#bytes = bucketFor(limits.inboundBytesPerSecond, limits.inboundBurstBytes);
     this.#tooFast = { code: 1008, reason: `Too many messages: the limit is ${limits.messagesPerSecond} per second` };
-    this.#tooMuch = { code: 1008, reason: `Too much data: the limit is ${limits.inboundBytesPerSecond} bytes per second` };
+    this.#tooMuch = {
+      code: 1008,
+      reason: `Too much data: the limit is ${limits.inboundBytesPerSecond} bytes per second`,
+    };
   }
 
   check(frame: Frame): Violation | undefined {
-    if (typeof frame === "string" ? !fitsUtf8(frame, this.#maxBytes) : frame.byteLength > this.#maxBytes) return this.#tooBig;
+    if (typeof frame === "string" ? !fitsUtf8(frame, this.#maxBytes) : frame.byteLength > this.#maxBytes)
+      return this.#tooBig;
     if (this.#bucket !== null && !this.#bucket.take()) return this.#tooFast;
     if (this.#bytes !== null && !this.#bytes.take(weightOf(frame))) return this.#tooMuch;
     return undefined;

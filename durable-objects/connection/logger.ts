@@ -24,7 +24,8 @@ export class Logger {
   }
 
   clientClosed(record: RecordView, code: number, reason: string): void {
-    if (this.#verbose) console.log(`${this.#prefix(record)} closed by the client: ${code}${reason ? ` ${JSON.stringify(reason)}` : ""}`);
+    if (this.#verbose)
+      console.log(`${this.#prefix(record)} closed by the client: ${code}${reason ? ` ${JSON.stringify(reason)}` : ""}`);
   }
 
   handlerEnded(record: RecordView): void {

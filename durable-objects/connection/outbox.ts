@@ -26,7 +26,10 @@ export class Outbox {
   constructor(limits: ResolvedLimits) {
     this.#perSecond = limits.outboundBytesPerSecond;
     this.#burst = limits.outboundBurstBytes;
-    this.overBudget = { code: 1013, reason: `Too much to send: a connection receives at most ${limits.outboundBytesPerSecond} bytes per second` };
+    this.overBudget = {
+      code: 1013,
+      reason: `Too much to send: a connection receives at most ${limits.outboundBytesPerSecond} bytes per second`,
+    };
   }
 
   /**

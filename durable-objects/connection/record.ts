@@ -32,7 +32,9 @@ export interface ConnectionRecord {
 
 /** A record as the rest of the room object reads it: only its own connection changes it. */
 export type RecordView = {
-  readonly [Key in keyof ConnectionRecord]: ConnectionRecord[Key] extends string[] ? readonly string[] : ConnectionRecord[Key];
+  readonly [Key in keyof ConnectionRecord]: ConnectionRecord[Key] extends string[]
+    ? readonly string[]
+    : ConnectionRecord[Key];
 };
 
 /**
@@ -76,7 +78,8 @@ export function persistRecord(socket: WebSocket, record: ConnectionRecord): void
   if (bytes.byteLength > MAX_ATTACHMENT_BYTES - ENVELOPE_BYTES) {
     throw new WebSocketError(
       `The connection's record (ws.data, rooms joined, path, headers) would take ${bytes.byteLength} bytes, over the ` +
-        `runtime's ${MAX_ATTACHMENT_BYTES}-byte WebSocket attachment: keep ws.data small and store bulk state in Durable Object storage`,
+        `runtime's ${MAX_ATTACHMENT_BYTES}-byte WebSocket attachment: keep ws.data small and store bulk state in ` +
+        `Durable Object storage`,
     );
   }
   socket.serializeAttachment(bytes);
@@ -104,7 +107,9 @@ export function storableData(data: unknown, maxBytes: number): unknown {
   try {
     json = JSON.stringify(data);
   } catch (error) {
-    throw new WebSocketError("ws.data must be JSON-serializable: it is stored with the connection as JSON", { cause: error });
+    throw new WebSocketError("ws.data must be JSON-serializable: it is stored with the connection as JSON", {
+      cause: error,
+    });
   }
   const size = json === undefined ? 0 : utf8Bytes(json);
   if (size > maxBytes) {
@@ -119,6 +124,9 @@ export function storableData(data: unknown, maxBytes: number): unknown {
 /** The names of the rooms one connection joins share its attachment: they are bounded. */
 export function checkRoomNames(rooms: readonly string[]): void {
   if (jsonBytes(rooms) > MAX_ROOM_NAME_BYTES) {
-    throw new WebSocketError(`Cannot join room "${rooms.at(-1)}": the names of the rooms one connection joins may take at most ${MAX_ROOM_NAME_BYTES} bytes`);
+    throw new WebSocketError(
+      `Cannot join room "${rooms.at(-1)}": the names of the rooms one connection joins may take at most ` +
+        `${MAX_ROOM_NAME_BYTES} bytes`,
+    );
   }
 }

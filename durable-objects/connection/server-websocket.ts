@@ -200,7 +200,10 @@ export class ServerWebSocket<Params = AnyParams, Data = unknown> {
     return untilDisconnect(() => this.receive(options));
   }
 
-  /** `for await (const text of ws.iterText())`: text messages until the connection closes. A binary frame ends it by throwing a WebSocketError. */
+  /**
+   * `for await (const text of ws.iterText())`: text messages until the connection closes. A binary frame ends it by
+   * throwing a WebSocketError.
+   */
   iterText(options?: ReceiveOptions): AsyncGenerator<string, void, undefined> {
     return untilDisconnect(() => this.receiveText(options));
   }
@@ -210,7 +213,9 @@ export class ServerWebSocket<Params = AnyParams, Data = unknown> {
     return untilDisconnect(() => this.receiveBytes(options));
   }
 
-  /** JSON messages until the connection closes. Bad JSON ends it by throwing a WebSocketError that carries the frame. */
+  /**
+   * JSON messages until the connection closes. Bad JSON ends it by throwing a WebSocketError that carries the frame.
+   */
   iterJson<T = unknown>(options?: ReceiveOptions): AsyncGenerator<T, void, undefined> {
     return untilDisconnect(() => this.receiveJson<T>(options));
   }

@@ -5,7 +5,9 @@ import { CLOSED } from "../../src/shared/ready-state.js";
  * truth about what the object holds: open sockets, and closing ones whose client never answered.
  */
 
-/** Sockets the runtime still holds: open, or closing (a finished close frees a socket at once, whatever the list says). */
+/**
+ * Sockets the runtime still holds: open, or closing (a finished close frees a socket at once, whatever the list says).
+ */
 export function countHeld(sockets: readonly WebSocket[]): number {
   return sockets.filter((socket) => socket.readyState !== CLOSED).length;
 }

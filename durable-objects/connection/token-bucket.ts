@@ -21,7 +21,8 @@ export class TokenBucket {
   /** Takes `cost` tokens; false (and nothing taken) when there are not enough. */
   take(cost = 1): boolean {
     const now = this.#now();
-    if (this.#tokens < this.#burst) this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#last) * this.#perMillisecond);
+    if (this.#tokens < this.#burst)
+      this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#last) * this.#perMillisecond);
     this.#last = now;
     if (this.#tokens < cost) return false;
     this.#tokens -= cost;

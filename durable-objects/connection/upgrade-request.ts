@@ -40,7 +40,8 @@ export function readUpgrade(
   request: Request,
   app: { readonly router: RouteTable; readonly admits: boolean; readonly limits: { readonly maxDataBytes: number } },
 ): UpgradeRequest | Refusal {
-  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return { status: 426, message: "Expected a WebSocket upgrade" };
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+    return { status: 426, message: "Expected a WebSocket upgrade" };
   const url = new URL(request.url);
   const match = app.router.match(url.pathname);
   if (match === undefined) return { status: 404, message: `No WebSocket route matches ${url.pathname}` };
@@ -48,7 +49,10 @@ export function readUpgrade(
   if (params === null) return { status: 400, message: "The path has malformed percent-encoding" };
   const urlBytes = jsonBytes(url.pathname) + jsonBytes(url.search);
   if (urlBytes > MAX_URL_BYTES) {
-    return { status: 414, message: `URI too long: the path and query of a WebSocket upgrade may take at most ${MAX_URL_BYTES} bytes` };
+    return {
+      status: 414,
+      message: `URI too long: the path and query of a WebSocket upgrade may take at most ${MAX_URL_BYTES} bytes`,
+    };
   }
   const admission = app.admits ? readAdmission(request.headers) : { data: undefined };
   if (admission === null) return { status: 400, message: "This app admits connections through its Worker only" };
@@ -56,7 +60,12 @@ export function readUpgrade(
   const block = headerBlock(headers);
   const blockBytes = jsonBytes(block);
   if (blockBytes > MAX_HEADER_BYTES) {
-    return { status: 431, message: `Request header fields too large: a WebSocket upgrade may carry at most ${MAX_HEADER_BYTES} bytes of headers` };
+    return {
+      status: 431,
+      message:
+        `Request header fields too large: a WebSocket upgrade may carry at most ${MAX_HEADER_BYTES} bytes ` +
+        `of headers`,
+    };
   }
   const inline = blockBytes <= inlineHeaderBytes(app.limits.maxDataBytes);
   const record: ConnectionRecord = {

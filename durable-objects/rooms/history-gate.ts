@@ -75,7 +75,9 @@ export class HistoryGate {
   }
 }
 
-/** Whether an entry at `position` is at or before `last` in the same history (so a history ending at `last` holds it). */
+/**
+ * Whether an entry at `position` is at or before `last` in the same history (so a history ending at `last` holds it).
+ */
 function covers(last: LogPosition | null, position: LogPosition | null): boolean {
   return last !== null && position !== null && position.epoch === last.epoch && position.offset <= last.offset;
 }

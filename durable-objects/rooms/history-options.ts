@@ -1,6 +1,8 @@
 import { MAX_SLOTS } from "../storage/slot-keys.js";
 
-/** How much of its broadcasts a room keeps: the last `limit` entries, at most `maxBytes`, none older than `maxAgeMs`. */
+/**
+ * How much of its broadcasts a room keeps: the last `limit` entries, at most `maxBytes`, none older than `maxAgeMs`.
+ */
 export interface HistoryOptions {
   /** Entries kept, the newest. Default 1000. */
   limit?: number;
@@ -15,8 +17,10 @@ export type ResolvedHistory = Readonly<Required<HistoryOptions>>;
 export function resolveHistory(options: HistoryOptions | true): ResolvedHistory {
   const resolved = { limit: 1000, maxBytes: 8 << 20, maxAgeMs: 86_400_000, ...(options === true ? {} : options) };
   for (const [name, value] of Object.entries(resolved)) {
-    if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`history.${name} must be a whole number >= 1, got ${String(value)}`);
+    if (!(Number.isInteger(value) && value >= 1))
+      throw new RangeError(`history.${name} must be a whole number >= 1, got ${String(value)}`);
   }
-  if (resolved.limit > MAX_SLOTS) throw new RangeError(`history.limit must be at most ${MAX_SLOTS}, got ${resolved.limit}`);
+  if (resolved.limit > MAX_SLOTS)
+    throw new RangeError(`history.limit must be at most ${MAX_SLOTS}, got ${resolved.limit}`);
   return resolved;
 }

@@ -34,11 +34,14 @@ export type MissedSince = { readonly entries: readonly LoggedEntry[] } | { reado
 
 /** The entries read, or the error that says why those after the query's position cannot all be given. */
 export function completeRead(read: HistoryRead | { readonly lost: LostReason }, query: HistoryQuery): HistoryRead {
-  if ("lost" in read) throw new WebSocketError(`The room's history since offset ${query.since?.offset} is incomplete (${read.lost})`);
+  if ("lost" in read)
+    throw new WebSocketError(`The room's history since offset ${query.since?.offset} is incomplete (${read.lost})`);
   return read;
 }
 
 /** The error for a history asked of a room that keeps none. */
 export function noHistory(room: string): WebSocketError {
-  return new WebSocketError(`The room "${room}" keeps no history: make it with new WebSocketRoom("${room}", { history: ... })`);
+  return new WebSocketError(
+    `The room "${room}" keeps no history: make it with new WebSocketRoom("${room}", { history: ... })`,
+  );
 }

@@ -22,14 +22,21 @@ interface Head {
   offset: number;
   /** The oldest offset kept (offset + 1 when none is): the entries kept run from it to `offset`, unbroken. */
   first: number;
-  /** The ring's size, the limit the slots were counted by (0: slots are offsets, as adopted from the earlier layout). */
+  /**
+   * The ring's size, the limit the slots were counted by (0: slots are offsets, as adopted from the earlier layout).
+   */
   ring: number;
   /** The weight of the entries kept: bytes, characters for text. */
   weight: number;
 }
 
 /** Reads a room's history: its last entries, or those after a position; or why those cannot all be given. */
-export function readHistory(history: RoomHistory, room: string, options: ResolvedHistory, query: HistoryQuery): HistoryRead | { readonly lost: LostReason } {
+export function readHistory(
+  history: RoomHistory,
+  room: string,
+  options: ResolvedHistory,
+  query: HistoryQuery,
+): HistoryRead | { readonly lost: LostReason } {
   const { epoch } = history.head(room);
   const count = query.last ?? options.limit;
   if (query.since === undefined) return { epoch, entries: history.last(room, count, options) };
@@ -72,13 +79,20 @@ export class RoomHistory {
   knownHead(room: string): LogPosition | undefined {
     if (!this.#heads.has(room)) {
       this.#prepare();
-      if (this.#sql.exec("SELECT 1 FROM hypern_history_head WHERE room = ?", room).toArray().length === 0) return undefined;
+      if (this.#sql.exec("SELECT 1 FROM hypern_history_head WHERE room = ?", room).toArray().length === 0)
+        return undefined;
     }
     return this.head(room);
   }
 
   /** Appends a broadcast (and whom it left out); returns its place. Trims what the options no longer keep. */
-  append(room: string, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[] = [], now = Date.now()): LogPosition {
+  append(
+    room: string,
+    data: OutgoingFrame,
+    options: ResolvedHistory,
+    exclude: readonly string[] = [],
+    now = Date.now(),
+  ): LogPosition {
     const head = this.#head(room);
     this.#put(head, head.offset + 1, data, options, exclude, now);
     return { epoch: head.epoch, offset: head.offset };
@@ -90,7 +104,14 @@ export class RoomHistory {
    * last one (another epoch, or entries it never got), it starts again from `position`. Returns true
    * when it did (or when this is its first entry).
    */
-  copy(room: string, position: LogPosition, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[] = [], now = Date.now()): boolean {
+  copy(
+    room: string,
+    position: LogPosition,
+    data: OutgoingFrame,
+    options: ResolvedHistory,
+    exclude: readonly string[] = [],
+    now = Date.now(),
+  ): boolean {
     const known = this.knownHead(room);
     if (known !== undefined && known.epoch === position.epoch && position.offset <= known.offset) return false;
     const restarts = known === undefined || known.epoch !== position.epoch || position.offset !== known.offset + 1;
@@ -103,8 +124,20 @@ export class RoomHistory {
   restart(room: string, head: LogPosition): void {
     const { owner } = this.#head(room);
     this.#sql.exec("DELETE FROM hypern_history WHERE key BETWEEN ? AND ?", ...ownerKeys(owner));
-    this.#sql.exec("UPDATE hypern_history_head SET epoch = ?, last_offset = ?, ring = 0 WHERE room = ?", head.epoch, head.offset, room);
-    this.#heads.set(room, { epoch: head.epoch, owner, offset: head.offset, first: head.offset + 1, ring: 0, weight: 0 });
+    this.#sql.exec(
+      "UPDATE hypern_history_head SET epoch = ?, last_offset = ?, ring = 0 WHERE room = ?",
+      head.epoch,
+      head.offset,
+      room,
+    );
+    this.#heads.set(room, {
+      epoch: head.epoch,
+      owner,
+      offset: head.offset,
+      first: head.offset + 1,
+      ring: 0,
+      weight: 0,
+    });
   }
 
   /** Drops every room's history, heads included: copies no one needs any more. */
@@ -117,7 +150,14 @@ export class RoomHistory {
   }
 
   /** Writes an entry into its slot (over the one `limit` before it), then trims what its options no longer keep. */
-  #put(head: Head, offset: number, data: OutgoingFrame, options: ResolvedHistory, exclude: readonly string[], now: number): void {
+  #put(
+    head: Head,
+    offset: number,
+    data: OutgoingFrame,
+    options: ResolvedHistory,
+    exclude: readonly string[],
+    now: number,
+  ): void {
     const [text, bytes] = frameColumns(data);
     const weight = text === null ? (bytes as ArrayBuffer).byteLength : text.length;
     if (head.ring !== options.limit) this.#reslot(head, options.limit, offset);
@@ -127,8 +167,15 @@ export class RoomHistory {
       head.first += 1;
     }
     this.#sql.exec(
-      "INSERT OR REPLACE INTO hypern_history (key, offset, at, text, bytes, weight, exclude) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      slotKey(head.owner, offset % options.limit), offset, now, text, bytes, weight, exclude.length === 0 ? null : JSON.stringify(exclude),
+      "INSERT OR REPLACE INTO hypern_history (key, offset, at, text, bytes, weight, exclude) VALUES (?, ?, ?, ?, " +
+        "?, ?, ?)",
+      slotKey(head.owner, offset % options.limit),
+      offset,
+      now,
+      text,
+      bytes,
+      weight,
+      exclude.length === 0 ? null : JSON.stringify(exclude),
     );
     head.offset = offset;
     head.weight += weight;
@@ -143,7 +190,13 @@ export class RoomHistory {
     if (position.epoch !== head.epoch || position.offset > head.offset) return { lost: "epoch" };
     if (position.offset === head.offset) return { entries: [] };
     // No further back than the limit: a history kept by a larger one (before a deploy) holds more.
-    const entries = this.#entries(head, "offset > ? AND offset > ? AND at >= ?", [position.offset, head.offset - options.limit, now - options.maxAgeMs], "ASC", options.limit);
+    const entries = this.#entries(
+      head,
+      "offset > ? AND offset > ? AND at >= ?",
+      [position.offset, head.offset - options.limit, now - options.maxAgeMs],
+      "ASC",
+      options.limit,
+    );
     // Complete only if the first kept entry is the one right after the client's position.
     if (entries[0]?.offset !== position.offset + 1) return { lost: "trimmed" };
     return { entries };
@@ -182,8 +235,14 @@ export class RoomHistory {
   dropEmptyHeads(): void {
     if (!this.#ready && !this.#hasTables()) return;
     this.#prepare();
-    for (const { room, owner } of this.#sql.exec<{ room: string; owner: number }>("SELECT room, owner FROM hypern_history_head").toArray()) {
-      if (this.#sql.exec("SELECT 1 FROM hypern_history WHERE key BETWEEN ? AND ? LIMIT 1", ...ownerKeys(owner)).toArray().length > 0) continue;
+    for (const { room, owner } of this.#sql
+      .exec<{ room: string; owner: number }>("SELECT room, owner FROM hypern_history_head")
+      .toArray()) {
+      if (
+        this.#sql.exec("SELECT 1 FROM hypern_history WHERE key BETWEEN ? AND ? LIMIT 1", ...ownerKeys(owner)).toArray()
+          .length > 0
+      )
+        continue;
       this.#sql.exec("DELETE FROM hypern_history_head WHERE room = ?", room);
       this.#heads.delete(room);
     }
@@ -226,15 +285,26 @@ export class RoomHistory {
   /** The oldest entry kept, if any. */
   #oldest(head: Head): { at: number; weight: number } | undefined {
     if (head.first > head.offset) return undefined;
-    return this.#sql.exec<{ at: number; weight: number }>("SELECT at, weight FROM hypern_history WHERE key = ?", this.#keyOf(head, head.first)).toArray()[0];
+    return this.#sql
+      .exec<{ at: number; weight: number }>(
+        "SELECT at, weight FROM hypern_history WHERE key = ?",
+        this.#keyOf(head, head.first),
+      )
+      .toArray()[0];
   }
 
   /** Drops the oldest entry kept. The head keeps the last offset first, should no entry hold it any more. */
   #dropOldest(head: Head): void {
-    const gone = this.#sql.exec<{ weight: number }>("DELETE FROM hypern_history WHERE key = ? RETURNING weight", this.#keyOf(head, head.first)).toArray()[0];
+    const gone = this.#sql
+      .exec<{ weight: number }>(
+        "DELETE FROM hypern_history WHERE key = ? RETURNING weight",
+        this.#keyOf(head, head.first),
+      )
+      .toArray()[0];
     head.weight -= gone?.weight ?? 0;
     head.first += 1;
-    if (head.first > head.offset) this.#sql.exec("UPDATE hypern_history_head SET last_offset = ? WHERE owner = ?", head.offset, head.owner);
+    if (head.first > head.offset)
+      this.#sql.exec("UPDATE hypern_history_head SET last_offset = ? WHERE owner = ?", head.offset, head.owner);
   }
 
   /** Where an entry kept is: its slot in the ring (or, adopted from the earlier layout, its offset). */
@@ -251,9 +321,20 @@ export class RoomHistory {
     const [first, last] = ownerKeys(head.owner);
     this.#sql.exec("DELETE FROM hypern_history WHERE key BETWEEN ? AND ? AND offset <= ?", first, last, offset - limit);
     // Through negative keys, so that no row takes a key another still holds.
-    this.#sql.exec("UPDATE hypern_history SET key = -1 - (? + offset % ?) WHERE key BETWEEN ? AND ?", first, limit, first, last);
+    this.#sql.exec(
+      "UPDATE hypern_history SET key = -1 - (? + offset % ?) WHERE key BETWEEN ? AND ?",
+      first,
+      limit,
+      first,
+      last,
+    );
     this.#sql.exec("UPDATE hypern_history SET key = -1 - key WHERE key BETWEEN ? AND ?", -1 - last, -1 - first);
-    this.#sql.exec("UPDATE hypern_history_head SET ring = ?, last_offset = ? WHERE owner = ?", limit, head.offset, head.owner);
+    this.#sql.exec(
+      "UPDATE hypern_history_head SET ring = ?, last_offset = ? WHERE owner = ?",
+      limit,
+      head.offset,
+      head.owner,
+    );
     head.ring = limit;
     this.#measure(head);
   }
@@ -261,7 +342,11 @@ export class RoomHistory {
   /** Reads back what the head does not write: the oldest offset kept, the last, and the weight. */
   #measure(head: Head): void {
     const kept = this.#sql
-      .exec<{ first: number | null; last: number | null; weight: number | null }>("SELECT MIN(offset) AS first, MAX(offset) AS last, SUM(weight) AS weight FROM hypern_history WHERE key BETWEEN ? AND ?", ...ownerKeys(head.owner))
+      .exec<{ first: number | null; last: number | null; weight: number | null }>(
+        "SELECT MIN(offset) AS first, MAX(offset) AS last, SUM(weight) AS weight FROM hypern_history WHERE key " +
+          "BETWEEN ? AND ?",
+        ...ownerKeys(head.owner),
+      )
       .one();
     head.offset = Math.max(head.offset, kept.last ?? 0);
     head.first = kept.first ?? head.offset + 1;
@@ -272,22 +357,58 @@ export class RoomHistory {
     const known = this.#heads.get(room);
     if (known !== undefined) return known;
     this.#prepare();
-    const row = this.#sql.exec<{ epoch: string; owner: number; last_offset: number; ring: number }>("SELECT epoch, owner, last_offset, ring FROM hypern_history_head WHERE room = ?", room).toArray()[0];
+    const row = this.#sql
+      .exec<{ epoch: string; owner: number; last_offset: number; ring: number }>(
+        "SELECT epoch, owner, last_offset, ring FROM hypern_history_head WHERE room = ?",
+        room,
+      )
+      .toArray()[0];
     let head: Head;
     if (row === undefined) {
-      head = { epoch: crypto.randomUUID(), owner: freeOwnerNumber(this.#sql, "hypern_history_head", "owner"), offset: 0, first: 1, ring: 0, weight: 0 };
-      this.#sql.exec("INSERT INTO hypern_history_head (room, owner, epoch, last_offset, ring) VALUES (?, ?, ?, 0, 0)", room, head.owner, head.epoch);
+      head = {
+        epoch: crypto.randomUUID(),
+        owner: freeOwnerNumber(this.#sql, "hypern_history_head", "owner"),
+        offset: 0,
+        first: 1,
+        ring: 0,
+        weight: 0,
+      };
+      this.#sql.exec(
+        "INSERT INTO hypern_history_head (room, owner, epoch, last_offset, ring) VALUES (?, ?, ?, 0, 0)",
+        room,
+        head.owner,
+        head.epoch,
+      );
     } else {
-      head = { epoch: row.epoch, owner: row.owner, offset: row.last_offset, first: row.last_offset + 1, ring: row.ring, weight: 0 };
+      head = {
+        epoch: row.epoch,
+        owner: row.owner,
+        offset: row.last_offset,
+        first: row.last_offset + 1,
+        ring: row.ring,
+        weight: 0,
+      };
       this.#measure(head);
     }
     this.#heads.set(room, head);
     return head;
   }
 
-  #entries(head: Head, where: string, bindings: readonly (number | string)[], order: "ASC" | "DESC", limit: number): LoggedEntry[] {
+  #entries(
+    head: Head,
+    where: string,
+    bindings: readonly (number | string)[],
+    order: "ASC" | "DESC",
+    limit: number,
+  ): LoggedEntry[] {
     const rows = this.#sql
-      .exec<EntryRow>(`SELECT offset, at, text, bytes, weight, exclude FROM hypern_history WHERE key BETWEEN ? AND ? AND ${where} ORDER BY offset ${order} LIMIT ?`, ...ownerKeys(head.owner), ...bindings, limit)
+      .exec<EntryRow>(
+        `SELECT offset, at, text, bytes, weight, exclude FROM hypern_history WHERE key BETWEEN ? AND ? AND ` +
+          `${where} ORDER BY offset ${order} LIMIT ?`,
+        ...ownerKeys(head.owner),
+        ...bindings,
+        limit,
+      )
       .toArray();
     return rows.map((row) => ({
       offset: row.offset,
@@ -304,15 +425,31 @@ export class RoomHistory {
    * (`#reslot`); then the earlier tables go, so that nothing of them comes back over later changes.
    */
   #adoptEarlierTables(): void {
-    if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_log_head'").toArray().length === 0) return;
-    const heads = this.#sql.exec<{ room: string; epoch: string; last_offset: number }>("SELECT room, epoch, last_offset FROM hypern_log_head").toArray();
+    if (
+      this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_log_head'").toArray()
+        .length === 0
+    )
+      return;
+    const heads = this.#sql
+      .exec<{ room: string; epoch: string; last_offset: number }>(
+        "SELECT room, epoch, last_offset FROM hypern_log_head",
+      )
+      .toArray();
     for (const { room, epoch, last_offset } of heads) {
       if (this.#sql.exec("SELECT 1 FROM hypern_history_head WHERE room = ?", room).toArray().length > 0) continue;
       const owner = freeOwnerNumber(this.#sql, "hypern_history_head", "owner");
-      this.#sql.exec("INSERT INTO hypern_history_head (room, owner, epoch, last_offset, ring) VALUES (?, ?, ?, ?, 0)", room, owner, epoch, last_offset);
       this.#sql.exec(
-        "INSERT INTO hypern_history (key, offset, at, text, bytes, weight, exclude) SELECT ? + offset, offset, at, text, bytes, weight, exclude FROM hypern_log WHERE room = ?",
-        slotKey(owner, 0), room,
+        "INSERT INTO hypern_history_head (room, owner, epoch, last_offset, ring) VALUES (?, ?, ?, ?, 0)",
+        room,
+        owner,
+        epoch,
+        last_offset,
+      );
+      this.#sql.exec(
+        "INSERT INTO hypern_history (key, offset, at, text, bytes, weight, exclude) SELECT ? + offset, offset, at, " +
+          "text, bytes, weight, exclude FROM hypern_log WHERE room = ?",
+        slotKey(owner, 0),
+        room,
       );
     }
     this.#sql.exec("DROP TABLE IF EXISTS hypern_log");
@@ -321,17 +458,24 @@ export class RoomHistory {
 
   /** Whether the object has ever kept history (so that an object that has not is not given tables by a sweep). */
   #hasTables(): boolean {
-    return this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('hypern_history_head', 'hypern_log_head')").toArray().length > 0;
+    return (
+      this.#sql
+        .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('hypern_history_head', 'hypern_log_head')")
+        .toArray().length > 0
+    );
   }
 
   #prepare(): void {
     if (this.#ready) return;
-    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_history_head (room TEXT PRIMARY KEY, owner INTEGER NOT NULL UNIQUE, epoch TEXT NOT NULL, last_offset INTEGER NOT NULL, ring INTEGER NOT NULL)");
     this.#sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_history (key INTEGER PRIMARY KEY, offset INTEGER NOT NULL, at INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT)",
+      "CREATE TABLE IF NOT EXISTS hypern_history_head (room TEXT PRIMARY KEY, owner INTEGER NOT NULL UNIQUE, epoch " +
+        "TEXT NOT NULL, last_offset INTEGER NOT NULL, ring INTEGER NOT NULL)",
+    );
+    this.#sql.exec(
+      "CREATE TABLE IF NOT EXISTS hypern_history (key INTEGER PRIMARY KEY, offset INTEGER NOT NULL, at INTEGER NOT " +
+        "NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT)",
     );
     this.#adoptEarlierTables();
     this.#ready = true;
   }
 }
-

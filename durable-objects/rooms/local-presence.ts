@@ -33,7 +33,10 @@ export interface LocalPresenceDeps {
   sessionMembers(room: string): Iterable<WebSocket>;
   /** Sends a presence frame to one socket, as it is. */
   send(socket: WebSocket, frame: string): void;
-  /** Where this object's presence changes go: to its members (a room in one object), or to the room's sequencer (a shard). */
+  /**
+   * Where this object's presence changes go: to its members (a room in one object), or to the room's sequencer (a
+   * shard).
+   */
   changed(room: string, changes: readonly KeyChange[]): void;
   /** Sends a room's presence whole to a session connection: from here (one object), or from the sequencer (a shard). */
   sendSnapshot(room: string, connection: Connection): void;
@@ -66,7 +69,10 @@ export class LocalPresence {
     });
   }
 
-  /** A connection joined a room (or came back into its rooms, resumed): here, and a session client gets the room's presence. */
+  /**
+   * A connection joined a room (or came back into its rooms, resumed): here, and a session client gets the room's
+   * presence.
+   */
   joined(room: string, connection: Connection): void {
     if (presenceOf(room) === null) return;
     this.#book.here(room, connection.record.id, connection.record.data);
@@ -77,7 +83,10 @@ export class LocalPresence {
     if (presenceOf(room) !== null) this.#book.gone(room, connection.record.id);
   }
 
-  /** A connection ended: its member is away if its session may resume, gone if not; `kept` when a newer connection carries it on. */
+  /**
+   * A connection ended: its member is away if its session may resume, gone if not; `kept` when a newer connection
+   * carries it on.
+   */
   ended(connection: Connection, whereabouts: "away" | "gone" | "kept"): void {
     if (whereabouts === "kept") return;
     const { id, data, rooms } = connection.record;
@@ -88,22 +97,29 @@ export class LocalPresence {
     }
   }
 
-  /** A connection's close is about to be handled: its rooms' presence is read first, with it still here (after a wake). */
+  /**
+   * A connection's close is about to be handled: its rooms' presence is read first, with it still here (after a wake).
+   */
   warm(record: { readonly id: string; readonly data: unknown; readonly rooms: readonly string[] }): void {
-    for (const room of record.rooms) if (presenceOf(room) !== null) this.#book.prime(room, { id: record.id, data: record.data });
+    for (const room of record.rooms)
+      if (presenceOf(room) !== null) this.#book.prime(room, { id: record.id, data: record.data });
   }
 
   dataChanged(connection: Connection): void {
-    for (const room of connection.record.rooms) if (presenceOf(room) !== null) this.#book.here(room, connection.record.id, connection.record.data);
+    for (const room of connection.record.rooms)
+      if (presenceOf(room) !== null) this.#book.here(room, connection.record.id, connection.record.data);
   }
 
   /**
    * Members whose connections vanished without a close (a reset) and whose sessions may resume: away.
    * Told while the room's members are being read (the sessions are read then), so applied just after.
    */
-  orphaned(members: readonly { readonly id: string; readonly data: unknown; readonly rooms: readonly string[] }[]): void {
+  orphaned(
+    members: readonly { readonly id: string; readonly data: unknown; readonly rooms: readonly string[] }[],
+  ): void {
     queueMicrotask(() => {
-      for (const { id, data, rooms } of members) for (const room of rooms) if (presenceOf(room) !== null) this.#book.away(room, id, data);
+      for (const { id, data, rooms } of members)
+        for (const room of rooms) if (presenceOf(room) !== null) this.#book.away(room, id, data);
     });
   }
 
@@ -128,7 +144,14 @@ export class LocalPresence {
   }
 
   view<Data>(room: string): PresenceView<Data> {
-    return { entries: this.#book.states(room).map(({ key, data, live, away }) => ({ key, data: data as Data | undefined, connections: live, away: live === 0 && away > 0 })) };
+    return {
+      entries: this.#book.states(room).map(({ key, data, live, away }) => ({
+        key,
+        data: data as Data | undefined,
+        connections: live,
+        away: live === 0 && away > 0,
+      })),
+    };
   }
 
   /** What changed here, told to the room's session members here (a room in one object). */
@@ -137,7 +160,9 @@ export class LocalPresence {
     if (frame !== null) for (const socket of this.#deps.sessionMembers(room)) this.#deps.send(socket, frame);
   }
 
-  /** A presence frame of the whole room (a sharded room's, from its stream at `position`), to the session members here. */
+  /**
+   * A presence frame of the whole room (a sharded room's, from its stream at `position`), to the session members here.
+   */
   deliver(room: string, frame: string, position: LogPosition): void {
     for (const socket of this.#deps.sessionMembers(room)) {
       if (this.#deps.gate.admit(socket, gateOf(room), position, frame) === "send") this.#deps.send(socket, frame);
@@ -149,7 +174,11 @@ export class LocalPresence {
    * one connection: meanwhile the presence frames that reach it here wait, then follow, but those the
    * snapshot holds already.
    */
-  async sendFrom(room: string, connection: Connection, read: Promise<{ frame: string; position: LogPosition }>): Promise<void> {
+  async sendFrom(
+    room: string,
+    connection: Connection,
+    read: Promise<{ frame: string; position: LogPosition }>,
+  ): Promise<void> {
     const { socket } = connection;
     const holding = this.#deps.gate.start(socket, gateOf(room));
     let last: LogPosition | null = null;
@@ -158,7 +187,9 @@ export class LocalPresence {
       last = position;
       if (connection.isOpen) this.#deps.send(socket, frame);
     } finally {
-      if (holding) for (const held of this.#deps.gate.release(socket, gateOf(room), last)) if (connection.isOpen) this.#deps.send(socket, held.frame as string);
+      if (holding)
+        for (const held of this.#deps.gate.release(socket, gateOf(room), last))
+          if (connection.isOpen) this.#deps.send(socket, held.frame as string);
     }
   }
 }

@@ -67,7 +67,14 @@ export interface LocalRoomsDeps {
   sendPresence(room: string, connection: Connection): void;
 }
 
-const ALONE: ObjectPart = { cap: () => undefined, settled() {}, changed() {}, shards: () => [], alarm() {}, holdSend: () => false };
+const ALONE: ObjectPart = {
+  cap: () => undefined,
+  settled() {},
+  changed() {},
+  shards: () => [],
+  alarm() {},
+  holdSend: () => false,
+};
 
 /**
  * The rooms of a room object that holds all of their members: a broadcast is logged in the room's
@@ -86,7 +93,8 @@ export class LocalRooms implements Rooms {
   constructor(deps: LocalRoomsDeps) {
     this.#deps = deps;
     this.presenceHere = new LocalPresence({
-      connected: (room) => [...this.#members().members(room)].map(([id, socket]) => ({ id, data: deps.recordOf(socket)?.data })),
+      connected: (room) =>
+        [...this.#members().members(room)].map(([id, socket]) => ({ id, data: deps.recordOf(socket)?.data })),
       dropped: (room) => deps.dropped(room),
       stillAway: () => deps.stillAway(),
       sessionMembers: (room) => [...this.#members().members(room).values()].filter((socket) => deps.isSession(socket)),
@@ -99,7 +107,8 @@ export class LocalRooms implements Rooms {
 
   join(room: string, connection: Connection): boolean {
     if (connection.record.rooms.includes(room)) return false;
-    if (!this.#deps.runsHere(connection)) throw new WebSocketError("This connection belongs to another room object (or its handler has ended)");
+    if (!this.#deps.runsHere(connection))
+      throw new WebSocketError("This connection belongs to another room object (or its handler has ended)");
     connection.joinRoom(room);
     this.#members().add(room, connection.record.id, connection.socket);
     this.#deps.membershipChanged(connection, room, true);
@@ -117,7 +126,10 @@ export class LocalRooms implements Rooms {
     this.presenceHere.left(room, connection);
   }
 
-  /** A resumed session's new connection is a member of its rooms again (its record has them back), and back in their presence. */
+  /**
+   * A resumed session's new connection is a member of its rooms again (its record has them back), and back in their
+   * presence.
+   */
   restore(connection: Connection): void {
     for (const room of connection.record.rooms) {
       // A room's presence, sent whole, can find the socket's outbound budget spent by the replay: the
@@ -141,11 +153,15 @@ export class LocalRooms implements Rooms {
 
   broadcast(room: string | null, frame: OutgoingFrame, exclude?: ReadonlySet<string>): number {
     const history = room === null ? null : historyOf(room);
-    const position = history === null || room === null ? null : this.#deps.history.append(room, frame, history, [...(exclude ?? [])]);
+    const position =
+      history === null || room === null ? null : this.#deps.history.append(room, frame, history, [...(exclude ?? [])]);
     return this.deliverHere({ room, frame, position }, exclude);
   }
 
-  /** Delivers a broadcast to this object's members of its room (its place in the history known); returns how many it reached. */
+  /**
+   * Delivers a broadcast to this object's members of its room (its place in the history known); returns how many it
+   * reached.
+   */
   deliverHere(broadcast: Broadcast, exclude: ReadonlySet<string> | undefined): number {
     const { room } = broadcast;
     if (room === null) return this.#deliverToAll(broadcast, exclude);
@@ -171,7 +187,10 @@ export class LocalRooms implements Rooms {
   }
 
   closeAll(room: string | null, code: number, reason: string): number {
-    const sockets = room === null ? [...this.#deps.sockets()].map(([, socket]) => socket) : [...this.#members().members(room).values()];
+    const sockets =
+      room === null
+        ? [...this.#deps.sockets()].map(([, socket]) => socket)
+        : [...this.#members().members(room).values()];
     for (const socket of sockets) this.#deps.close(socket, code, reason);
     return sockets.length;
   }
@@ -249,7 +268,12 @@ export class LocalRooms implements Rooms {
     let sent = 0;
     for (const entry of entries) {
       if (!connection.isOpen) break;
-      const broadcast: Broadcast = { room, frame: entry.data, position: { epoch, offset: entry.offset }, fromHistory: true };
+      const broadcast: Broadcast = {
+        room,
+        frame: entry.data,
+        position: { epoch, offset: entry.offset },
+        fromHistory: true,
+      };
       if (this.#deps.deliver(connection.socket, connection.record.id, broadcast) === "sent") sent += 1;
     }
     return sent;

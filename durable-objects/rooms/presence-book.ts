@@ -76,7 +76,9 @@ export class PresenceBook {
   /** A room's presence now, key by key. */
   states(room: string): KeyState[] {
     const keys = this.#load(room) === null ? undefined : this.#keys.get(room);
-    return [...(keys?.keys() ?? [])].map((key) => this.#state(room, key)).filter((state): state is KeyState => state !== null);
+    return [...(keys?.keys() ?? [])]
+      .map((key) => this.#state(room, key))
+      .filter((state): state is KeyState => state !== null);
   }
 
   #set(room: string, id: string, member: { data: unknown; where: Whereabouts } | null): void {
@@ -132,7 +134,12 @@ export class PresenceBook {
       if (member.where === "here") live += 1;
       else away += 1;
       // A connected member's data wins over an away one's; the latest among them over older ones.
-      if (latest === undefined || (member.where === "here") > (latest.where === "here") || (member.where === latest.where && member.order > latest.order)) latest = member;
+      if (
+        latest === undefined ||
+        (member.where === "here") > (latest.where === "here") ||
+        (member.where === latest.where && member.order > latest.order)
+      )
+        latest = member;
     }
     return { key, data: latest?.data, live, away };
   }
@@ -153,18 +160,24 @@ export class PresenceBook {
     this.#scheduled = false;
     if (this.#awayMayHaveEnded) {
       this.#awayMayHaveEnded = false;
-      const loadedWithAway = [...this.#rooms].filter(([, members]) => [...members.values()].some(({ where }) => where === "away"));
+      const loadedWithAway = [...this.#rooms].filter(([, members]) =>
+        [...members.values()].some(({ where }) => where === "away"),
+      );
       if (loadedWithAway.length > 0) {
         const stillAway = this.#deps.stillAway();
         for (const [room, members] of loadedWithAway) {
-          for (const [id, { where }] of [...members]) if (where === "away" && !stillAway.has(id)) this.#set(room, id, null);
+          for (const [id, { where }] of [...members])
+            if (where === "away" && !stillAway.has(id)) this.#set(room, id, null);
         }
       }
     }
     const changed = [...this.#before];
     this.#before.clear();
     for (const [room, before] of changed) {
-      this.#deps.changed(room, [...before].map(([key, state]) => ({ before: state, after: this.#state(room, key) })));
+      this.#deps.changed(
+        room,
+        [...before].map(([key, state]) => ({ before: state, after: this.#state(room, key) })),
+      );
     }
   }
 }

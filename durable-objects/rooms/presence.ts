@@ -13,7 +13,9 @@ export interface PresenceOptions<Data = unknown> {
 
 /** The error for presence asked of a room that keeps none. */
 export function noPresence(room: string): Error {
-  return new TypeError(`The room "${room}" keeps no presence: make it with new WebSocketRoom("${room}", { presence: ... })`);
+  return new TypeError(
+    `The room "${room}" keeps no presence: make it with new WebSocketRoom("${room}", { presence: ... })`,
+  );
 }
 
 export interface ResolvedPresence {
@@ -23,12 +25,19 @@ export interface ResolvedPresence {
 
 export function resolvePresence(options: PresenceOptions | true): ResolvedPresence {
   const given = options === true ? {} : options;
-  if (given.key !== undefined && typeof given.key !== "function") throw new TypeError("presence.key must be a function of a member's data and id");
+  if (given.key !== undefined && typeof given.key !== "function")
+    throw new TypeError("presence.key must be a function of a member's data and id");
   const key = given.key as ((data: unknown, id: string) => string) | undefined;
-  return { key: key === undefined ? (_, id) => id : (data, id) => String(key(data, id)), countsOnly: given.countsOnly === true };
+  return {
+    key: key === undefined ? (_, id) => id : (data, id) => String(key(data, id)),
+    countsOnly: given.countsOnly === true,
+  };
 }
 
-/** One key's presence, added up over its connections: its latest data, how many are connected, how many sessions of it are away. */
+/**
+ * One key's presence, added up over its connections: its latest data, how many are connected, how many sessions of it
+ * are away.
+ */
 export interface KeyState {
   readonly key: string;
   readonly data: unknown;
@@ -43,7 +52,12 @@ export interface KeyChange {
 }
 
 export function presenceEntry(state: KeyState): PresenceEntry {
-  return { k: state.key, ...(state.data === undefined ? {} : { d: state.data }), n: state.live, a: state.live === 0 && state.away > 0 };
+  return {
+    k: state.key,
+    ...(state.data === undefined ? {} : { d: state.data }),
+    n: state.live,
+    a: state.live === 0 && state.away > 0,
+  };
 }
 
 /** The presence frame of a room's whole presence: for a member that joins it or resumes. */
@@ -57,7 +71,12 @@ export function snapshotFrame(room: string, states: Iterable<KeyState>, countsOn
  * The presence frame of what changed (null when nothing did, as seen from outside: a key whose entry
  * reads the same before and after is no change). Counts-only rooms get the new counts, from `all`.
  */
-export function changeFrame(room: string, changes: Iterable<KeyChange>, countsOnly: boolean, all: () => Iterable<KeyState>): string | null {
+export function changeFrame(
+  room: string,
+  changes: Iterable<KeyChange>,
+  countsOnly: boolean,
+  all: () => Iterable<KeyState>,
+): string | null {
   const joined: PresenceEntry[] = [];
   const updated: PresenceEntry[] = [];
   const left: string[] = [];
@@ -68,7 +87,8 @@ export function changeFrame(room: string, changes: Iterable<KeyChange>, countsOn
     else if (!sameEntry(presenceEntry(before), presenceEntry(after))) updated.push(presenceEntry(after));
   }
   if (joined.length + updated.length + left.length === 0) return null;
-  if (countsOnly) return JSON.stringify({ t: "p", r: room, c: countsOf([...all()].map(presenceEntry)) } satisfies ServerFrame);
+  if (countsOnly)
+    return JSON.stringify({ t: "p", r: room, c: countsOf([...all()].map(presenceEntry)) } satisfies ServerFrame);
   const frame: ServerFrame = {
     t: "p",
     r: room,

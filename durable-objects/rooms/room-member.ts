@@ -36,7 +36,11 @@ export interface MemberTarget {
 }
 
 /** A member as a handle, reached through `target`. */
-export function memberHandle<Data>(id: string, data: ReadonlyData<Data> | undefined, target: MemberTarget): RoomMember<Data> {
+export function memberHandle<Data>(
+  id: string,
+  data: ReadonlyData<Data> | undefined,
+  target: MemberTarget,
+): RoomMember<Data> {
   return {
     id,
     data,

@@ -34,7 +34,8 @@ export function registerRoom(name: string, options: RoomOptions<never>): void {
   const given = JSON.stringify({ history, presence: presence === null ? null : { countsOnly: presence.countsOnly } });
   const known = rooms.get(name);
   if (known !== undefined) {
-    if (known.given !== given) throw new TypeError(`A WebSocketRoom named "${name}" already exists with other options (${known.given})`);
+    if (known.given !== given)
+      throw new TypeError(`A WebSocketRoom named "${name}" already exists with other options (${known.given})`);
     return;
   }
   rooms.set(name, { history, presence, given });

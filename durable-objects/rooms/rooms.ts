@@ -21,7 +21,10 @@ export interface Rooms {
   /** Adds a connection of this object to a room; false if it is a member already. */
   join(room: string, connection: Connection): boolean;
   leave(room: string, connection: Connection): void;
-  /** Sends to every member but the excluded; resolves with how many it reached here (one object) or how many the room has (shards). */
+  /**
+   * Sends to every member but the excluded; resolves with how many it reached here (one object) or how many the room
+   * has (shards).
+   */
   broadcast(room: string | null, frame: OutgoingFrame, exclude?: ReadonlySet<string>): number | Promise<number>;
   /** Closes every member (dormant members' handlers run again to see their disconnect); resolves with how many. */
   closeAll(room: string | null, code: number, reason: string): number | Promise<number>;

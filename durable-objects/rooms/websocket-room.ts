@@ -23,11 +23,11 @@ type AnySocket = ServerWebSocket<AnyParams, unknown>;
 /**
  * A named group of connections: Hypern's WebSocketRoom. Broadcasts reach its members.
  *
- * Make it anywhere, module scope included: its members always resolve in the room object that is
- * running the code (a handler, or a method of your `extends app.RoomObject` class), and they survive
- * hibernation: members whose handler is dormant still receive broadcasts, count, and are listed. In a
- * route with `shards` the room spans every shard of its room object, with the same methods and order.
- * From Worker code, `app.roomObject(env, ...)` broadcasts (into a named room too), closes, counts and lists connections; history and presence are read here.
+ * Make it anywhere, module scope included: its members always resolve in the room object that is running the code (a
+ * handler, or a method of your `extends app.RoomObject` class), and they survive hibernation: members whose handler is
+ * dormant still receive broadcasts, count, and are listed. In a route with `shards` the room spans every shard of its
+ * room object, with the same methods and order. From Worker code, `app.roomObject(env, ...)` broadcasts (into a named
+ * room too), closes, counts and lists connections; history and presence are read here.
  *
  * Broadcasts, `closeAll`, `getConnections` and `size` return promises, as they must for a room over
  * several objects; in one object they are settled at once. Each broadcast and close is done (or, over
@@ -112,7 +112,9 @@ export class WebSocketRoom<Data = unknown> {
     return Promise.resolve(currentRooms("presence").presence<Data>(this.name));
   }
 
-  /** Drops the room's history and starts it anew (a new epoch): resuming clients are told their gap cannot be filled. */
+  /**
+   * Drops the room's history and starts it anew (a new epoch): resuming clients are told their gap cannot be filled.
+   */
   clearHistory(): Promise<void> {
     return Promise.resolve(currentRooms("clearHistory").clearHistory(this.name));
   }

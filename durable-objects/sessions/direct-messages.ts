@@ -48,7 +48,10 @@ export class DirectMessages {
 
   /** Makes the table of kept messages (the sessions' table made first), and takes over an earlier version's. */
   createTable(): void {
-    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_kept (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, acked INTEGER NOT NULL)");
+    this.#sql.exec(
+      "CREATE TABLE IF NOT EXISTS hypern_kept (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL, text TEXT, bytes " +
+        "BLOB, weight INTEGER NOT NULL, acked INTEGER NOT NULL)",
+    );
     this.#adoptEarlierOutbox();
   }
 
@@ -76,7 +79,12 @@ export class DirectMessages {
     const [text, bytes] = frameColumns(data);
     this.#sql.exec(
       "INSERT OR REPLACE INTO hypern_kept (key, seq, text, bytes, weight, acked) VALUES (?, ?, ?, ?, ?, ?)",
-      slotKey(outbox.owner, slot), seq, text, bytes, weight, outbox.acked,
+      slotKey(outbox.owner, slot),
+      seq,
+      text,
+      bytes,
+      weight,
+      outbox.acked,
     );
     outbox.keptBytes += weight;
     return seq;
@@ -108,14 +116,26 @@ export class DirectMessages {
     const upTo = Math.min(seq, outbox.next - 1);
     if (upTo <= outbox.acked) return;
     outbox.keptBytes -= this.#sql
-      .exec<{ weight: number }>("SELECT COALESCE(SUM(weight), 0) AS weight FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ? AND seq <= ?", ...ownerKeys(outbox.owner), outbox.acked, upTo)
+      .exec<{ weight: number }>(
+        "SELECT COALESCE(SUM(weight), 0) AS weight FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ? AND seq <= ?",
+        ...ownerKeys(outbox.owner),
+        outbox.acked,
+        upTo,
+      )
       .one().weight;
     outbox.acked = upTo;
     if (outbox.overflow === 0) return;
     // The last number given may go with these rows: the session's row keeps it.
     this.#sql.exec("UPDATE hypern_sessions SET next_seq = ?, acked = ? WHERE id = ?", outbox.next, outbox.acked, id);
     const [, last] = ownerKeys(outbox.owner);
-    const gone = this.#sql.exec("DELETE FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq <= ? RETURNING seq", slotKey(outbox.owner, RING), last, upTo).toArray().length;
+    const gone = this.#sql
+      .exec(
+        "DELETE FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq <= ? RETURNING seq",
+        slotKey(outbox.owner, RING),
+        last,
+        upTo,
+      )
+      .toArray().length;
     outbox.overflow -= gone;
   }
 
@@ -124,7 +144,11 @@ export class DirectMessages {
     const outbox = this.#outbox(id);
     const from = Math.max(afterSeq, outbox.acked);
     return this.#sql
-      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null }>("SELECT seq, text, bytes FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ? ORDER BY seq", ...ownerKeys(outbox.owner), from)
+      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null }>(
+        "SELECT seq, text, bytes FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ? ORDER BY seq",
+        ...ownerKeys(outbox.owner),
+        from,
+      )
       .toArray()
       .map((row) => ({ seq: row.seq, data: row.text ?? (row.bytes as ArrayBuffer) }));
   }
@@ -139,16 +163,38 @@ export class DirectMessages {
     const known = this.#outboxes.get(id);
     if (known !== undefined) return known;
     this.#ready();
-    const session = this.#sql.exec<{ next_seq: number; acked: number; owner: number | null }>("SELECT next_seq, acked, owner FROM hypern_sessions WHERE id = ?", id).toArray()[0];
+    const session = this.#sql
+      .exec<{ next_seq: number; acked: number; owner: number | null }>(
+        "SELECT next_seq, acked, owner FROM hypern_sessions WHERE id = ?",
+        id,
+      )
+      .toArray()[0];
     if (session === undefined) throw new Error(`No session ${id} keeps direct messages here`);
     const owner = session.owner ?? this.#numberSession(id);
     const keys = ownerKeys(owner);
     const kept = this.#sql
-      .exec<{ last: number | null; acked: number | null; overflow: number | null }>("SELECT MAX(seq) AS last, MAX(acked) AS acked, SUM(key >= ?) AS overflow FROM hypern_kept WHERE key BETWEEN ? AND ?", slotKey(owner, RING), ...keys)
+      .exec<{ last: number | null; acked: number | null; overflow: number | null }>(
+        "SELECT MAX(seq) AS last, MAX(acked) AS acked, SUM(key >= ?) AS overflow FROM hypern_kept WHERE key " +
+          "BETWEEN ? AND ?",
+        slotKey(owner, RING),
+        ...keys,
+      )
       .one();
     const acked = Math.max(session.acked, kept.acked ?? 0);
-    const keptBytes = this.#sql.exec<{ weight: number }>("SELECT COALESCE(SUM(weight), 0) AS weight FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ?", ...keys, acked).one().weight;
-    const outbox = { owner, next: Math.max(session.next_seq, (kept.last ?? 0) + 1), acked, keptBytes, overflow: kept.overflow ?? 0 };
+    const keptBytes = this.#sql
+      .exec<{ weight: number }>(
+        "SELECT COALESCE(SUM(weight), 0) AS weight FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ?",
+        ...keys,
+        acked,
+      )
+      .one().weight;
+    const outbox = {
+      owner,
+      next: Math.max(session.next_seq, (kept.last ?? 0) + 1),
+      acked,
+      keptBytes,
+      overflow: kept.overflow ?? 0,
+    };
     this.#outboxes.set(id, outbox);
     return outbox;
   }
@@ -166,14 +212,27 @@ export class DirectMessages {
    * acknowledged is what comes before the first it kept (all it was sent, when it kept none).
    */
   #adoptEarlierOutbox(): void {
-    if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_outbox'").toArray().length === 0) return;
+    if (
+      this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hypern_outbox'").toArray().length ===
+      0
+    )
+      return;
     addMissingColumns(this.#sql, "hypern_outbox", { weight: "INTEGER NOT NULL DEFAULT 0" });
-    this.#sql.exec("UPDATE hypern_sessions SET acked = COALESCE((SELECT MIN(seq) - 1 FROM hypern_outbox WHERE session = hypern_sessions.id), next_seq - 1)");
-    const keeping = this.#sql.exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE owner IS NULL AND id IN (SELECT session FROM hypern_outbox)").toArray();
+    this.#sql.exec(
+      "UPDATE hypern_sessions SET acked = COALESCE((SELECT MIN(seq) - 1 FROM hypern_outbox WHERE session = " +
+        "hypern_sessions.id), next_seq - 1)",
+    );
+    const keeping = this.#sql
+      .exec<{ id: string }>(
+        "SELECT id FROM hypern_sessions WHERE owner IS NULL AND id IN (SELECT session FROM hypern_outbox)",
+      )
+      .toArray();
     for (const { id } of keeping) this.#numberSession(id);
     this.#sql.exec(
-      "INSERT INTO hypern_kept (key, seq, text, bytes, weight, acked) SELECT ? * owner + ? + seq, seq, text, bytes, weight, 0 FROM hypern_outbox JOIN hypern_sessions ON hypern_sessions.id = hypern_outbox.session",
-      slotKey(1, 0), RING,
+      "INSERT INTO hypern_kept (key, seq, text, bytes, weight, acked) SELECT ? * owner + ? + seq, seq, text, " +
+        "bytes, weight, 0 FROM hypern_outbox JOIN hypern_sessions ON hypern_sessions.id = hypern_outbox.session",
+      slotKey(1, 0),
+      RING,
     );
     this.#sql.exec("DROP TABLE hypern_outbox");
   }

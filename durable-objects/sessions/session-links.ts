@@ -45,7 +45,10 @@ const SERVER_CLOSES_THAT_CONTINUE = new Set([1012, 1013, 3008]);
 
 /** A session client sent a frame that is not one of the protocol's. */
 const INVALID_SESSION_FRAME: Violation = { code: 1007, reason: "Invalid session frame: see the session protocol" };
-const TOO_FAR_BEHIND: Violation = { code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" };
+const TOO_FAR_BEHIND: Violation = {
+  code: 1013,
+  reason: "Too far behind: acknowledge what you receive, and resume to catch up",
+};
 
 /**
  * How a room object's connections carry sessions: recovery at upgrade, the welcome and replay at
@@ -79,7 +82,10 @@ export class SessionLinks {
     if (this.#sessions !== null) return this.#sessions;
     const sessions = (this.#sessions = new Sessions(this.#deps.ctx.storage.sql, this.#deps.source, this.#tags));
     const now = Date.now();
-    const adopted = sessions.store.adoptOrphans(() => heldIds(this.#deps.ctx), (route) => now + (this.#deps.sessionsOf(route)?.window ?? 0));
+    const adopted = sessions.store.adoptOrphans(
+      () => heldIds(this.#deps.ctx),
+      (route) => now + (this.#deps.sessionsOf(route)?.window ?? 0),
+    );
     if (adopted.length === 0) return sessions;
     const next = sessions.store.nextExpiry();
     if (next !== null) this.#deps.wakeAt(next);
@@ -104,7 +110,10 @@ export class SessionLinks {
     return (this.#counts ??= this.store.store.counts(Date.now()));
   }
 
-  /** A shard applied a broadcast of a room with history: its copy, kept while it holds sessions (which replay from it), takes it. */
+  /**
+   * A shard applied a broadcast of a room with history: its copy, kept while it holds sessions (which replay from it),
+   * takes it.
+   */
   copied(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
     if (this.counts().sessions > 0) this.store.copied(room, position, frame, exclude);
   }
@@ -165,7 +174,14 @@ export class SessionLinks {
     const options = this.#deps.sessionsOf(record.route);
     if (options === null) throw new Error(`The route ${record.route} has no sessions`);
     const heartbeat = this.#deps.heartbeatOf(record.route);
-    const opening = { id: record.id, route: record.route, state: { data: record.data, rooms: record.rooms }, address: record.clientHost, options, heartbeat };
+    const opening = {
+      id: record.id,
+      route: record.route,
+      state: { data: record.data, rooms: record.rooms },
+      address: record.clientHost,
+      options,
+      heartbeat,
+    };
     const { session, frames } = this.store.open(connection.socket, opening, recovery);
     connection.startSession(session);
     this.#changed();
@@ -176,7 +192,8 @@ export class SessionLinks {
   closeAll(code: number, reason: string): void {
     if (!this.#anyRoute) return;
     for (const socket of this.#deps.ctx.getWebSockets()) {
-      if (socket.readyState === OPEN && this.sessionOf(socket) !== null) this.#deps.connectionOf(socket)?.closeUnder(code, reason);
+      if (socket.readyState === OPEN && this.sessionOf(socket) !== null)
+        this.#deps.connectionOf(socket)?.closeUnder(code, reason);
     }
   }
 
@@ -235,13 +252,18 @@ export class SessionLinks {
   keep(connection: Connection, frame: OutgoingFrame): boolean {
     const { session, id } = connection.record;
     if (session === null || !this.store.store.holds(session)) return false;
-    const newer = this.#deps.ctx.getWebSockets(id).find((socket) => socket.readyState === OPEN && this.sessionOf(socket) === session);
+    const newer = this.#deps.ctx
+      .getWebSockets(id)
+      .find((socket) => socket.readyState === OPEN && this.sessionOf(socket) === session);
     if (newer !== undefined) this.sendDirect(newer, session, frame);
     else this.#keepWhileAway(session, connection.record.route, frame);
     return true;
   }
 
-  /** A send to a member whose socket is gone: kept for its session while its client may resume it; false if it has none. */
+  /**
+   * A send to a member whose socket is gone: kept for its session while its client may resume it; false if it has
+   * none.
+   */
   keepFor(id: string, frame: OutgoingFrame): boolean {
     if (!this.#anyRoute) return false;
     const found = this.store.store.resumableOf(id);
@@ -250,14 +272,20 @@ export class SessionLinks {
     return true;
   }
 
-  /** Ends a dropped session to make room for a new connection: the client's own oldest, else (with `anyAddress`) the room's. */
+  /**
+   * Ends a dropped session to make room for a new connection: the client's own oldest, else (with `anyAddress`) the
+   * room's.
+   */
   endOldestDropped(address: string | null, anyAddress: boolean): boolean {
     if (!this.#anyRoute || !this.store.endOldestDropped(address, anyAddress)) return false;
     this.#changed();
     return true;
   }
 
-  /** Keeps a message for a session whose client is away; one that falls too far behind ends (its client is told `expired`). */
+  /**
+   * Keeps a message for a session whose client is away; one that falls too far behind ends (its client is told
+   * `expired`).
+   */
   #keepWhileAway(session: string, route: string, frame: OutgoingFrame): void {
     this.store.direct(session, frame);
     const options = this.#deps.sessionsOf(route);
@@ -274,7 +302,10 @@ export class SessionLinks {
     return true;
   }
 
-  /** A broadcast at `position` in a room's history was sent to a session member: acknowledgements up to it are its client's to make. */
+  /**
+   * A broadcast at `position` in a room's history was sent to a session member: acknowledgements up to it are its
+   * client's to make.
+   */
   sent(id: string, room: string, position: LogPosition): void {
     this.store.sent(id, room, position);
   }
@@ -287,7 +318,8 @@ export class SessionLinks {
   /** A session connection's data or rooms changed while it is open: its session keeps them for a resume. */
   changed(connection: Connection): void {
     const { record } = connection;
-    if (record.session !== null && connection.isOpen) this.store.store.saveState(record.session, { data: record.data, rooms: record.rooms });
+    if (record.session !== null && connection.isOpen)
+      this.store.store.saveState(record.session, { data: record.data, rooms: record.rooms });
   }
 
   /** A session connection joined or left a room: its session keeps its rooms, and where the room's history stood. */
@@ -306,7 +338,9 @@ export class SessionLinks {
     const { record } = connection;
     if (record.session === null) return false;
     if (connection.superseded) return true;
-    const continues = ending.byClient ? ending.code !== 1000 && ending.code !== 1001 : SERVER_CLOSES_THAT_CONTINUE.has(ending.code);
+    const continues = ending.byClient
+      ? ending.code !== 1000 && ending.code !== 1001
+      : SERVER_CLOSES_THAT_CONTINUE.has(ending.code);
     const options = this.#deps.sessionsOf(record.route);
     const expiresAt = options === null ? null : this.store.closed(record.session, record.id, continues, options);
     if (expiresAt !== null) this.#deps.wakeAt(expiresAt);

@@ -45,7 +45,9 @@ interface SessionRow extends Record<string, SqlStorageValue> {
 /** Where a session joined a room whose history this object had not seen yet (see `settleJoins`). */
 export const NOT_IN_HISTORY_YET: LogPosition = { epoch: "", offset: 0 };
 
-/** How many client message ids a session remembers, to process each once; trimmed every TRIM_EVERY ids of that session. */
+/**
+ * How many client message ids a session remembers, to process each once; trimmed every TRIM_EVERY ids of that session.
+ */
 const REMEMBERED_IDS = 1_000;
 const TRIM_EVERY = 100;
 
@@ -67,12 +69,21 @@ export class SessionStore {
     this.messages = new DirectMessages(sql, () => this.#prepare());
   }
 
-  /** Starts a session for a client at `address` (null when unknown); `id` must be unguessable (it is the client's credential). */
+  /**
+   * Starts a session for a client at `address` (null when unknown); `id` must be unguessable (it is the client's
+   * credential).
+   */
   create(id: string, connection: string, route: string, state: SessionState, address: string | null): string {
     this.#prepare();
     this.#sql.exec(
-      "INSERT INTO hypern_sessions (id, connection, route, state, joined, next_seq, expires_at, address, acked, owner) VALUES (?, ?, ?, ?, '{}', 1, NULL, ?, 0, ?)",
-      id, connection, route, JSON.stringify(state), address, freeOwnerNumber(this.#sql, "hypern_sessions", "owner"),
+      "INSERT INTO hypern_sessions (id, connection, route, state, joined, next_seq, expires_at, address, acked, " +
+        "owner) VALUES (?, ?, ?, ?, '{}', 1, NULL, ?, 0, ?)",
+      id,
+      connection,
+      route,
+      JSON.stringify(state),
+      address,
+      freeOwnerNumber(this.#sql, "hypern_sessions", "owner"),
     );
     return id;
   }
@@ -80,7 +91,9 @@ export class SessionStore {
   /** The session, if it can be resumed now: it exists and has not expired. */
   find(id: string, now: number): StoredSession | undefined {
     this.#prepare();
-    const row = this.#sql.exec<SessionRow>("SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE id = ?", id).toArray()[0];
+    const row = this.#sql
+      .exec<SessionRow>("SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE id = ?", id)
+      .toArray()[0];
     if (row === undefined) return undefined;
     if (row.expires_at !== null && row.expires_at <= now) {
       this.end(id);
@@ -99,13 +112,23 @@ export class SessionStore {
   /** Whether the session exists and has not expired: it has a socket, or its client may resume it. */
   holds(id: string, now = Date.now()): boolean {
     this.#prepare();
-    return this.#sql.exec("SELECT 1 FROM hypern_sessions WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)", id, now).toArray().length > 0;
+    return (
+      this.#sql
+        .exec("SELECT 1 FROM hypern_sessions WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)", id, now)
+        .toArray().length > 0
+    );
   }
 
   /** The session a connection id carries while its client may resume it (its socket is gone, its window open). */
   resumableOf(connection: string, now = Date.now()): { session: string; route: string } | undefined {
     this.#prepare();
-    const row = this.#sql.exec<{ id: string; route: string }>("SELECT id, route FROM hypern_sessions WHERE connection = ? AND expires_at > ?", connection, now).toArray()[0];
+    const row = this.#sql
+      .exec<{ id: string; route: string }>(
+        "SELECT id, route FROM hypern_sessions WHERE connection = ? AND expires_at > ?",
+        connection,
+        now,
+      )
+      .toArray()[0];
     return row === undefined ? undefined : { session: row.id, route: row.route };
   }
 
@@ -118,8 +141,15 @@ export class SessionStore {
   setJoined(id: string, room: string, position: LogPosition | null): void {
     this.#prepare();
     const path = `$.${JSON.stringify(room)}`;
-    if (position === null) this.#sql.exec("UPDATE hypern_sessions SET joined = json_remove(joined, ?) WHERE id = ?", path, id);
-    else this.#sql.exec("UPDATE hypern_sessions SET joined = json_set(joined, ?, json(?)) WHERE id = ?", path, JSON.stringify(position), id);
+    if (position === null)
+      this.#sql.exec("UPDATE hypern_sessions SET joined = json_remove(joined, ?) WHERE id = ?", path, id);
+    else
+      this.#sql.exec(
+        "UPDATE hypern_sessions SET joined = json_set(joined, ?, json(?)) WHERE id = ?",
+        path,
+        JSON.stringify(position),
+        id,
+      );
   }
 
   /**
@@ -131,7 +161,10 @@ export class SessionStore {
     const path = `$.${JSON.stringify(room)}`;
     this.#sql.exec(
       "UPDATE hypern_sessions SET joined = json_set(joined, ?, json(?)) WHERE json_extract(joined, ?) = ?",
-      path, JSON.stringify(position), `${path}.epoch`, NOT_IN_HISTORY_YET.epoch,
+      path,
+      JSON.stringify(position),
+      `${path}.epoch`,
+      NOT_IN_HISTORY_YET.epoch,
     );
   }
 
@@ -139,7 +172,10 @@ export class SessionStore {
   counts(now: number): { sessions: number; resumable: number } {
     this.#prepare();
     const row = this.#sql
-      .exec<{ sessions: number; resumable: number | null }>("SELECT COUNT(*) AS sessions, SUM(expires_at > ?) AS resumable FROM hypern_sessions", now)
+      .exec<{ sessions: number; resumable: number | null }>(
+        "SELECT COUNT(*) AS sessions, SUM(expires_at > ?) AS resumable FROM hypern_sessions",
+        now,
+      )
       .one();
     return { sessions: row.sessions, resumable: row.resumable ?? 0 };
   }
@@ -147,10 +183,14 @@ export class SessionStore {
   /** A socket holds the session again; false if the session has ended meanwhile. */
   attach(id: string): boolean {
     this.#prepare();
-    return this.#sql.exec("UPDATE hypern_sessions SET expires_at = NULL WHERE id = ? RETURNING id", id).toArray().length > 0;
+    return (
+      this.#sql.exec("UPDATE hypern_sessions SET expires_at = NULL WHERE id = ? RETURNING id", id).toArray().length > 0
+    );
   }
 
-  /** The session's socket is gone: it can be resumed until `expiresAt`. What its client acknowledged is kept with it. */
+  /**
+   * The session's socket is gone: it can be resumed until `expiresAt`. What its client acknowledged is kept with it.
+   */
   detach(id: string, expiresAt: number): void {
     this.#prepare();
     const acked = this.messages.heardAcknowledged(id);
@@ -160,7 +200,9 @@ export class SessionStore {
 
   end(id: string): void {
     this.#prepare();
-    const owner = this.#sql.exec<{ owner: number | null }>("DELETE FROM hypern_sessions WHERE id = ? RETURNING owner", id).toArray()[0]?.owner;
+    const owner = this.#sql
+      .exec<{ owner: number | null }>("DELETE FROM hypern_sessions WHERE id = ? RETURNING owner", id)
+      .toArray()[0]?.owner;
     this.messages.drop(id, owner ?? null);
     this.#sql.exec("DELETE FROM hypern_inbox WHERE session = ?", id);
     this.#sinceTrim.delete(id);
@@ -169,7 +211,9 @@ export class SessionStore {
   /** Ends the sessions that have expired; returns how many. */
   sweep(now: number): number {
     this.#prepare();
-    const expired = this.#sql.exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE expires_at IS NOT NULL AND expires_at <= ?", now).toArray();
+    const expired = this.#sql
+      .exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE expires_at IS NOT NULL AND expires_at <= ?", now)
+      .toArray();
     for (const { id } of expired) this.end(id);
     return expired.length;
   }
@@ -177,7 +221,9 @@ export class SessionStore {
   /** When the next session expires, if any has a socket no more. */
   nextExpiry(): number | null {
     this.#prepare();
-    return this.#sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM hypern_sessions WHERE expires_at IS NOT NULL").one().next;
+    return this.#sql
+      .exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM hypern_sessions WHERE expires_at IS NOT NULL")
+      .one().next;
   }
 
   /**
@@ -187,18 +233,29 @@ export class SessionStore {
    */
   adoptOrphans(held: () => ReadonlySet<string>, expiresAt: (route: string) => number): DroppedMember[] {
     this.#prepare();
-    const attached = this.#sql.exec<SessionRow>("SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE expires_at IS NULL").toArray();
+    const attached = this.#sql
+      .exec<SessionRow>(
+        "SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE expires_at IS NULL",
+      )
+      .toArray();
     if (attached.length === 0) return [];
     const holding = held();
     const orphans = attached.filter(({ connection }) => !holding.has(connection));
-    for (const { id, route } of orphans) this.#sql.exec("UPDATE hypern_sessions SET expires_at = ? WHERE id = ?", expiresAt(route), id);
+    for (const { id, route } of orphans)
+      this.#sql.exec("UPDATE hypern_sessions SET expires_at = ? WHERE id = ?", expiresAt(route), id);
     return orphans.map(droppedMember);
   }
 
   /** The members whose session can be resumed (their client away), with their data and rooms. */
   dropped(now = Date.now()): DroppedMember[] {
     this.#prepare();
-    return this.#sql.exec<SessionRow>("SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE expires_at > ?", now).toArray().map(droppedMember);
+    return this.#sql
+      .exec<SessionRow>(
+        "SELECT id, connection, route, state, joined, expires_at FROM hypern_sessions WHERE expires_at > ?",
+        now,
+      )
+      .toArray()
+      .map(droppedMember);
   }
 
   /**
@@ -210,14 +267,20 @@ export class SessionStore {
     const rows =
       address === undefined
         ? this.#sql.exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE expires_at > ? ORDER BY expires_at", now)
-        : this.#sql.exec<{ id: string }>("SELECT id FROM hypern_sessions WHERE expires_at > ? AND address IS ? ORDER BY expires_at", now, address);
+        : this.#sql.exec<{ id: string }>(
+            "SELECT id FROM hypern_sessions WHERE expires_at > ? AND address IS ? ORDER BY expires_at",
+            now,
+            address,
+          );
     return rows.toArray().map(({ id }) => id);
   }
 
   /** Whether the session has processed the client's message with this id. */
   processed(id: string, messageId: string): boolean {
     this.#prepare();
-    return this.#sql.exec("SELECT 1 FROM hypern_inbox WHERE session = ? AND id = ?", id, messageId).toArray().length > 0;
+    return (
+      this.#sql.exec("SELECT 1 FROM hypern_inbox WHERE session = ? AND id = ?", id, messageId).toArray().length > 0
+    );
   }
 
   /** Remembers a processed client message id (the most recent REMEMBERED_IDS per session). */
@@ -227,20 +290,39 @@ export class SessionStore {
     const since = this.#sinceTrim.get(id);
     this.#sinceTrim.set(id, since === undefined ? 0 : (since + 1) % TRIM_EVERY);
     if (since === undefined || since + 1 === TRIM_EVERY) {
-      const kept = this.#sql.exec<{ rowid: number }>("SELECT rowid FROM hypern_inbox WHERE session = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?", id, REMEMBERED_IDS - 1).toArray()[0];
-      if (kept !== undefined) this.#sql.exec("DELETE FROM hypern_inbox WHERE session = ? AND rowid < ?", id, kept.rowid);
+      const kept = this.#sql
+        .exec<{ rowid: number }>(
+          "SELECT rowid FROM hypern_inbox WHERE session = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+          id,
+          REMEMBERED_IDS - 1,
+        )
+        .toArray()[0];
+      if (kept !== undefined)
+        this.#sql.exec("DELETE FROM hypern_inbox WHERE session = ? AND rowid < ?", id, kept.rowid);
     }
   }
 
   #prepare(): void {
     if (this.#ready) return;
     this.#sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, acked INTEGER NOT NULL DEFAULT 0, owner INTEGER)",
+      "CREATE TABLE IF NOT EXISTS hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT " +
+        "NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address " +
+        "TEXT, acked INTEGER NOT NULL DEFAULT 0, owner INTEGER)",
     );
-    this.#sql.exec("CREATE INDEX IF NOT EXISTS hypern_sessions_expiry ON hypern_sessions (expires_at) WHERE expires_at IS NOT NULL");
-    this.#sql.exec("CREATE TABLE IF NOT EXISTS hypern_inbox (session TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (session, id))");
-    // Tables made by an earlier version: sessions knew no address, acknowledgement nor number; kept messages were a row each.
-    addMissingColumns(this.#sql, "hypern_sessions", { address: "TEXT", acked: "INTEGER NOT NULL DEFAULT 0", owner: "INTEGER" });
+    this.#sql.exec(
+      "CREATE INDEX IF NOT EXISTS hypern_sessions_expiry ON hypern_sessions (expires_at) WHERE expires_at IS NOT NULL",
+    );
+    this.#sql.exec(
+      "CREATE TABLE IF NOT EXISTS hypern_inbox (session TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, " +
+        "PRIMARY KEY (session, id))",
+    );
+    // Tables made by an earlier version: sessions knew no address, acknowledgement nor number; kept messages were a row
+    // each.
+    addMissingColumns(this.#sql, "hypern_sessions", {
+      address: "TEXT",
+      acked: "INTEGER NOT NULL DEFAULT 0",
+      owner: "INTEGER",
+    });
     this.messages.createTable();
     this.#ready = true;
   }

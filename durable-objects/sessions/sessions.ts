@@ -1,5 +1,12 @@
 import { MAX_CLOSE_REASON_BYTES } from "../../src/shared/close-code.js";
-import type { ClientFrame, LogPosition, LostReason, ResumeRequest, ServerFrame, WelcomeRoom } from "../../src/shared/session-protocol.js";
+import type {
+  ClientFrame,
+  LogPosition,
+  LostReason,
+  ResumeRequest,
+  ServerFrame,
+  WelcomeRoom,
+} from "../../src/shared/session-protocol.js";
 import { truncateUtf8 } from "../../src/shared/utf8.js";
 import { payloadOf } from "../../src/shared/session-protocol.js";
 import type { ResolvedHeartbeat, ResolvedSessions } from "../../src/shared/route-options.js";
@@ -31,7 +38,8 @@ function protocolError(what: string): Violation {
 }
 
 /** What an upgrade that asked to resume a session found. */
-export type Recovery = { readonly session: StoredSession; readonly resume: ResumeRequest } | { readonly lost: LostReason };
+export type Recovery =
+  { readonly session: StoredSession; readonly resume: ResumeRequest } | { readonly lost: LostReason };
 
 /** Closes a session's older socket when the client has resumed on a new one. */
 export const SUPERSEDED = { code: 3001, reason: "This session continues on a newer connection" } as const;
@@ -94,7 +102,8 @@ export class Sessions {
 
   /** An upgrade that claimed a session was refused: the session waits for its client again, as before. */
   release(recovery: Recovery): void {
-    if ("session" in recovery && recovery.session.expiresAt !== null) this.store.detach(recovery.session.id, recovery.session.expiresAt);
+    if ("session" in recovery && recovery.session.expiresAt !== null)
+      this.store.detach(recovery.session.id, recovery.session.expiresAt);
   }
 
   /**
@@ -114,7 +123,8 @@ export class Sessions {
     if (recovered === null) {
       // Only a known address is one client's: clients whose address is not known are never counted together.
       const dropped = address === null ? [] : this.store.resumable(Date.now(), address);
-      for (const old of dropped.slice(0, Math.max(0, dropped.length - options.maxResumablePerClient + 1))) this.end(old);
+      for (const old of dropped.slice(0, Math.max(0, dropped.length - options.maxResumablePerClient + 1)))
+        this.end(old);
       session = this.store.create(this.#source.idPrefix + crypto.randomUUID(), connection, route, state, address);
     } else {
       session = recovered.session.id;
@@ -125,12 +135,23 @@ export class Sessions {
         const welcome = history === null ? undefined : this.#replayRoom(room, history, from, connection, replay);
         if (welcome !== undefined) rooms[room] = welcome;
       }
-      for (const { seq, data } of this.store.messages.unacknowledged(session, recovered.resume.seq)) replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
+      for (const { seq, data } of this.store.messages.unacknowledged(session, recovered.resume.seq))
+        replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
     }
     this.#tags.carries(socket, session);
     for (const [room, { e, o }] of Object.entries(rooms)) this.sent(connection, room, { epoch: e, offset: o });
-    const heartbeat = opening.heartbeat === null ? {} : { hb: { i: opening.heartbeat.intervalMs, t: opening.heartbeat.timeoutMs } };
-    const welcome: ServerFrame = { t: "w", session, id: connection, recovered: recovered !== null, missed: replay.length, rooms, ...(lost === undefined ? {} : { lost }), ...heartbeat };
+    const heartbeat =
+      opening.heartbeat === null ? {} : { hb: { i: opening.heartbeat.intervalMs, t: opening.heartbeat.timeoutMs } };
+    const welcome: ServerFrame = {
+      t: "w",
+      session,
+      id: connection,
+      recovered: recovered !== null,
+      missed: replay.length,
+      rooms,
+      ...(lost === undefined ? {} : { lost }),
+      ...heartbeat,
+    };
     return { session, frames: [encode(welcome), ...replay] };
   }
 
@@ -168,7 +189,10 @@ export class Sessions {
 
   /** Whether a session client has fallen too far behind on its direct messages, in count or in bytes. */
   directBacklogOver(session: string, options: ResolvedSessions): boolean {
-    return this.store.messages.unacknowledgedCount(session) > options.maxUnacknowledged || this.store.messages.unacknowledgedBytes(session) > options.maxUnacknowledgedBytes;
+    return (
+      this.store.messages.unacknowledgedCount(session) > options.maxUnacknowledged ||
+      this.store.messages.unacknowledgedBytes(session) > options.maxUnacknowledgedBytes
+    );
   }
 
   /** Whether a session member has fallen too far behind in a room's history. */
@@ -186,7 +210,11 @@ export class Sessions {
    * The client's acknowledgement: direct messages up to `seq`, each of its rooms' histories up to its
    * offset (in the epoch given, when it gives one). One beyond what was sent is a protocol error.
    */
-  acknowledge(session: string, record: { readonly id: string; readonly rooms: readonly string[] }, ack: Acknowledgement): Violation | undefined {
+  acknowledge(
+    session: string,
+    record: { readonly id: string; readonly rooms: readonly string[] },
+    ack: Acknowledgement,
+  ): Violation | undefined {
     const sentSeq = this.store.messages.lastSeq(session);
     if (ack.s > sentSeq) return protocolError(`acknowledged direct message ${ack.s}, but the last sent is ${sentSeq}`);
     const sent = this.#sentPositions.get(record.id);
@@ -200,7 +228,10 @@ export class Sessions {
       const epoch = ack.e?.[room];
       // An acknowledgement of a history since started anew (a clear) is for nothing kept.
       if (epoch !== undefined && epoch !== position.epoch) continue;
-      if (offset > position.offset) return protocolError(`acknowledged offset ${offset} in room "${room}", but the last sent is ${position.offset}`);
+      if (offset > position.offset)
+        return protocolError(
+          `acknowledged offset ${offset} in room "${room}", but the last sent is ${position.offset}`,
+        );
       offsets.set(room, offset);
     }
     this.store.messages.acknowledged(session, ack.s);
@@ -213,7 +244,9 @@ export class Sessions {
     return offsets;
   }
 
-  /** The connection is no longer open: its session continues (to be resumed) until the time returned, or ends (null). */
+  /**
+   * The connection is no longer open: its session continues (to be resumed) until the time returned, or ends (null).
+   */
   closed(session: string, connection: string, continues: boolean, options: ResolvedSessions): number | null {
     this.#acknowledged.delete(connection);
     this.#sentPositions.delete(connection);
@@ -237,7 +270,8 @@ export class Sessions {
     const history = historyOf(room);
     if (history === null) return;
     // Members who joined before the copy began joined just before this broadcast.
-    if (this.#source.history.copy(room, position, frame, history, exclude)) this.store.settleJoins(room, { epoch: position.epoch, offset: position.offset - 1 });
+    if (this.#source.history.copy(room, position, frame, history, exclude))
+      this.store.settleJoins(room, { epoch: position.epoch, offset: position.offset - 1 });
   }
 
   /** A shard applied the start of a room's history anew (`clearHistory`): its copy starts anew too, at `head`. */
@@ -250,21 +284,33 @@ export class Sessions {
 
   /** The envelope of a broadcast for session members: its place in the room's history, or unnumbered. */
   broadcastEnvelope(room: string, position: LogPosition | null, frame: OutgoingFrame): string {
-    return encode(position === null ? { t: "u", ...payloadOf(frame) } : { t: "b", r: room, e: position.epoch, o: position.offset, ...payloadOf(frame) });
+    return encode(
+      position === null
+        ? { t: "u", ...payloadOf(frame) }
+        : { t: "b", r: room, e: position.epoch, o: position.offset, ...payloadOf(frame) },
+    );
   }
 
   /**
    * What a resumed client missed in a room, but for the broadcasts that left it out; the room's place
    * in the welcome (none from a shard that has seen no broadcast of the room yet).
    */
-  #replayRoom(room: string, history: ResolvedHistory, position: LogPosition | undefined, connection: string, replay: string[]): WelcomeRoom | undefined {
+  #replayRoom(
+    room: string,
+    history: ResolvedHistory,
+    position: LogPosition | undefined,
+    connection: string,
+    replay: string[],
+  ): WelcomeRoom | undefined {
     const head = this.#source.historyHead(room);
     if (head === undefined) return undefined;
     // No position, or a join no broadcast has followed here: nothing missed.
     if (position === undefined || position.epoch === NOT_IN_HISTORY_YET.epoch) return { e: head.epoch, o: head.offset };
     const missed = this.#source.history.since(room, position, history);
     if ("lost" in missed) return { e: head.epoch, o: head.offset, lost: missed.lost };
-    for (const entry of missed.entries) if (!entry.exclude.includes(connection)) replay.push(encode({ t: "b", r: room, e: head.epoch, o: entry.offset, ...payloadOf(entry.data) }));
+    for (const entry of missed.entries)
+      if (!entry.exclude.includes(connection))
+        replay.push(encode({ t: "b", r: room, e: head.epoch, o: entry.offset, ...payloadOf(entry.data) }));
     return { e: head.epoch, o: head.offset };
   }
 }

@@ -50,7 +50,10 @@ export class OpQueue {
       this.#queued.push({ op, resolve, reject });
       if (this.#queued.length === 1 && !this.#sending) queueMicrotask(() => void this.#send());
     });
-    this.#lastPlace = placed.then(({ seq }) => seq, () => 0);
+    this.#lastPlace = placed.then(
+      ({ seq }) => seq,
+      () => 0,
+    );
     return placed;
   }
 
@@ -66,7 +69,11 @@ export class OpQueue {
         const batch = this.#queued.splice(0, BATCH);
         const ops = batch.map(({ op }) => op);
         try {
-          const { seqs, connections } = await withRetries(ops[0]?.kind ?? "broadcast", () => this.#sequencer().sequencerSubmit(ops), this.#warn);
+          const { seqs, connections } = await withRetries(
+            ops[0]?.kind ?? "broadcast",
+            () => this.#sequencer().sequencerSubmit(ops),
+            this.#warn,
+          );
           batch.forEach(({ op, resolve }, index) => {
             const seq = seqs[index] ?? 0;
             this.#events.placed(op.id, seq);

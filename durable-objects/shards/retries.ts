@@ -7,7 +7,11 @@ const FIRST_RETRY_MS = 100;
  * Calls another object of the room until it answers, with doubling delays between attempts. What is
  * called must be safe to repeat (an answer can be lost after the call took effect).
  */
-export async function withRetries<T>(what: string, call: () => T | Promise<T>, warn: (message: string) => void): Promise<T> {
+export async function withRetries<T>(
+  what: string,
+  call: () => T | Promise<T>,
+  warn: (message: string) => void,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();

@@ -45,7 +45,8 @@ export class SendOrder {
   applied(id: string): void {
     this.#places.delete(id);
     if (!this.#pending.delete(id)) return;
-    while (this.#held.length > 0 && !this.#pending.has((this.#held[0] as { after: string }).after)) this.#held.shift()?.send();
+    while (this.#held.length > 0 && !this.#pending.has((this.#held[0] as { after: string }).after))
+      this.#held.shift()?.send();
   }
 
   /** Queues `send` behind this shard's ops still on their way, if any; returns whether it queued. */

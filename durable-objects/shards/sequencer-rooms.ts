@@ -44,7 +44,13 @@ export class SequencerRooms implements Rooms {
   }
 
   broadcast(room: string | null, frame: OutgoingFrame, exclude?: ReadonlySet<string>): number {
-    const op = { kind: "broadcast", id: crypto.randomUUID(), room, frame: toFrame(frame), exclude: [...(exclude ?? [])] } as const;
+    const op = {
+      kind: "broadcast",
+      id: crypto.randomUUID(),
+      room,
+      frame: toFrame(frame),
+      exclude: [...(exclude ?? [])],
+    } as const;
     return this.#sequencer.submit([op]).connections;
   }
 

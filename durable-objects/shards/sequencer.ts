@@ -11,7 +11,15 @@ import { changeFrame, noPresence, snapshotFrame } from "../rooms/presence.js";
 import { historyOf, presenceOf } from "../rooms/room-registry.js";
 import { PresenceTable } from "./presence-table.js";
 import { addMissingColumns } from "../storage/columns.js";
-import type { RoomOp, ShardMemberInfo, ShardReport, ShardRpc, ShardStatus, StreamEntry, Submitted } from "./shard-protocol.js";
+import type {
+  RoomOp,
+  ShardMemberInfo,
+  ShardReport,
+  ShardRpc,
+  ShardStatus,
+  StreamEntry,
+  Submitted,
+} from "./shard-protocol.js";
 
 interface ShardRow extends Record<string, SqlStorageValue> {
   shard: number;
@@ -48,7 +56,9 @@ const RESUME_AFTER_RESET_MS = 1_000;
 const PLACEMENT_PENDING_MS = 30_000;
 /** While shards hold connections, the sequencer asks them this often whether they still do (see #prune). */
 const PROBE_LIVE_SHARDS_MS = 5 * 60_000;
-/** How long a client address is placed in the shard it was last placed in (longer than a session's window, by default). */
+/**
+ * How long a client address is placed in the shard it was last placed in (longer than a session's window, by default).
+ */
 const CLIENT_AFFINITY_MS = 10 * 60_000;
 /** Upgrades placed in a shard and not yet settled, while the last placement is recent. */
 const PENDING = "CASE WHEN placed_at > ? THEN MAX(0, placed - settled) ELSE 0 END";
@@ -100,13 +110,23 @@ export class Sequencer {
     // and its place (or the client's own dropped session, to end for it), and refuses as full if not.
     // A new connection takes none of the places shards keep for their resumable sessions.
     sql.exec("DELETE FROM hypern_clients WHERE at < ?", now - CLIENT_AFFINITY_MS);
-    const preferred = home ?? (client === undefined ? undefined : sql.exec<{ shard: number }>("SELECT shard FROM hypern_clients WHERE address = ?", client).toArray()[0]?.shard);
+    const preferred =
+      home ??
+      (client === undefined
+        ? undefined
+        : sql.exec<{ shard: number }>("SELECT shard FROM hypern_clients WHERE address = ?", client).toArray()[0]
+            ?.shard);
     const open =
-      (preferred === undefined || preferred < after ? undefined : sql.exec<{ shard: number }>("SELECT shard FROM hypern_shards WHERE shard = ?", preferred).toArray()[0]) ??
+      (preferred === undefined || preferred < after
+        ? undefined
+        : sql.exec<{ shard: number }>("SELECT shard FROM hypern_shards WHERE shard = ?", preferred).toArray()[0]) ??
       sql
         .exec<{ shard: number }>(
-          `SELECT shard FROM hypern_shards WHERE shard >= ? AND held + resumable + ${PENDING} < ? ORDER BY shard LIMIT 1`,
-          Math.max(0, after), stale, options.maxConnections,
+          `SELECT shard FROM hypern_shards WHERE shard >= ? AND held + resumable + ${PENDING} < ? ORDER BY shard ` +
+            `LIMIT 1`,
+          Math.max(0, after),
+          stale,
+          options.maxConnections,
         )
         .toArray()[0];
     let shard = open?.shard;
@@ -114,20 +134,27 @@ export class Sequencer {
       // The lowest index free from `after` on: a shard forgotten when it held nothing is used again.
       shard = sql
         .exec<{ free: number }>(
-          "SELECT MIN(candidate) AS free FROM (SELECT ? AS candidate UNION SELECT shard + 1 FROM hypern_shards WHERE shard >= ?) WHERE candidate NOT IN (SELECT shard FROM hypern_shards)",
-          Math.max(0, after), Math.max(0, after),
+          "SELECT MIN(candidate) AS free FROM (SELECT ? AS candidate UNION SELECT shard + 1 FROM hypern_shards " +
+            "WHERE shard >= ?) WHERE candidate NOT IN (SELECT shard FROM hypern_shards)",
+          Math.max(0, after),
+          Math.max(0, after),
         )
         .one().free;
       // A new shard starts at the stream's head: nothing before it is for its (future) members.
       sql.exec(
-        "INSERT OR IGNORE INTO hypern_shards (shard, connections, held, sessions, resumable, placed, settled, placed_at, report, delivered) VALUES (?, 0, 0, 0, 0, 0, 0, 0, 0, ?)",
-        shard, this.#head(),
+        "INSERT OR IGNORE INTO hypern_shards (shard, connections, held, sessions, resumable, placed, settled, " +
+          "placed_at, report, delivered) VALUES (?, 0, 0, 0, 0, 0, 0, 0, 0, ?)",
+        shard,
+        this.#head(),
       );
     }
     // Placements that never settled, once stale, are forgotten: counting starts again from what settled.
     sql.exec(
-      "UPDATE hypern_shards SET placed = (CASE WHEN placed_at > ? THEN placed ELSE settled END) + 1, placed_at = ? WHERE shard = ?",
-      stale, now, shard,
+      "UPDATE hypern_shards SET placed = (CASE WHEN placed_at > ? THEN placed ELSE settled END) + 1, placed_at = ? " +
+        "WHERE shard = ?",
+      stale,
+      now,
+      shard,
     );
     if (client !== undefined) {
       sql.exec("INSERT OR REPLACE INTO hypern_clients (address, shard, at) VALUES (?, ?, ?)", client, shard, now);
@@ -141,8 +168,16 @@ export class Sequencer {
   report(report: ShardReport): void {
     this.#prepare();
     this.#deps.sql.exec(
-      "UPDATE hypern_shards SET connections = ?, held = ?, sessions = ?, resumable = ?, settled = MAX(settled, ?), report = ? WHERE shard = ? AND report < ?",
-      report.open, report.held, report.sessions, report.resumable, report.settled, report.number, report.shard, report.number,
+      "UPDATE hypern_shards SET connections = ?, held = ?, sessions = ?, resumable = ?, settled = MAX(settled, ?), " +
+        "report = ? WHERE shard = ? AND report < ?",
+      report.open,
+      report.held,
+      report.sessions,
+      report.resumable,
+      report.settled,
+      report.number,
+      report.shard,
+      report.number,
     );
     this.#forgetIdle(Date.now(), report.shard);
     this.#fanOut();
@@ -171,19 +206,31 @@ export class Sequencer {
     return this.#deps.sql
       .exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards ORDER BY shard")
       .toArray()
-      .map((row) => ({ shard: row.shard, connections: row.connections, delivered: row.delivered, failing: this.#failing.get(row.shard)?.error ?? null }));
+      .map((row) => ({
+        shard: row.shard,
+        connections: row.connections,
+        delivered: row.delivered,
+        failing: this.#failing.get(row.shard)?.error ?? null,
+      }));
   }
 
   /** A room's presence, key by key. */
   presence(room: string): PresenceView {
     if (presenceOf(room) === null) throw noPresence(room);
-    return { entries: this.#presence.states(room).map(({ key, data, live, away }) => ({ key, data, connections: live, away: live === 0 && away > 0 })) };
+    return {
+      entries: this.#presence
+        .states(room)
+        .map(({ key, data, live, away }) => ({ key, data, connections: live, away: live === 0 && away > 0 })),
+    };
   }
 
   /** A room's presence whole, as a session client gets it, and the place in the stream it is as of. */
   presenceFrame(room: string): { frame: string; seq: number } {
     this.#prepare();
-    return { frame: snapshotFrame(room, this.#presence.states(room), presenceOf(room)?.countsOnly ?? false), seq: this.#head() };
+    return {
+      frame: snapshotFrame(room, this.#presence.states(room), presenceOf(room)?.countsOnly ?? false),
+      seq: this.#head(),
+    };
   }
 
   /** The room's history, for `history()` in a shard. */
@@ -217,8 +264,13 @@ export class Sequencer {
     if (live.length > 0) wakeAt(now + PROBE_LIVE_SHARDS_MS);
     const next = sql
       .exec<{ next: number | null }>(
-        "SELECT MIN(due) AS next FROM (SELECT MIN(at) + ? AS due FROM hypern_ops UNION ALL SELECT MIN(at) + ? FROM hypern_clients UNION ALL SELECT MIN(placed_at) + ? FROM hypern_shards WHERE connections = 0 AND sessions = 0)",
-        REMEMBER_OPS_MS, CLIENT_AFFINITY_MS, PLACEMENT_PENDING_MS,
+        "SELECT MIN(due) AS next FROM (SELECT MIN(at) + ? AS due FROM hypern_ops UNION ALL SELECT MIN(at) + ? FROM " +
+          "hypern_clients UNION ALL SELECT MIN(placed_at) + ? FROM hypern_shards WHERE connections = 0 AND " +
+          "sessions = " +
+          "0)",
+        REMEMBER_OPS_MS,
+        CLIENT_AFFINITY_MS,
+        PLACEMENT_PENDING_MS,
       )
       .one().next;
     if (next !== null) wakeAt(Math.max(next, now + 1_000));
@@ -240,8 +292,19 @@ export class Sequencer {
     const idle = `connections = 0 AND held = 0 AND sessions = 0 AND resumable = 0 AND NOT (${PENDING} > 0)`;
     const forgotten =
       shard === undefined
-        ? this.#deps.sql.exec<{ shard: number }>(`DELETE FROM hypern_shards WHERE ${idle} RETURNING shard`, now - PLACEMENT_PENDING_MS).toArray()
-        : this.#deps.sql.exec<{ shard: number }>(`DELETE FROM hypern_shards WHERE shard = ? AND ${idle} RETURNING shard`, shard, now - PLACEMENT_PENDING_MS).toArray();
+        ? this.#deps.sql
+            .exec<{ shard: number }>(
+              `DELETE FROM hypern_shards WHERE ${idle} RETURNING shard`,
+              now - PLACEMENT_PENDING_MS,
+            )
+            .toArray()
+        : this.#deps.sql
+            .exec<{ shard: number }>(
+              `DELETE FROM hypern_shards WHERE shard = ? AND ${idle} RETURNING shard`,
+              shard,
+              now - PLACEMENT_PENDING_MS,
+            )
+            .toArray();
     // What a shard that holds nothing still had in a room's presence is gone: every shard is told.
     let told = false;
     for (const { shard: idleShard } of forgotten) {
@@ -256,7 +319,9 @@ export class Sequencer {
     if (told) this.#fanOut();
   }
 
-  /** Appends an op to the stream (a broadcast into a room with history to the room's history too); returns its place. */
+  /**
+   * Appends an op to the stream (a broadcast into a room with history to the room's history too); returns its place.
+   */
   #append(op: RoomOp): number {
     this.#prepare();
     const { sql, history } = this.#deps;
@@ -266,13 +331,33 @@ export class Sequencer {
     let entry: Omit<StreamEntry, "seq" | "id"> | null;
     if (op.kind === "broadcast") {
       const options = op.room === null ? null : historyOf(op.room);
-      const position = options === null || op.room === null ? null : history.append(op.room, op.frame, options, op.exclude);
+      const position =
+        options === null || op.room === null ? null : history.append(op.room, op.frame, options, op.exclude);
       entry = { room: op.room, kind: "broadcast", frame: op.frame, exclude: op.exclude, position, code: 0, reason: "" };
     } else if (op.kind === "close") {
-      entry = { room: op.room, kind: "close", frame: null, exclude: [], position: null, code: op.code, reason: op.reason };
+      entry = {
+        room: op.room,
+        kind: "close",
+        frame: null,
+        exclude: [],
+        position: null,
+        code: op.code,
+        reason: op.reason,
+      };
     } else if (op.kind === "clear") {
       // Clearing a room that keeps no history changes nothing: no entry.
-      entry = historyOf(op.room) === null ? null : { room: op.room, kind: "clear", frame: null, exclude: [], position: history.clear(op.room), code: 0, reason: "" };
+      entry =
+        historyOf(op.room) === null
+          ? null
+          : {
+              room: op.room,
+              kind: "clear",
+              frame: null,
+              exclude: [],
+              position: history.clear(op.room),
+              code: 0,
+              reason: "",
+            };
     } else {
       entry = this.#presenceEntry(op.room, this.#presence.apply(op.room, op.shard, op.states, op.full, now));
     }
@@ -288,12 +373,24 @@ export class Sequencer {
   /** Puts an entry at the end of the stream; returns its place. */
   #insert(id: string, entry: Omit<StreamEntry, "seq" | "id">): number {
     const { sql } = this.#deps;
-    const seq = sql.exec<{ next: number }>("UPDATE hypern_sequence SET next = next + 1 RETURNING next - 1 AS next").one().next;
+    const seq = sql
+      .exec<{ next: number }>("UPDATE hypern_sequence SET next = next + 1 RETURNING next - 1 AS next")
+      .one().next;
     const [text, bytes] = entry.frame === null ? [null, null] : frameColumns(entry.frame);
     sql.exec(
-      "INSERT INTO hypern_stream (seq, op, room, kind, text, bytes, exclude, epoch, offset, code, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      seq, id, entry.room, entry.kind, text, bytes, JSON.stringify(entry.exclude), entry.position?.epoch ?? null, entry.position?.offset ?? null,
-      entry.code, entry.reason,
+      "INSERT INTO hypern_stream (seq, op, room, kind, text, bytes, exclude, epoch, offset, code, reason) VALUES " +
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      seq,
+      id,
+      entry.room,
+      entry.kind,
+      text,
+      bytes,
+      JSON.stringify(entry.exclude),
+      entry.position?.epoch ?? null,
+      entry.position?.offset ?? null,
+      entry.code,
+      entry.reason,
     );
     return seq;
   }
@@ -303,7 +400,6 @@ export class Sequencer {
     const frame = changeFrame(room, changes, presenceOf(room)?.countsOnly ?? false, () => this.#presence.states(room));
     return frame === null ? null : { room, kind: "presence", frame, exclude: [], position: null, code: 0, reason: "" };
   }
-
 
   /** Starts a delivery to every shard with connections that has none in flight and is not waiting to retry. */
   #fanOut(): void {
@@ -360,13 +456,19 @@ export class Sequencer {
   #trim(): void {
     this.#deps.sql.exec(
       `DELETE FROM hypern_stream WHERE seq <= COALESCE((SELECT MIN(delivered) FROM hypern_shards WHERE ${LIVE}), ?)`,
-      Date.now() - PLACEMENT_PENDING_MS, this.#head(),
+      Date.now() - PLACEMENT_PENDING_MS,
+      this.#head(),
     );
   }
 
   #entriesAfter(delivered: number): StreamEntry[] {
     return this.#deps.sql
-      .exec<EntryRow>("SELECT seq, op, room, kind, text, bytes, exclude, epoch, offset, code, reason FROM hypern_stream WHERE seq > ? ORDER BY seq LIMIT ?", delivered, BATCH)
+      .exec<EntryRow>(
+        "SELECT seq, op, room, kind, text, bytes, exclude, epoch, offset, code, reason FROM hypern_stream WHERE " +
+          "seq > ? ORDER BY seq LIMIT ?",
+        delivered,
+        BATCH,
+      )
       .toArray()
       .map((row) => ({
         seq: row.seq,
@@ -375,7 +477,10 @@ export class Sequencer {
         kind: row.kind as StreamEntry["kind"],
         frame: row.text ?? row.bytes,
         exclude: JSON.parse(row.exclude) as string[],
-        position: row.epoch === null || row.offset === null ? null : ({ epoch: row.epoch, offset: row.offset } satisfies LogPosition),
+        position:
+          row.epoch === null || row.offset === null
+            ? null
+            : ({ epoch: row.epoch, offset: row.offset } satisfies LogPosition),
         code: row.code,
         reason: row.reason,
       }));
@@ -384,7 +489,10 @@ export class Sequencer {
   #liveRows(): ShardRow[] {
     this.#prepare();
     return this.#deps.sql
-      .exec<ShardRow>(`SELECT shard, connections, delivered FROM hypern_shards WHERE ${LIVE}`, Date.now() - PLACEMENT_PENDING_MS)
+      .exec<ShardRow>(
+        `SELECT shard, connections, delivered FROM hypern_shards WHERE ${LIVE}`,
+        Date.now() - PLACEMENT_PENDING_MS,
+      )
       .toArray();
   }
 
@@ -393,12 +501,17 @@ export class Sequencer {
   }
 
   #row(shard: number): ShardRow | undefined {
-    return this.#deps.sql.exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards WHERE shard = ?", shard).toArray()[0];
+    return this.#deps.sql
+      .exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards WHERE shard = ?", shard)
+      .toArray()[0];
   }
 
   #connections(): number {
     this.#prepare();
-    return this.#deps.sql.exec<{ total: number | null }>("SELECT SUM(connections) AS total FROM hypern_shards").one().total ?? 0;
+    return (
+      this.#deps.sql.exec<{ total: number | null }>("SELECT SUM(connections) AS total FROM hypern_shards").one()
+        .total ?? 0
+    );
   }
 
   /** The last entry sequenced so far. */
@@ -415,10 +528,14 @@ export class Sequencer {
     if (this.#ready) return;
     const { sql } = this.#deps;
     sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_shards (shard INTEGER PRIMARY KEY, connections INTEGER NOT NULL, held INTEGER NOT NULL, sessions INTEGER NOT NULL, resumable INTEGER NOT NULL, placed INTEGER NOT NULL, settled INTEGER NOT NULL, placed_at INTEGER NOT NULL, report INTEGER NOT NULL, delivered INTEGER NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS hypern_shards (shard INTEGER PRIMARY KEY, connections INTEGER NOT NULL, held " +
+        "INTEGER NOT NULL, sessions INTEGER NOT NULL, resumable INTEGER NOT NULL, placed INTEGER NOT NULL, settled " +
+        "INTEGER NOT NULL, placed_at INTEGER NOT NULL, report INTEGER NOT NULL, delivered INTEGER NOT NULL)",
     );
     sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_stream (seq INTEGER PRIMARY KEY, op TEXT, room TEXT, kind TEXT NOT NULL, text TEXT, bytes BLOB, exclude TEXT NOT NULL, epoch TEXT, offset INTEGER, code INTEGER NOT NULL, reason TEXT NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS hypern_stream (seq INTEGER PRIMARY KEY, op TEXT, room TEXT, kind TEXT NOT NULL, " +
+        "text TEXT, bytes BLOB, exclude TEXT NOT NULL, epoch TEXT, offset INTEGER, code INTEGER NOT NULL, reason " +
+        "TEXT NOT NULL)",
     );
     // A stream made by an earlier version has no op ids (its entries keep none).
     addMissingColumns(sql, "hypern_stream", { op: "TEXT" });
@@ -427,9 +544,13 @@ export class Sequencer {
     sql.exec("CREATE TABLE IF NOT EXISTS hypern_ops (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)");
     sql.exec("CREATE INDEX IF NOT EXISTS hypern_ops_at ON hypern_ops (at)");
     sql.exec("CREATE TABLE IF NOT EXISTS hypern_sequence (next INTEGER NOT NULL)");
-    sql.exec("CREATE TABLE IF NOT EXISTS hypern_clients (address TEXT PRIMARY KEY, shard INTEGER NOT NULL, at INTEGER NOT NULL)");
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS hypern_clients (address TEXT PRIMARY KEY, shard INTEGER NOT NULL, at INTEGER NOT " +
+        "NULL)",
+    );
     sql.exec("CREATE INDEX IF NOT EXISTS hypern_clients_at ON hypern_clients (at)");
-    if (sql.exec("SELECT 1 FROM hypern_sequence").toArray().length === 0) sql.exec("INSERT INTO hypern_sequence (next) VALUES (1)");
+    if (sql.exec("SELECT 1 FROM hypern_sequence").toArray().length === 0)
+      sql.exec("INSERT INTO hypern_sequence (next) VALUES (1)");
     this.#ready = true;
   }
 }

@@ -45,7 +45,9 @@ export class ShardLink {
   #reportScheduled = false;
   /** The counts last reported (null: report whatever they are). */
   #reported: ShardCounts | null = null;
-  /** What waits for the stream to reach a place (a pending timer keeps the object awake: it is cleared as each runs). */
+  /**
+   * What waits for the stream to reach a place (a pending timer keeps the object awake: it is cleared as each runs).
+   */
   #waiting: { readonly seq: number; readonly timer: ReturnType<typeof setTimeout>; readonly run: () => void }[] = [];
 
   /** The last entry applied, as stored (read once). */
@@ -71,7 +73,10 @@ export class ShardLink {
     }
     const timer = setTimeout(() => {
       this.#waiting = this.#waiting.filter((other) => other !== waiter);
-      this.#deps.warn(`the room's stream did not reach entry ${seq} here within ${WAIT_FOR_STREAM_MS} ms: what waited for it goes ahead`);
+      this.#deps.warn(
+        `the room's stream did not reach entry ${seq} here within ${WAIT_FOR_STREAM_MS} ms: what waited for it ` +
+          `goes ahead`,
+      );
       run();
     }, WAIT_FOR_STREAM_MS);
     const waiter = { seq, timer, run };
@@ -137,7 +142,11 @@ export class ShardLink {
   #report(): void {
     const counts = this.#deps.counts();
     const reported = this.#reported;
-    if (reported !== null && (Object.keys(counts) as (keyof ShardCounts)[]).every((key) => counts[key] === reported[key])) return;
+    if (
+      reported !== null &&
+      (Object.keys(counts) as (keyof ShardCounts)[]).every((key) => counts[key] === reported[key])
+    )
+      return;
     const { kv, shard } = this.#deps;
     const number = (kv.get<number>(REPORTS_KEY) ?? 0) + 1;
     kv.put(REPORTS_KEY, number);

@@ -13,7 +13,12 @@ export interface OtherShards {
 }
 
 /** Sends to a member held by `shard`, in order with what the sender did before. */
-export async function sendToShard(others: OtherShards, shard: number, id: string, frame: OutgoingFrame): Promise<boolean> {
+export async function sendToShard(
+  others: OtherShards,
+  shard: number,
+  id: string,
+  frame: OutgoingFrame,
+): Promise<boolean> {
   const after = await others.before();
   return (others.stubOf({ shard }) as unknown as ShardRpc).shardSend(id, toFrame(frame), after);
 }

@@ -7,11 +7,30 @@ import type { RoomMemberInfo } from "../rooms/room-member.js";
 
 /** What a shard's handlers do to the whole room, sent to the room's sequencer to be put in the room's one order. */
 export type RoomOp =
-  | { readonly kind: "broadcast"; readonly id: string; readonly room: string | null; readonly frame: Frame; readonly exclude: readonly string[] }
-  | { readonly kind: "close"; readonly id: string; readonly room: string | null; readonly code: number; readonly reason: string }
+  | {
+      readonly kind: "broadcast";
+      readonly id: string;
+      readonly room: string | null;
+      readonly frame: Frame;
+      readonly exclude: readonly string[];
+    }
+  | {
+      readonly kind: "close";
+      readonly id: string;
+      readonly room: string | null;
+      readonly code: number;
+      readonly reason: string;
+    }
   | { readonly kind: "clear"; readonly id: string; readonly room: string }
   /** A shard's part of a room's presence (`full`: all its keys in the room; those not told are gone from it). */
-  | { readonly kind: "presence"; readonly id: string; readonly room: string; readonly shard: number; readonly states: readonly KeyState[]; readonly full: boolean };
+  | {
+      readonly kind: "presence";
+      readonly id: string;
+      readonly room: string;
+      readonly shard: number;
+      readonly states: readonly KeyState[];
+      readonly full: boolean;
+    };
 
 /** One item of a sharded room's ordered stream, as every shard applies it. */
 export interface StreamEntry {
@@ -21,7 +40,10 @@ export interface StreamEntry {
   readonly id: string;
   /** The `WebSocketRoom` it is for; null for every connection of the room. */
   readonly room: string | null;
-  /** `clear`: the room's history starts anew, at `position` (a new epoch, offset 0). `presence`: `frame` is the room's presence frame of what changed. */
+  /**
+   * `clear`: the room's history starts anew, at `position` (a new epoch, offset 0). `presence`: `frame` is the room's
+   * presence frame of what changed.
+   */
   readonly kind: RoomOp["kind"];
   readonly frame: Frame | null;
   readonly exclude: readonly string[];
@@ -70,7 +92,10 @@ export interface ShardRpc {
   shardDeliver(entries: readonly StreamEntry[], from: number): number;
   shardSize(room: string | null): number;
   shardMembers(room: string | null): ShardMemberInfo[];
-  /** Sends to a member held here once this shard has applied the stream up to `after` (what its sender did before); false when it is gone. */
+  /**
+   * Sends to a member held here once this shard has applied the stream up to `after` (what its sender did before);
+   * false when it is gone.
+   */
   shardSend(id: string, frame: Frame, after: number): boolean | Promise<boolean>;
   shardCloseMember(id: string, code: number, reason: string): void;
 }

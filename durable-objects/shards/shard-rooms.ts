@@ -81,7 +81,10 @@ export class ShardRooms implements Rooms {
       sequencer: () => this.#sequencer(),
       apply: (entry) => this.#apply(entry),
       missed: (first, last) => {
-        deps.warn(`entries ${first} to ${last} of the room's stream never reached this shard, which held connections: its session clients are closed (1012) to resume and learn of the gap`);
+        deps.warn(
+          `entries ${first} to ${last} of the room's stream never reached this shard, which held connections: its ` +
+            `session clients are closed (1012) to resume and learn of the gap`,
+        );
         deps.closeSessions(1012, "Part of the room's stream was missed here: resume");
       },
       counts: () => ({ ...deps.socketCounts(), ...deps.sessionCounts() }),
@@ -91,7 +94,11 @@ export class ShardRooms implements Rooms {
     const order = (this.#order = new SendOrder());
     this.#ops = new OpQueue(
       () => this.#sequencer(),
-      { submitted: (id) => order.submitted(id), placed: (id, seq) => order.placed(id, seq, this.#link.applied()), failed: (id) => order.applied(id) },
+      {
+        submitted: (id) => order.submitted(id),
+        placed: (id, seq) => order.placed(id, seq, this.#link.applied()),
+        failed: (id) => order.applied(id),
+      },
       deps.warn,
     );
     this.#others = { stubOf: deps.stubOf, before: () => this.#ops.lastPlace() };
@@ -118,7 +125,13 @@ export class ShardRooms implements Rooms {
   }
 
   async broadcast(room: string | null, frame: OutgoingFrame, exclude?: ReadonlySet<string>): Promise<number> {
-    const op = { kind: "broadcast", id: crypto.randomUUID(), room, frame: toFrame(frame), exclude: [...(exclude ?? [])] } as const;
+    const op = {
+      kind: "broadcast",
+      id: crypto.randomUUID(),
+      room,
+      frame: toFrame(frame),
+      exclude: [...(exclude ?? [])],
+    } as const;
     return (await this.#ops.submit(op)).connections;
   }
 
@@ -138,7 +151,9 @@ export class ShardRooms implements Rooms {
   async sendTo(id: string, frame: OutgoingFrame): Promise<boolean> {
     const member = (await this.#sequencer().sequencerMembers(null)).find((candidate) => candidate.id === id);
     if (member === undefined) return this.#deps.sendHere(id, frame);
-    return member.shard === this.#deps.index ? this.#deps.sendHere(id, frame) : sendToShard(this.#others, member.shard, id, frame);
+    return member.shard === this.#deps.index
+      ? this.#deps.sendHere(id, frame)
+      : sendToShard(this.#others, member.shard, id, frame);
   }
 
   async history(room: string, query: HistoryQuery): Promise<HistoryRead> {
@@ -159,14 +174,24 @@ export class ShardRooms implements Rooms {
     return (await this.#sequencer().sequencerPresence(room)) as PresenceView<Data>;
   }
 
-  /** What changed of this shard's part of a room's presence: told to the room's sequencer, in order with the shard's other ops. */
+  /**
+   * What changed of this shard's part of a room's presence: told to the room's sequencer, in order with the shard's
+   * other ops.
+   */
   publishPresence(room: string, changes: readonly KeyChange[]): void {
-    const states = changes.map(({ before, after }) => after ?? { key: (before as KeyState).key, data: undefined, live: 0, away: 0 });
+    const states = changes.map(
+      ({ before, after }) => after ?? { key: (before as KeyState).key, data: undefined, live: 0, away: 0 },
+    );
     this.#rememberPresenceRoom(room);
-    this.#ops.submit({ kind: "presence", id: crypto.randomUUID(), room, shard: this.#deps.index, states, full: false }).catch(() => undefined);
+    this.#ops
+      .submit({ kind: "presence", id: crypto.randomUUID(), room, shard: this.#deps.index, states, full: false })
+      .catch(() => undefined);
   }
 
-  /** A session connection here joined a room with presence, or resumed: it gets the room's presence whole, from the sequencer. */
+  /**
+   * A session connection here joined a room with presence, or resumed: it gets the room's presence whole, from the
+   * sequencer.
+   */
   sendPresence(room: string, connection: Connection): void {
     // Read after what this shard has told the sequencer before (its own member's arrival among it).
     const read = Promise.resolve()
@@ -214,9 +239,11 @@ export class ShardRooms implements Rooms {
     } else if (entry.kind === "clear") {
       if (entry.room !== null && entry.position !== null) this.#deps.restarted(entry.room, entry.position);
     } else if (entry.kind === "presence") {
-      if (entry.room !== null && typeof entry.frame === "string") local.presenceHere.deliver(entry.room, entry.frame, streamPosition(entry.seq));
+      if (entry.room !== null && typeof entry.frame === "string")
+        local.presenceHere.deliver(entry.room, entry.frame, streamPosition(entry.seq));
     } else if (entry.frame !== null) {
-      if (entry.room !== null && entry.position !== null) this.#deps.copied(entry.room, entry.position, entry.frame, entry.exclude);
+      if (entry.room !== null && entry.position !== null)
+        this.#deps.copied(entry.room, entry.position, entry.frame, entry.exclude);
       local.deliverHere({ room: entry.room, frame: entry.frame, position: entry.position }, new Set(entry.exclude));
     }
   }
@@ -240,7 +267,9 @@ export class ShardRooms implements Rooms {
     for (const room of this.#deps.kv.get<string[]>(PRESENCE_ROOMS_KEY) ?? []) {
       if (presenceOf(room) === null) continue;
       const states = this.#deps.local.presenceHere.states(room);
-      this.#ops.submit({ kind: "presence", id: crypto.randomUUID(), room, shard: this.#deps.index, states, full: true }).catch(() => undefined);
+      this.#ops
+        .submit({ kind: "presence", id: crypto.randomUUID(), room, shard: this.#deps.index, states, full: true })
+        .catch(() => undefined);
     }
   }
 

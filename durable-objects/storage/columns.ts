@@ -4,7 +4,12 @@
  * default, or NULL).
  */
 export function addMissingColumns(sql: SqlStorage, table: string, columns: Readonly<Record<string, string>>): void {
-  const present = new Set(sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map(({ name }) => name));
+  const present = new Set(
+    sql
+      .exec<{ name: string }>(`PRAGMA table_info(${table})`)
+      .toArray()
+      .map(({ name }) => name),
+  );
   for (const [name, declaration] of Object.entries(columns)) {
     if (!present.has(name)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${declaration}`);
   }

@@ -26,6 +26,9 @@ export function ownerKeys(owner: number): [first: number, last: number] {
 export function freeOwnerNumber(sql: SqlStorage, table: string, column: string): number {
   const taken = `SELECT ${column} FROM ${table} WHERE ${column} IS NOT NULL`;
   return sql
-    .exec<{ free: number }>(`SELECT MIN(candidate) AS free FROM (SELECT 1 AS candidate UNION ALL SELECT ${column} + 1 FROM ${table} WHERE ${column} IS NOT NULL) WHERE candidate NOT IN (${taken})`)
+    .exec<{ free: number }>(
+      `SELECT MIN(candidate) AS free FROM (SELECT 1 AS candidate UNION ALL SELECT ${column} + 1 FROM ${table} ` +
+        `WHERE ${column} IS NOT NULL) WHERE candidate NOT IN (${taken})`,
+    )
     .one().free;
 }

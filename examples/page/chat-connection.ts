@@ -1,4 +1,11 @@
-import type { Backoff, CloseInfo, ConnectionState as ClientState, PresenceEntry, Reset, WebSocketConstructor } from "../../src/client/index.js";
+import type {
+  Backoff,
+  CloseInfo,
+  ConnectionState as ClientState,
+  PresenceEntry,
+  Reset,
+  WebSocketConstructor,
+} from "../../src/client/index.js";
 import { SessionClient } from "../../src/client/index.js";
 import type { ChatEvent } from "./chat-events.js";
 import { parseChatEvent } from "./chat-events.js";
@@ -57,7 +64,10 @@ export class ChatConnection {
   #ended = false;
 
   constructor(url: string, listener: ConnectionListener, options: ConnectionOptions = {}) {
-    this.#client = new SessionClient(url, { ...(options.WebSocket && { WebSocket: options.WebSocket }), ...(options.backoff && { backoff: options.backoff }) });
+    this.#client = new SessionClient(url, {
+      ...(options.WebSocket && { WebSocket: options.WebSocket }),
+      ...(options.backoff && { backoff: options.backoff }),
+    });
     // The client connects once the constructor has returned, so no event is missed.
     this.#client.on("state", (state) => this.#ifLive(() => listener.state(this.#phase(state))));
     this.#client.on("reset", (reset) => this.#ifLive(() => listener.reset(reset)));
@@ -97,7 +107,9 @@ export class ChatConnection {
         return { phase: "retrying", attempt: state.attempt, delayMs: state.delayMs, close: closeOf(state.close) };
       case "closed": {
         const { status, why } = state.close;
-        return status !== undefined && why !== undefined ? { phase: "refused", refusal: { status, why } } : { phase: "stopped", close: closeOf(state.close) };
+        return status !== undefined && why !== undefined
+          ? { phase: "refused", refusal: { status, why } }
+          : { phase: "stopped", close: closeOf(state.close) };
       }
     }
   }

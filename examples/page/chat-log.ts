@@ -27,7 +27,9 @@ export class ChatLog implements Pick<ChatView, "clear" | "notice" | "message"> {
 
   message(line: MessageLine): SentMessage {
     const item = document.createElement("li");
-    item.className = ["message", line.own && "own", line.earlier && "earlier", line.pending && "pending"].filter(Boolean).join(" ");
+    item.className = ["message", line.own && "own", line.earlier && "earlier", line.pending && "pending"]
+      .filter(Boolean)
+      .join(" ");
     const header = document.createElement("p");
     header.className = "meta";
     const name = document.createElement("span");

@@ -71,7 +71,10 @@ export class ChatRoom {
   send(text: string): boolean {
     const id = this.#connection.send(text);
     if (id === undefined) return false;
-    this.#sending.set(id, { text, shown: this.#view.message({ author: this.#shownName, text, own: true, pending: true }) });
+    this.#sending.set(id, {
+      text,
+      shown: this.#view.message({ author: this.#shownName, text, own: true, pending: true }),
+    });
     return true;
   }
 
@@ -84,9 +87,11 @@ export class ChatRoom {
   #connect(): RoomConnection {
     const generation = ++this.#generation;
     this.#people.forget();
-    const current = <T extends unknown[]>(hear: (...args: T) => void) => (...args: T) => {
-      if (generation === this.#generation) hear(...args);
-    };
+    const current =
+      <T extends unknown[]>(hear: (...args: T) => void) =>
+      (...args: T) => {
+        if (generation === this.#generation) hear(...args);
+      };
     return this.#open({
       state: current((state: ConnectionState) => this.#state(state)),
       event: current((event: ChatEvent, replayed: boolean) => this.#event(event, replayed)),
@@ -104,10 +109,14 @@ export class ChatRoom {
     this.#view.state(state);
     if (state.phase === "retrying" || state.phase === "stopped") {
       const { code, reason, why } = state.close;
-      const closed = why === undefined ? `Connection closed: ${describeClose(code, reason)}` : `Could not connect: ${withoutFullStop(why)}`;
+      const closed =
+        why === undefined
+          ? `Connection closed: ${describeClose(code, reason)}`
+          : `Could not connect: ${withoutFullStop(why)}`;
       const next = state.phase === "retrying" ? `Reconnecting in ${seconds(state.delayMs)}.` : "Join again to retry.";
       const notice = `${closed}. ${next}`;
-      if (state.phase === "retrying" && code === SERVICE_RESTART && why === undefined && this.#restart === undefined) this.#restart = notice;
+      if (state.phase === "retrying" && code === SERVICE_RESTART && why === undefined && this.#restart === undefined)
+        this.#restart = notice;
       else {
         this.#sayHeldRestart();
         this.#view.notice(notice, "alert");
@@ -153,13 +162,15 @@ export class ChatRoom {
     this.#resync = undefined;
     if (resync !== undefined) this.#view.clear();
     if (event.history.length > 0) this.#view.notice(earlierNotice(event.history.length));
-    for (const { name, text, at } of event.history) this.#view.message({ author: name, text, own: false, earlier: true, at: new Date(at) });
+    for (const { name, text, at } of event.history)
+      this.#view.message({ author: name, text, own: false, earlier: true, at: new Date(at) });
     if (resync === undefined) {
       this.#view.notice(`You joined #${event.room} as ${event.name}`);
       return;
     }
     this.#view.notice(couldNotResumeNotice(resync, event.room, event.name), "alert");
-    for (const text of this.#unsent.splice(0)) this.#view.message({ author: this.#shownName, text, own: true }).notSent();
+    for (const text of this.#unsent.splice(0))
+      this.#view.message({ author: this.#shownName, text, own: true }).notSent();
   }
 
   /**

@@ -44,7 +44,8 @@ joinForm.addEventListener("submit", (event) => {
   const name = nameInput.value.trim();
   const room = roomInput.value.trim();
   if (name === "" || room === "" || !checkRoom(room)) return;
-  if (current?.room === room && current.name === name && current.phase !== "stopped" && current.phase !== "refused") return;
+  if (current?.room === room && current.name === name && current.phase !== "stopped" && current.phase !== "refused")
+    return;
   localStorage.setItem(NAME_KEY, name);
   history.replaceState(null, "", `?room=${encodeURIComponent(room)}`);
   enter(room, name);

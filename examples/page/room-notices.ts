@@ -7,12 +7,16 @@ import type { LostReason } from "../../src/client/index.js";
 export function reconnectedNotice(missedShown: number, restarted = false): string {
   const back = restarted ? "Reconnected after a restart" : "Reconnected";
   if (missedShown === 0) return `${back}: nothing missed`;
-  return missedShown === 1 ? `${back}: 1 message you missed is shown above` : `${back}: ${missedShown} messages you missed are shown above`;
+  return missedShown === 1
+    ? `${back}: 1 message you missed is shown above`
+    : `${back}: ${missedShown} messages you missed are shown above`;
 }
 
 /** The heading over the room's recent messages that a new arrival is shown. */
 export function earlierNotice(count: number): string {
-  return count === 1 ? "1 earlier message, from before you joined" : `${count} earlier messages, from before you joined`;
+  return count === 1
+    ? "1 earlier message, from before you joined"
+    : `${count} earlier messages, from before you joined`;
 }
 
 const WHY_LOST: Readonly<Record<LostReason, string>> = {

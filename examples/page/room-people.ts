@@ -28,7 +28,9 @@ export class RoomPeople {
   /** Reads the room's presence now; `me` (this page's key) is never news. */
   read(entries: ReadonlyMap<string, PresenceEntry>, me: string | undefined): Comings {
     const before = this.#people;
-    this.#people = new Map([...entries.values()].map((entry) => [entry.k, { key: entry.k, name: nameOf(entry), away: entry.a }]));
+    this.#people = new Map(
+      [...entries.values()].map((entry) => [entry.k, { key: entry.k, name: nameOf(entry), away: entry.a }]),
+    );
     if (!this.#known) {
       this.#known = true;
       return NOBODY;

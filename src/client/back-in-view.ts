@@ -10,7 +10,9 @@ interface Events {
  * Returns the function that stops listening. In an environment without these events, it does nothing.
  */
 export function whenBackInView(check: () => void): () => void {
-  const scope = globalThis as unknown as Partial<Events> & { document?: Partial<Events> & { visibilityState?: string } };
+  const scope = globalThis as unknown as Partial<Events> & {
+    document?: Partial<Events> & { visibilityState?: string };
+  };
   const page = scope.document;
   const onVisibility = (): void => {
     if (page?.visibilityState === "visible") check();

@@ -15,7 +15,11 @@ export const DEFAULT_BACKOFF: Backoff = { firstMs: 500, longestMs: 30_000 };
  * from `firstMs` up to `longestMs`, of which a random half is dropped (jitter) so that the clients of a
  * restarted room do not all come back at the same instant.
  */
-export function reconnectDelay(attempt: number, backoff: Backoff = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function reconnectDelay(
+  attempt: number,
+  backoff: Backoff = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   const ceiling = doublingDelay(attempt, backoff.firstMs, backoff.longestMs);
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

@@ -21,8 +21,12 @@ export interface FailedOpen {
  * path it does not take (404 no such route, 400 a room name it does not accept) with a status and
  * its reason.
  */
-export async function explainFailedOpen({ url, error, answer }: FailedOpen, fetchFn: FetchLike | undefined): Promise<Explanation> {
-  if (answer?.accepted === false) return refusal("The server refused the upgrade with", answer.status, serverText(answer.contentType, answer.body));
+export async function explainFailedOpen(
+  { url, error, answer }: FailedOpen,
+  fetchFn: FetchLike | undefined,
+): Promise<Explanation> {
+  if (answer?.accepted === false)
+    return refusal("The server refused the upgrade with", answer.status, serverText(answer.contentType, answer.body));
   if (answer?.accepted === true && answer.protocol !== SESSION_PROTOCOL) return withoutSessions(url);
   const failed = error === undefined ? "The upgrade failed" : `The upgrade failed (${error})`;
   if (fetchFn === undefined) return { why: failed, final: false };
@@ -39,6 +43,14 @@ export async function explainFailedOpen({ url, error, answer }: FailedOpen, fetc
       final: false,
     };
   }
-  if (plain.status >= 400) return refusal(`${failed}; a plain GET of the address answers`, plain.status, serverText(plain.contentType, plain.body));
-  return { why: `${failed}; a plain GET of the address answers HTTP ${plain.status}, where a WebSocket route answers 426`, final: false };
+  if (plain.status >= 400)
+    return refusal(
+      `${failed}; a plain GET of the address answers`,
+      plain.status,
+      serverText(plain.contentType, plain.body),
+    );
+  return {
+    why: `${failed}; a plain GET of the address answers HTTP ${plain.status}, where a WebSocket route answers 426`,
+    final: false,
+  };
 }

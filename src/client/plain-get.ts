@@ -2,10 +2,16 @@
 export type FetchLike = (
   url: string,
   init: { readonly cache: "no-store"; readonly signal: AbortSignal },
-) => Promise<{ readonly status: number; readonly headers: { get(name: string): string | null }; text(): Promise<string> }>;
+) => Promise<{
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}>;
 
 /** The answer to a plain GET, or why there was none (the network's error). */
-export type PlainAnswer = { readonly status: number; readonly contentType: string | null; readonly body: string } | { readonly unreachable: string };
+export type PlainAnswer =
+  | { readonly status: number; readonly contentType: string | null; readonly body: string }
+  | { readonly unreachable: string };
 
 /** A server that takes longer than this to answer counts as unreachable. */
 const ANSWER_WAIT_MS = 5_000;
@@ -21,7 +27,10 @@ export function httpAddressOf(wsAddress: string): string {
 /** Asks the WebSocket's address with a plain GET, no upgrade. */
 export async function getPlainly(wsAddress: string, fetchFn: FetchLike): Promise<PlainAnswer> {
   try {
-    const response = await fetchFn(httpAddressOf(wsAddress), { cache: "no-store", signal: AbortSignal.timeout(ANSWER_WAIT_MS) });
+    const response = await fetchFn(httpAddressOf(wsAddress), {
+      cache: "no-store",
+      signal: AbortSignal.timeout(ANSWER_WAIT_MS),
+    });
     const body = await response.text().catch(() => "");
     return { status: response.status, contentType: response.headers.get("content-type"), body };
   } catch (error) {

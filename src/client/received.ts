@@ -45,9 +45,16 @@ export class Received {
     return { session, seq: this.#seq, rooms: Object.fromEntries(this.#rooms) };
   }
 
-  /** The acknowledgement frame's fields: the last direct message, the offset reached in each room and its history's epoch. */
+  /**
+   * The acknowledgement frame's fields: the last direct message, the offset reached in each room and its history's
+   * epoch.
+   */
   acknowledgement(): { s: number; r: Record<string, number>; e: Record<string, string> } {
     const rooms = [...this.#rooms];
-    return { s: this.#seq, r: Object.fromEntries(rooms.map(([room, { offset }]) => [room, offset])), e: Object.fromEntries(rooms.map(([room, { epoch }]) => [room, epoch])) };
+    return {
+      s: this.#seq,
+      r: Object.fromEntries(rooms.map(([room, { offset }]) => [room, offset])),
+      e: Object.fromEntries(rooms.map(([room, { epoch }]) => [room, epoch])),
+    };
   }
 }

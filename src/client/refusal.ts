@@ -17,14 +17,20 @@ export function serverText(contentType: string | null | undefined, body: string)
  * sentence: "The server refused the upgrade with", or what a plain GET of the address showed.
  */
 export function refusal(answered: string, status: number, text: string): Explanation {
-  return { why: `${answered} HTTP ${status}: ${text === "" ? "no reason given" : text}`, status, final: isFinalRefusal(status, text) };
+  return {
+    why: `${answered} HTTP ${status}: ${text === "" ? "no reason given" : text}`,
+    status,
+    final: isFinalRefusal(status, text),
+  };
 }
 
 /** The server accepted the upgrade without the session subprotocol: the route has no `sessions`. */
 export function withoutSessions(url: string): Explanation {
   const path = new URL(url).pathname;
   return {
-    why: `The route at ${path} does not have sessions (the server did not select the ${SESSION_PROTOCOL} subprotocol): add \`sessions: true\` to its options`,
+    why:
+      `The route at ${path} does not have sessions (the server did not select the ${SESSION_PROTOCOL} ` +
+      `subprotocol): add \`sessions: true\` to its options`,
     final: true,
   };
 }

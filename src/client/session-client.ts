@@ -1,6 +1,13 @@
 import type { LostReason, Payload, PresenceCounts, PresenceEntry, ServerFrame } from "../shared/session-protocol.js";
 import { OPEN } from "../shared/ready-state.js";
-import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE, SESSION_PROTOCOL, payloadData, payloadOf, sessionProtocols } from "../shared/session-protocol.js";
+import {
+  HEARTBEAT_REQUEST,
+  HEARTBEAT_RESPONSE,
+  SESSION_PROTOCOL,
+  payloadData,
+  payloadOf,
+  sessionProtocols,
+} from "../shared/session-protocol.js";
 import type { Backoff } from "./backoff.js";
 import { DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
 import type { CloseInfo } from "./close-info.js";
@@ -50,11 +57,17 @@ export interface Welcome {
 
 /** The client could not get everything back: resync (read the app's state afresh). */
 export interface Reset {
-  /** `expired` or `unknown`: the session is gone, this is a new one. `trimmed` or `epoch`: a room's history could not fill the gap. */
+  /**
+   * `expired` or `unknown`: the session is gone, this is a new one. `trimmed` or `epoch`: a room's history could not
+   * fill the gap.
+   */
   readonly reason: LostReason;
   /** The room whose broadcasts could not all be replayed, for `trimmed` and `epoch`. */
   readonly room?: string;
-  /** For a lost session: messages the client sent that the old session had not acknowledged. They are not sent again (they may have been processed). */
+  /**
+   * For a lost session: messages the client sent that the old session had not acknowledged. They are not sent again
+   * (they may have been processed).
+   */
   readonly unsent: readonly string[];
 }
 
@@ -165,7 +178,10 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
-  on<Name extends keyof SessionClientEvents<Incoming>>(name: Name, listener: (value: SessionClientEvents<Incoming>[Name]) => void): () => void {
+  on<Name extends keyof SessionClientEvents<Incoming>>(
+    name: Name,
+    listener: (value: SessionClientEvents<Incoming>[Name]) => void,
+  ): () => void {
     return this.#listeners.on(name, listener);
   }
 
@@ -262,7 +278,11 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
       this.#socket = undefined;
       stop(this.#ackTimer);
       this.#ackTimer = undefined;
-      void this.#dropped(opened ? this.#closeAfterOpen(code, reason, withSessions, error) : this.#closeBeforeOpen(code, reason, error, answer));
+      void this.#dropped(
+        opened
+          ? this.#closeAfterOpen(code, reason, withSessions, error)
+          : this.#closeBeforeOpen(code, reason, error, answer),
+      );
     };
     listenForUpgradeAnswer(socket, (heard) => (answer = heard));
     socket.addEventListener("open", () => {
@@ -292,7 +312,12 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
     return { code, reason, opened: true, final: isFinalCloseCode(code), ...(error !== undefined && { why: error }) };
   }
 
-  async #closeBeforeOpen(code: number, reason: string, error: string | undefined, answer: UpgradeAnswer | undefined): Promise<CloseInfo> {
+  async #closeBeforeOpen(
+    code: number,
+    reason: string,
+    error: string | undefined,
+    answer: UpgradeAnswer | undefined,
+  ): Promise<CloseInfo> {
     const fetchFn = this.#options.fetch ?? (typeof fetch === "function" ? fetch : undefined);
     const explanation = await explainFailedOpen({ url: this.#url, error, answer }, fetchFn);
     return { code, reason, opened: false, ...explanation };
@@ -332,7 +357,12 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
         if (outcome === "seen") return;
         const message = frame.t === "b" ? { room: frame.r, offset: frame.o } : {};
         const payload = payloadData(frame);
-        this.#listeners.emit("message", { data: payload, json: () => JSON.parse(payload as string) as Incoming, replayed, ...message });
+        this.#listeners.emit("message", {
+          data: payload,
+          json: () => JSON.parse(payload as string) as Incoming,
+          replayed,
+          ...message,
+        });
         this.#scheduleAck(socket);
       }
     }
@@ -360,7 +390,12 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
     this.#beats = frame.hb ?? null;
     if (frame.hb !== undefined) this.#heartbeat?.start(frame.hb.i);
     this.#setState({ state: "open" });
-    this.#listeners.emit("welcome", { session: frame.session, id: frame.id, recovered: frame.recovered, missed: frame.missed });
+    this.#listeners.emit("welcome", {
+      session: frame.session,
+      id: frame.id,
+      recovered: frame.recovered,
+      missed: frame.missed,
+    });
     for (const { frame: pending } of this.#unacknowledged.values()) socket.send(pending);
   }
 
@@ -370,14 +405,16 @@ export class SessionClient<Incoming = unknown, Outgoing = unknown> {
       this.#acknowledge(socket);
       return;
     }
-    if (this.#ackTimer === undefined) this.#ackTimer = setTimeout(() => this.#acknowledge(socket), this.#options.ackDelayMs ?? 1_000);
+    if (this.#ackTimer === undefined)
+      this.#ackTimer = setTimeout(() => this.#acknowledge(socket), this.#options.ackDelayMs ?? 1_000);
   }
 
   #acknowledge(socket: WebSocketLike): void {
     stop(this.#ackTimer);
     this.#ackTimer = undefined;
     this.#sinceAck = 0;
-    if (socket === this.#socket && socket.readyState === OPEN) socket.send(JSON.stringify({ t: "a", ...this.#received.acknowledgement() }));
+    if (socket === this.#socket && socket.readyState === OPEN)
+      socket.send(JSON.stringify({ t: "a", ...this.#received.acknowledgement() }));
   }
 
   async #dropped(closed: CloseInfo | Promise<CloseInfo>): Promise<void> {

@@ -7,7 +7,12 @@ import type { WebSocketLike } from "./websocket.js";
  */
 export type UpgradeAnswer =
   | { readonly accepted: true; readonly protocol: string | undefined }
-  | { readonly accepted: false; readonly status: number; readonly contentType: string | undefined; readonly body: string };
+  | {
+      readonly accepted: false;
+      readonly status: number;
+      readonly contentType: string | undefined;
+      readonly body: string;
+    };
 
 /** Node's `http.IncomingMessage`, as much of it as is read here. */
 interface HttpResponse {

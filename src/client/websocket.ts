@@ -14,11 +14,16 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
-/** The WebSocket class to use: the option, else the global one; a TypeError that says what to do when there is neither. */
+/**
+ * The WebSocket class to use: the option, else the global one; a TypeError that says what to do when there is neither.
+ */
 export function webSocketClass(option: WebSocketConstructor | undefined): WebSocketConstructor {
   const found: unknown = option ?? (globalThis as { WebSocket?: unknown }).WebSocket;
   if (typeof found === "function") return found as WebSocketConstructor;
-  const missing = option === undefined ? "this runtime has no global WebSocket (Node has one from version 22)" : "the `WebSocket` option is not a class";
+  const missing =
+    option === undefined
+      ? "this runtime has no global WebSocket (Node has one from version 22)"
+      : "the `WebSocket` option is not a class";
   throw new TypeError(
     `SessionClient needs a WebSocket class, and ${missing}. On Node before 22, pass the ws package's: ` +
       '`import { WebSocket } from "ws"`, then `new SessionClient(url, { WebSocket })`. Browsers have one.',

@@ -10,7 +10,10 @@ export interface HypernLimits {
   messagesPerSecond?: number;
   /** Messages one connection may send at once before the rate applies. Default 1000. */
   messageBurst?: number;
-  /** Sustained bytes (characters for text) per second one connection may send; past it: closed with 1008. Default 1 MiB. */
+  /**
+   * Sustained bytes (characters for text) per second one connection may send; past it: closed with 1008. Default 1
+   * MiB.
+   */
   inboundBytesPerSecond?: number;
   /** Bytes one connection may send at once before `inboundBytesPerSecond` applies. Default 16 MiB. */
   inboundBurstBytes?: number;
@@ -65,11 +68,15 @@ export function resolveLimits(limits: HypernLimits = {}): ResolvedLimits {
   const resolved = { ...DEFAULT_LIMITS, ...definedOnly(limits) };
   for (const [name, value] of Object.entries(resolved)) {
     if (!(typeof value === "number" && value >= 1 && (Number.isInteger(value) || value === Number.POSITIVE_INFINITY))) {
-      throw new RangeError(`limits.${name} must be a whole number >= 1 (or Infinity for no limit), got ${String(value)}`);
+      throw new RangeError(
+        `limits.${name} must be a whole number >= 1 (or Infinity for no limit), got ${String(value)}`,
+      );
     }
   }
   if (resolved.maxDataBytes > MAX_DATA_BYTES) {
-    throw new RangeError(`limits.maxDataBytes can be at most ${MAX_DATA_BYTES}: ws.data shares the connection's 16 KiB attachment`);
+    throw new RangeError(
+      `limits.maxDataBytes can be at most ${MAX_DATA_BYTES}: ws.data shares the connection's 16 KiB attachment`,
+    );
   }
   return resolved;
 }

@@ -20,7 +20,7 @@ export type RoomPart = { readonly shard: number } | { readonly sequencer: true }
 export function objectName(address: RoomAddress): string {
   const base = address.group === null ? [address.room] : [address.group, address.room];
   if (address.part === undefined) return JSON.stringify(base);
-  return JSON.stringify([...base, ..."shard" in address.part ? ["shard", address.part.shard] : ["sequencer"]]);
+  return JSON.stringify([...base, ...("shard" in address.part ? ["shard", address.part.shard] : ["sequencer"])]);
 }
 
 /** The address a room object was named with, or null for a name this library did not make. */
@@ -37,13 +37,15 @@ export function parseObjectName(name: string | undefined): RoomAddress | null {
   const [group, room, kind, shard] = parts as [string, string, unknown, unknown];
   if (parts.length === 2) return { group, room };
   if (parts.length === 3 && kind === "sequencer") return { group, room, part: { sequencer: true } };
-  if (parts.length === 4 && kind === "shard" && Number.isSafeInteger(shard)) return { group, room, part: { shard: shard as number } };
+  if (parts.length === 4 && kind === "shard" && Number.isSafeInteger(shard))
+    return { group, room, part: { shard: shard as number } };
   return null;
 }
 
 /** How logs and errors name a room: `"lobby" of /chat/:room`, or `"feed" (server-only)`. */
 export function describeAddress(address: RoomAddress): string {
   const room = address.room === "" ? "the one room object" : JSON.stringify(address.room);
-  const part = address.part === undefined ? "" : "shard" in address.part ? ` (shard ${address.part.shard})` : " (sequencer)";
+  const part =
+    address.part === undefined ? "" : "shard" in address.part ? ` (shard ${address.part.shard})` : " (sequencer)";
   return (address.group === null ? `${room} (server-only)` : `${room} of ${address.group}`) + part;
 }

@@ -18,7 +18,8 @@ export function isValidRoomName(name: unknown): name is string {
 export function roomNameProblem(room: string): string | undefined {
   const characters = [...room];
   if (characters.length === 0) return `Enter a room name. ${ROOM_NAME_RULE}.`;
-  if (characters.length > LONGEST) return `A room name has at most ${LONGEST} characters; this one has ${characters.length}.`;
+  if (characters.length > LONGEST)
+    return `A room name has at most ${LONGEST} characters; this one has ${characters.length}.`;
   const refused = [...new Set(characters.filter((character) => !ALLOWED_CHARACTER.test(character)))];
   if (refused.length === 0) return undefined;
   return `A room name cannot contain ${inWords(refused)}. ${ROOM_NAME_RULE}.`;

@@ -31,9 +31,16 @@ export interface SessionOptions {
 export type ResolvedSessions = Readonly<Required<SessionOptions>>;
 
 export function resolveSessions(options: SessionOptions | true): ResolvedSessions {
-  const resolved = { window: 120_000, maxUnacknowledged: 1_000, maxUnacknowledgedBytes: 1 << 20, maxResumablePerClient: 16, ...(options === true ? {} : options) };
+  const resolved = {
+    window: 120_000,
+    maxUnacknowledged: 1_000,
+    maxUnacknowledgedBytes: 1 << 20,
+    maxResumablePerClient: 16,
+    ...(options === true ? {} : options),
+  };
   for (const [name, value] of Object.entries(resolved)) {
-    if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`sessions.${name} must be a whole number >= 1, got ${String(value)}`);
+    if (!(Number.isInteger(value) && value >= 1))
+      throw new RangeError(`sessions.${name} must be a whole number >= 1, got ${String(value)}`);
   }
   return resolved;
 }
@@ -56,10 +63,14 @@ export type ResolvedHeartbeat = Readonly<Required<HeartbeatOptions>>;
 export function resolveHeartbeat(options: HeartbeatOptions | true): ResolvedHeartbeat {
   const resolved = { intervalMs: 30_000, timeoutMs: 75_000, ...(options === true ? {} : options) };
   for (const [name, value] of Object.entries(resolved)) {
-    if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`heartbeat.${name} must be a whole number >= 1, got ${String(value)}`);
+    if (!(Number.isInteger(value) && value >= 1))
+      throw new RangeError(`heartbeat.${name} must be a whole number >= 1, got ${String(value)}`);
   }
   if (resolved.timeoutMs <= resolved.intervalMs) {
-    throw new RangeError(`heartbeat.timeoutMs (${resolved.timeoutMs}) must be longer than heartbeat.intervalMs (${resolved.intervalMs}): a client needs time to be heard`);
+    throw new RangeError(
+      `heartbeat.timeoutMs (${resolved.timeoutMs}) must be longer than heartbeat.intervalMs ` +
+        `(${resolved.intervalMs}): a client needs time to be heard`,
+    );
   }
   return resolved;
 }
@@ -74,8 +85,14 @@ export type ResolvedShards = Readonly<Required<ShardOptions>>;
 
 export function resolveShards(options: ShardOptions | true): ResolvedShards {
   const resolved = { maxConnections: 1_000, ...(options === true ? {} : options) };
-  if (!(Number.isInteger(resolved.maxConnections) && resolved.maxConnections >= 1 && resolved.maxConnections <= 32_768)) {
-    throw new RangeError(`shards.maxConnections must be a whole number from 1 to 32768, got ${String(resolved.maxConnections)}`);
+  if (!(
+    Number.isInteger(resolved.maxConnections) &&
+    resolved.maxConnections >= 1 &&
+    resolved.maxConnections <= 32_768
+  )) {
+    throw new RangeError(
+      `shards.maxConnections must be a whole number from 1 to 32768, got ${String(resolved.maxConnections)}`,
+    );
   }
   return resolved;
 }

@@ -45,7 +45,12 @@ export type ClientFrame =
    * `e` gives the epoch of each room's offset (an acknowledgement of a history since started anew is
    * then not taken for one of the new).
    */
-  | { readonly t: "a"; readonly s: number; readonly r?: Readonly<Record<string, number>>; readonly e?: Readonly<Record<string, string>> };
+  | {
+      readonly t: "a";
+      readonly s: number;
+      readonly r?: Readonly<Record<string, number>>;
+      readonly e?: Readonly<Record<string, string>>;
+    };
 
 export interface WelcomeRoom {
   readonly e: string;
@@ -87,7 +92,10 @@ export type ServerFrame =
       readonly missed: number;
       readonly lost?: LostReason;
       readonly rooms: Readonly<Record<string, WelcomeRoom>>;
-      /** On a route with `heartbeat`: send HEARTBEAT_REQUEST every `i` ms; silent for `t` ms, the connection is closed (3008). */
+      /**
+       * On a route with `heartbeat`: send HEARTBEAT_REQUEST every `i` ms; silent for `t` ms, the connection is closed
+       * (3008).
+       */
       readonly hb?: { readonly i: number; readonly t: number };
     }
   /** A message sent to this connection alone, numbered in the session. */
@@ -146,7 +154,13 @@ export function resumeRequestIn(protocols: readonly string[]): ResumeRequest | n
   if (token === undefined) return null;
   try {
     const value = JSON.parse(fromBase64Url(token.slice(RESUME_PROTOCOL_PREFIX.length))) as Partial<ResumeRequest>;
-    if (typeof value.session !== "string" || !Number.isSafeInteger(value.seq) || typeof value.rooms !== "object" || value.rooms === null) return null;
+    if (
+      typeof value.session !== "string" ||
+      !Number.isSafeInteger(value.seq) ||
+      typeof value.rooms !== "object" ||
+      value.rooms === null
+    )
+      return null;
     for (const position of Object.values(value.rooms)) {
       if (typeof position?.epoch !== "string" || !Number.isSafeInteger(position.offset)) return null;
     }
@@ -158,7 +172,8 @@ export function resumeRequestIn(protocols: readonly string[]): ResumeRequest | n
 
 export function payloadOf(data: string | ArrayBuffer | ArrayBufferView): Payload {
   if (typeof data === "string") return { d: data };
-  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bytes =
+    data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return { b: toBase64(bytes) };
 }
 
@@ -219,7 +234,8 @@ export function parseClientFrame(frame: string | ArrayBuffer): ClientFrame | nul
   if (!isRecord(value)) return null;
   if (value.t === "m") {
     const { id, d, b } = value;
-    if (typeof id !== "string" || id === "" || id.length > MAX_MESSAGE_ID || (d === undefined) === (b === undefined)) return null;
+    if (typeof id !== "string" || id === "" || id.length > MAX_MESSAGE_ID || (d === undefined) === (b === undefined))
+      return null;
     if (d !== undefined) return typeof d === "string" ? { t: "m", id, d } : null;
     return isBase64(b) ? { t: "m", id, b } : null;
   }
@@ -229,7 +245,12 @@ export function parseClientFrame(frame: string | ArrayBuffer): ClientFrame | nul
     const offsets = r === undefined ? undefined : recordOf(r, isCount);
     const epochs = e === undefined ? undefined : recordOf(e, (epoch): epoch is string => typeof epoch === "string");
     if (offsets === null || epochs === null) return null;
-    return { t: "a", s, ...(offsets === undefined ? {} : { r: offsets }), ...(epochs === undefined ? {} : { e: epochs }) };
+    return {
+      t: "a",
+      s,
+      ...(offsets === undefined ? {} : { r: offsets }),
+      ...(epochs === undefined ? {} : { e: epochs }),
+    };
   }
   return null;
 }

@@ -5,7 +5,10 @@ export function utf8Bytes(text: string): number {
   return encoder.encode(text).byteLength;
 }
 
-/** The UTF-8 length of a value's JSON (0 for what JSON leaves out, such as undefined): how `ws.data` and the record's parts are counted. */
+/**
+ * The UTF-8 length of a value's JSON (0 for what JSON leaves out, such as undefined): how `ws.data` and the record's
+ * parts are counted.
+ */
 export function jsonBytes(value: unknown): number {
   return utf8Bytes(JSON.stringify(value) ?? "");
 }

@@ -33,7 +33,8 @@ export function addressOf(path: string, base = "http://example.com"): string {
 export function upgrade(path: string, options: ConnectOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { Upgrade: "websocket", ...options.headers };
   if (options.protocols !== undefined) {
-    headers["Sec-WebSocket-Protocol"] = typeof options.protocols === "string" ? options.protocols : options.protocols.join(", ");
+    headers["Sec-WebSocket-Protocol"] =
+      typeof options.protocols === "string" ? options.protocols : options.protocols.join(", ");
   }
   const fetcher = options.fetcher ?? workerUnderTest();
   return fetcher.fetch(addressOf(path, options.base), { method: options.method ?? "GET", headers });
@@ -43,7 +44,9 @@ export function upgrade(path: string, options: ConnectOptions = {}): Promise<Res
 export async function connect(path: string, options?: ConnectOptions): Promise<TestSocket> {
   const response = await upgrade(path, options);
   if (response.status !== 101 || response.webSocket === null) {
-    throw new Error(`Expected the upgrade of ${path} to be accepted (101), got ${response.status}: ${await response.text()}`);
+    throw new Error(
+      `Expected the upgrade of ${path} to be accepted (101), got ${response.status}: ${await response.text()}`,
+    );
   }
   return new TestSocket(response, path);
 }

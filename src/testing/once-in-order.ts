@@ -20,13 +20,20 @@ const SHOWN_CHARS = 80;
  * It throws nothing else and imports nothing, so it works under any test framework:
  * `expect(onceInOrderProblems(received, sent)).toEqual([])`.
  */
-export function onceInOrderProblems(received: readonly unknown[], sent: readonly unknown[], options: OnceInOrderOptions = {}): string[] {
+export function onceInOrderProblems(
+  received: readonly unknown[],
+  sent: readonly unknown[],
+  options: OnceInOrderOptions = {},
+): string[] {
   const places = new Map<string, number>();
   for (const [index, message] of sent.entries()) {
     const key = keyOf(message);
     const earlier = places.get(key);
     if (earlier !== undefined) {
-      throw new TypeError(`sent holds the same message twice, ${shown(message)} (#${earlier + 1} and #${index + 1}): number the messages, so that a doubled one can be told from a repeat`);
+      throw new TypeError(
+        `sent holds the same message twice, ${shown(message)} (#${earlier + 1} and #${index + 1}): number the ` +
+          `messages, so that a doubled one can be told from a repeat`,
+      );
     }
     places.set(key, index);
   }
@@ -51,9 +58,13 @@ export function onceInOrderProblems(received: readonly unknown[], sent: readonly
   const missing = [...times.keys()].filter((index) => times[index] === 0);
   if (missing.length > 0) problems.push(`missing ${missing.length} of ${sent.length}: ${named(missing.map(label))}`);
   const doubled = [...times.keys()].filter((index) => (times[index] ?? 0) > 1);
-  if (doubled.length > 0) problems.push(`received more than once: ${named(doubled.map((index) => `${label(index)} (${times[index]} times)`))}`);
+  if (doubled.length > 0)
+    problems.push(
+      `received more than once: ${named(doubled.map((index) => `${label(index)} (${times[index]} times)`))}`,
+    );
   if (outOfOrder !== undefined) problems.push(outOfOrder);
-  if (options.exact === true && others.length > 0) problems.push(`received ${others.length} never sent: ${named(others.map(shown))}`);
+  if (options.exact === true && others.length > 0)
+    problems.push(`received ${others.length} never sent: ${named(others.map(shown))}`);
   return problems;
 }
 
@@ -61,20 +72,34 @@ export function onceInOrderProblems(received: readonly unknown[], sent: readonly
  * Throws an Error listing the problems (see `onceInOrderProblems`) unless every message sent was
  * received exactly once, in the order sent. Any test framework fails the test with its message.
  */
-export function assertOnceInOrder(received: readonly unknown[], sent: readonly unknown[], options: OnceInOrderOptions = {}): void {
+export function assertOnceInOrder(
+  received: readonly unknown[],
+  sent: readonly unknown[],
+  options: OnceInOrderOptions = {},
+): void {
   const problems = onceInOrderProblems(received, sent, options);
   if (problems.length === 0) return;
-  const expected = `Expected each of the ${sent.length} messages sent to be received once, in the order sent${options.exact === true ? ", and nothing else" : ""}:`;
-  throw new Error([expected, ...problems.map((problem) => `  ${problem}`), `received (${received.length}): ${named(received.map(shown))}`].join("\n"));
+  const expected =
+    `Expected each of the ${sent.length} messages sent to be received once, in the order ` +
+    `sent${options.exact === true ? ", and nothing else" : ""}:`;
+  throw new Error(
+    [
+      expected,
+      ...problems.map((problem) => `  ${problem}`),
+      `received (${received.length}): ${named(received.map(shown))}`,
+    ].join("\n"),
+  );
 }
 
 /** JSON with every object's keys sorted: equal values, equal keys. */
 function keyOf(message: unknown): string {
-  return JSON.stringify(message, (_key, value: unknown) =>
-    value !== null && typeof value === "object" && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : value,
-  ) ?? String(message);
+  return (
+    JSON.stringify(message, (_key, value: unknown) =>
+      value !== null && typeof value === "object" && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
+        : value,
+    ) ?? String(message)
+  );
 }
 
 function shown(message: unknown): string {

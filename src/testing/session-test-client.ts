@@ -22,7 +22,10 @@ const TEST_BACKOFF = { firstMs: 20, longestMs: 200 };
  * @typeParam Incoming - what the server sends, as `json()` returns it.
  * @typeParam Outgoing - what `sendJson` takes.
  */
-export function sessionClient<Incoming = unknown, Outgoing = unknown>(path: string, options: SessionTestClientOptions = {}): SessionTestClient<Incoming, Outgoing> {
+export function sessionClient<Incoming = unknown, Outgoing = unknown>(
+  path: string,
+  options: SessionTestClientOptions = {},
+): SessionTestClient<Incoming, Outgoing> {
   return new SessionTestClient(path, options);
 }
 
@@ -44,7 +47,10 @@ export class SessionTestClient<Incoming = unknown, Outgoing = unknown> {
   readonly #waits = new Set<() => void>();
 
   /** @internal Made by `sessionClient()`. */
-  constructor(path: string, { base, fetcher = workerUnderTest(), headers, backoff, ...options }: SessionTestClientOptions) {
+  constructor(
+    path: string,
+    { base, fetcher = workerUnderTest(), headers, backoff, ...options }: SessionTestClientOptions,
+  ) {
     this.#label = `sessionClient(${path})`;
     this.client = new SessionClient(addressOf(path, base), {
       backoff: { ...TEST_BACKOFF, ...backoff },
@@ -67,7 +73,10 @@ export class SessionTestClient<Incoming = unknown, Outgoing = unknown> {
     this.client.on("state", () => this.#changed());
   }
 
-  /** The text messages received, once each, in order: the replayed ones where they belong. Binary ones are not kept here. */
+  /**
+   * The text messages received, once each, in order: the replayed ones where they belong. Binary ones are not kept
+   * here.
+   */
   get texts(): readonly string[] {
     return this.#texts;
   }
@@ -77,7 +86,9 @@ export class SessionTestClient<Incoming = unknown, Outgoing = unknown> {
     return this.#replayed;
   }
 
-  /** The welcomes, one per connection: the first, then one per resume (`recovered: false` when the session was lost). */
+  /**
+   * The welcomes, one per connection: the first, then one per resume (`recovered: false` when the session was lost).
+   */
   get welcomes(): readonly Welcome[] {
     return this.#welcomes;
   }
@@ -98,7 +109,9 @@ export class SessionTestClient<Incoming = unknown, Outgoing = unknown> {
     });
   }
 
-  /** Sends text through the session: kept until the server acknowledges it, sent again after a resume. Returns its id. */
+  /**
+   * Sends text through the session: kept until the server acknowledges it, sent again after a resume. Returns its id.
+   */
   send(text: string): string {
     return this.client.send(text);
   }
@@ -125,13 +138,17 @@ export class SessionTestClient<Incoming = unknown, Outgoing = unknown> {
    */
   welcomed(count = 1, options?: WaitOptions): Promise<Welcome> {
     return this.#until(
-      () => (this.#welcomes.length >= count && this.client.state.state === "open" ? this.#welcomes[count - 1] : undefined),
+      () =>
+        this.#welcomes.length >= count && this.client.state.state === "open" ? this.#welcomes[count - 1] : undefined,
       () => `welcomed ${this.#welcomes.length} of ${count} times`,
       options,
     );
   }
 
-  /** Resolves with `texts` once at least `count` text messages have arrived in all. Fails as `welcomed` does, showing the last ones. */
+  /**
+   * Resolves with `texts` once at least `count` text messages have arrived in all. Fails as `welcomed` does, showing
+   * the last ones.
+   */
   received(count: number, options?: WaitOptions): Promise<readonly string[]>;
   /**
    * Resolves with `texts` once the text `last` has arrived: after a burst, wait for its last message,
@@ -140,7 +157,10 @@ export class SessionTestClient<Incoming = unknown, Outgoing = unknown> {
   received(last: string, options?: WaitOptions): Promise<readonly string[]>;
   received(until: number | string, options?: WaitOptions): Promise<readonly string[]> {
     const arrived = typeof until === "number" ? () => this.#texts.length >= until : () => this.#texts.includes(until);
-    const short = typeof until === "number" ? () => `of ${until} messages` : () => `messages, none of them ${JSON.stringify(until)}`;
+    const short =
+      typeof until === "number"
+        ? () => `of ${until} messages`
+        : () => `messages, none of them ${JSON.stringify(until)}`;
     return this.#until(
       () => (arrived() ? this.#texts : undefined),
       () => `received ${this.#texts.length} ${short()} (the last: ${JSON.stringify(this.#texts.slice(-5))})`,
@@ -160,9 +180,20 @@ export class SessionTestClient<Incoming = unknown, Outgoing = unknown> {
         const value = result();
         const { state } = this.client;
         if (value !== undefined) settle(() => resolve(value));
-        else if (state.state === "closed") settle(() => reject(new Error(`${this.#label}: ${progress()}, and the client is ${inWords(state)}`)));
+        else if (state.state === "closed")
+          settle(() => reject(new Error(`${this.#label}: ${progress()}, and the client is ${inWords(state)}`)));
       };
-      const timer = setTimeout(() => settle(() => reject(new Error(`${this.#label}: ${progress()} within ${timeout} ms; the client is ${inWords(this.client.state)}`))), timeout);
+      const timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(
+              new Error(
+                `${this.#label}: ${progress()} within ${timeout} ms; the client is ${inWords(this.client.state)}`,
+              ),
+            ),
+          ),
+        timeout,
+      );
       this.#waits.add(check);
       check();
     });

@@ -90,7 +90,8 @@ export class TestSocket {
   /** The next message, which must be text. */
   async receiveText(options?: WaitOptions): Promise<string> {
     const frame = await this.receive(options);
-    if (typeof frame !== "string") throw new TypeError(`${this.#label}: expected a text message, got ${frame.byteLength} binary bytes`);
+    if (typeof frame !== "string")
+      throw new TypeError(`${this.#label}: expected a text message, got ${frame.byteLength} binary bytes`);
     return frame;
   }
 
@@ -107,7 +108,8 @@ export class TestSocket {
   /** The next message, which must be binary. */
   async receiveBytes(options?: WaitOptions): Promise<Uint8Array> {
     const frame = await this.receive(options);
-    if (typeof frame === "string") throw new TypeError(`${this.#label}: expected a binary message, got text ${JSON.stringify(frame.slice(0, 200))}`);
+    if (typeof frame === "string")
+      throw new TypeError(`${this.#label}: expected a binary message, got text ${JSON.stringify(frame.slice(0, 200))}`);
     return new Uint8Array(frame);
   }
 
@@ -136,6 +138,8 @@ export class TestSocket {
 
   #closedError(): Error {
     const { code, reason } = this.#closed as ClosedEvent;
-    return new Error(`${this.#label}: closed (${code}${reason ? ` ${JSON.stringify(reason)}` : ""}) before a message came`);
+    return new Error(
+      `${this.#label}: closed (${code}${reason ? ` ${JSON.stringify(reason)}` : ""}) before a message came`,
+    );
   }
 }

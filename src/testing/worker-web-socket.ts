@@ -56,14 +56,16 @@ export class WorkerWebSocket implements WebSocketLike {
   }
 
   send(data: string): void {
-    if (this.readyState !== OPEN || this.#socket === null) throw new Error(`${this.url}: cannot send, the WebSocket is not open`);
+    if (this.readyState !== OPEN || this.#socket === null)
+      throw new Error(`${this.url}: cannot send, the WebSocket is not open`);
     this.#socket.send(data);
   }
 
   close(code?: number, reason?: string): void {
     if (this.readyState >= CLOSING) return;
     if (this.#socket === null) {
-      // As a browser's WebSocket closed while connecting: it fails at once, and the server hears the close when it answers.
+      // As a browser's WebSocket closed while connecting: it fails at once, and the server hears the close when it
+      // answers.
       this.#leaving = { code, reason };
       this.#end(1006, "");
       return;
@@ -100,7 +102,9 @@ export class WorkerWebSocket implements WebSocketLike {
     const socket = response.webSocket;
     if (response.status !== 101 || socket === null) {
       const body = (await response.text().catch(() => "")).slice(0, LONGEST_BODY);
-      this.#fail(`The upgrade of ${this.url} was refused with HTTP ${response.status}${body === "" ? "" : `: ${body}`}`);
+      this.#fail(
+        `The upgrade of ${this.url} was refused with HTTP ${response.status}${body === "" ? "" : `: ${body}`}`,
+      );
       return;
     }
     socket.accept();
@@ -143,7 +147,10 @@ export class WorkerWebSocket implements WebSocketLike {
  * A `WorkerWebSocket` class with these options, for `SessionClientOptions.WebSocket`; `made` is handed
  * each socket as the client makes it, so that a test can drop the one in use.
  */
-export function workerWebSocketClass(options: WorkerWebSocketOptions = {}, made?: (socket: WorkerWebSocket) => void): WebSocketConstructor {
+export function workerWebSocketClass(
+  options: WorkerWebSocketOptions = {},
+  made?: (socket: WorkerWebSocket) => void,
+): WebSocketConstructor {
   return class extends WorkerWebSocket {
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols, options);

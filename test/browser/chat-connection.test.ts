@@ -49,7 +49,12 @@ function connect(url: string, backoff = DEFAULT_BACKOFF): ChatConnection {
       event: (event, replayed) => heard.events.push({ event, replayed }),
       reset: (reset) => heard.resets.push(reset),
       acknowledged: (id) => heard.acknowledged.push(id),
-      presence: (entries) => heard.presence.push(Object.fromEntries([...entries].map(([key, { d, n, a }]) => [key, `${(d as { name: string }).name} ${n}${a ? " away" : ""}`]))),
+      presence: (entries) =>
+        heard.presence.push(
+          Object.fromEntries(
+            [...entries].map(([key, { d, n, a }]) => [key, `${(d as { name: string }).name} ${n}${a ? " away" : ""}`]),
+          ),
+        ),
     },
     { WebSocket: BrowserLikeWebSocket, backoff },
   );
@@ -66,7 +71,13 @@ describe("the page's connection when an upgrade fails (in Node, against a stand-
     await vi.waitFor(() => expect(phases()).toContain("refused"), WAIT);
     expect(heard.states).toEqual([
       { phase: "connecting", attempt: 0 },
-      { phase: "refused", refusal: { status: 400, why: expect.stringContaining(`; a plain GET of the address answers HTTP 400: ${REFUSAL_REASON}`) } },
+      {
+        phase: "refused",
+        refusal: {
+          status: 400,
+          why: expect.stringContaining(`; a plain GET of the address answers HTTP 400: ${REFUSAL_REASON}`),
+        },
+      },
     ]);
     await new Promise((resolve) => setTimeout(resolve, 3 * DEFAULT_BACKOFF.firstMs)); // longer than a first retry waits
     expect(standIn.seen).toMatchObject({ upgrades: ["/chat/refused?name=alice"], gets: ["/chat/refused?name=alice"] });
@@ -79,7 +90,12 @@ describe("the page's connection when an upgrade fails (in Node, against a stand-
     await vi.waitFor(() => expect(standIn.seen.upgrades.length).toBeGreaterThanOrEqual(3), WAIT);
     expect(heard.states.slice(0, 3)).toEqual([
       { phase: "connecting", attempt: 0 },
-      { phase: "retrying", attempt: 1, delayMs: expect.any(Number), close: { code: 1006, reason: "", why: expect.stringContaining(", though a plain GET answers 426") } },
+      {
+        phase: "retrying",
+        attempt: 1,
+        delayMs: expect.any(Number),
+        close: { code: 1006, reason: "", why: expect.stringContaining(", though a plain GET answers 426") },
+      },
       { phase: "connecting", attempt: 1 },
     ]);
     expect(phases()).not.toContain("refused");
@@ -88,7 +104,10 @@ describe("the page's connection when an upgrade fails (in Node, against a stand-
 
   it("keeps retrying when the server cannot be reached at all", async () => {
     connect(`ws://127.0.0.1:${await freePort()}/chat/lobby?name=carol`);
-    await vi.waitFor(() => expect(phases().filter((phase) => phase === "retrying").length).toBeGreaterThanOrEqual(2), WAIT);
+    await vi.waitFor(
+      () => expect(phases().filter((phase) => phase === "retrying").length).toBeGreaterThanOrEqual(2),
+      WAIT,
+    );
     expect(phases()).not.toContain("refused");
   });
 
@@ -109,24 +128,28 @@ describe("the page's connection when an upgrade fails (in Node, against a stand-
 });
 
 describe("the page's connection as a session (in Node, against a stand-in server)", () => {
-  it("resumes after a drop: the chat events once each, the missed one marked as replayed, and what the server had not taken sent again", async () => {
-    const chat = connect(`${standIn.origin}/chat/session?name=ada`, FAST);
-    await vi.waitFor(() => expect(heard.events).toHaveLength(1), WAIT);
-    const id = chat.send("hello"); // the stand-in drops the connection instead of taking it
-    await vi.waitFor(() => expect(heard.acknowledged).toEqual([id]), WAIT);
-    expect(standIn.seen.resumes).toEqual([null, { session: "s-1", seq: 1, rooms: {} }]);
-    expect(standIn.seen.messages).toEqual([
-      { t: "m", id, d: "hello" },
-      { t: "m", id, d: "hello" },
-    ]);
-    expect(heard.events).toEqual([
-      { event: expect.objectContaining({ type: "welcome", recovered: false }), replayed: false },
-      { event: { type: "message", id: "c-2", name: "bo", text: "said while you were away" }, replayed: true },
-      { event: expect.objectContaining({ type: "welcome", recovered: true }), replayed: false },
-    ]);
-    expect(phases()).toEqual(["connecting", "open", "retrying", "connecting", "open"]);
-    expect(heard.resets).toEqual([]);
-  });
+  it(
+    "resumes after a drop: the chat events once each, the missed one marked as replayed, and what " +
+      "the server had not taken sent again",
+    async () => {
+      const chat = connect(`${standIn.origin}/chat/session?name=ada`, FAST);
+      await vi.waitFor(() => expect(heard.events).toHaveLength(1), WAIT);
+      const id = chat.send("hello"); // the stand-in drops the connection instead of taking it
+      await vi.waitFor(() => expect(heard.acknowledged).toEqual([id]), WAIT);
+      expect(standIn.seen.resumes).toEqual([null, { session: "s-1", seq: 1, rooms: {} }]);
+      expect(standIn.seen.messages).toEqual([
+        { t: "m", id, d: "hello" },
+        { t: "m", id, d: "hello" },
+      ]);
+      expect(heard.events).toEqual([
+        { event: expect.objectContaining({ type: "welcome", recovered: false }), replayed: false },
+        { event: { type: "message", id: "c-2", name: "bo", text: "said while you were away" }, replayed: true },
+        { event: expect.objectContaining({ type: "welcome", recovered: true }), replayed: false },
+      ]);
+      expect(phases()).toEqual(["connecting", "open", "retrying", "connecting", "open"]);
+      expect(heard.resets).toEqual([]);
+    },
+  );
 
   it("hands over the chat room's presence, whole and then as it changes, and nothing of other rooms", async () => {
     const chat = connect(`${standIn.origin}/chat/session?name=ada`, FAST);

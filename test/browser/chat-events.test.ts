@@ -3,7 +3,10 @@ import { parseChatEvent } from "../../examples/page/chat-events.js";
 
 describe("chat events from the server", () => {
   it("reads the JSON events examples/chat.ts sends", () => {
-    expect(parseChatEvent('{"type":"error","message":"Send text messages"}')).toEqual({ type: "error", message: "Send text messages" });
+    expect(parseChatEvent('{"type":"error","message":"Send text messages"}')).toEqual({
+      type: "error",
+      message: "Send text messages",
+    });
     expect(parseChatEvent('{"type":"message","id":null,"name":"server","text":"hi"}')).toEqual({
       type: "message",
       id: null,
@@ -26,7 +29,8 @@ describe("chat events from the server", () => {
   });
 
   it("leaves out who comes and goes: that is for plain clients, and the page reads it from presence", () => {
-    for (const type of ["joined", "back", "left"]) expect(parseChatEvent(JSON.stringify({ type, id: "2", name: "bo" }))).toBeUndefined();
+    for (const type of ["joined", "back", "left"])
+      expect(parseChatEvent(JSON.stringify({ type, id: "2", name: "bo" }))).toBeUndefined();
   });
 
   it("ignores what it does not know instead of failing", () => {

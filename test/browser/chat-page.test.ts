@@ -31,7 +31,10 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await browser?.then((launched) => launched.close(), () => {});
+  await browser?.then(
+    (launched) => launched.close(),
+    () => {},
+  );
   await server?.stop();
 });
 
@@ -95,7 +98,10 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     expect(carol.page.url()).toBe(`${server.origin}/?room=${roomA}`);
     await carol.waitForMembers(3);
     // Room a's log, not room b's: what was said there before carol came.
-    expect(await carol.notices()).toEqual(["1 earlier message, from before you joined", `You joined #${roomA} as carol`]);
+    expect(await carol.notices()).toEqual([
+      "1 earlier message, from before you joined",
+      `You joined #${roomA} as carol`,
+    ]);
     expect(await carol.messages()).toEqual([{ author: "alice", text: "only for room a", own: false, earlier: true }]);
     for (const person of [alice, bob]) await person.waitForNotice("carol joined");
 
@@ -112,7 +118,9 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     await bob.page.reload();
     // The room is in the address and the name in local storage: the page goes straight back in.
     await bob.waitForNotice(`You joined #${room} as bob`);
-    await expect.poll(() => alice.notices(), UI_WAIT).toEqual([`You joined #${room} as alice`, "bob joined", "bob left", "bob joined"]);
+    await expect
+      .poll(() => alice.notices(), UI_WAIT)
+      .toEqual([`You joined #${room} as alice`, "bob joined", "bob left", "bob joined"]);
     await alice.waitForMembers(2);
 
     await bob.send("back again");
@@ -131,14 +139,19 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
 
     const carol = await joined("carol", room);
     await carol.waitForPeople(["alice", "bob", "carol"]);
-    expect(await carol.notices()).toEqual(["3 earlier messages, from before you joined", `You joined #${room} as carol`]);
+    expect(await carol.notices()).toEqual([
+      "3 earlier messages, from before you joined",
+      `You joined #${room} as carol`,
+    ]);
     expect(await carol.messages()).toEqual([
       { author: "alice", text: "anyone here?", own: false, earlier: true },
       { author: "bob", text: "me", own: false, earlier: true },
       { author: "server", text: "maintenance at noon", own: false, earlier: true },
     ]);
     // Shown with the time each was said.
-    const times = await carol.page.locator("#log li.message.earlier time").evaluateAll((items) => items.map((item) => item.getAttribute("datetime")));
+    const times = await carol.page
+      .locator("#log li.message.earlier time")
+      .evaluateAll((items) => items.map((item) => item.getAttribute("datetime")));
     for (const time of times) expect(Math.abs(Date.now() - Date.parse(time ?? ""))).toBeLessThan(60_000);
 
     await alice.send("welcome, carol");
@@ -148,96 +161,120 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     expect(await carol.messages()).toHaveLength(5);
   });
 
-  it("resumes after the server restarts the room: says so in one line once back, shows once what was said meanwhile, sends what was written", async () => {
-    const room = "lobby";
-    // Alice's page runs on Playwright's clock, so that the test can keep it away as long as it needs.
-    const alice = await joined("alice", room, { clock: true });
-    const bob = await joined("bob", room);
-    await alice.waitForNotice("bob joined");
-    await bob.send("see you after the restart");
-    await alice.waitForMessage("bob", "see you after the restart");
-    // Alice's own message is the room's last before the restart: a replay would bring it back to her.
-    await alice.send("me too");
-    await bob.waitForMessage("alice", "me too");
+  it(
+    "resumes after the server restarts the room: says so in one line once back, shows once what was " +
+      "said meanwhile, sends what was written",
+    async () => {
+      const room = "lobby";
+      // Alice's page runs on Playwright's clock, so that the test can keep it away as long as it needs.
+      const alice = await joined("alice", room, { clock: true });
+      const bob = await joined("bob", room);
+      await alice.waitForNotice("bob joined");
+      await bob.send("see you after the restart");
+      await alice.waitForMessage("bob", "see you after the restart");
+      // Alice's own message is the room's last before the restart: a replay would bring it back to her.
+      await alice.send("me too");
+      await bob.waitForMessage("alice", "me too");
 
-    // From here no timer of alice's page fires: the close reaches it, its reconnect waits for the clock.
-    await alice.page.clock.pauseAt(Date.now() + 100);
-    const response = await postApi(server, `/api/rooms/${room}/close`);
-    expect(response.status).toBe(204);
-    await expect.poll(() => alice.status(), UI_WAIT).toMatch(/^Reconnecting in /);
-    await bob.waitForNotice("Reconnected after a restart: nothing missed");
+      // From here no timer of alice's page fires: the close reaches it, its reconnect waits for the clock.
+      await alice.page.clock.pauseAt(Date.now() + 100);
+      const response = await postApi(server, `/api/rooms/${room}/close`);
+      expect(response.status).toBe(204);
+      await expect.poll(() => alice.status(), UI_WAIT).toMatch(/^Reconnecting in /);
+      await bob.waitForNotice("Reconnected after a restart: nothing missed");
 
-    // While alice is away: bob talks, the HTTP API pushes, and alice writes (her page keeps it for later).
-    await bob.send("said while you were away");
-    const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: "pushed while you were away" });
-    expect(await pushed.json()).toEqual({ delivered: 1 });
-    await alice.write("written while away");
-    expect(await alice.pending()).toEqual(["written while away"]);
-    expect(await alice.status()).toMatch(/^Reconnecting in /);
+      // While alice is away: bob talks, the HTTP API pushes, and alice writes (her page keeps it for later).
+      await bob.send("said while you were away");
+      const pushed = await postApi(server, `/api/rooms/${room}/messages`, { text: "pushed while you were away" });
+      expect(await pushed.json()).toEqual({ delivered: 1 });
+      await alice.write("written while away");
+      expect(await alice.pending()).toEqual(["written while away"]);
+      expect(await alice.status()).toMatch(/^Reconnecting in /);
 
-    await alice.page.clock.resume();
-    await alice.waitForNotice("Reconnected after a restart: 2 messages you missed are shown above");
-    await bob.waitForMessage("alice", "written while away");
-    await expect.poll(() => alice.pending(), UI_WAIT).toEqual([]);
-    for (const person of [alice, bob]) await person.waitForPeople(["alice", "bob"]);
-    expect(await alice.status()).toBe("Connected");
+      await alice.page.clock.resume();
+      await alice.waitForNotice("Reconnected after a restart: 2 messages you missed are shown above");
+      await bob.waitForMessage("alice", "written while away");
+      await expect.poll(() => alice.pending(), UI_WAIT).toEqual([]);
+      for (const person of [alice, bob]) await person.waitForPeople(["alice", "bob"]);
+      expect(await alice.status()).toBe("Connected");
 
-    // Each message once, in the order said; what alice wrote while away after what she missed.
-    expect(await alice.messages()).toEqual([
-      { author: "bob", text: "see you after the restart", own: false, earlier: false },
-      { author: "alice", text: "me too", own: true, earlier: false },
-      { author: "alice", text: "written while away", own: true, earlier: false },
-      { author: "bob", text: "said while you were away", own: false, earlier: false },
-      { author: "server", text: "pushed while you were away", own: false, earlier: false },
-    ]);
-    expect(await alice.notices()).toEqual([`You joined #${room} as alice`, "bob joined", "Reconnected after a restart: 2 messages you missed are shown above"]);
-    expect(await bob.notices()).toEqual([`You joined #${room} as bob`, "Reconnected after a restart: nothing missed"]);
-    expect(await bob.messages()).toEqual([
-      { author: "bob", text: "see you after the restart", own: true, earlier: false },
-      { author: "alice", text: "me too", own: false, earlier: false },
-      { author: "bob", text: "said while you were away", own: true, earlier: false },
-      { author: "server", text: "pushed while you were away", own: false, earlier: false },
-      { author: "alice", text: "written while away", own: false, earlier: false },
-    ]);
+      // Each message once, in the order said; what alice wrote while away after what she missed.
+      expect(await alice.messages()).toEqual([
+        { author: "bob", text: "see you after the restart", own: false, earlier: false },
+        { author: "alice", text: "me too", own: true, earlier: false },
+        { author: "alice", text: "written while away", own: true, earlier: false },
+        { author: "bob", text: "said while you were away", own: false, earlier: false },
+        { author: "server", text: "pushed while you were away", own: false, earlier: false },
+      ]);
+      expect(await alice.notices()).toEqual([
+        `You joined #${room} as alice`,
+        "bob joined",
+        "Reconnected after a restart: 2 messages you missed are shown above",
+      ]);
+      expect(await bob.notices()).toEqual([
+        `You joined #${room} as bob`,
+        "Reconnected after a restart: nothing missed",
+      ]);
+      expect(await bob.messages()).toEqual([
+        { author: "bob", text: "see you after the restart", own: true, earlier: false },
+        { author: "alice", text: "me too", own: false, earlier: false },
+        { author: "bob", text: "said while you were away", own: true, earlier: false },
+        { author: "server", text: "pushed while you were away", own: false, earlier: false },
+        { author: "alice", text: "written while away", own: false, earlier: false },
+      ]);
 
-    await alice.send("still here?");
-    await bob.waitForMessage("alice", "still here?");
-    await bob.send("yes");
-    await alice.waitForMessage("bob", "yes");
-    await alice.page.screenshot({ path: join(ARTIFACTS, "chat.png") });
-  });
+      await alice.send("still here?");
+      await bob.waitForMessage("alice", "still here?");
+      await bob.send("yes");
+      await alice.waitForMessage("bob", "yes");
+      await alice.page.screenshot({ path: join(ARTIFACTS, "chat.png") });
+    },
+  );
 
-  it("goes through a restart with one short line on each page: nobody left or came back, the same people, every message once", async () => {
-    const room = "restart";
-    const people = ["alice", "bob", "carol"];
-    const [alice, bob, carol] = [await joined("alice", room), await joined("bob", room), await joined("carol", room)];
-    const pages = [alice, bob, carol] as const;
-    for (const page of pages) await page.waitForPeople(people);
-    await alice.send("before the restart");
-    for (const page of [bob, carol]) await page.waitForMessage("alice", "before the restart");
-    const noticesBefore = await Promise.all(pages.map((page) => page.notices()));
+  it(
+    "goes through a restart with one short line on each page: nobody left or came back, the same " +
+      "people, every message once",
+    async () => {
+      const room = "restart";
+      const people = ["alice", "bob", "carol"];
+      const [alice, bob, carol] = [await joined("alice", room), await joined("bob", room), await joined("carol", room)];
+      const pages = [alice, bob, carol] as const;
+      for (const page of pages) await page.waitForPeople(people);
+      await alice.send("before the restart");
+      for (const page of [bob, carol]) await page.waitForMessage("alice", "before the restart");
+      const noticesBefore = await Promise.all(pages.map((page) => page.notices()));
 
-    expect((await postApi(server, `/api/rooms/${room}/close`)).status).toBe(204);
-    // Written while the pages may not yet know of the restart, or are reconnecting: kept, and sent once back.
-    await bob.write("during the restart");
-    for (const page of pages) await page.waitForNotice(/^Reconnected after a restart: /);
-    await carol.send("after the restart");
-    for (const page of [alice, carol]) await page.waitForMessage("bob", "during the restart");
-    for (const page of [alice, bob]) await page.waitForMessage("carol", "after the restart");
-    for (const page of pages) await page.waitForPeople(people);
+      expect((await postApi(server, `/api/rooms/${room}/close`)).status).toBe(204);
+      // Written while the pages may not yet know of the restart, or are reconnecting: kept, and sent once back.
+      await bob.write("during the restart");
+      for (const page of pages) await page.waitForNotice(/^Reconnected after a restart: /);
+      await carol.send("after the restart");
+      for (const page of [alice, carol]) await page.waitForMessage("bob", "during the restart");
+      for (const page of [alice, bob]) await page.waitForMessage("carol", "after the restart");
+      for (const page of pages) await page.waitForPeople(people);
 
-    for (const [index, page] of pages.entries()) {
-      const name = people[index];
-      // The notices before the restart, and then exactly one line.
-      const notices = await page.notices();
-      expect(notices.slice(0, noticesBefore[index]!.length), name).toEqual(noticesBefore[index]);
-      expect(notices.slice(noticesBefore[index]!.length), name).toEqual([expect.stringMatching(/^Reconnected after a restart: (nothing missed|1 message you missed is shown above)$/)]);
-      expect(notices.filter((line) => / left$| is back$/.test(line)), name).toEqual([]);
-      expect(await page.status(), name).toBe("Connected");
-      const texts = (await page.messages()).map(({ text }) => text);
-      for (const text of ["before the restart", "during the restart", "after the restart"]) expect(texts.filter((one) => one === text), `${name}: ${text}`).toHaveLength(1);
-    }
-  });
+      for (const [index, page] of pages.entries()) {
+        const name = people[index];
+        // The notices before the restart, and then exactly one line.
+        const notices = await page.notices();
+        expect(notices.slice(0, noticesBefore[index]!.length), name).toEqual(noticesBefore[index]);
+        expect(notices.slice(noticesBefore[index]!.length), name).toEqual([
+          expect.stringMatching(/^Reconnected after a restart: (nothing missed|1 message you missed is shown above)$/),
+        ]);
+        expect(
+          notices.filter((line) => / left$| is back$/.test(line)),
+          name,
+        ).toEqual([]);
+        expect(await page.status(), name).toBe("Connected");
+        const texts = (await page.messages()).map(({ text }) => text);
+        for (const text of ["before the restart", "during the restart", "after the restart"])
+          expect(
+            texts.filter((one) => one === text),
+            `${name}: ${text}`,
+          ).toHaveLength(1);
+      }
+    },
+  );
 
   it("after a restart, shows someone who really leaves leaving once, and lists them no more", async () => {
     const room = "restart-then-leave";
@@ -251,7 +288,10 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
     for (const page of [alice, bob]) {
       await page.waitForNotice("carol left");
       await page.waitForPeople(["alice", "bob"]);
-      expect((await page.notices()).filter((line) => line.startsWith("carol "))).toEqual(["carol joined", "carol left"]);
+      expect((await page.notices()).filter((line) => line.startsWith("carol "))).toEqual([
+        "carol joined",
+        "carol left",
+      ]);
     }
     expect(await alice.members()).toBe("2 people here");
   });
@@ -306,7 +346,9 @@ describe("the chat page in headless Chromium, served by wrangler dev", () => {
 
     // From the address, as a shared link: the remembered name would go straight in, but not to this room.
     await chat.page.goto(`${server.origin}/?room=${encodeURIComponent("#general")}`);
-    await expect.poll(() => problem.textContent(), UI_WAIT).toBe("A room name cannot contain “#”. Use letters, digits or _ . : @ ~ - /.");
+    await expect
+      .poll(() => problem.textContent(), UI_WAIT)
+      .toBe("A room name cannot contain “#”. Use letters, digits or _ . : @ ~ - /.");
     expect(await chat.status()).toBe("Not connected");
     expect(sockets).toEqual([`${server.wsOrigin}/chat/my-room?name=alice`]);
   });

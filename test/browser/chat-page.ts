@@ -37,7 +37,11 @@ export class ChatPage {
     });
   }
 
-  static async open(browser: Browser, origin: string, { viewport = { width: 400, height: 720 }, clock = false, cuttable = false }: PageOptions = {}): Promise<ChatPage> {
+  static async open(
+    browser: Browser,
+    origin: string,
+    { viewport = { width: 400, height: 720 }, clock = false, cuttable = false }: PageOptions = {},
+  ): Promise<ChatPage> {
     const context = await browser.newContext({ viewport });
     if (clock) await context.clock.install();
     const page = await context.newPage();

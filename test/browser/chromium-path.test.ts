@@ -4,7 +4,11 @@ import { DEBIAN_CHROMIUM, findChromium } from "./chromium-path.js";
 
 const NPM_CHROMIUM = "/tmp/chromium";
 
-function machine(options: { env?: Record<string, string>; files?: string[]; npm?: "works" | "fails" }): ChromiumSources {
+function machine(options: {
+  env?: Record<string, string>;
+  files?: string[];
+  npm?: "works" | "fails";
+}): ChromiumSources {
   const files = new Set(options.files ?? []);
   return {
     env: options.env ?? {},
@@ -16,14 +20,16 @@ function machine(options: { env?: Record<string, string>; files?: string[]; npm?
 
 describe("which Chromium the browser tests use", () => {
   it("takes CHROMIUM_PATH first, even where Debian's is installed", async () => {
-    const found = await findChromium(machine({ env: { CHROMIUM_PATH: "/opt/chrome/chrome" }, files: ["/opt/chrome/chrome", DEBIAN_CHROMIUM] }));
+    const found = await findChromium(
+      machine({ env: { CHROMIUM_PATH: "/opt/chrome/chrome" }, files: ["/opt/chrome/chrome", DEBIAN_CHROMIUM] }),
+    );
     expect(found).toEqual({ path: "/opt/chrome/chrome", source: "CHROMIUM_PATH" });
   });
 
   it("refuses a CHROMIUM_PATH that names nothing, rather than quietly using another", async () => {
-    await expect(findChromium(machine({ env: { CHROMIUM_PATH: "/nowhere/chrome" }, files: [DEBIAN_CHROMIUM] }))).rejects.toThrow(
-      "CHROMIUM_PATH is set to /nowhere/chrome, which does not exist.",
-    );
+    await expect(
+      findChromium(machine({ env: { CHROMIUM_PATH: "/nowhere/chrome" }, files: [DEBIAN_CHROMIUM] })),
+    ).rejects.toThrow("CHROMIUM_PATH is set to /nowhere/chrome, which does not exist.");
   });
 
   it("takes Debian's next, then the npm package's", async () => {
@@ -34,6 +40,8 @@ describe("which Chromium the browser tests use", () => {
 
   it("says where it looked when none is there", async () => {
     const failure = findChromium(machine({ npm: "fails" }));
-    await expect(failure).rejects.toThrow(/CHROMIUM_PATH is not set, there is no \/usr\/bin\/chromium, .*@sparticuz\/chromium.*no space left on device/);
+    await expect(failure).rejects.toThrow(
+      /CHROMIUM_PATH is not set, there is no \/usr\/bin\/chromium, .*@sparticuz\/chromium.*no space left on device/,
+    );
   });
 });

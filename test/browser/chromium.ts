@@ -28,8 +28,11 @@ export async function launchChromium(): Promise<Browser> {
     return await chromium.launch({ executablePath: found.path, headless: true, args: FLAGS });
   } catch (error) {
     const leftover = found.source.includes("@sparticuz")
-      ? ` If ${found.path} is left from an interrupted unpacking or from another version of the package, delete it and run again.`
+      ? ` If ${found.path} is left from an interrupted unpacking or from another version of the package, delete it ` +
+        `and run again.`
       : "";
-    throw new Error(`Chromium from ${found.source} (${found.path}) did not start.${leftover}\n${String(error)}`, { cause: error });
+    throw new Error(`Chromium from ${found.source} (${found.path}) did not start.${leftover}\n${String(error)}`, {
+      cause: error,
+    });
   }
 }

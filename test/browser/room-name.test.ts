@@ -11,9 +11,15 @@ describe("the page's check of a room name", () => {
   it("says which characters are not allowed, and what is", () => {
     expect(roomNameProblem("my room")).toBe("A room name cannot contain spaces. Use letters, digits or _ . : @ ~ - /.");
     expect(roomNameProblem("#general")).toBe("A room name cannot contain “#”. Use letters, digits or _ . : @ ~ - /.");
-    expect(roomNameProblem("a b#c!d#")).toBe("A room name cannot contain spaces, “#” or “!”. Use letters, digits or _ . : @ ~ - /.");
-    expect(roomNameProblem("tab\there\u00a0")).toBe("A room name cannot contain U+0009 or U+00A0. Use letters, digits or _ . : @ ~ - /.");
-    expect(roomNameProblem("a!b?c*d+e=f")).toBe("A room name cannot contain “!”, “?”, “*”, “+” or others. Use letters, digits or _ . : @ ~ - /.");
+    expect(roomNameProblem("a b#c!d#")).toBe(
+      "A room name cannot contain spaces, “#” or “!”. Use letters, digits or _ . : @ ~ - /.",
+    );
+    expect(roomNameProblem("tab\there\u00a0")).toBe(
+      "A room name cannot contain U+0009 or U+00A0. Use letters, digits or _ . : @ ~ - /.",
+    );
+    expect(roomNameProblem("a!b?c*d+e=f")).toBe(
+      "A room name cannot contain “!”, “?”, “*”, “+” or others. Use letters, digits or _ . : @ ~ - /.",
+    );
   });
 
   it("counts characters, not UTF-16 units, up to 256", () => {

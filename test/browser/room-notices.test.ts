@@ -20,10 +20,17 @@ describe("what the page says about resuming and about earlier messages", () => {
 
   it("says why a session could not be resumed, in words", () => {
     expect(couldNotResumeNotice("expired", "lobby", "ada")).toBe(
-      "Could not resume the session (expired): you were away longer than the server keeps it. You joined #lobby again as ada.",
+      "Could not resume the session (expired): you were away longer than the server keeps it. You joined #lobby " +
+        "again as ada.",
     );
-    expect(couldNotResumeNotice("unknown", "lobby", "ada")).toMatch(/^Could not resume the session \(unknown\): the server does not know it\./);
-    expect(couldNotResumeNotice("trimmed", "lobby", "ada")).toMatch(/^Could not resume the session \(trimmed\): more was said while you were away than the room keeps\./);
-    expect(couldNotResumeNotice("epoch", "lobby", "ada")).toMatch(/^Could not resume the session \(epoch\): the room's history was started anew\./);
+    expect(couldNotResumeNotice("unknown", "lobby", "ada")).toMatch(
+      /^Could not resume the session \(unknown\): the server does not know it\./,
+    );
+    expect(couldNotResumeNotice("trimmed", "lobby", "ada")).toMatch(
+      /^Could not resume the session \(trimmed\): more was said while you were away than the room keeps\./,
+    );
+    expect(couldNotResumeNotice("epoch", "lobby", "ada")).toMatch(
+      /^Could not resume the session \(epoch\): the room's history was started anew\./,
+    );
   });
 });

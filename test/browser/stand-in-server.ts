@@ -44,20 +44,30 @@ export async function startStandIn(): Promise<StandIn> {
     response.writeHead(refused ? 400 : 426, { "Content-Type": "text/plain; charset=utf-8" });
     response.end(refused ? REFUSAL_REASON : "connect with a WebSocket client");
   });
-  const sockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(SESSION_PROTOCOL) ? SESSION_PROTOCOL : false) });
+  const sockets = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) => (offered.has(SESSION_PROTOCOL) ? SESSION_PROTOCOL : false),
+  });
   http.on("upgrade", (request, socket, head) => {
     const path = request.url ?? "";
     seen.upgrades.push(path);
     if (path.startsWith("/chat/refused") || path.startsWith("/chat/busy")) {
-      const [status, body] = path.startsWith("/chat/refused") ? ["400 Bad Request", REFUSAL_REASON] : ["503 Service Unavailable", "Room full"];
-      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const [status, body] = path.startsWith("/chat/refused")
+        ? ["400 Bad Request", REFUSAL_REASON]
+        : ["503 Service Unavailable", "Room full"];
+      socket.end(
+        `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ` +
+          `${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     sockets.handleUpgrade(request, socket, head, (opened) => {
       if (path.startsWith("/chat/open")) opened.terminate();
       else if (path.startsWith("/chat/banned")) opened.close(1008, "banned");
       else {
-        const resume = resumeRequestIn((request.headers["sec-websocket-protocol"] ?? "").split(",").map((part) => part.trim()));
+        const resume = resumeRequestIn(
+          (request.headers["sec-websocket-protocol"] ?? "").split(",").map((part) => part.trim()),
+        );
         seen.resumes.push(resume);
         chatSession(opened, resume, path.startsWith("/chat/expiring"), seen);
       }
@@ -83,16 +93,45 @@ function chatSession(socket: ServerSocket, resume: ResumeRequest | null, expires
   const recovered = resume !== null && !expires;
   const member = { id: "c-1", name: "ada" };
   if (recovered) {
-    send(socket, { t: "w", session: resume.session, id: member.id, recovered: true, missed: 1, rooms: { chat: { e: "epoch-1", o: 2 } } });
-    send(socket, { t: "b", r: "chat", e: "epoch-1", o: 2, ...chatEvent({ type: "message", id: "c-2", name: "bo", text: "said while you were away" }) });
+    send(socket, {
+      t: "w",
+      session: resume.session,
+      id: member.id,
+      recovered: true,
+      missed: 1,
+      rooms: { chat: { e: "epoch-1", o: 2 } },
+    });
+    send(socket, {
+      t: "b",
+      r: "chat",
+      e: "epoch-1",
+      o: 2,
+      ...chatEvent({ type: "message", id: "c-2", name: "bo", text: "said while you were away" }),
+    });
     send(socket, { t: "p", r: "chat", j: [{ k: "c-2", d: { name: "bo" }, n: 1, a: false }] });
-    send(socket, { t: "m", s: 2, ...chatEvent({ type: "welcome", ...member, room: "session", members: [member], recovered: true, history: [] }) });
+    send(socket, {
+      t: "m",
+      s: 2,
+      ...chatEvent({ type: "welcome", ...member, room: "session", members: [member], recovered: true, history: [] }),
+    });
   } else {
     const session = resume === null ? "s-1" : "s-2";
-    send(socket, { t: "w", session, id: member.id, recovered: false, missed: 0, rooms: {}, ...(resume === null ? {} : { lost: "expired" as const }) });
+    send(socket, {
+      t: "w",
+      session,
+      id: member.id,
+      recovered: false,
+      missed: 0,
+      rooms: {},
+      ...(resume === null ? {} : { lost: "expired" as const }),
+    });
     send(socket, { t: "p", r: "chat", s: [{ k: member.id, d: { name: member.name }, n: 1, a: false }] });
     send(socket, { t: "p", r: "elsewhere", s: [{ k: "c-9", n: 1, a: false }] });
-    send(socket, { t: "m", s: 1, ...chatEvent({ type: "welcome", ...member, room: "session", members: [member], recovered: false, history: [] }) });
+    send(socket, {
+      t: "m",
+      s: 1,
+      ...chatEvent({ type: "welcome", ...member, room: "session", members: [member], recovered: false, history: [] }),
+    });
   }
   socket.on("message", (data) => {
     const frame = parseClientFrame(String(data));

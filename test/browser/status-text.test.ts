@@ -12,6 +12,11 @@ describe("the status badge", () => {
     expect(statusText({ phase: "stopped", close: { code: 1008, reason: "banned" } })).toBe(
       "Disconnected: 1008 policy violation (“banned”)",
     );
-    expect(statusText({ phase: "refused", refusal: { status: 400, why: "The server refused the upgrade with HTTP 400: Invalid room name" } })).toBe("Refused by the server (HTTP 400)");
+    expect(
+      statusText({
+        phase: "refused",
+        refusal: { status: 400, why: "The server refused the upgrade with HTTP 400: Invalid room name" },
+      }),
+    ).toBe("Refused by the server (HTTP 400)");
   });
 });

@@ -3,8 +3,12 @@ import { DEFAULT_BACKOFF, reconnectDelay } from "../../src/client/backoff.js";
 
 describe("the session client's reconnect delay", () => {
   it("doubles with each attempt, between half and all of its ceiling", () => {
-    expect([1, 2, 3, 4].map((attempt) => reconnectDelay(attempt, DEFAULT_BACKOFF, () => 1))).toEqual([500, 1000, 2000, 4000]);
-    expect([1, 2, 3, 4].map((attempt) => reconnectDelay(attempt, DEFAULT_BACKOFF, () => 0))).toEqual([250, 500, 1000, 2000]);
+    expect([1, 2, 3, 4].map((attempt) => reconnectDelay(attempt, DEFAULT_BACKOFF, () => 1))).toEqual([
+      500, 1000, 2000, 4000,
+    ]);
+    expect([1, 2, 3, 4].map((attempt) => reconnectDelay(attempt, DEFAULT_BACKOFF, () => 0))).toEqual([
+      250, 500, 1000, 2000,
+    ]);
     expect(reconnectDelay(1, { firstMs: 100, longestMs: 1_000 }, () => 1)).toBe(100);
   });
 

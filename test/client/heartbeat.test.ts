@@ -14,7 +14,9 @@ async function beatServer(hb: { i: number; t: number }, answer: () => boolean) {
   wss.on("connection", (socket) => {
     const seen = { pings: 0 };
     connections.push(seen);
-    socket.send(JSON.stringify({ t: "w", session: "s1", id: "c1", recovered: connections.length > 1, missed: 0, rooms: {}, hb }));
+    socket.send(
+      JSON.stringify({ t: "w", session: "s1", id: "c1", recovered: connections.length > 1, missed: 0, rooms: {}, hb }),
+    );
     socket.on("message", (data) => {
       if (String(data) !== HEARTBEAT_REQUEST) return;
       seen.pings += 1;
@@ -23,7 +25,15 @@ async function beatServer(hb: { i: number; t: number }, answer: () => boolean) {
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/beat`;
-  return { url, connections, stop: () => new Promise<void>((resolve) => { wss.close(); http.close(() => resolve()); }) };
+  return {
+    url,
+    connections,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        wss.close();
+        http.close(() => resolve());
+      }),
+  };
 }
 
 const stops: (() => Promise<void>)[] = [];
@@ -56,21 +66,30 @@ describe("the session client's heartbeat", () => {
     client.on("state", (state) => states.push(state));
     stops.push(async () => client.close(), server.stop);
     await until(() => server.connections.length >= 2);
-    expect(states).toContainEqual(expect.objectContaining({ state: "reconnecting", close: expect.objectContaining({ reason: "No answer to the heartbeat: resuming" }) }));
+    expect(states).toContainEqual(
+      expect.objectContaining({
+        state: "reconnecting",
+        close: expect.objectContaining({ reason: "No answer to the heartbeat: resuming" }),
+      }),
+    );
   });
 
-  it("checks at once when the page becomes visible again (and waits 5 s for the answer)", { timeout: 15_000 }, async () => {
-    const page = Object.assign(new EventTarget(), { visibilityState: "visible" });
-    (globalThis as { document?: unknown }).document = page;
-    let answering = true;
-    const server = await beatServer({ i: 60_000, t: 120_000 }, () => answering);
-    const client = new SessionClient(server.url, { WebSocket, backoff: { firstMs: 10, longestMs: 10 } });
-    stops.push(async () => client.close(), server.stop);
-    await until(() => client.state.state === "open");
-    answering = false;
-    page.dispatchEvent(new Event("visibilitychange"));
-    // One heartbeat goes out at once (the next would be a minute away), and its silence ends the connection.
-    await until(() => (server.connections[0]?.pings ?? 0) === 1);
-    await until(() => server.connections.length >= 2, 8_000);
-  });
+  it(
+    "checks at once when the page becomes visible again (and waits 5 s for the answer)",
+    { timeout: 15_000 },
+    async () => {
+      const page = Object.assign(new EventTarget(), { visibilityState: "visible" });
+      (globalThis as { document?: unknown }).document = page;
+      let answering = true;
+      const server = await beatServer({ i: 60_000, t: 120_000 }, () => answering);
+      const client = new SessionClient(server.url, { WebSocket, backoff: { firstMs: 10, longestMs: 10 } });
+      stops.push(async () => client.close(), server.stop);
+      await until(() => client.state.state === "open");
+      answering = false;
+      page.dispatchEvent(new Event("visibilitychange"));
+      // One heartbeat goes out at once (the next would be a minute away), and its silence ends the connection.
+      await until(() => (server.connections[0]?.pings ?? 0) === 1);
+      await until(() => server.connections.length >= 2, 8_000);
+    },
+  );
 });

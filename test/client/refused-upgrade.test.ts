@@ -66,21 +66,28 @@ async function closedPort(): Promise<number> {
 
 const FINAL_REFUSALS = [
   { path: "/missing", status: 404, why: "HTTP 404: No WebSocket route matches /missing" },
-  { path: "/room/%23general", status: 400, why: "HTTP 400: Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /" },
+  {
+    path: "/room/%23general",
+    status: 400,
+    why: "HTTP 400: Invalid room name: use 1 to 256 letters, digits or _ . : @ ~ - /",
+  },
   { path: "/forbidden", status: 403, why: "HTTP 403: no reason given" }, // an HTML page is not shown as a reason
 ];
 
 describe("a refused upgrade, on the ws package's WebSocket (which shows the server's answer)", () => {
-  it.each(FINAL_REFUSALS)("stops after $status, with the status and the server's reason, and does not try again", async ({ path, status, why }) => {
-    const states = watch(path, { WebSocket: WsWebSocket });
-    const close = await closedWith(states);
-    expect(close).toMatchObject({ code: 1006, opened: false, status, final: true });
-    expect(close.why).toBe(`The server refused the upgrade with ${why}`);
-    await sleep(RETRIES_WOULD_HAVE_COME);
-    expect(states.map(({ state }) => state)).toEqual(["connecting", "closed"]);
-    expect(server.upgrades).toEqual([path]);
-    expect(server.gets).toEqual([]); // the answer was in the socket: no need to ask
-  });
+  it.each(FINAL_REFUSALS)(
+    "stops after $status, with the status and the server's reason, and does not try again",
+    async ({ path, status, why }) => {
+      const states = watch(path, { WebSocket: WsWebSocket });
+      const close = await closedWith(states);
+      expect(close).toMatchObject({ code: 1006, opened: false, status, final: true });
+      expect(close.why).toBe(`The server refused the upgrade with ${why}`);
+      await sleep(RETRIES_WOULD_HAVE_COME);
+      expect(states.map(({ state }) => state)).toEqual(["connecting", "closed"]);
+      expect(server.upgrades).toEqual([path]);
+      expect(server.gets).toEqual([]); // the answer was in the socket: no need to ask
+    },
+  );
 
   it("stops on a route without sessions, and says to add them", async () => {
     const close = await closedWith(watch("/plain", { WebSocket: WsWebSocket }));
@@ -89,7 +96,9 @@ describe("a refused upgrade, on the ws package's WebSocket (which shows the serv
       reason: "",
       opened: false,
       final: true,
-      why: "The route at /plain does not have sessions (the server did not select the hypern.session.v1 subprotocol): add `sessions: true` to its options",
+      why:
+        "The route at /plain does not have sessions (the server did not select the hypern.session.v1 " +
+        "subprotocol): add `sessions: true` to its options",
     });
     await sleep(RETRIES_WOULD_HAVE_COME);
     expect(server.upgrades).toEqual(["/plain"]);
@@ -97,7 +106,11 @@ describe("a refused upgrade, on the ws package's WebSocket (which shows the serv
 
   it("stops on the 500 of a wiring mistake, with its explanation", async () => {
     const close = await closedWith(watch("/unwired", { WebSocket: WsWebSocket }));
-    expect(close).toMatchObject({ status: 500, final: true, why: `The server refused the upgrade with HTTP 500: ${NO_BINDING}` });
+    expect(close).toMatchObject({
+      status: 500,
+      final: true,
+      why: `The server refused the upgrade with HTTP 500: ${NO_BINDING}`,
+    });
   });
 
   it("retries a 503 (room full) and any other 500, with their status and reason", async () => {
@@ -108,9 +121,19 @@ describe("a refused upgrade, on the ws package's WebSocket (which shows the serv
       final: false,
       why: "The server refused the upgrade with HTTP 503: This room object is full: it holds at most 2 connections",
     });
-    expect(await firstRetryAfter(crashing)).toMatchObject({ status: 500, final: false, why: "The server refused the upgrade with HTTP 500: Internal Server Error" });
-    await vi.waitFor(() => expect(server.upgrades.filter((path) => path === "/full").length).toBeGreaterThanOrEqual(3), WAIT);
-    await vi.waitFor(() => expect(server.upgrades.filter((path) => path === "/crashing").length).toBeGreaterThanOrEqual(3), WAIT);
+    expect(await firstRetryAfter(crashing)).toMatchObject({
+      status: 500,
+      final: false,
+      why: "The server refused the upgrade with HTTP 500: Internal Server Error",
+    });
+    await vi.waitFor(
+      () => expect(server.upgrades.filter((path) => path === "/full").length).toBeGreaterThanOrEqual(3),
+      WAIT,
+    );
+    await vi.waitFor(
+      () => expect(server.upgrades.filter((path) => path === "/crashing").length).toBeGreaterThanOrEqual(3),
+      WAIT,
+    );
   });
 
   it("retries when the server cannot be reached, naming the network error", async () => {
@@ -119,15 +142,24 @@ describe("a refused upgrade, on the ws package's WebSocket (which shows the serv
     const close = await firstRetryAfter(states);
     expect(close).toMatchObject({ code: 1006, opened: false, final: false });
     expect(close.status).toBeUndefined();
-    expect(close.why).toBe(`The upgrade failed (connect ECONNREFUSED 127.0.0.1:${port}), and a plain GET of the address got no answer`);
-    await vi.waitFor(() => expect(states.filter(({ state }) => state === "reconnecting").length).toBeGreaterThanOrEqual(3), WAIT);
+    expect(close.why).toBe(
+      `The upgrade failed (connect ECONNREFUSED 127.0.0.1:${port}), and a plain GET of the address got no answer`,
+    );
+    await vi.waitFor(
+      () => expect(states.filter(({ state }) => state === "reconnecting").length).toBeGreaterThanOrEqual(3),
+      WAIT,
+    );
   });
 
   it("leaves the last word to the retry option, which hears why", async () => {
     const heard: CloseInfo[] = [];
     watch("/missing", { WebSocket: WsWebSocket, retry: (close) => heard.push(close) < 3 });
     await vi.waitFor(() => expect(heard).toHaveLength(3), WAIT);
-    expect(heard[0]).toMatchObject({ status: 404, final: true, why: "The server refused the upgrade with HTTP 404: No WebSocket route matches /missing" });
+    expect(heard[0]).toMatchObject({
+      status: 404,
+      final: true,
+      why: "The server refused the upgrade with HTTP 404: No WebSocket route matches /missing",
+    });
     expect(server.upgrades).toEqual(["/missing", "/missing", "/missing"]);
   });
 
@@ -140,35 +172,51 @@ describe("a refused upgrade, on the ws package's WebSocket (which shows the serv
 });
 
 describe("a refused upgrade, on Node's own WebSocket (which, like a browser's, shows nothing of the answer)", () => {
-  it.each(FINAL_REFUSALS)("asks with a plain GET, and stops after $status with the status and the server's reason", async ({ path, status, why }) => {
-    const states = watch(path, { WebSocket: NodeWebSocket });
-    const close = await closedWith(states);
-    expect(close).toMatchObject({ code: 1006, opened: false, status, final: true });
-    expect(close.why).toMatch(/^The upgrade failed( \(.+\))?; a plain GET of the address answers /);
-    expect(close.why?.endsWith(why)).toBe(true);
-    await sleep(RETRIES_WOULD_HAVE_COME);
-    expect(states.map(({ state }) => state)).toEqual(["connecting", "closed"]);
-    expect(server.upgrades).toEqual([path]);
-    expect(server.gets).toEqual([path]);
-  });
+  it.each(FINAL_REFUSALS)(
+    "asks with a plain GET, and stops after $status with the status and the server's reason",
+    async ({ path, status, why }) => {
+      const states = watch(path, { WebSocket: NodeWebSocket });
+      const close = await closedWith(states);
+      expect(close).toMatchObject({ code: 1006, opened: false, status, final: true });
+      expect(close.why).toMatch(/^The upgrade failed( \(.+\))?; a plain GET of the address answers /);
+      expect(close.why?.endsWith(why)).toBe(true);
+      await sleep(RETRIES_WOULD_HAVE_COME);
+      expect(states.map(({ state }) => state)).toEqual(["connecting", "closed"]);
+      expect(server.upgrades).toEqual([path]);
+      expect(server.gets).toEqual([path]);
+    },
+  );
 
-  it("retries when the plain GET answers 426 (the path is a WebSocket route), saying what may have refused it", async () => {
-    const states = watch("/full", { WebSocket: NodeWebSocket });
-    const close = await firstRetryAfter(states);
-    expect(close).toMatchObject({ code: 1006, opened: false, final: false });
-    expect(close.status).toBeUndefined();
-    expect(close.why).toMatch(/^The upgrade failed( \(.+\))?, though a plain GET answers 426 \(the path is a WebSocket route\)/);
-    await vi.waitFor(() => expect(server.upgrades.length).toBeGreaterThanOrEqual(3), WAIT);
-    expect(server.gets.length).toBeGreaterThanOrEqual(2);
-  });
+  it(
+    "retries when the plain GET answers 426 (the path is a WebSocket route), saying what may have " + "refused it",
+    async () => {
+      const states = watch("/full", { WebSocket: NodeWebSocket });
+      const close = await firstRetryAfter(states);
+      expect(close).toMatchObject({ code: 1006, opened: false, final: false });
+      expect(close.status).toBeUndefined();
+      expect(close.why).toMatch(
+        /^The upgrade failed( \(.+\))?, though a plain GET answers 426 \(the path is a WebSocket route\)/,
+      );
+      await vi.waitFor(() => expect(server.upgrades.length).toBeGreaterThanOrEqual(3), WAIT);
+      expect(server.gets.length).toBeGreaterThanOrEqual(2);
+    },
+  );
 
   it("retries when the server cannot be reached, naming the network error the GET met", async () => {
     const port = await closedPort();
     const states = watch(`ws://127.0.0.1:${port}/session`, { WebSocket: NodeWebSocket });
     const close = await firstRetryAfter(states);
     expect(close).toMatchObject({ code: 1006, opened: false, final: false });
-    expect(close.why).toMatch(new RegExp(`^The upgrade failed( \\(.+\\))?, and a plain GET of the address got no answer \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)$`));
-    await vi.waitFor(() => expect(states.filter(({ state }) => state === "reconnecting").length).toBeGreaterThanOrEqual(3), WAIT);
+    expect(close.why).toMatch(
+      new RegExp(
+        `^The upgrade failed( \\(.+\\))?, and a plain GET of the address got no answer \\(connect ECONNREFUSED ` +
+          `127\\.0\\.0\\.1:${port}\\)$`,
+      ),
+    );
+    await vi.waitFor(
+      () => expect(states.filter(({ state }) => state === "reconnecting").length).toBeGreaterThanOrEqual(3),
+      WAIT,
+    );
   });
 
   it("asks with the fetch option, and without any fetch does not ask (and keeps retrying)", async () => {
@@ -179,7 +227,10 @@ describe("a refused upgrade, on Node's own WebSocket (which, like a browser's, s
       asked.push(url);
       return realFetch(url, init);
     };
-    expect(await closedWith(watch("/missing", { WebSocket: NodeWebSocket, fetch: recording }))).toMatchObject({ status: 404, final: true });
+    expect(await closedWith(watch("/missing", { WebSocket: NodeWebSocket, fetch: recording }))).toMatchObject({
+      status: 404,
+      final: true,
+    });
     expect(asked).toEqual([`${server.origin.replace("ws:", "http:")}/missing`]);
 
     const close = await firstRetryAfter(watch("/missing", { WebSocket: NodeWebSocket }));

@@ -62,7 +62,10 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe("the session client", () => {
   it("resumes rather than acknowledge past a missing direct message, and gets it replayed", async () => {
-    const client = new SessionClient("ws://test/session", { WebSocket: ScriptedSocket, backoff: { firstMs: 1, longestMs: 1 } });
+    const client = new SessionClient("ws://test/session", {
+      WebSocket: ScriptedSocket,
+      backoff: { firstMs: 1, longestMs: 1 },
+    });
     const texts: string[] = [];
     client.on("message", (message) => texts.push(message.data as string));
     await tick();
@@ -83,27 +86,36 @@ describe("the session client", () => {
     client.close();
   });
 
-  it("closes a socket that opened without the session subprotocol, says the route does not have sessions, and does not try again", async () => {
-    const states: ConnectionState[] = [];
-    const client = new SessionClient("ws://test/plain", { WebSocket: WithoutSessionsSocket, backoff: { firstMs: 1, longestMs: 1 } });
-    client.on("state", (state) => states.push(state));
-    await tick();
-    const socket = ScriptedSocket.made.at(-1)!;
-    expect(socket.closedWith).toEqual({ code: 1002, reason: "The server did not accept the session protocol" });
-    await tick();
-    expect(states).toEqual([
-      { state: "connecting", attempt: 0 },
-      {
-        state: "closed",
-        close: {
-          code: 1002,
-          reason: "The server did not accept the session protocol",
-          opened: true,
-          final: true,
-          why: "The route at /plain does not have sessions (the server did not select the hypern.session.v1 subprotocol): add `sessions: true` to its options",
+  it(
+    "closes a socket that opened without the session subprotocol, says the route does not have " +
+      "sessions, and does not try again",
+    async () => {
+      const states: ConnectionState[] = [];
+      const client = new SessionClient("ws://test/plain", {
+        WebSocket: WithoutSessionsSocket,
+        backoff: { firstMs: 1, longestMs: 1 },
+      });
+      client.on("state", (state) => states.push(state));
+      await tick();
+      const socket = ScriptedSocket.made.at(-1)!;
+      expect(socket.closedWith).toEqual({ code: 1002, reason: "The server did not accept the session protocol" });
+      await tick();
+      expect(states).toEqual([
+        { state: "connecting", attempt: 0 },
+        {
+          state: "closed",
+          close: {
+            code: 1002,
+            reason: "The server did not accept the session protocol",
+            opened: true,
+            final: true,
+            why:
+              "The route at /plain does not have sessions (the server did not select the hypern.session.v1 " +
+              "subprotocol): add `sessions: true` to its options",
+          },
         },
-      },
-    ]);
-    expect(ScriptedSocket.made.at(-1)).toBe(socket);
-  });
+      ]);
+      expect(ScriptedSocket.made.at(-1)).toBe(socket);
+    },
+  );
 });

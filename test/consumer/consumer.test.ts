@@ -16,9 +16,14 @@ const project = join(work, "project");
 
 /** Runs a command to completion; fails the test with everything it printed. */
 function run(command: string, args: readonly string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1", FORCE_COLOR: "0" } });
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
   const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status ?? result.signal}) in ${cwd}:\n${output}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(" ")} failed (${result.status ?? result.signal}) in ${cwd}:\n${output}`);
   return output;
 }
 
@@ -33,7 +38,9 @@ beforeAll(() => {
   if (tarball === undefined) throw new Error(`npm pack left no tarball in ${work}`);
 
   cpSync(template, project, { recursive: true, filter: (source) => !source.includes("node_modules") });
-  const ours = JSON.parse(readFileSync(join(repository, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+  const ours = JSON.parse(readFileSync(join(repository, "package.json"), "utf8")) as {
+    devDependencies: Record<string, string>;
+  };
   const manifest = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as {
     dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
@@ -99,7 +106,9 @@ describe("a new Worker project that installs the packed tarball", () => {
   });
 
   it("imports hypern-workers/client in plain Node, where the Workers entry cannot be", () => {
-    const script = "import('hypern-workers/client').then((client) => console.log(typeof client.SessionClient, typeof client.reconnectDelay))";
+    const script =
+      "import('hypern-workers/client').then((client) => console.log(typeof client.SessionClient, typeof " +
+      "client.reconnectDelay))";
     expect(run(process.execPath, ["--input-type=module", "-e", script], project).trim()).toBe("function function");
   });
 
@@ -109,14 +118,20 @@ describe("a new Worker project that installs the packed tarball", () => {
     expect(statSync(join(out, "index.js")).size).toBeGreaterThan(0);
   });
 
-  it("runs its own tests with @cloudflare/vitest-plugin and hypern-workers/testing: echo, broadcast with exclude, a hibernation, a push, a session client's drop", () => {
-    const output = tool("vitest/vitest.mjs", ["run", "--reporter=verbose"]);
-    expect(output).toMatch(/✓ .*echoes/);
-    expect(output).toMatch(/✓ .*broadcasts to everyone but the sender, and keeps the room through a forced hibernation/);
-    expect(output).toMatch(/✓ .*pushes into a room from plain Worker code/);
-    expect(output).toMatch(/✓ .*resumes a session client dropped mid-conversation: every message once, in order/);
-    expect(output).toMatch(/Tests\s+4 passed \(4\)/);
-  });
+  it(
+    "runs its own tests with @cloudflare/vitest-plugin and hypern-workers/testing: echo, broadcast with " +
+      "exclude, a hibernation, a push, a session client's drop",
+    () => {
+      const output = tool("vitest/vitest.mjs", ["run", "--reporter=verbose"]);
+      expect(output).toMatch(/✓ .*echoes/);
+      expect(output).toMatch(
+        /✓ .*broadcasts to everyone but the sender, and keeps the room through a forced hibernation/,
+      );
+      expect(output).toMatch(/✓ .*pushes into a room from plain Worker code/);
+      expect(output).toMatch(/✓ .*resumes a session client dropped mid-conversation: every message once, in order/);
+      expect(output).toMatch(/Tests\s+4 passed \(4\)/);
+    },
+  );
 });
 
 function listFiles(folder: string, prefix = ""): string[] {

@@ -17,7 +17,7 @@ const BROKEN = [
   'import { Hypern, NoSuchThing } from "hypern-workers";',
   "",
   "export const app = new Hypern<Env>();",
-  "app.ws(\"/x\", async (ws) => ws.resumedd);",
+  'app.ws("/x", async (ws) => ws.resumedd);',
   "```",
 ].join("\n");
 
@@ -27,7 +27,8 @@ describe("the docs' TypeScript blocks", () => {
   it("are read from README.md, CONTRIBUTING.md and every page of docs/", () => {
     const files = documentationFiles();
     expect(files).toEqual(expect.arrayContaining(["README.md", "CONTRIBUTING.md", "docs/handlers.md"]));
-    for (const file of ["README.md", "docs/handlers.md", "docs/testing.md"]) expect(blocks.some((block) => block.file === file)).toBe(true);
+    for (const file of ["README.md", "docs/handlers.md", "docs/testing.md"])
+      expect(blocks.some((block) => block.file === file)).toBe(true);
   });
 
   it("keep fragments rare", () => {
@@ -41,45 +42,65 @@ describe("the docs' TypeScript blocks", () => {
     const inDocs = problems.filter((problem) => problem.block?.file !== "test/docs/broken.md");
     expect(inDocs.map(({ message }) => message).join("\n")).toBe("");
     expect(problems.map(({ message }) => message)).toEqual([
-      expect.stringMatching(/^test\/docs\/broken\.md block 2 \(line 8\): at the block's line 1, test\/docs\/broken\.md:9: TS2305: .*NoSuchThing/),
-      expect.stringMatching(/^test\/docs\/broken\.md block 2 \(line 8\): at the block's line 4, test\/docs\/broken\.md:12: TS2551: .*resumedd/),
+      expect.stringMatching(
+        /^test\/docs\/broken\.md block 2 \(line 8\): at the block's line 1, .*broken\.md:9: TS2305: .*NoSuchThing/,
+      ),
+      expect.stringMatching(
+        /^test\/docs\/broken\.md block 2 \(line 8\): at the block's line 4, .*broken\.md:12: TS2551: .*resumedd/,
+      ),
     ]);
   }, 60_000);
 });
 
 describe("reading code blocks out of Markdown", () => {
-  it("takes TypeScript blocks only, without the indentation of a list, with the walk-through's markers, the fragments' reasons and the files blocks name", () => {
-    const markdown = [
-      "1. Step:",
-      "",
-      "   <!-- walkthrough:create examples/a.ts -->",
-      "   ```ts",
-      "   export const a = 1;",
-      "",
-      "     export const b = 2;",
-      "   ```",
-      "",
-      "```sh",
-      "npm start",
-      "```",
-      "~~~typescript ignore: a line of a larger file",
-      "app.ws(x);",
-      "~~~",
-      "````ts",
-      "```",
-      "````",
-      "```ts",
-      "// test/app.test.ts",
-      'import { app } from "../src/index.js";',
-      "```",
-    ].join("\n");
-    expect(codeBlocks(markdown, "a.md")).toEqual<CodeBlock[]>([
-      { file: "a.md", index: 1, line: 4, code: "export const a = 1;\n\n  export const b = 2;\n", walkthrough: { action: "create", target: "examples/a.ts" } },
-      { file: "a.md", index: 2, line: 13, code: "app.ws(x);\n", ignored: "a line of a larger file" },
-      { file: "a.md", index: 3, line: 16, code: "```\n" },
-      { file: "a.md", index: 4, line: 19, code: '// test/app.test.ts\nimport { app } from "../src/index.js";\n', path: "test/app.test.ts" },
-    ]);
-  });
+  it(
+    "takes TypeScript blocks only, without the indentation of a list, with the walk-through's markers, " +
+      "the fragments' reasons and the files blocks name",
+    () => {
+      const markdown = [
+        "1. Step:",
+        "",
+        "   <!-- walkthrough:create examples/a.ts -->",
+        "   ```ts",
+        "   export const a = 1;",
+        "",
+        "     export const b = 2;",
+        "   ```",
+        "",
+        "```sh",
+        "npm start",
+        "```",
+        "~~~typescript ignore: a line of a larger file",
+        "app.ws(x);",
+        "~~~",
+        "````ts",
+        "```",
+        "````",
+        "```ts",
+        "// test/app.test.ts",
+        'import { app } from "../src/index.js";',
+        "```",
+      ].join("\n");
+      expect(codeBlocks(markdown, "a.md")).toEqual<CodeBlock[]>([
+        {
+          file: "a.md",
+          index: 1,
+          line: 4,
+          code: "export const a = 1;\n\n  export const b = 2;\n",
+          walkthrough: { action: "create", target: "examples/a.ts" },
+        },
+        { file: "a.md", index: 2, line: 13, code: "app.ws(x);\n", ignored: "a line of a larger file" },
+        { file: "a.md", index: 3, line: 16, code: "```\n" },
+        {
+          file: "a.md",
+          index: 4,
+          line: 19,
+          code: '// test/app.test.ts\nimport { app } from "../src/index.js";\n',
+          path: "test/app.test.ts",
+        },
+      ]);
+    },
+  );
 
   it("refuses a fragment without its reason, an unknown info string and an unclosed block", () => {
     expect(() => codeBlocks("```ts ignore\nx\n```\n", "a.md")).toThrow(/must say why/);

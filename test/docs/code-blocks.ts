@@ -27,7 +27,12 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 
 /** The Markdown files whose TypeScript blocks are checked, relative to the root. */
 export function documentationFiles(root = ROOT): string[] {
-  const docs = existsSync(join(root, "docs")) ? readdirSync(join(root, "docs")).filter((name) => name.endsWith(".md")).sort().map((name) => `docs/${name}`) : [];
+  const docs = existsSync(join(root, "docs"))
+    ? readdirSync(join(root, "docs"))
+        .filter((name) => name.endsWith(".md"))
+        .sort()
+        .map((name) => `docs/${name}`)
+    : [];
   return ["README.md", "CONTRIBUTING.md", ...docs].filter((file) => existsSync(join(root, file)));
 }
 
@@ -61,14 +66,20 @@ export function codeBlocks(markdown: string, file: string): CodeBlock[] {
     const open = FENCE.exec(lines[at] ?? "");
     if (open === null) continue;
     const [, indent = "", fence = "", language = "", rest = ""] = open;
-    const closing = lines.findIndex((line, index) => index > at && line.startsWith(indent) && line.slice(indent.length).trimEnd() === fence);
+    const closing = lines.findIndex(
+      (line, index) => index > at && line.startsWith(indent) && line.slice(indent.length).trimEnd() === fence,
+    );
     if (closing === -1) throw new Error(`${file}:${at + 1}: a code block is not closed`);
     if (TYPESCRIPT.has(language.toLowerCase())) {
-      const code = lines.slice(at + 1, closing).map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line.trimStart()));
+      const code = lines
+        .slice(at + 1, closing)
+        .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line.trimStart()));
       const flags = rest.trim();
       const ignore = /^ignore\b:?\s*(.*)$/.exec(flags);
-      if (flags !== "" && ignore === null) throw new Error(`${file}:${at + 1}: unknown info string "${language}${rest}" (only "ignore: <why>")`);
-      if (ignore !== null && (ignore[1] ?? "").trim() === "") throw new Error(`${file}:${at + 1}: an ignored block must say why it is a fragment: \`\`\`ts ignore: <why>`);
+      if (flags !== "" && ignore === null)
+        throw new Error(`${file}:${at + 1}: unknown info string "${language}${rest}" (only "ignore: <why>")`);
+      if (ignore !== null && (ignore[1] ?? "").trim() === "")
+        throw new Error(`${file}:${at + 1}: an ignored block must say why it is a fragment: \`\`\`ts ignore: <why>`);
       const marker = WALKTHROUGH.exec(previousNonBlank(lines, at) ?? "");
       const walkthrough = marker?.[2] === undefined ? undefined : { action: marker[1] ?? "", target: marker[2] };
       const path = FILE_COMMENT.exec(code[0] ?? "")?.[1];
@@ -116,13 +127,19 @@ const BLOCKS_DIR = "test/docs/.blocks";
 
 function place(block: CodeBlock, root: string): Placed {
   const { walkthrough } = block;
-  if (walkthrough?.action === "create") return { block, path: join(root, walkthrough.target), text: block.code, whole: true };
+  if (walkthrough?.action === "create")
+    return { block, path: join(root, walkthrough.target), text: block.code, whole: true };
   if (walkthrough?.action === "route") {
     const target = join(root, walkthrough.target);
     return { block, path: target, text: addRoute(readFileSync(target, "utf8"), block.code), whole: false };
   }
   const page = block.file.replace(/\.md$/, "").replace(/[^A-Za-z0-9]+/g, "-");
-  return { block, path: join(root, BLOCKS_DIR, page, block.path ?? `block-${block.index}.ts`), text: block.code, whole: true };
+  return {
+    block,
+    path: join(root, BLOCKS_DIR, page, block.path ?? `block-${block.index}.ts`),
+    text: block.code,
+    whole: true,
+  };
 }
 
 /** The repository's compiler options, with the package's entry points mapped to its sources. */
@@ -131,7 +148,10 @@ function compilerOptions(root: string): ts.CompilerOptions {
   const { config, error } = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
   if (error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
   const { options, errors } = ts.convertCompilerOptionsFromJson(config.compilerOptions, root, configPath);
-  if (errors.length > 0) throw new Error(errors.map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")).join("\n"));
+  if (errors.length > 0)
+    throw new Error(
+      errors.map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")).join("\n"),
+    );
   return {
     ...options,
     noEmit: true,
@@ -157,7 +177,11 @@ export function checkBlocks(blocks: readonly CodeBlock[], root = ROOT): BlockPro
   const placed = blocks.filter((block) => block.ignored === undefined).map((block) => place(block, root));
   const byPath = new Map<string, Placed>();
   for (const one of placed) {
-    if (byPath.has(one.path)) throw new Error(`${one.block.file} block ${one.block.index} and ${byPath.get(one.path)?.block.file} block ${byPath.get(one.path)?.block.index} are both ${relative(root, one.path)}`);
+    if (byPath.has(one.path))
+      throw new Error(
+        `${one.block.file} block ${one.block.index} and ${byPath.get(one.path)?.block.file} block ` +
+          `${byPath.get(one.path)?.block.index} are both ${relative(root, one.path)}`,
+      );
     byPath.set(one.path, one);
   }
   const options = compilerOptions(root);
@@ -166,7 +190,8 @@ export function checkBlocks(blocks: readonly CodeBlock[], root = ROOT): BlockPro
   const { fileExists, readFile, getSourceFile, directoryExists } = host;
   host.fileExists = (path) => byPath.has(resolve(path)) || fileExists.call(host, path);
   host.readFile = (path) => byPath.get(resolve(path))?.text ?? readFile.call(host, path);
-  host.directoryExists = (path) => virtualDirs.has(resolve(path)) || (directoryExists?.call(host, path) ?? ts.sys.directoryExists(path));
+  host.directoryExists = (path) =>
+    virtualDirs.has(resolve(path)) || (directoryExists?.call(host, path) ?? ts.sys.directoryExists(path));
   host.getSourceFile = (path, languageVersion, onError, shouldCreate) => {
     const virtual = byPath.get(resolve(path));
     if (virtual !== undefined) return ts.createSourceFile(path, virtual.text, languageVersion, true);
@@ -183,10 +208,16 @@ function problemOf(diagnostic: ts.Diagnostic, byPath: ReadonlyMap<string, Placed
   if (file === undefined || start === undefined) return { block: undefined, message: `TS${diagnostic.code}: ${text}` };
   const { line, character } = file.getLineAndCharacterOfPosition(start);
   const placed = byPath.get(resolve(file.fileName));
-  if (placed === undefined) return { block: undefined, message: `${relative(root, file.fileName)}:${line + 1}:${character + 1}: TS${diagnostic.code}: ${text}` };
+  if (placed === undefined)
+    return {
+      block: undefined,
+      message: `${relative(root, file.fileName)}:${line + 1}:${character + 1}: TS${diagnostic.code}: ${text}`,
+    };
   const { block } = placed;
   const where = placed.whole
-    ? `${block.file} block ${block.index} (line ${block.line}): at the block's line ${line + 1}, ${block.file}:${block.line + line + 1}`
-    : `${block.file} block ${block.index} (line ${block.line}), added to ${relative(root, placed.path)}: at its line ${line + 1}`;
+    ? `${block.file} block ${block.index} (line ${block.line}): at the block's line ${line + 1}, ` +
+      `${block.file}:${block.line + line + 1}`
+    : `${block.file} block ${block.index} (line ${block.line}), added to ${relative(root, placed.path)}: at its ` +
+      `line ${line + 1}`;
   return { block, message: `${where}: TS${diagnostic.code}: ${text}` };
 }

@@ -9,7 +9,9 @@ describe("the docs' links", () => {
   });
 
   it("make anchors as GitHub does", () => {
-    expect(anchorOf("Rooms at module scope, and the room object's own methods")).toBe("rooms-at-module-scope-and-the-room-objects-own-methods");
+    expect(anchorOf("Rooms at module scope, and the room object's own methods")).toBe(
+      "rooms-at-module-scope-and-the-room-objects-own-methods",
+    );
     expect(anchorOf("Rooms over shards (ours alone)")).toBe("rooms-over-shards-ours-alone");
     expect(anchorOf("The `docs` code blocks")).toBe("the-docs-code-blocks");
   });

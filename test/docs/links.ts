@@ -51,7 +51,8 @@ function linksOf(markdown: string): { target: string; line: number }[] {
     }
     if (fence !== null) return;
     const prose = line.replace(/`[^`]*`/g, "");
-    for (const match of prose.matchAll(/\]\(([^)\s]+)\)|(?:src|href)="([^"]+)"/g)) links.push({ target: match[1] ?? match[2] ?? "", line: index + 1 });
+    for (const match of prose.matchAll(/\]\(([^)\s]+)\)|(?:src|href)="([^"]+)"/g))
+      links.push({ target: match[1] ?? match[2] ?? "", line: index + 1 });
   });
   return links;
 }
@@ -69,7 +70,8 @@ export function brokenLinks(root: string, files: readonly string[]): string[] {
         continue;
       }
       if (anchor === undefined || !linked.endsWith(".md")) continue;
-      if (!anchorsOf(readFileSync(join(root, linked), "utf8")).has(anchor)) problems.push(`${file}:${line}: ${target}: no heading #${anchor} in ${linked}`);
+      if (!anchorsOf(readFileSync(join(root, linked), "utf8")).has(anchor))
+        problems.push(`${file}:${line}: ${target}: no heading #${anchor} in ${linked}`);
     }
   }
   return problems;

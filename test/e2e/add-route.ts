@@ -21,7 +21,8 @@ export function addRoute(source: string, snippet: string): string {
   lines.splice(routeEnd + 1, 0, ...rest);
 
   const lastImport = lastIndexWhere(lines, (line) => line.startsWith("import "));
-  if (lastImport === -1 && imports.length > 0) throw new Error("The Worker's source has no import line to add the imports after");
+  if (lastImport === -1 && imports.length > 0)
+    throw new Error("The Worker's source has no import line to add the imports after");
   lines.splice(lastImport + 1, 0, ...imports);
   return lines.join("\n");
 }

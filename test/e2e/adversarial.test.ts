@@ -38,17 +38,26 @@ describe("sockets that never finish closing", () => {
     const zombies: RawSocket[] = [];
     for (let i = 0; i < STRICT_LIMITS.maxConnectionsPerRoom; i++) {
       // A different address each, so that only the room's own limit is in play.
-      const socket = await RawSocket.open(port, `/strict/room/${room}?token=z${i}`, { ...good, "CF-Connecting-IP": `198.51.100.${i}` });
+      const socket = await RawSocket.open(port, `/strict/room/${room}?token=z${i}`, {
+        ...good,
+        "CF-Connecting-IP": `198.51.100.${i}`,
+      });
       await socket.next(); // the greeting
       socket.sendText("x".repeat(STRICT_LIMITS.maxMessageBytes + 1)); // the library closes it with 1009
       expect(await socket.closeCode()).toBe(1009);
       zombies.push(socket); // and the client never answers the close
     }
     // Every socket the room holds is closing, none is open: the room is still full.
-    expect(await upgradeStatus(`/strict/room/${room}?token=late`, { ...good, "CF-Connecting-IP": "198.51.100.200" })).toBe(503);
+    expect(
+      await upgradeStatus(`/strict/room/${room}?token=late`, { ...good, "CF-Connecting-IP": "198.51.100.200" }),
+    ).toBe(503);
     // Once the zombies' connections drop, their places come back.
     for (const zombie of zombies) zombie.destroy();
-    await expect.poll(() => upgradeStatus(`/strict/room/${room}?token=late`, { ...good, "CF-Connecting-IP": "198.51.100.201" }), { timeout: 10_000 }).toBe(101);
+    await expect
+      .poll(() => upgradeStatus(`/strict/room/${room}?token=late`, { ...good, "CF-Connecting-IP": "198.51.100.201" }), {
+        timeout: 10_000,
+      })
+      .toBe(101);
   });
 
   it("count against the client's own limit too: one address cannot hold more than its share", async () => {
@@ -61,6 +70,8 @@ describe("sockets that never finish closing", () => {
       expect(await socket.closeCode()).toBe(1009);
     }
     expect(await upgradeStatus(`/strict/room/${room}?token=more`, address)).toBe(429);
-    expect(await upgradeStatus(`/strict/room/${room}?token=other`, { ...good, "CF-Connecting-IP": "203.0.113.10" })).toBe(101);
+    expect(
+      await upgradeStatus(`/strict/room/${room}?token=other`, { ...good, "CF-Connecting-IP": "203.0.113.10" }),
+    ).toBe(101);
   });
 });

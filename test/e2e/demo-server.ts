@@ -14,7 +14,16 @@ export function startDemo(): Promise<DevServer> {
  * POSTs to the demo's HTTP API: `body` as JSON, with `Authorization: Bearer <API_TOKEN>` unless an
  * `authorization` header (or null, for none) is given.
  */
-export function postApi(server: DevServer, path: string, body?: unknown, authorization: string | null = `Bearer ${API_TOKEN}`): Promise<Response> {
+export function postApi(
+  server: DevServer,
+  path: string,
+  body?: unknown,
+  authorization: string | null = `Bearer ${API_TOKEN}`,
+): Promise<Response> {
   const headers = authorization === null ? undefined : { Authorization: authorization };
-  return fetch(`${server.origin}${path}`, { method: "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(`${server.origin}${path}`, {
+    method: "POST",
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }

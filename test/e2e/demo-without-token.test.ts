@@ -18,7 +18,11 @@ afterAll(async () => {
 describe("the demo with no API_TOKEN set", () => {
   it("keeps its HTTP API shut, saying how to open it, and serves everything else", async () => {
     const room = `no-token-${Date.now()}`;
-    for (const [path, body] of [[`/api/rooms/${room}/messages`, { text: "hello" }], [`/api/rooms/${room}/close`, undefined], ["/api/notify", { text: "hello" }]] as const) {
+    for (const [path, body] of [
+      [`/api/rooms/${room}/messages`, { text: "hello" }],
+      [`/api/rooms/${room}/close`, undefined],
+      ["/api/notify", { text: "hello" }],
+    ] as const) {
       for (const authorization of [null, "Bearer ", `Bearer ${API_TOKEN}`]) {
         const response = await postApi(server, path, body, authorization);
         expect(response.status, `${path} with ${JSON.stringify(authorization)}`).toBe(503);

@@ -86,5 +86,7 @@ async function untilUpgraded(url: string, timeoutMs: number): Promise<void> {
     if (last !== 404 && typeof last === "number") throw new Error(`The upgrade to ${url} got ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`wrangler dev did not serve ${url} within ${timeoutMs} ms (last: ${String(last)}):\n${server.output()}`);
+  throw new Error(
+    `wrangler dev did not serve ${url} within ${timeoutMs} ms (last: ${String(last)}):\n${server.output()}`,
+  );
 }

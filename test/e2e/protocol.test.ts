@@ -83,13 +83,16 @@ describe("bad input from raw clients, against wrangler dev", () => {
     await stillServing();
   });
 
-  it("hands invalid UTF-8 on with replacement characters (the runtime decodes leniently), keeping the connection", async () => {
-    const socket = await RawSocket.open(port, "/echo");
-    socket.sendText(Buffer.from([0xff, 0xfe, 0x41]));
-    expect((await socket.next())?.payload.toString()).toBe("echo: \uFFFD\uFFFDA");
-    socket.sendText("after");
-    expect((await socket.next())?.payload.toString()).toBe("echo: after");
-  });
+  it(
+    "hands invalid UTF-8 on with replacement characters (the runtime decodes leniently), keeping " + "the connection",
+    async () => {
+      const socket = await RawSocket.open(port, "/echo");
+      socket.sendText(Buffer.from([0xff, 0xfe, 0x41]));
+      expect((await socket.next())?.payload.toString()).toBe("echo: \uFFFD\uFFFDA");
+      socket.sendText("after");
+      expect((await socket.next())?.payload.toString()).toBe("echo: after");
+    },
+  );
 
   it("reassembles fragmented messages, answers pings, and takes empty messages", async () => {
     const socket = await RawSocket.open(port, "/echo");
@@ -104,23 +107,29 @@ describe("bad input from raw clients, against wrangler dev", () => {
 });
 
 describe("a client that vanishes", () => {
-  it("leaves its room when its TCP connection drops without a close frame: the handler's disconnect path runs", async () => {
-    const room = `drop-${Date.now()}`;
-    const alice = await Client.open(`${server.wsOrigin}/chat/${room}?name=alice`);
-    const aliceWelcome = await alice.nextJson<{ id: string }>();
-    expect(aliceWelcome).toMatchObject({ type: "welcome", members: [{ id: aliceWelcome.id, name: "alice" }] });
+  it(
+    "leaves its room when its TCP connection drops without a close frame: the handler's disconnect " + "path runs",
+    async () => {
+      const room = `drop-${Date.now()}`;
+      const alice = await Client.open(`${server.wsOrigin}/chat/${room}?name=alice`);
+      const aliceWelcome = await alice.nextJson<{ id: string }>();
+      expect(aliceWelcome).toMatchObject({ type: "welcome", members: [{ id: aliceWelcome.id, name: "alice" }] });
 
-    const dropper = await RawSocket.open(port, `/chat/${room}?name=dropper`);
-    const welcome = JSON.parse((await dropper.next())?.payload.toString() ?? "{}") as { id: string; members: { name: string }[] };
-    expect(welcome.members.map(({ name }) => name).sort()).toEqual(["alice", "dropper"]);
-    expect(await alice.nextJson()).toEqual({ type: "joined", id: welcome.id, name: "dropper" });
+      const dropper = await RawSocket.open(port, `/chat/${room}?name=dropper`);
+      const welcome = JSON.parse((await dropper.next())?.payload.toString() ?? "{}") as {
+        id: string;
+        members: { name: string }[];
+      };
+      expect(welcome.members.map(({ name }) => name).sort()).toEqual(["alice", "dropper"]);
+      expect(await alice.nextJson()).toEqual({ type: "joined", id: welcome.id, name: "dropper" });
 
-    dropper.destroy();
-    expect(await alice.nextJson()).toEqual({ type: "left", id: welcome.id, name: "dropper" });
-    const carol = await Client.open(`${server.wsOrigin}/chat/${room}?name=carol`);
-    const carolWelcome = await carol.nextJson<{ members: { name: string }[] }>();
-    expect(carolWelcome.members.map(({ name }) => name).sort()).toEqual(["alice", "carol"]);
-    alice.close();
-    carol.close();
-  });
+      dropper.destroy();
+      expect(await alice.nextJson()).toEqual({ type: "left", id: welcome.id, name: "dropper" });
+      const carol = await Client.open(`${server.wsOrigin}/chat/${room}?name=carol`);
+      const carolWelcome = await carol.nextJson<{ members: { name: string }[] }>();
+      expect(carolWelcome.members.map(({ name }) => name).sort()).toEqual(["alice", "carol"]);
+      alice.close();
+      carol.close();
+    },
+  );
 });

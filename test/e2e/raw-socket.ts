@@ -31,7 +31,9 @@ export class RawSocket {
     socket.write(
       `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
         `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
-        Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("") +
+        Object.entries(headers)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join("") +
         "\r\n",
     );
     const raw = new RawSocket(socket);
@@ -51,7 +53,18 @@ export class RawSocket {
     const maskBit = masked ? 0x80 : 0;
     if (length < 126) header.push(maskBit | length);
     else if (length < 65536) header.push(maskBit | 126, length >> 8, length & 0xff);
-    else header.push(maskBit | 127, 0, 0, 0, 0, (length >>> 24) & 0xff, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff);
+    else
+      header.push(
+        maskBit | 127,
+        0,
+        0,
+        0,
+        0,
+        (length >>> 24) & 0xff,
+        (length >> 16) & 0xff,
+        (length >> 8) & 0xff,
+        length & 0xff,
+      );
     const mask = masked ? randomBytes(4) : Buffer.alloc(0);
     const body = Buffer.from(payload);
     if (masked) for (let i = 0; i < body.length; i++) body[i] = (body[i] as number) ^ (mask[i % 4] as number);
@@ -94,7 +107,9 @@ export class RawSocket {
       const frame = await this.next();
       if (frame === null) return undefined;
       if (frame.opcode !== 0x8) continue;
-      return frame.payload.length >= 2 ? { code: frame.payload.readUInt16BE(0), reason: frame.payload.subarray(2) } : { code: null, reason: Buffer.alloc(0) };
+      return frame.payload.length >= 2
+        ? { code: frame.payload.readUInt16BE(0), reason: frame.payload.subarray(2) }
+        : { code: null, reason: Buffer.alloc(0) };
     }
   }
 

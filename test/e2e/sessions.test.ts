@@ -8,7 +8,10 @@ import { SessionClient } from "../../src/client/index.js";
 import type { DevServer } from "./wrangler-dev.js";
 import { freePort, startWranglerDev } from "./wrangler-dev.js";
 
-/** Session clients in Node (on the `ws` package) against `wrangler dev` of the test Worker: real TCP, real drops, a real restart. */
+/**
+ * Session clients in Node (on the `ws` package) against `wrangler dev` of the test Worker: real TCP, real drops, a
+ * real restart.
+ */
 let server: DevServer;
 let port: number;
 const storage = mkdtempSync(join(tmpdir(), "hypern-e2e-sessions-"));
@@ -52,39 +55,63 @@ async function until(check: () => boolean, what: () => string, timeoutMs = 20_00
 }
 
 describe("the session client in Node against wrangler dev", () => {
-  it("resumes after its TCP connection is destroyed, and after wrangler dev itself restarts: nothing lost or doubled", { timeout: 120_000 }, async () => {
-    const room = `e2e-${Date.now()}`;
-    const ada = nodeClient(`/session/${room}?name=ada`);
-    const bo = nodeClient(`/session/${room}?name=bo`);
-    await until(() => ada.welcomes.length === 1 && bo.welcomes.length === 1, () => "first welcomes");
+  it(
+    "resumes after its TCP connection is destroyed, and after wrangler dev itself restarts: nothing lost or doubled",
+    { timeout: 120_000 },
+    async () => {
+      const room = `e2e-${Date.now()}`;
+      const ada = nodeClient(`/session/${room}?name=ada`);
+      const bo = nodeClient(`/session/${room}?name=bo`);
+      await until(
+        () => ada.welcomes.length === 1 && bo.welcomes.length === 1,
+        () => "first welcomes",
+      );
 
-    bo.client.send("one");
-    await until(() => ada.texts.length === 1, () => JSON.stringify(ada.texts));
-    ada.cut();
-    bo.client.send("two (ada is away)");
-    ada.client.send("three (sent while away)");
-    await until(() => ada.welcomes.length === 2 && bo.texts.length === 3, () => `${ada.welcomes.length} welcomes, bo ${JSON.stringify(bo.texts)}`);
-    expect(ada.welcomes[1]).toMatchObject({ recovered: true, id: ada.welcomes[0]!.id });
+      bo.client.send("one");
+      await until(
+        () => ada.texts.length === 1,
+        () => JSON.stringify(ada.texts),
+      );
+      ada.cut();
+      bo.client.send("two (ada is away)");
+      ada.client.send("three (sent while away)");
+      await until(
+        () => ada.welcomes.length === 2 && bo.texts.length === 3,
+        () => `${ada.welcomes.length} welcomes, bo ${JSON.stringify(bo.texts)}`,
+      );
+      expect(ada.welcomes[1]).toMatchObject({ recovered: true, id: ada.welcomes[0]!.id });
 
-    // The server goes away entirely: no close event reaches the room object. It comes back on the same port and storage.
-    await server.stop();
-    bo.client.send("four (the server is down)");
-    server = await startWranglerDev("test/worker/wrangler.toml", { port, persistTo: storage });
-    await until(() => ada.welcomes.length === 3 && bo.welcomes.length === 2, () => `${ada.welcomes.length}, ${bo.welcomes.length} welcomes`, 60_000);
-    expect(ada.welcomes[2]).toMatchObject({ recovered: true });
-    expect(bo.welcomes[1]).toMatchObject({ recovered: true });
-    ada.client.send("five");
-    await until(() => ada.texts.length === 5 && bo.texts.length === 5, () => `ada ${JSON.stringify(ada.texts)} bo ${JSON.stringify(bo.texts)}`);
-    // One more: a late double of anything before it comes before it.
-    bo.client.send("six");
-    const all = ["one", "two (ada is away)", "three (sent while away)", "four (the server is down)", "five", "six"];
-    await until(() => ada.texts.includes("six") && bo.texts.includes("six"), () => `ada ${JSON.stringify(ada.texts)} bo ${JSON.stringify(bo.texts)}`);
-    expect(ada.texts.at(-1)).toBe("six");
-    // One room object orders everything: both saw the same sequence, each message once. ("two" and
-    // "three" race: ada sends hers as it comes back.)
-    expect(ada.texts).toEqual(bo.texts);
-    expect([...ada.texts].sort()).toEqual([...all].sort());
-    ada.client.close();
-    bo.client.close();
-  });
+      // The server goes away entirely: no close event reaches the room object. It comes back on the same port and
+      // storage.
+      await server.stop();
+      bo.client.send("four (the server is down)");
+      server = await startWranglerDev("test/worker/wrangler.toml", { port, persistTo: storage });
+      await until(
+        () => ada.welcomes.length === 3 && bo.welcomes.length === 2,
+        () => `${ada.welcomes.length}, ${bo.welcomes.length} welcomes`,
+        60_000,
+      );
+      expect(ada.welcomes[2]).toMatchObject({ recovered: true });
+      expect(bo.welcomes[1]).toMatchObject({ recovered: true });
+      ada.client.send("five");
+      await until(
+        () => ada.texts.length === 5 && bo.texts.length === 5,
+        () => `ada ${JSON.stringify(ada.texts)} bo ${JSON.stringify(bo.texts)}`,
+      );
+      // One more: a late double of anything before it comes before it.
+      bo.client.send("six");
+      const all = ["one", "two (ada is away)", "three (sent while away)", "four (the server is down)", "five", "six"];
+      await until(
+        () => ada.texts.includes("six") && bo.texts.includes("six"),
+        () => `ada ${JSON.stringify(ada.texts)} bo ${JSON.stringify(bo.texts)}`,
+      );
+      expect(ada.texts.at(-1)).toBe("six");
+      // One room object orders everything: both saw the same sequence, each message once. ("two" and
+      // "three" race: ada sends hers as it comes back.)
+      expect(ada.texts).toEqual(bo.texts);
+      expect([...ada.texts].sort()).toEqual([...all].sort());
+      ada.client.close();
+      bo.client.close();
+    },
+  );
 });

@@ -17,6 +17,7 @@ const GUIDE = [
   "   ```",
   "",
   "<!-- walkthrough:try -->",
+  "",
   "~~~sh",
   "node a.js",
   "~~~",
@@ -36,8 +37,12 @@ describe("reading a walk-through out of Markdown", () => {
   });
 
   it("refuses a marker that no code block follows, and a missing section", () => {
-    expect(() => walkthroughSteps("<!-- walkthrough:create a.ts -->\nsome prose\n")).toThrow(/not followed by a code block/);
-    expect(() => walkthroughSteps("  <!-- walkthrough:create a.ts -->\n```ts\nx\n```\n")).toThrow(/not followed by a code block/);
+    expect(() => walkthroughSteps("<!-- walkthrough:create a.ts -->\nsome prose\n")).toThrow(
+      /not followed by a code block/,
+    );
+    expect(() => walkthroughSteps("  <!-- walkthrough:create a.ts -->\n```ts\nx\n```\n")).toThrow(
+      /not followed by a code block/,
+    );
     expect(() => walkthroughSteps("<!-- walkthrough:create a.ts -->\n```ts\nx\n")).toThrow(/not closed/);
     expect(() => markdownSection(GUIDE, "Missing")).toThrow('No "## Missing" section');
   });

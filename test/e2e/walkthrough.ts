@@ -23,7 +23,7 @@ export function markdownSection(markdown: string, heading: string): string {
   return lines.slice(start, end === -1 ? undefined : end).join("\n");
 }
 
-/** The marked steps of a walk-through, in order. A marker without a code block right after it throws. */
+/** The marked steps of a walk-through, in order. A marker without a code block after it (blank lines apart) throws. */
 export function walkthroughSteps(markdown: string): WalkthroughStep[] {
   const lines = markdown.split("\n");
   const steps: WalkthroughStep[] = [];
@@ -31,13 +31,17 @@ export function walkthroughSteps(markdown: string): WalkthroughStep[] {
     const marker = MARKER.exec(line);
     if (marker === null) return;
     const [, indent = "", action = "", target] = marker;
-    const fence = FENCE_OPEN.exec(lines[index + 1]?.slice(indent.length) ?? "");
-    if (fence === null || !lines[index + 1]?.startsWith(indent)) {
+    // A blank line may come between the marker and its block (Prettier puts one there).
+    const opening = lines.findIndex((candidate, at) => at > index && candidate.trim() !== "");
+    const fence = FENCE_OPEN.exec(lines[opening]?.slice(indent.length) ?? "");
+    if (fence === null || !lines[opening]?.startsWith(indent)) {
       throw new Error(`The walk-through marker "${line.trim()}" is not followed by a code block at its indentation`);
     }
-    const closing = lines.findIndex((candidate, at) => at > index + 1 && candidate.trimEnd() === `${indent}${fence[1]}`);
+    const closing = lines.findIndex((candidate, at) => at > opening && candidate.trimEnd() === `${indent}${fence[1]}`);
     if (closing === -1) throw new Error(`The code block after "${line.trim()}" is not closed`);
-    const code = lines.slice(index + 2, closing).map((codeLine) => (codeLine.startsWith(indent) ? codeLine.slice(indent.length) : codeLine.trimStart()));
+    const code = lines
+      .slice(opening + 1, closing)
+      .map((codeLine) => (codeLine.startsWith(indent) ? codeLine.slice(indent.length) : codeLine.trimStart()));
     steps.push({ action, target, code: `${code.join("\n")}\n` });
   });
   return steps;

@@ -13,7 +13,9 @@ export function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -49,11 +51,31 @@ export async function startWranglerDev(configPath: string, options: DevServerOpt
   const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
   const child: ChildProcess = spawn(
     process.execPath,
-    [wrangler, "dev", "--config", configPath, "--ip", "127.0.0.1", "--port", String(port),
-      "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--log-level", "warn", ...envFileArgs],
+    [
+      wrangler,
+      "dev",
+      "--config",
+      configPath,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      persistTo,
+      "--log-level",
+      "warn",
+      ...envFileArgs,
+    ],
     // The secrets go in the environment too: for a secret its config declares required, wrangler takes
     // a variable of its environment over the env file's.
-    { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, ...options.secrets, WRANGLER_SEND_METRICS: "false", CI: "1" } },
+    {
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+      env: { ...process.env, ...options.secrets, WRANGLER_SEND_METRICS: "false", CI: "1" },
+    },
   );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -95,6 +117,11 @@ export async function startWranglerDev(configPath: string, options: DevServerOpt
 /** Writes `NAME=value` lines into `dir`/.env and returns its path. */
 function writeEnvFile(dir: string, secrets: Readonly<Record<string, string>>): string {
   const path = join(dir, ".env");
-  writeFileSync(path, Object.entries(secrets).map(([name, value]) => `${name}=${value}\n`).join(""));
+  writeFileSync(
+    path,
+    Object.entries(secrets)
+      .map(([name, value]) => `${name}=${value}\n`)
+      .join(""),
+  );
   return path;
 }

@@ -20,7 +20,9 @@ export class Client {
       this.socket.once("open", () => resolve());
       this.socket.once("error", reject);
     });
-    this.closed = new Promise((resolve) => this.socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      this.socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     this.socket.on("message", (data, binary) => {
       // A Buffer: the socket's binaryType is ws's default, "nodebuffer".
       const frame = { data: data as Buffer, binary };
@@ -72,7 +74,10 @@ export class Client {
   }
 }
 
-/** The HTTP status an upgrade to `url` gets: 101 when the socket opens (it is closed again at once), else the refusal's. */
+/**
+ * The HTTP status an upgrade to `url` gets: 101 when the socket opens (it is closed again at once), else the
+ * refusal's.
+ */
 export function upgradeStatus(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);

@@ -1,4 +1,6 @@
-/** `npm run check` runs this: exits with 1 and one line per problem when the layout's rules (layering.ts) are broken. */
+/**
+ * `npm run check` runs this: exits with 1 and one line per problem when the layout's rules (layering.ts) are broken.
+ */
 import { resolve } from "node:path";
 import { layoutProblems } from "./layering.ts";
 

@@ -43,8 +43,16 @@ export const RULES: readonly Rule[] = [
   { folder: STORAGE, mayReach: [STORAGE, SHARED], packages: "none" },
   { folder: CONNECTION, mayReach: [CONNECTION, SHARED], packages: "any" },
   { folder: ROOMS, mayReach: [ROOMS, CONNECTION, STORAGE, SHARED], packages: "any" },
-  { folder: "durable-objects/sessions", mayReach: ["durable-objects/sessions", ROOMS, CONNECTION, STORAGE, SHARED], packages: "any" },
-  { folder: "durable-objects/shards", mayReach: ["durable-objects/shards", ROOMS, CONNECTION, STORAGE, SHARED], packages: "any" },
+  {
+    folder: "durable-objects/sessions",
+    mayReach: ["durable-objects/sessions", ROOMS, CONNECTION, STORAGE, SHARED],
+    packages: "any",
+  },
+  {
+    folder: "durable-objects/shards",
+    mayReach: ["durable-objects/shards", ROOMS, CONNECTION, STORAGE, SHARED],
+    packages: "any",
+  },
   { folder: "durable-objects", mayReach: ["durable-objects", SHARED], packages: "any" },
 ];
 
@@ -75,7 +83,10 @@ function ruleFor(file: string, rules: readonly Rule[]): Rule | undefined {
 
 /** The file a relative import names, as a path from the root (`.js` imports name `.ts` files). */
 function target(root: string, file: string, specifier: string): string {
-  return relative(root, resolve(root, dirname(file), specifier)).split(sep).join("/").replace(/\.js$/, ".ts");
+  return relative(root, resolve(root, dirname(file), specifier))
+    .split(sep)
+    .join("/")
+    .replace(/\.js$/, ".ts");
 }
 
 /** Every import that breaks a rule, and every import circle, one line each; none when the layout holds. */
@@ -93,7 +104,9 @@ export function layoutProblems(root: string, rules: readonly Rule[] = RULES): st
           const reached = target(root, file, specifier);
           edges.push(reached);
           if (rule !== undefined && !rule.mayReach.some((folder) => within(reached, folder))) {
-            problems.push(`${file}: imports ${specifier} (${reached}); ${rule.folder}/ may import only ${rule.mayReach.join(", ")}`);
+            problems.push(
+              `${file}: imports ${specifier} (${reached}); ${rule.folder}/ may import only ${rule.mayReach.join(", ")}`,
+            );
           }
         } else if (rule?.packages === "none") {
           problems.push(`${file}: imports the package ${specifier}; ${rule.folder}/ imports nothing outside itself`);

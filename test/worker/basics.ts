@@ -43,7 +43,12 @@ export const basics = new WebSocketRouter<Env>()
         ws.sendJson({ got: await ws.receiveJson() });
       } catch (error) {
         if (!(error instanceof WebSocketError)) throw error;
-        ws.sendJson({ error: error.name, message: error.message, frame: error.frame, cause: describeError(error.cause).name });
+        ws.sendJson({
+          error: error.name,
+          message: error.message,
+          frame: error.frame,
+          cause: describeError(error.cause).name,
+        });
       }
     });
   })
@@ -55,7 +60,11 @@ export const basics = new WebSocketRouter<Env>()
       } catch (error) {
         if (!(error instanceof WebSocketError)) throw error;
         const frame = error.frame;
-        ws.sendJson({ error: error.name, frameType: frame?.type, frameBytes: frame?.type === "bytes" ? [...frame.data] : null });
+        ws.sendJson({
+          error: error.name,
+          frameType: frame?.type,
+          frameBytes: frame?.type === "bytes" ? [...frame.data] : null,
+        });
       }
     });
   })
@@ -74,7 +83,11 @@ export const basics = new WebSocketRouter<Env>()
   .route("/info/:name/:rest?", async (ws) => {
     const before = { state: ws.state, isConnected: ws.isConnected };
     const offered = ws.queryParams.get("proto");
-    await ws.accept(offered === null ? { headers: { "X-Accepted": "yes" } } : { subprotocol: offered, headers: { "X-Accepted": "yes" } });
+    await ws.accept(
+      offered === null
+        ? { headers: { "X-Accepted": "yes" } }
+        : { subprotocol: offered, headers: { "X-Accepted": "yes" } },
+    );
     ws.sendJson({
       before,
       after: { state: ws.state, isConnected: ws.isConnected },
@@ -133,8 +146,17 @@ export const basics = new WebSocketRouter<Env>()
     const key = reportKey(ws);
     await ws.accept();
     const cases: [number, string][] = [
-      [999, ""], [1004, ""], [1005, ""], [1006, ""], [1015, ""], [2000, ""], [2999, ""], [5000, ""], [1000.5, ""],
-      [1000, "x".repeat(124)], [1000, "é".repeat(62)],
+      [999, ""],
+      [1004, ""],
+      [1005, ""],
+      [1006, ""],
+      [1015, ""],
+      [2000, ""],
+      [2999, ""],
+      [5000, ""],
+      [1000.5, ""],
+      [1000, "x".repeat(124)],
+      [1000, "é".repeat(62)],
     ];
     for (const [code, reason] of cases) {
       try {

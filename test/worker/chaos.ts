@@ -11,7 +11,10 @@ const forgotten = new WebSocketRoom("chaos");
  * sessions last 1.5 s after a drop.
  */
 export const chaos = new WebSocketRouter<Env>();
-for (const [path, shards] of [["/chaos/:room", undefined], ["/chaos-sharded/:room", { maxConnections: 2 }]] as const) {
+for (const [path, shards] of [
+  ["/chaos/:room", undefined],
+  ["/chaos-sharded/:room", { maxConnections: 2 }],
+] as const) {
   chaos.route(
     path,
     async (ws) => {
@@ -23,6 +26,10 @@ for (const [path, shards] of [["/chaos/:room", undefined], ["/chaos-sharded/:roo
         ws.sendText(`d:${text}`);
       }
     },
-    { roomObject: ({ params }) => params.room, sessions: { window: 1_500 }, ...(shards === undefined ? {} : { shards }) },
+    {
+      roomObject: ({ params }) => params.room,
+      sessions: { window: 1_500 },
+      ...(shards === undefined ? {} : { shards }),
+    },
   );
 }

@@ -23,67 +23,83 @@ type Command =
   | { closeAll: number };
 
 /**
- * A sharded room: JSON commands broadcast (`say`, to everyone or all but the sender), ask the whole
- * room's size, members, recent history (the last 3, or all since a position), or close everyone. Replies carry `reply`; broadcasts come as
- * `{ said, by }`. On join: `{ joined: id, shard }` where the shard is this object's name.
+ * A sharded room: JSON commands broadcast (`say`, to everyone or all but the sender), ask the whole room's size,
+ * members, recent history (the last 3, or all since a position), or close everyone. Replies carry `reply`; broadcasts
+ * come as `{ said, by }`. On join: `{ joined: id, shard }` where the shard is this object's name.
  */
-export const crowds = new WebSocketRouter<Env>().route(
-  "/crowd/:room",
-  async (ws: ServerWebSocket<RouteParams<"/crowd/:room">, { name: string }>, _env, ctx) => {
-    await ws.accept();
-    if (!ws.rerun) {
-      ws.setData({ name: ws.queryParams.get("name") ?? "someone" });
-      crowd.join(ws);
-      ws.sendJson({ joined: ws.id, object: ctx.id.name });
-    }
-    for await (const command of ws.iterJson<Command>()) {
-      if ("say" in command) {
-        await crowd.broadcastJson({ said: command.say, by: ws.data?.name }, command.excludeMe ? { exclude: ws.id } : undefined);
-      } else if ("closeAll" in command) {
-        await crowd.closeAll(command.closeAll, "closing the crowd");
-      } else if (command.ask === "size") {
-        ws.sendJson({ reply: "size", size: await crowd.size() });
-      } else if (command.ask === "who") {
-        ws.sendJson({ reply: "who", names: (await crowd.getConnections()).map(({ data }) => data?.name).sort() });
-      } else {
-        try {
-          const { epoch, entries } = await crowd.history(command.since === undefined ? { last: 3 } : { since: command.since });
-          ws.sendJson({ reply: "history", epoch, entries: entries.map(({ offset, data }) => ({ offset, data })) });
-        } catch (error) {
-          ws.sendJson({ reply: "history", error: (error as Error).message });
+export const crowds = new WebSocketRouter<Env>()
+  .route(
+    "/crowd/:room",
+    async (ws: ServerWebSocket<RouteParams<"/crowd/:room">, { name: string }>, _env, ctx) => {
+      await ws.accept();
+      if (!ws.rerun) {
+        ws.setData({ name: ws.queryParams.get("name") ?? "someone" });
+        crowd.join(ws);
+        ws.sendJson({ joined: ws.id, object: ctx.id.name });
+      }
+      for await (const command of ws.iterJson<Command>()) {
+        if ("say" in command) {
+          await crowd.broadcastJson(
+            { said: command.say, by: ws.data?.name },
+            command.excludeMe ? { exclude: ws.id } : undefined,
+          );
+        } else if ("closeAll" in command) {
+          await crowd.closeAll(command.closeAll, "closing the crowd");
+        } else if (command.ask === "size") {
+          ws.sendJson({ reply: "size", size: await crowd.size() });
+        } else if (command.ask === "who") {
+          ws.sendJson({ reply: "who", names: (await crowd.getConnections()).map(({ data }) => data?.name).sort() });
+        } else {
+          try {
+            const { epoch, entries } = await crowd.history(
+              command.since === undefined ? { last: 3 } : { since: command.since },
+            );
+            ws.sendJson({ reply: "history", epoch, entries: entries.map(({ offset, data }) => ({ offset, data })) });
+          } catch (error) {
+            ws.sendJson({ reply: "history", error: (error as Error).message });
+          }
         }
       }
-    }
-    crowd.leave(ws);
-  },
-  { roomObject: ({ params }) => params.room, shards: { maxConnections: 10 } },
-).route(
-  "/crowd-session/:room",
-  async (ws: ServerWebSocket<RouteParams<"/crowd-session/:room">>) => {
-    await ws.accept();
-    if (!ws.rerun && !ws.recovered) crowdTalk.join(ws);
-    for await (const text of ws.iterText()) {
-      if (text === "!clear") await crowdTalk.clearHistory();
-      else if (text !== "!nothing") await crowdTalk.broadcast(text);
-    }
-  },
-  { roomObject: ({ params }) => params.room, shards: { maxConnections: 1 }, sessions: { window: 2_000, maxUnacknowledged: 200 } },
-).route(
-  "/crowd-pair/:room",
-  async (ws: ServerWebSocket<RouteParams<"/crowd-pair/:room">>) => {
-    const delay = Number(ws.queryParams.get("delay") ?? 0);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    const key = ws.queryParams.get("gate");
-    if (key !== null) {
-      report(key, "at the gate");
-      await gate(key);
-    }
-    await ws.accept();
-    if (!ws.rerun && !ws.recovered) {
-      crowdTalk.join(ws);
-      if (ws.queryParams.has("late")) await crowdTalk.sendHistory(ws, { last: 3 });
-    }
-    for await (const text of ws.iterText()) await crowdTalk.broadcast(text);
-  },
-  { roomObject: ({ params }) => params.room, shards: { maxConnections: 2 }, sessions: { window: 2_000, maxUnacknowledged: 200 } },
-);
+      crowd.leave(ws);
+    },
+    { roomObject: ({ params }) => params.room, shards: { maxConnections: 10 } },
+  )
+  .route(
+    "/crowd-session/:room",
+    async (ws: ServerWebSocket<RouteParams<"/crowd-session/:room">>) => {
+      await ws.accept();
+      if (!ws.rerun && !ws.recovered) crowdTalk.join(ws);
+      for await (const text of ws.iterText()) {
+        if (text === "!clear") await crowdTalk.clearHistory();
+        else if (text !== "!nothing") await crowdTalk.broadcast(text);
+      }
+    },
+    {
+      roomObject: ({ params }) => params.room,
+      shards: { maxConnections: 1 },
+      sessions: { window: 2_000, maxUnacknowledged: 200 },
+    },
+  )
+  .route(
+    "/crowd-pair/:room",
+    async (ws: ServerWebSocket<RouteParams<"/crowd-pair/:room">>) => {
+      const delay = Number(ws.queryParams.get("delay") ?? 0);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      const key = ws.queryParams.get("gate");
+      if (key !== null) {
+        report(key, "at the gate");
+        await gate(key);
+      }
+      await ws.accept();
+      if (!ws.rerun && !ws.recovered) {
+        crowdTalk.join(ws);
+        if (ws.queryParams.has("late")) await crowdTalk.sendHistory(ws, { last: 3 });
+      }
+      for await (const text of ws.iterText()) await crowdTalk.broadcast(text);
+    },
+    {
+      roomObject: ({ params }) => params.room,
+      shards: { maxConnections: 2 },
+      sessions: { window: 2_000, maxUnacknowledged: 200 },
+    },
+  );

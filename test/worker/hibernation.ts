@@ -45,7 +45,11 @@ export const hibernation = new WebSocketRouter<Env>().route(
           const names = [...ws.headers.keys()].filter((name) => name.startsWith("x-h"));
           ws.sendJson({ resumed: ws.rerun, count: names.length, last: ws.headers.get("x-h1299") });
         } else if (text === "headers") {
-          ws.sendJson({ resumed: ws.rerun, cookieLength: ws.headers.get("cookie")?.length ?? null, xTest: ws.headers.get("x-test") });
+          ws.sendJson({
+            resumed: ws.rerun,
+            cookieLength: ws.headers.get("cookie")?.length ?? null,
+            xTest: ws.headers.get("x-test"),
+          });
         } else if (text === "closeAll") {
           members.closeAll(4006, "closing all");
         } else if (text.startsWith("say:")) {

@@ -29,20 +29,34 @@ const app = new Hypern<Env>({
   fallback: (request, env, ctx) => http.fetch(request, env, ctx),
 });
 
-app.include(basics).include(rooms).include(hibernation).include(counter).include(script).include(placement).include(deadlines).include(presence).include(sessions).include(crowds).include(order).include(keeping).include(fleetingRoute).include(chaos).include(liveness).include(who);
+app
+  .include(basics)
+  .include(rooms)
+  .include(hibernation)
+  .include(counter)
+  .include(script)
+  .include(placement)
+  .include(deadlines)
+  .include(presence)
+  .include(sessions)
+  .include(crowds)
+  .include(order)
+  .include(keeping)
+  .include(fleetingRoute)
+  .include(chaos)
+  .include(liveness)
+  .include(who);
 
-const mounted = new WebSocketRouter<Env>().route(
-  "/notifications/:topic",
-  async (ws) => {
-    await ws.accept();
-    ws.sendJson({ mounted: ws.path, topic: ws.params.topic });
-    ws.close();
-  },
-);
+const mounted = new WebSocketRouter<Env>().route("/notifications/:topic", async (ws) => {
+  await ws.accept();
+  ws.sendJson({ mounted: ws.path, topic: ws.params.topic });
+  ws.close();
+});
 app.include(mounted, { prefix: "/ws/" });
 
 // Rooms of the /room/:object route from plain Worker code, over RPC.
-const roomOf = (request: { params: Record<string, string | undefined> }, env: Env) => app.roomObject(env, request.params.object ?? "", { route: "/room/:object" });
+const roomOf = (request: { params: Record<string, string | undefined> }, env: Env) =>
+  app.roomObject(env, request.params.object ?? "", { route: "/room/:object" });
 
 http.post("/push/:object", async (request, env: Env) => {
   const exclude = new URL(request.url).searchParams.getAll("exclude");

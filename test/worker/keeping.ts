@@ -14,7 +14,10 @@ const kept = new WebSocketRoom("kept", { history: { limit: 100 } });
  * shard (`/keep-sharded/:room`).
  */
 export const keeping = new WebSocketRouter<Env>();
-for (const [path, shards] of [["/keep/:room", undefined], ["/keep-sharded/:room", { maxConnections: 1 }]] as const) {
+for (const [path, shards] of [
+  ["/keep/:room", undefined],
+  ["/keep-sharded/:room", { maxConnections: 1 }],
+] as const) {
   keeping.route(
     path,
     async (ws) => {
@@ -39,7 +42,11 @@ for (const [path, shards] of [["/keep/:room", undefined], ["/keep-sharded/:room"
         }
       }
     },
-    { roomObject: ({ params }) => params.room, sessions: { window: 5_000, maxUnacknowledgedBytes: 2_000 }, ...(shards === undefined ? {} : { shards }) },
+    {
+      roomObject: ({ params }) => params.room,
+      sessions: { window: 5_000, maxUnacknowledgedBytes: 2_000 },
+      ...(shards === undefined ? {} : { shards }),
+    },
   );
 }
 

@@ -7,7 +7,10 @@ import { report } from "./reports.js";
  * connection ended under `?report=`; sessions too, for session clients.
  */
 export const liveness = new WebSocketRouter<Env>();
-for (const [path, heartbeat] of [["/beat/:room", { intervalMs: 100, timeoutMs: 400 }], ["/beat-slow/:room", { intervalMs: 30_000, timeoutMs: 60_000 }]] as const) {
+for (const [path, heartbeat] of [
+  ["/beat/:room", { intervalMs: 100, timeoutMs: 400 }],
+  ["/beat-slow/:room", { intervalMs: 30_000, timeoutMs: 60_000 }],
+] as const) {
   liveness.route(
     path,
     async (ws) => {

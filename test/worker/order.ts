@@ -10,7 +10,10 @@ const ordered = new WebSocketRoom("ordered");
  * handler in one object (`/order/:room`) and in a room of one connection per shard (`/order-sharded/:room`).
  */
 export const order = new WebSocketRouter<Env>();
-for (const [path, shards] of [["/order/:room", undefined], ["/order-sharded/:room", { maxConnections: 1 }]] as const) {
+for (const [path, shards] of [
+  ["/order/:room", undefined],
+  ["/order-sharded/:room", { maxConnections: 1 }],
+] as const) {
   order.route(
     path,
     async (ws) => {

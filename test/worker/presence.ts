@@ -57,7 +57,10 @@ export const presence = new WebSocketRouter<Env>().route(
             cyclic.self = cyclic;
             ws.setData(cyclic as unknown as Person);
           } catch (error) {
-            ws.sendJson({ error: error instanceof WebSocketError ? error.message : String(error), name: ws.data?.name });
+            ws.sendJson({
+              error: error instanceof WebSocketError ? error.message : String(error),
+              name: ws.data?.name,
+            });
           }
           break;
       }

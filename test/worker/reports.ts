@@ -18,7 +18,10 @@ export function reported(key: string): unknown[] {
 /** Describes a thrown value the way the tests compare it. */
 export function describeError(error: unknown): { name: string; message: string; code?: number; reason?: string } {
   if (!(error instanceof Error)) return { name: typeof error, message: String(error) };
-  const described: { name: string; message: string; code?: number; reason?: string } = { name: error.name, message: error.message };
+  const described: { name: string; message: string; code?: number; reason?: string } = {
+    name: error.name,
+    message: error.message,
+  };
   if ("code" in error && typeof error.code === "number") described.code = error.code;
   if ("reason" in error && typeof error.reason === "string") described.reason = error.reason;
   return described;

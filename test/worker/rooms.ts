@@ -41,7 +41,9 @@ export const rooms = new WebSocketRouter<Env>().route(
             shared.broadcastJson({ text: command.text }, { exclude: command.exclude });
             break;
           case "broadcastBytes":
-            shared.broadcastBytes(new Uint8Array(command.bytes), { exclude: command.exclude ? new Set(command.exclude) : undefined });
+            shared.broadcastBytes(new Uint8Array(command.bytes), {
+              exclude: command.exclude ? new Set(command.exclude) : undefined,
+            });
             break;
           case "closeAll":
             shared.closeAll(command.code, command.reason);

@@ -11,21 +11,24 @@ const brief = new WebSocketRoom("brief", { history: { limit: 5 } });
 type SessionSocket = ServerWebSocket<RouteParams<"/session/:room">, { name: string }>;
 
 /**
- * A chat on a route with sessions: every text is broadcast to everyone, its sender included, so every
- * member's log is the whole conversation (`?excludeSelf`: all but the sender). `?brief` uses the 5-entry room. Commands: `!direct:<n>`
- * sends n numbered direct messages to the sender; `!cookie` the length of its Cookie header; `!clear`
- * clears the room's history; `!who` reports.
- * `?slow`: a new session's first handler waits 300 ms before it reads, so a burst overflows its queue;
- * `?gate=<key>`: it waits until the test opens that gate (gates.ts).
- * Each handler run reports `{ started, recovered, resumed }` under `?report=`, and `{ ended, recovered }`
- * under `?ends=` when it ends (returns or throws).
+ * A chat on a route with sessions: every text is broadcast to everyone, its sender included, so every member's log is
+ * the whole conversation (`?excludeSelf`: all but the sender). `?brief` uses the 5-entry room. Commands: `!direct:<n>`
+ * sends n numbered direct messages to the sender; `!cookie` the length of its Cookie header; `!clear` clears the room's
+ * history; `!who` reports. `?slow`: a new session's first handler waits 300 ms before it reads, so a burst overflows
+ * its queue; `?gate=<key>`: it waits until the test opens that gate (gates.ts). Each handler run reports `{ started,
+ * recovered, resumed }` under `?report=`, and `{ ended, recovered }` under `?ends=` when it ends (returns or throws).
  */
 export const sessions = new WebSocketRouter<Env>().route(
   "/session/:room",
   async (ws: SessionSocket) => {
     const room = ws.queryParams.has("brief") ? brief : talk;
     await ws.accept();
-    report(ws.queryParams.get("report"), { id: ws.id, recovered: ws.recovered, resumed: ws.rerun, name: ws.data?.name ?? null });
+    report(ws.queryParams.get("report"), {
+      id: ws.id,
+      recovered: ws.recovered,
+      resumed: ws.rerun,
+      name: ws.data?.name ?? null,
+    });
     if (!ws.rerun && !ws.recovered) {
       ws.setData({ name: ws.queryParams.get("name") ?? "someone" });
       room.join(ws);

@@ -89,12 +89,19 @@ strict.ws(
   { roomObject: ({ params }) => params.room, sessions: true },
 );
 
-/** Presence behind the strict outbound budget: two rooms with presence, and a log for replays larger than the budget. */
-const strictPeople = new WebSocketRoom<{ user: string }>("strict-present", { presence: { key: (data, id) => data?.user ?? id } });
+/**
+ * Presence behind the strict outbound budget: two rooms with presence, and a log for replays larger than the budget.
+ */
+const strictPeople = new WebSocketRoom<{ user: string }>("strict-present", {
+  presence: { key: (data, id) => data?.user ?? id },
+});
 const strictCrowd = new WebSocketRoom("strict-counted", { presence: { countsOnly: true } });
 const strictChatter = new WebSocketRoom("strict-chatter", { history: { limit: 1_000 } });
 
-/** A session route: each connection joins `strict-chatter`, `strict-present` (as `?token=`) and `strict-counted`; `n` broadcasts n one-character entries to everyone but the sender. */
+/**
+ * A session route: each connection joins `strict-chatter`, `strict-present` (as `?token=`) and `strict-counted`; `n`
+ * broadcasts n one-character entries to everyone but the sender.
+ */
 strict.ws(
   "/strict/who/:room",
   async (ws) => {
@@ -103,7 +110,8 @@ strict.ws(
       ws.setData({ user: ws.queryParams.get("token") ?? "someone" });
       for (const room of [strictChatter, strictPeople, strictCrowd]) room.join(ws);
     }
-    for await (const text of ws.iterText()) for (let i = 0; i < Number(text); i++) await strictChatter.broadcast("x", { exclude: ws.id });
+    for await (const text of ws.iterText())
+      for (let i = 0; i < Number(text); i++) await strictChatter.broadcast("x", { exclude: ws.id });
   },
   { roomObject: ({ params }) => params.room, sessions: true },
 );

@@ -91,7 +91,8 @@ class SessionChaosClient implements ChaosClient {
 
   again(): boolean {
     const socket = this.#sockets.at(-1);
-    if (this.#last === null || socket === undefined || socket.readyState !== 1 || this.#client.state.state !== "open") return false;
+    if (this.#last === null || socket === undefined || socket.readyState !== 1 || this.#client.state.state !== "open")
+      return false;
     socket.send(JSON.stringify({ t: "m", id: this.#last.id, d: this.#last.text }));
     return true;
   }
@@ -201,15 +202,24 @@ async function lastWords(made: readonly ChaosClient[], sent: string[][], label: 
   return last as string[];
 }
 
-/** The problems of what one client received, against what every client sent (each text once, its sender's index in `senders`). */
-function problems(received: readonly string[], own: readonly string[], sent: readonly (readonly string[])[], complete: { broadcasts: boolean; replies: boolean }): string[] {
+/**
+ * The problems of what one client received, against what every client sent (each text once, its sender's index in
+ * `senders`).
+ */
+function problems(
+  received: readonly string[],
+  own: readonly string[],
+  sent: readonly (readonly string[])[],
+  complete: { broadcasts: boolean; replies: boolean },
+): string[] {
   const found: string[] = [];
   const seen = new Set<string>();
   for (const text of received) {
     if (seen.has(text)) found.push(`${text} received twice`);
     seen.add(text);
   }
-  // Each sender's messages are processed in the order it sent them: their broadcasts, and its replies, come in that order.
+  // Each sender's messages are processed in the order it sent them: their broadcasts, and its replies, come in that
+  // order.
   for (const [sender, texts] of sent.entries()) {
     const order = received.filter((text) => text.startsWith(`b:c${sender}-`)).map((text) => text.slice(2));
     if (!isSubsequence(order, texts)) found.push(`client ${sender}'s broadcasts out of order: ${order.join(" ")}`);
@@ -219,10 +229,12 @@ function problems(received: readonly string[], own: readonly string[], sent: rea
   // The handler broadcasts a message, then answers it: its sender sees them in that order.
   for (const text of own) {
     const [broadcast, reply] = [received.indexOf(`b:${text}`), received.indexOf(`d:${text}`)];
-    if (broadcast !== -1 && reply !== -1 && reply < broadcast) found.push(`the reply to ${text} came before its broadcast`);
+    if (broadcast !== -1 && reply !== -1 && reply < broadcast)
+      found.push(`the reply to ${text} came before its broadcast`);
   }
   if (complete.replies) for (const text of own) if (!seen.has(`d:${text}`)) found.push(`no reply to ${text}`);
-  if (complete.broadcasts) for (const text of sent.flat()) if (!seen.has(`b:${text}`)) found.push(`no broadcast of ${text}`);
+  if (complete.broadcasts)
+    for (const text of sent.flat()) if (!seen.has(`b:${text}`)) found.push(`no broadcast of ${text}`);
   return found;
 }
 
@@ -241,14 +253,21 @@ function alarmNow(stub: DurableObjectStub): Promise<void> {
   return runInDurableObject(stub, (instance) => (instance as unknown as { alarm(): Promise<void> }).alarm());
 }
 
-/** Rows of what the traffic left in a room object's storage: its tables but the fixed bookkeeping, and its key-value pairs but a shard's counters. */
+/**
+ * Rows of what the traffic left in a room object's storage: its tables but the fixed bookkeeping, and its key-value
+ * pairs but a shard's counters.
+ */
 async function leftovers(stub: DurableObjectStub): Promise<Record<string, unknown>> {
   return runInDurableObject(stub, (_, state) => {
     const left: Record<string, unknown> = {};
-    const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'hypern_%'").toArray();
+    const tables = state.storage.sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'hypern_%'")
+      .toArray();
     // The sequencer's next place in its stream, and what it remembers against retries and of client
     // addresses for ten minutes (test/workerd/sequencer.test.ts shows those go after their time).
-    for (const { name } of tables.filter(({ name }) => !["hypern_sequence", "hypern_ops", "hypern_clients"].includes(name))) {
+    for (const { name } of tables.filter(
+      ({ name }) => !["hypern_sequence", "hypern_ops", "hypern_clients"].includes(name),
+    )) {
       const rows = state.storage.sql.exec(`SELECT * FROM ${name}`).toArray();
       if (rows.length > 0) left[name] = rows;
     }
@@ -261,72 +280,98 @@ const KINDS = [
   { kind: "one object", route: "/chaos/:room", shards: false },
   { kind: "shards of two", route: "/chaos-sharded/:room", shards: true },
 ] as const;
-const MATRIX = KINDS.flatMap((room) => (["session", "plain"] as const).flatMap((clients) => [true, false].map((history) => ({ ...room, clients, history }))));
+const MATRIX = KINDS.flatMap((room) =>
+  (["session", "plain"] as const).flatMap((clients) => [true, false].map((history) => ({ ...room, clients, history }))),
+);
 
-describe.each(MATRIX)("the chaos matrix: $kind, $clients clients, history $history", ({ route, shards, clients, history }) => {
-  it("each server message once and in order, each client message processed once, the handler's order kept, storage emptied", { timeout: 300_000 }, async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 8, maxLength: 30 }), async (steps) => {
-        const room = `chaos-${Date.now()}-${++rooms}`;
-        const path = `${route.replace(":room", room)}${history ? "?history" : ""}`;
-        const roomObject = app.roomObject(env, room, { route });
-        const made = Array.from({ length: CLIENTS }, () => (clients === "session" ? new SessionChaosClient(path) : new PlainChaosClient(path)));
-        for (const one of made) await (one instanceof SessionChaosClient ? one.welcomed() : (one as PlainChaosClient).opened());
-        const sent: string[][] = made.map(() => []);
-        for (const [index, action] of steps.entries()) {
-          if (action.kind === "send" || action.kind === "sendThenDrop") {
-            const text = `c${action.client}-${index}`;
-            if (made[action.client]!.send(text)) sent[action.client]!.push(text);
-            if (action.kind === "sendThenDrop") made[action.client]!.drop();
-          } else if (action.kind === "twice") made[action.client]!.again();
-          else if (action.kind === "drop") made[action.client]!.drop();
-          else if (action.kind === "evict") await hibernate(roomObject).catch(() => undefined);
-          else if (action.kind === "reset") await abortAllDurableObjects();
-          else if (action.kind === "deploy") await roomObject.closeAll(1012, "deploy").catch(() => undefined);
-          else await new Promise((resolve) => setTimeout(resolve, action.ms));
-        }
-        // A reset is a crash: a shard's handler that was awaiting its broadcast (the room's order) when its
-        // room object was reset loses the rest of that message's handling, its reply included (the
-        // message was handed over once, and is not handed over again). A room in one object has no such
-        // gap: its handler here broadcasts and replies in one turn.
-        const resetMidway = shards && steps.some(({ kind }) => kind === "reset");
-        const complete = { broadcasts: clients === "session" && history && !resetMidway, replies: clients === "session" && !resetMidway };
-        // Session clients catch up on everything; plain ones get what reached them while connected.
-        await eventually(() => {
-          for (const [index, one] of made.entries()) {
-            if (!one.settled()) throw new Error(`client ${index} not settled`);
-            if (complete.replies && sent[index]!.some((text) => !one.received.includes(`d:${text}`))) throw new Error(`client ${index} lacks a reply`);
-            if (complete.broadcasts && sent.flat().some((text) => !one.received.includes(`b:${text}`))) throw new Error(`client ${index} lacks a broadcast`);
-          }
-        }, 20_000);
-        // Then every client on a connection that stays; then one more message each, whose broadcast
-        // reaches everyone after anything before it (a late double included).
-        await lastWords(made, sent, "settled");
-        const finals = await lastWords(made, sent, "end");
-        await eventually(() => {
-          for (const [index, one] of made.entries()) {
-            for (const text of finals) if (!one.received.includes(`b:${text}`)) throw new Error(`client ${index} lacks the broadcast of ${text}`);
-            if (complete.replies && !one.received.includes(`d:${finals[index]}`)) throw new Error(`client ${index} lacks the reply to ${finals[index]}`);
-          }
-        }, 20_000);
-        for (const [index, one] of made.entries()) {
-          expect(problems(one.received, sent[index]!, sent, complete), `client ${index} (${clients}) received ${one.received.join(" ")}`).toEqual([]);
-        }
-        for (const one of made) one.close();
+describe.each(MATRIX)(
+  "the chaos matrix: $kind, $clients clients, history $history",
+  ({ route, shards, clients, history }) => {
+    it(
+      "each server message once and in order, each client message processed once, the handler's order kept, " +
+        "storage emptied",
+      { timeout: 300_000 },
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.array(step, { minLength: 8, maxLength: 30 }), async (steps) => {
+            const room = `chaos-${Date.now()}-${++rooms}`;
+            const path = `${route.replace(":room", room)}${history ? "?history" : ""}`;
+            const roomObject = app.roomObject(env, room, { route });
+            const made = Array.from({ length: CLIENTS }, () =>
+              clients === "session" ? new SessionChaosClient(path) : new PlainChaosClient(path),
+            );
+            for (const one of made)
+              await (one instanceof SessionChaosClient ? one.welcomed() : (one as PlainChaosClient).opened());
+            const sent: string[][] = made.map(() => []);
+            for (const [index, action] of steps.entries()) {
+              if (action.kind === "send" || action.kind === "sendThenDrop") {
+                const text = `c${action.client}-${index}`;
+                if (made[action.client]!.send(text)) sent[action.client]!.push(text);
+                if (action.kind === "sendThenDrop") made[action.client]!.drop();
+              } else if (action.kind === "twice") made[action.client]!.again();
+              else if (action.kind === "drop") made[action.client]!.drop();
+              else if (action.kind === "evict") await hibernate(roomObject).catch(() => undefined);
+              else if (action.kind === "reset") await abortAllDurableObjects();
+              else if (action.kind === "deploy") await roomObject.closeAll(1012, "deploy").catch(() => undefined);
+              else await new Promise((resolve) => setTimeout(resolve, action.ms));
+            }
+            // A reset is a crash: a shard's handler that was awaiting its broadcast (the room's order) when its
+            // room object was reset loses the rest of that message's handling, its reply included (the
+            // message was handed over once, and is not handed over again). A room in one object has no such
+            // gap: its handler here broadcasts and replies in one turn.
+            const resetMidway = shards && steps.some(({ kind }) => kind === "reset");
+            const complete = {
+              broadcasts: clients === "session" && history && !resetMidway,
+              replies: clients === "session" && !resetMidway,
+            };
+            // Session clients catch up on everything; plain ones get what reached them while connected.
+            await eventually(() => {
+              for (const [index, one] of made.entries()) {
+                if (!one.settled()) throw new Error(`client ${index} not settled`);
+                if (complete.replies && sent[index]!.some((text) => !one.received.includes(`d:${text}`)))
+                  throw new Error(`client ${index} lacks a reply`);
+                if (complete.broadcasts && sent.flat().some((text) => !one.received.includes(`b:${text}`)))
+                  throw new Error(`client ${index} lacks a broadcast`);
+              }
+            }, 20_000);
+            // Then every client on a connection that stays; then one more message each, whose broadcast
+            // reaches everyone after anything before it (a late double included).
+            await lastWords(made, sent, "settled");
+            const finals = await lastWords(made, sent, "end");
+            await eventually(() => {
+              for (const [index, one] of made.entries()) {
+                for (const text of finals)
+                  if (!one.received.includes(`b:${text}`))
+                    throw new Error(`client ${index} lacks the broadcast of ${text}`);
+                if (complete.replies && !one.received.includes(`d:${finals[index]}`))
+                  throw new Error(`client ${index} lacks the reply to ${finals[index]}`);
+              }
+            }, 20_000);
+            for (const [index, one] of made.entries()) {
+              expect(
+                problems(one.received, sent[index]!, sent, complete),
+                `client ${index} (${clients}) received ${one.received.join(" ")}`,
+              ).toEqual([]);
+            }
+            for (const one of made) one.close();
 
-        // Once the clients have left and the windows (1.5 s) have passed, the alarms leave nothing behind.
-        await new Promise((resolve) => setTimeout(resolve, 1_700));
-        // A reset leaves stubs made before it broken: new ones.
-        const stubs = [roomStub(app.roomObject(env, room, { route }))];
-        if (shards) for (let shard = 0; shard < 4; shard++) stubs.push(env.ROOMS.get(env.ROOMS.idFromName(objectName({ group: route, room, part: { shard } }))));
-        await eventually(async () => {
-          for (const stub of stubs) {
-            await alarmNow(stub);
-            expect(await leftovers(stub)).toEqual({});
-          }
-        }, 10_000);
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
+            // Once the clients have left and the windows (1.5 s) have passed, the alarms leave nothing behind.
+            await new Promise((resolve) => setTimeout(resolve, 1_700));
+            // A reset leaves stubs made before it broken: new ones.
+            const stubs = [roomStub(app.roomObject(env, room, { route }))];
+            if (shards)
+              for (let shard = 0; shard < 4; shard++)
+                stubs.push(env.ROOMS.get(env.ROOMS.idFromName(objectName({ group: route, room, part: { shard } }))));
+            await eventually(async () => {
+              for (const stub of stubs) {
+                await alarmNow(stub);
+                expect(await leftovers(stub)).toEqual({});
+              }
+            }, 10_000);
+          }),
+          { numRuns: RUNS, seed: SEED, endOnFailure: true },
+        );
+      },
     );
-  });
-});
+  },
+);

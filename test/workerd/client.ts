@@ -47,7 +47,11 @@ export function heldReturn(): { retry: (close: CloseInfo) => Promise<boolean>; r
 }
 
 /** The messages `socket` receives, parsed as JSON, up to and including the first that `last` accepts. */
-export async function receiveJsonUntil<T>(socket: TestSocket, last: (message: T) => boolean, options?: WaitOptions): Promise<T[]> {
+export async function receiveJsonUntil<T>(
+  socket: TestSocket,
+  last: (message: T) => boolean,
+  options?: WaitOptions,
+): Promise<T[]> {
   const messages: T[] = [];
   for (;;) {
     const message = await socket.receiveJson<T>(options);

@@ -11,7 +11,10 @@ import { captureLogs, failureLine } from "./logged.js";
 
 /** How many connections of a room object have their headers kept in storage. */
 function storedHeaderEntries(room: RoomObjectClient): Promise<number> {
-  return runInDurableObject(roomStub(room), (_, state) => [...state.storage.kv.list({ prefix: "hypern:headers:" })].length);
+  return runInDurableObject(
+    roomStub(room),
+    (_, state) => [...state.storage.kv.list({ prefix: "hypern:headers:" })].length,
+  );
 }
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -79,7 +82,9 @@ describe("loops without boilerplate", () => {
       const client = await connect(`/iter/${kind}?report=iter-${kind}`);
       send(client);
       client.close(1000, "bye");
-      await eventually(() => expect(reported(`iter-${kind}`)).toEqual([{ ended: "quietly", seen, closed: { code: 1000, reason: "bye" } }]));
+      await eventually(() =>
+        expect(reported(`iter-${kind}`)).toEqual([{ ended: "quietly", seen, closed: { code: 1000, reason: "bye" } }]),
+      );
     }
   });
 
@@ -88,24 +93,37 @@ describe("loops without boilerplate", () => {
     client.sendJson({ ok: true });
     client.send("{not json");
     await eventually(() =>
-      expect(reported("iter-bad")).toEqual([{ ended: "by throwing", seen: [{ ok: true }], name: "WebSocketError", message: "The text message is not valid JSON" }]),
+      expect(reported("iter-bad")).toEqual([
+        {
+          ended: "by throwing",
+          seen: [{ ok: true }],
+          name: "WebSocketError",
+          message: "The text message is not valid JSON",
+        },
+      ]),
     );
   });
 });
 
 describe("connection properties", () => {
   it("exposes id, state, path, decoded params, lower-case headers, query, client host and subprotocol", async () => {
-    const client = await connect("/info/J%C3%BCrgen%20K/extra?x=1&x=2&y=%C3%A9", { headers: {
-      "X-Custom-Header": "Value",
-      "CF-Connecting-IP": "203.0.113.7",
-    } });
+    const client = await connect("/info/J%C3%BCrgen%20K/extra?x=1&x=2&y=%C3%A9", {
+      headers: {
+        "X-Custom-Header": "Value",
+        "CF-Connecting-IP": "203.0.113.7",
+      },
+    });
     const info = await client.receiveJson<Record<string, unknown>>();
     expect(info.id).toMatch(uuid);
     expect(info.before).toEqual({ state: "connecting", isConnected: false });
     expect(info.after).toEqual({ state: "connected", isConnected: true });
     expect(info.path).toBe("/info/J%C3%BCrgen%20K/extra");
     expect(info.params).toEqual({ name: "Jürgen K", rest: "extra" });
-    expect(info.query).toEqual([["x", "1"], ["x", "2"], ["y", "é"]]);
+    expect(info.query).toEqual([
+      ["x", "1"],
+      ["x", "2"],
+      ["y", "é"],
+    ]);
     expect(info.headers).toMatchObject({ "x-custom-header": "Value", upgrade: "websocket" });
     expect(Object.keys(info.headers as object).every((name) => name === name.toLowerCase())).toBe(true);
     expect(info.clientHost).toBe("203.0.113.7");
@@ -123,9 +141,18 @@ describe("connection properties", () => {
   });
 
   it("gives every connection its own server-made id; headers a client adds change nothing", async () => {
-    const forged = { "x-hypern-handoff": encodeURIComponent(JSON.stringify({ route: "/echo", params: { name: "evil" } })), "x-connection-id": "evil" };
-    const [a, b] = await Promise.all([connect("/info/a", { headers: forged }), connect("/info/b", { headers: forged })]);
-    const [infoA, infoB] = await Promise.all([a.receiveJson<Record<string, unknown>>(), b.receiveJson<Record<string, unknown>>()]);
+    const forged = {
+      "x-hypern-handoff": encodeURIComponent(JSON.stringify({ route: "/echo", params: { name: "evil" } })),
+      "x-connection-id": "evil",
+    };
+    const [a, b] = await Promise.all([
+      connect("/info/a", { headers: forged }),
+      connect("/info/b", { headers: forged }),
+    ]);
+    const [infoA, infoB] = await Promise.all([
+      a.receiveJson<Record<string, unknown>>(),
+      b.receiveJson<Record<string, unknown>>(),
+    ]);
     expect(infoA.id).toMatch(uuid);
     expect(infoA.id).not.toBe(infoB.id);
     expect(infoA.id).not.toBe("evil");
@@ -134,21 +161,27 @@ describe("connection properties", () => {
     expect(infoA.path).toBe("/info/a");
   });
 
-  it("keeps every request header across a wake, those too large for the attachment in storage until the connection ends", async () => {
-    const cookie = `session=${"c".repeat(17_000)}`;
-    const room = app.roomObject(env, "big-headers", { route: "/hib/:object" });
-    const client = await connect("/hib/big-headers?report=big-headers", { headers: { Cookie: cookie, "X-Test": "small" } });
-    expect(await client.receive()).toBe("hello");
-    client.send("headers");
-    expect(await client.receiveJson()).toEqual({ resumed: false, cookieLength: cookie.length, xTest: "small" });
-    expect(await storedHeaderEntries(room)).toBe(1);
-    await hibernate(room);
-    client.send("headers");
-    expect(await client.receiveJson()).toEqual({ resumed: true, cookieLength: cookie.length, xTest: "small" });
-    client.close(1000, "done");
-    await client.closed();
-    await eventually(async () => expect(await storedHeaderEntries(room)).toBe(0));
-  });
+  it(
+    "keeps every request header across a wake, those too large for the attachment in storage until " +
+      "the connection ends",
+    async () => {
+      const cookie = `session=${"c".repeat(17_000)}`;
+      const room = app.roomObject(env, "big-headers", { route: "/hib/:object" });
+      const client = await connect("/hib/big-headers?report=big-headers", {
+        headers: { Cookie: cookie, "X-Test": "small" },
+      });
+      expect(await client.receive()).toBe("hello");
+      client.send("headers");
+      expect(await client.receiveJson()).toEqual({ resumed: false, cookieLength: cookie.length, xTest: "small" });
+      expect(await storedHeaderEntries(room)).toBe(1);
+      await hibernate(room);
+      client.send("headers");
+      expect(await client.receiveJson()).toEqual({ resumed: true, cookieLength: cookie.length, xTest: "small" });
+      client.close(1000, "done");
+      await client.closed();
+      await eventually(async () => expect(await storedHeaderEntries(room)).toBe(0));
+    },
+  );
 
   it("keeps 1,300 small headers across a wake, though they would not fit the attachment", async () => {
     const many = Object.fromEntries(Array.from({ length: 1_300 }, (_, i) => [`x-h${i}`, "v"]));
@@ -160,21 +193,33 @@ describe("connection properties", () => {
     expect(await client.receiveJson()).toEqual({ resumed: true, count: 1_300, last: "v" });
   });
 
-  it("refuses an upgrade whose path and query or headers cannot be kept: 414 and 431 with the reason, not 500", async () => {
-    const longQuery = await upgrade(`/echo?q=${"q".repeat(17_000)}`);
-    expect(longQuery.status).toBe(414);
-    expect(await longQuery.text()).toBe("URI too long: the path and query of a WebSocket upgrade may take at most 4096 bytes");
-    const hugeHeaders = await upgrade("/echo", { headers: { Cookie: "c".repeat(40_000) } });
-    expect(hugeHeaders.status).toBe(431);
-    expect(await hugeHeaders.text()).toBe("Request header fields too large: a WebSocket upgrade may carry at most 32768 bytes of headers");
-  });
+  it(
+    "refuses an upgrade whose path and query or headers cannot be kept: 414 and 431 with the " + "reason, not 500",
+    async () => {
+      const longQuery = await upgrade(`/echo?q=${"q".repeat(17_000)}`);
+      expect(longQuery.status).toBe(414);
+      expect(await longQuery.text()).toBe(
+        "URI too long: the path and query of a WebSocket upgrade may take at most 4096 bytes",
+      );
+      const hugeHeaders = await upgrade("/echo", { headers: { Cookie: "c".repeat(40_000) } });
+      expect(hugeHeaders.status).toBe(431);
+      expect(await hugeHeaders.text()).toBe(
+        "Request header fields too large: a WebSocket upgrade may carry at most 32768 bytes of headers",
+      );
+    },
+  );
 
   it("accepts with a subprotocol the client offered, and refuses one it did not", async () => {
-    const client = await connect("/subprotocol?report=subprotocol", { headers: { "Sec-WebSocket-Protocol": "chat.v1, chat.v2" } });
+    const client = await connect("/subprotocol?report=subprotocol", {
+      headers: { "Sec-WebSocket-Protocol": "chat.v1, chat.v2" },
+    });
     expect(client.protocol).toBe("chat.v2");
     expect(await client.receive()).toBe("chose:chat.v2");
     expect(reported("subprotocol")).toEqual([
-      { name: "WebSocketError", message: 'Cannot accept subprotocol "not-offered": the client offered "chat.v1", "chat.v2"' },
+      {
+        name: "WebSocketError",
+        message: 'Cannot accept subprotocol "not-offered": the client offered "chat.v1", "chat.v2"',
+      },
     ]);
   });
 });
@@ -190,12 +235,42 @@ describe("misuse gets one clear error each", () => {
       return list;
     });
     expect(results).toEqual([
-      { label: "sendText before accept", name: "WebSocketError", message: "Cannot send before accept()", state: "connecting" },
-      { label: "sendJson before accept", name: "WebSocketError", message: "Cannot send before accept()", state: "connecting" },
-      { label: "receive before accept", name: "WebSocketError", message: "Cannot receive before accept()", state: "connecting" },
-      { label: "second accept", name: "WebSocketError", message: "accept() was already called on this connection", state: "connected" },
-      { label: "sendText non-string", name: "TypeError", message: "sendText() takes a string, got number", state: "connected" },
-      { label: "sendJson undefined", name: "TypeError", message: "sendJson() cannot serialize undefined", state: "connected" },
+      {
+        label: "sendText before accept",
+        name: "WebSocketError",
+        message: "Cannot send before accept()",
+        state: "connecting",
+      },
+      {
+        label: "sendJson before accept",
+        name: "WebSocketError",
+        message: "Cannot send before accept()",
+        state: "connecting",
+      },
+      {
+        label: "receive before accept",
+        name: "WebSocketError",
+        message: "Cannot receive before accept()",
+        state: "connecting",
+      },
+      {
+        label: "second accept",
+        name: "WebSocketError",
+        message: "accept() was already called on this connection",
+        state: "connected",
+      },
+      {
+        label: "sendText non-string",
+        name: "TypeError",
+        message: "sendText() takes a string, got number",
+        state: "connected",
+      },
+      {
+        label: "sendJson undefined",
+        name: "TypeError",
+        message: "sendJson() cannot serialize undefined",
+        state: "connected",
+      },
       {
         label: "receive bad timeout",
         name: "RangeError",
@@ -203,10 +278,34 @@ describe("misuse gets one clear error each", () => {
         state: "connected",
       },
       { label: "close again", ok: true },
-      { label: "sendText after close", name: "WebSocketError", message: "Cannot send after close()", state: "disconnecting" },
-      { label: "receive after close", name: "WebSocketDisconnect", message: "WebSocket disconnected: code=4000 reason=done", code: 4000, reason: "done", state: "disconnecting" },
-      { label: "receiveText after close", name: "WebSocketDisconnect", message: "WebSocket disconnected: code=4000 reason=done", code: 4000, reason: "done", state: "disconnecting" },
-      { label: "accept after close", name: "WebSocketError", message: "accept() was already called on this connection", state: "disconnecting" },
+      {
+        label: "sendText after close",
+        name: "WebSocketError",
+        message: "Cannot send after close()",
+        state: "disconnecting",
+      },
+      {
+        label: "receive after close",
+        name: "WebSocketDisconnect",
+        message: "WebSocket disconnected: code=4000 reason=done",
+        code: 4000,
+        reason: "done",
+        state: "disconnecting",
+      },
+      {
+        label: "receiveText after close",
+        name: "WebSocketDisconnect",
+        message: "WebSocket disconnected: code=4000 reason=done",
+        code: 4000,
+        reason: "done",
+        state: "disconnecting",
+      },
+      {
+        label: "accept after close",
+        name: "WebSocketError",
+        message: "accept() was already called on this connection",
+        state: "disconnecting",
+      },
       { label: "end", state: "disconnecting", isConnected: false },
     ]);
   });
@@ -217,10 +316,18 @@ describe("misuse gets one clear error each", () => {
     const results = reported("close-args") as Record<string, unknown>[];
     const codes = results.slice(0, 9);
     for (const result of codes) {
-      expect(result).toMatchObject({ name: "RangeError", message: expect.stringContaining(`Invalid close code ${String(result.code)}`) });
+      expect(result).toMatchObject({
+        name: "RangeError",
+        message: expect.stringContaining(`Invalid close code ${String(result.code)}`),
+      });
     }
     expect(codes.map((result) => result.code)).toEqual([999, 1004, 1005, 1006, 1015, 2000, 2999, 5000, 1000.5]);
-    expect(results[9]).toMatchObject({ code: 1000, bytes: 124, name: "RangeError", message: "The close reason is longer than 123 UTF-8 bytes" });
+    expect(results[9]).toMatchObject({
+      code: 1000,
+      bytes: 124,
+      name: "RangeError",
+      message: "The close reason is longer than 123 UTF-8 bytes",
+    });
     expect(results[10]).toMatchObject({ code: 1000, bytes: 124, name: "RangeError" });
     expect(results[11]).toEqual({ state: "connected" });
   });
@@ -255,10 +362,18 @@ describe("the upgrade", () => {
     const app = new Hypern();
     app.ws("/only", (ws) => ws.close());
     const ctx = createExecutionContext();
-    const unknown = await app.fetch(new Request("http://example.com/nowhere", { headers: { Upgrade: "websocket" } }), env, ctx);
+    const unknown = await app.fetch(
+      new Request("http://example.com/nowhere", { headers: { Upgrade: "websocket" } }),
+      env,
+      ctx,
+    );
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toBe("No WebSocket route matches /nowhere");
-    const post = await app.fetch(new Request("http://example.com/only", { method: "POST", headers: { Upgrade: "websocket" } }), env, ctx);
+    const post = await app.fetch(
+      new Request("http://example.com/only", { method: "POST", headers: { Upgrade: "websocket" } }),
+      env,
+      ctx,
+    );
     expect(post.status).toBe(405);
     expect(post.headers.get("Allow")).toBe("GET");
   });
@@ -271,13 +386,19 @@ describe("the upgrade", () => {
 });
 
 describe("timeouts and cancellation", () => {
-  it("receiveText({ timeout }) rejects with a TimeoutError, the connection stays usable and the late message is kept", async () => {
-    const client = await connect("/timeout?report=timeout");
-    expect(await client.receive()).toBe("timed out");
-    expect(reported("timeout")).toEqual([{ name: "TimeoutError", message: "No message within 50 ms", state: "connected" }]);
-    client.send("finally");
-    expect(await client.receive()).toBe("late:finally");
-  });
+  it(
+    "receiveText({ timeout }) rejects with a TimeoutError, the connection stays usable and the late " +
+      "message is kept",
+    async () => {
+      const client = await connect("/timeout?report=timeout");
+      expect(await client.receive()).toBe("timed out");
+      expect(reported("timeout")).toEqual([
+        { name: "TimeoutError", message: "No message within 50 ms", state: "connected" },
+      ]);
+      client.send("finally");
+      expect(await client.receive()).toBe("late:finally");
+    },
+  );
 
   it("an aborted signal rejects the pending receive with its reason; the late message is kept", async () => {
     const client = await connect("/abort?report=abort");
@@ -292,31 +413,49 @@ describe("timeouts and cancellation", () => {
 });
 
 describe("closing", () => {
-  it("a client close reaches the pending receive as WebSocketDisconnect with its code and reason, after the messages before it", async () => {
-    const client = await connect("/wait-close?report=wait-close");
-    expect(await client.receive()).toBe("waiting");
-    client.send("one");
-    client.send("two");
-    client.close(4321, "client says bye");
-    const results = await eventually(() => {
-      const list = reported("wait-close");
-      if (list.length < 3) throw new Error("handler not done");
-      return list;
-    });
-    expect(results).toEqual([
-      {
-        messages: ["one", "two"],
-        name: "WebSocketDisconnect",
-        message: "WebSocket disconnected: code=4321 reason=client says bye",
-        code: 4321,
-        reason: "client says bye",
-        state: "disconnected",
-        isConnected: false,
-      },
-      { send: { name: "WebSocketDisconnect", message: "WebSocket disconnected: code=4321 reason=client says bye", code: 4321, reason: "client says bye" } },
-      { again: { name: "WebSocketDisconnect", message: "WebSocket disconnected: code=4321 reason=client says bye", code: 4321, reason: "client says bye" } },
-    ]);
-  });
+  it(
+    "a client close reaches the pending receive as WebSocketDisconnect with its code and reason, " +
+      "after the messages before it",
+    async () => {
+      const client = await connect("/wait-close?report=wait-close");
+      expect(await client.receive()).toBe("waiting");
+      client.send("one");
+      client.send("two");
+      client.close(4321, "client says bye");
+      const results = await eventually(() => {
+        const list = reported("wait-close");
+        if (list.length < 3) throw new Error("handler not done");
+        return list;
+      });
+      expect(results).toEqual([
+        {
+          messages: ["one", "two"],
+          name: "WebSocketDisconnect",
+          message: "WebSocket disconnected: code=4321 reason=client says bye",
+          code: 4321,
+          reason: "client says bye",
+          state: "disconnected",
+          isConnected: false,
+        },
+        {
+          send: {
+            name: "WebSocketDisconnect",
+            message: "WebSocket disconnected: code=4321 reason=client says bye",
+            code: 4321,
+            reason: "client says bye",
+          },
+        },
+        {
+          again: {
+            name: "WebSocketDisconnect",
+            message: "WebSocket disconnected: code=4321 reason=client says bye",
+            code: 4321,
+            reason: "client says bye",
+          },
+        },
+      ]);
+    },
+  );
 
   it("a close without a code reaches the handler as 1005 and is answered", async () => {
     const client = await connect("/wait-close?report=no-code");

@@ -43,12 +43,20 @@ describe("hibernation with evictDurableObject", () => {
   it("keeps the client socket working; the handler resumes with resumed === true and everything it knew", async () => {
     const object = freshObject();
     const { constructed } = roomObject(object);
-    const client = await connect(`/hib/${object}?q=query-value&report=resume-${object}`, { headers: { "X-Test": "header-value" } });
+    const client = await connect(`/hib/${object}?q=query-value&report=resume-${object}`, {
+      headers: { "X-Test": "header-value" },
+    });
     expect(await client.receive()).toBe("hello");
     expect(await ask(client, 'set:{"score":7,"tags":["a","b"]}')).toBe("set");
     expect(await ask(client, "join")).toBe("joined");
     const before = JSON.parse(await ask(client, "who"));
-    expect(before).toMatchObject({ resumed: false, params: { object }, header: "header-value", query: "query-value", size: 1 });
+    expect(before).toMatchObject({
+      resumed: false,
+      params: { object },
+      header: "header-value",
+      query: "query-value",
+      size: 1,
+    });
     const constructionsBefore = constructed();
 
     await evict(object);
@@ -78,7 +86,10 @@ describe("hibernation with evictDurableObject", () => {
 
   it("keeps room membership; a broadcast from a woken connection reaches dormant members", async () => {
     const object = freshObject();
-    const { clients: [a, b, c], ids } = await joined(object, 3);
+    const {
+      clients: [a, b, c],
+      ids,
+    } = await joined(object, 3);
     await evict(object);
 
     expect(await ask(a!, "say:after the wake")).toBe("said");
@@ -91,14 +102,20 @@ describe("hibernation with evictDurableObject", () => {
 
   it("counts dormant members in size and getConnections", async () => {
     const object = freshObject();
-    const { clients: [a], ids } = await joined(object, 4);
+    const {
+      clients: [a],
+      ids,
+    } = await joined(object, 4);
     await evict(object);
     expect(JSON.parse(await ask(a!, "who"))).toMatchObject({ resumed: true, size: 4, members: [...ids].sort() });
   });
 
   it("runs a dormant connection's disconnect path when its client closes", async () => {
     const object = freshObject();
-    const { clients: [a], ids } = await joined(object, 1);
+    const {
+      clients: [a],
+      ids,
+    } = await joined(object, 1);
     const key = `close-dormant-${object}`;
     const b = await connect(`/hib/${object}?report=${key}`);
     expect(await b.receive()).toBe("hello");
@@ -120,7 +137,9 @@ describe("hibernation with evictDurableObject", () => {
 
   it("closeAll reaches dormant members and runs their disconnect path", async () => {
     const object = freshObject();
-    const { clients: [a, b] } = await joined(object, 2);
+    const {
+      clients: [a, b],
+    } = await joined(object, 2);
     const key = `close-all-${object}`;
     const c = await connect(`/hib/${object}?report=${key}`);
     expect(await c.receive()).toBe("hello");

@@ -13,7 +13,8 @@ const freshRoom = (): string => `beat-${Date.now()}-${++rooms}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** /beat/:room: a heartbeat every 100 ms, closed after 400 ms of silence. */
 const roomObjectOf = (room: string, route = "/beat/:room") => app.roomObject(env, room, { route });
-const constructed = (room: string, route = "/beat/:room"): number => constructions.get(objectName({ group: route, room })) ?? 0;
+const constructed = (room: string, route = "/beat/:room"): number =>
+  constructions.get(objectName({ group: route, room })) ?? 0;
 
 describe("the heartbeat", () => {
   it("is answered by the runtime without waking a hibernated room object", async () => {
@@ -54,7 +55,11 @@ describe("the heartbeat", () => {
     const wakes = constructed(room) - before;
     expect(wakes).toBeLessThanOrEqual(Math.ceil((beats * 40) / 200) + 1);
     expect(wakes).toBeLessThan(beats);
-    await eventually(() => expect(reported(`silent-${room}`)).toEqual([expect.objectContaining({ closed: { code: 3008, reason: "No heartbeat: the connection was silent too long" } })]));
+    await eventually(() =>
+      expect(reported(`silent-${room}`)).toEqual([
+        expect.objectContaining({ closed: { code: 3008, reason: "No heartbeat: the connection was silent too long" } }),
+      ]),
+    );
     beating.send("still here");
     expect(await beating.receive()).toBe("echo:still here");
     beating.close();
@@ -69,7 +74,9 @@ describe("the heartbeat", () => {
     await runAlarm(roomObjectOf(room));
     expect((await client.closed()).code).toBe(3008);
     const { sessionProtocols } = await import("../../src/shared/session-protocol.js");
-    const back = await connect(`/beat/${room}`, { protocols: sessionProtocols({ session: welcome.session, seq: 0, rooms: {} }) });
+    const back = await connect(`/beat/${room}`, {
+      protocols: sessionProtocols({ session: welcome.session, seq: 0, rooms: {} }),
+    });
     expect(await back.receiveJson()).toMatchObject({ t: "w", recovered: true, session: welcome.session });
     back.close();
   });

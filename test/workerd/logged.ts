@@ -7,7 +7,9 @@ import { expect, onTestFinished, vi } from "vitest";
  */
 export function captureLogs(method: "error" | "warn"): string[] {
   const lines: string[] = [];
-  const spy = vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+  const spy = vi
+    .spyOn(console, method)
+    .mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
   onTestFinished(() => spy.mockRestore());
   return lines;
 }
@@ -15,5 +17,7 @@ export function captureLogs(method: "error" | "warn"): string[] {
 /** Matches the line a handler's failure is logged with: its route, the 1011 and the error (as `String(error)`). */
 export function failureLine(route: string, error: string): unknown {
   const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return expect.stringMatching(new RegExp(`^\\[hypern\\] .*${escaped(route)}(?![\\w-]).*handler failed; closing with 1011: ${escaped(error)}$`));
+  return expect.stringMatching(
+    new RegExp(`^\\[hypern\\] .*${escaped(route)}(?![\\w-]).*handler failed; closing with 1011: ${escaped(error)}$`),
+  );
 }

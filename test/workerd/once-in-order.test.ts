@@ -12,11 +12,15 @@ describe("onceInOrderProblems: every message sent received exactly once, in the 
   });
 
   it("reports a doubled message, and how many times it came", () => {
-    expect(onceInOrderProblems(["a", "b", "b", "c", "b"], ["a", "b", "c"])).toEqual(['received more than once: #2 "b" (3 times)']);
+    expect(onceInOrderProblems(["a", "b", "b", "c", "b"], ["a", "b", "c"])).toEqual([
+      'received more than once: #2 "b" (3 times)',
+    ]);
   });
 
   it("reports the first message out of order, and the one sent after it that came first", () => {
-    expect(onceInOrderProblems(["a", "c", "b", "e", "d"], ["a", "b", "c", "d", "e"])).toEqual(['out of order: #2 "b" came after #3 "c", which was sent after it']);
+    expect(onceInOrderProblems(["a", "c", "b", "e", "d"], ["a", "b", "c", "d", "e"])).toEqual([
+      'out of order: #2 "b" came after #3 "c", which was sent after it',
+    ]);
   });
 
   it("reports every kind of problem at once, one line each", () => {
@@ -30,27 +34,52 @@ describe("onceInOrderProblems: every message sent received exactly once, in the 
   it("ignores other messages in between, unless exact, which names them", () => {
     const received = ["hello from bo", "a", "notice", "b"];
     expect(onceInOrderProblems(received, ["a", "b"])).toEqual([]);
-    expect(onceInOrderProblems(received, ["a", "b"], { exact: true })).toEqual(['received 2 never sent: "hello from bo", "notice"']);
+    expect(onceInOrderProblems(received, ["a", "b"], { exact: true })).toEqual([
+      'received 2 never sent: "hello from bo", "notice"',
+    ]);
   });
 
-  it("compares JSON values as JSON, whatever the order of an object's keys; a string is not the number it spells", () => {
-    const sent = [{ n: 1, text: "one" }, { n: 2, text: "two" }, [3, "three"]];
-    expect(onceInOrderProblems([{ text: "one", n: 1 }, { text: "two", n: 2 }, [3, "three"]], sent, { exact: true })).toEqual([]);
-    expect(onceInOrderProblems([{ text: "two", n: 2 }, { n: 1, text: "one" }], sent)).toEqual([
-      'missing 1 of 3: #3 [3,"three"]',
-      'out of order: #1 {"n":1,"text":"one"} came after #2 {"n":2,"text":"two"}, which was sent after it',
-    ]);
-    expect(onceInOrderProblems(["1"], [1])).toEqual(["missing 1 of 1: #1 1"]);
-  });
+  it(
+    "compares JSON values as JSON, whatever the order of an object's keys; a string is not the number it " + "spells",
+    () => {
+      const sent = [{ n: 1, text: "one" }, { n: 2, text: "two" }, [3, "three"]];
+      expect(
+        onceInOrderProblems([{ text: "one", n: 1 }, { text: "two", n: 2 }, [3, "three"]], sent, { exact: true }),
+      ).toEqual([]);
+      expect(
+        onceInOrderProblems(
+          [
+            { text: "two", n: 2 },
+            { n: 1, text: "one" },
+          ],
+          sent,
+        ),
+      ).toEqual([
+        'missing 1 of 3: #3 [3,"three"]',
+        'out of order: #1 {"n":1,"text":"one"} came after #2 {"n":2,"text":"two"}, which was sent after it',
+      ]);
+      expect(onceInOrderProblems(["1"], [1])).toEqual(["missing 1 of 1: #1 1"]);
+    },
+  );
 
   it("names ten messages of a long list, then how many more, and shows a long message cut short", () => {
     const sent = Array.from({ length: 25 }, (_, i) => `m${i}`);
-    expect(onceInOrderProblems([], sent)).toEqual([`missing 25 of 25: ${sent.slice(0, 10).map((text, i) => `#${i + 1} "${text}"`).join(", ")}, and 15 more`]);
+    expect(onceInOrderProblems([], sent)).toEqual([
+      `missing 25 of 25: ${sent
+        .slice(0, 10)
+        .map((text, i) => `#${i + 1} "${text}"`)
+        .join(", ")}, and 15 more`,
+    ]);
     expect(onceInOrderProblems([], ["x".repeat(200)])).toEqual([`missing 1 of 1: #1 "${"x".repeat(78)}…`]);
   });
 
   it("refuses a sent list that holds the same message twice: a repeat could not be told from a double", () => {
-    expect(() => onceInOrderProblems(["hi", "hi"], ["hi", "there", "hi"])).toThrow(new TypeError('sent holds the same message twice, "hi" (#1 and #3): number the messages, so that a doubled one can be told from a repeat'));
+    expect(() => onceInOrderProblems(["hi", "hi"], ["hi", "there", "hi"])).toThrow(
+      new TypeError(
+        'sent holds the same message twice, "hi" (#1 and #3): number the messages, so that a doubled one can be ' +
+          "told from a repeat",
+      ),
+    );
   });
 });
 

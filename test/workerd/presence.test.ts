@@ -32,7 +32,9 @@ describe("a room's members as handles", () => {
       { id: cy.id, name: "cy" },
     ]);
     const fromWorker = await roomOf(object).getConnections<{ name: string }>();
-    expect(fromWorker.map(({ id, data }) => ({ id, name: data?.name ?? "" })).sort((a, b) => a.name.localeCompare(b.name))).toEqual(who);
+    expect(
+      fromWorker.map(({ id, data }) => ({ id, name: data?.name ?? "" })).sort((a, b) => a.name.localeCompare(b.name)),
+    ).toEqual(who);
   });
 
   it("sends to one member and closes one, though their handlers sleep", async () => {
@@ -50,16 +52,19 @@ describe("a room's members as handles", () => {
     expect(await roomOf(object).closeAll(4000, "all")).toBe(2);
   });
 
-  it("ws.data is read-only: changing it in place throws instead of being silently lost; it survives a wake", async () => {
-    const object = freshObject();
-    const { client } = await person(object, "ada");
-    expect(await ask(client, { op: "mutate" })).toEqual({ mutated: false, error: "TypeError", name: "ada" });
-    await hibernate(roomOf(object));
-    expect(await ask(client, { op: "mutate" })).toEqual({ mutated: false, error: "TypeError", name: "ada" });
-    const bad = await ask<{ error: string; name: string }>(client, { op: "badData" });
-    expect(bad.error).toBe("ws.data must be JSON-serializable: it is stored with the connection as JSON");
-    expect(bad.name).toBe("cyclic");
-  });
+  it(
+    "ws.data is read-only: changing it in place throws instead of being silently lost; it survives " + "a wake",
+    async () => {
+      const object = freshObject();
+      const { client } = await person(object, "ada");
+      expect(await ask(client, { op: "mutate" })).toEqual({ mutated: false, error: "TypeError", name: "ada" });
+      await hibernate(roomOf(object));
+      expect(await ask(client, { op: "mutate" })).toEqual({ mutated: false, error: "TypeError", name: "ada" });
+      const bad = await ask<{ error: string; name: string }>(client, { op: "badData" });
+      expect(bad.error).toBe("ws.data must be JSON-serializable: it is stored with the connection as JSON");
+      expect(bad.name).toBe("cyclic");
+    },
+  );
 
   it("types ws.data read-only all the way down", () => {
     type Socket = ServerWebSocket<Record<string, never>, { name: string; tags: string[] }>;

@@ -89,29 +89,34 @@ describe("FrameQueue", () => {
     expect(queue.untaken()).toBeUndefined();
   });
 
-  it("a timed take has a deadline and sets no timer: expire() gives it up, the frame that comes later is kept", async () => {
-    const deadlines: (number | null)[] = [];
-    const queue = new FrameQueue(10, Number.POSITIVE_INFINITY, (deadline) => deadlines.push(deadline));
-    const before = Date.now();
-    const taking = queue.take(asIs, { timeout: 60_000 });
-    const deadline = queue.nextDeadline() as number;
-    expect(deadline).toBeGreaterThanOrEqual(before + 60_000);
-    expect(deadlines).toEqual([deadline]);
-    queue.expire(deadline - 1);
-    expect(await settled(taking)).toBe(false);
-    queue.expire(deadline);
-    await expect(taking).rejects.toBeInstanceOf(TimeoutError);
-    expect(deadlines).toEqual([deadline, null]);
-    queue.push("late");
-    expect(await queue.take(asIs, { timeout: 1_000 })).toBe("late");
-    expect(queue.nextDeadline()).toBeNull();
-  });
+  it(
+    "a timed take has a deadline and sets no timer: expire() gives it up, the frame that comes " + "later is kept",
+    async () => {
+      const deadlines: (number | null)[] = [];
+      const queue = new FrameQueue(10, Number.POSITIVE_INFINITY, (deadline) => deadlines.push(deadline));
+      const before = Date.now();
+      const taking = queue.take(asIs, { timeout: 60_000 });
+      const deadline = queue.nextDeadline() as number;
+      expect(deadline).toBeGreaterThanOrEqual(before + 60_000);
+      expect(deadlines).toEqual([deadline]);
+      queue.expire(deadline - 1);
+      expect(await settled(taking)).toBe(false);
+      queue.expire(deadline);
+      await expect(taking).rejects.toBeInstanceOf(TimeoutError);
+      expect(deadlines).toEqual([deadline, null]);
+      queue.push("late");
+      expect(await queue.take(asIs, { timeout: 1_000 })).toBe("late");
+      expect(queue.nextDeadline()).toBeNull();
+    },
+  );
 
   it("a deadline the object slept through times out the next take, before frames that came since", async () => {
     const queue = new FrameQueue(10);
     queue.timeoutDue(1_000, 1_500);
     queue.push("after the wake");
-    await expect(queue.take(asIs)).rejects.toThrow("No message before the receive's deadline (500 ms ago, while the room object slept)");
+    await expect(queue.take(asIs)).rejects.toThrow(
+      "No message before the receive's deadline (500 ms ago, while the room object slept)",
+    );
     expect(await queue.take(asIs)).toBe("after the wake");
   });
 

@@ -43,14 +43,19 @@ describe("app.room(env, name) from Worker code", () => {
     for (const client of clients) expect([...new Uint8Array((await client.receive()) as ArrayBuffer)]).toEqual([4, 5]);
 
     // A push to the outsider's own object comes to it next: a push that went astray would have come before it.
-    expect(await (await http(`/push/${outsiderObject}`, { method: "POST", body: "for the outsider" })).json()).toEqual({ sent: 1 });
+    expect(await (await http(`/push/${outsiderObject}`, { method: "POST", body: "for the outsider" })).json()).toEqual({
+      sent: 1,
+    });
     expect(await outsider.receive()).toBe("for the outsider");
     expect(await outsider.collect(0)).toEqual([]);
   });
 
   it("excludes ids, lists connections and counts them, dormant ones included", async () => {
     const object = freshObject();
-    const { clients: [a, b], ids } = await roomMembers(object, 2);
+    const {
+      clients: [a, b],
+      ids,
+    } = await roomMembers(object, 2);
     await hibernate(app.roomObject(env, object, { route: "/room/:object" }));
 
     const listed = await (await http(`/connections/${object}`)).json();

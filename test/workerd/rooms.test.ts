@@ -43,11 +43,16 @@ describe("WebSocketRoom", () => {
 
   it("broadcast reaches every member but the excluded ones, and no one outside the room", async () => {
     const object = freshObject();
-    const { clients: [a, b, c], ids } = await members(object, 3);
+    const {
+      clients: [a, b, c],
+      ids,
+    } = await members(object, 3);
     const outsider = await connect(`/room/${object}`);
     expect((await command(outsider, { op: "size" })).size).toBe(3);
 
-    expect(await command(a!, { op: "broadcast", text: "to b and c", exclude: [ids[0]] })).toMatchObject({ reply: "broadcast" });
+    expect(await command(a!, { op: "broadcast", text: "to b and c", exclude: [ids[0]] })).toMatchObject({
+      reply: "broadcast",
+    });
     expect(await b!.receive()).toBe("to b and c");
     expect(await c!.receive()).toBe("to b and c");
 
@@ -58,12 +63,16 @@ describe("WebSocketRoom", () => {
     expect(await c!.receive()).toBe("to a and c");
 
     // Each one's next message answers its own question: another broadcast would have come before it.
-    for (const client of [a!, b!, c!, outsider]) expect(await command(client, { op: "size" })).toMatchObject({ reply: "size" });
+    for (const client of [a!, b!, c!, outsider])
+      expect(await command(client, { op: "size" })).toMatchObject({ reply: "size" });
     for (const client of [a!, b!, c!, outsider]) expect(await client.collect(0)).toEqual([]);
   });
 
   it("broadcastJson sends compact JSON and broadcastBytes sends binary, both honouring exclude", async () => {
-    const { clients: [a, b], ids } = await members(freshObject(), 2);
+    const {
+      clients: [a, b],
+      ids,
+    } = await members(freshObject(), 2);
     await command(a!, { op: "broadcastJson", text: "hi", exclude: [ids[0]] });
     expect(await b!.receive()).toBe('{"text":"hi"}');
     await command(b!, { op: "broadcastBytes", bytes: [1, 2, 255], exclude: [ids[1]] });
@@ -85,7 +94,10 @@ describe("WebSocketRoom", () => {
 
   it("skips and drops members that are gone", async () => {
     const object = freshObject();
-    const { clients: [a, b, c], ids } = await members(object, 3);
+    const {
+      clients: [a, b, c],
+      ids,
+    } = await members(object, 3);
     b!.close(1000, "leaving without leave()");
     await b!.closed();
     a!.sendJson({ op: "broadcast", text: "after b left" });
@@ -96,8 +108,14 @@ describe("WebSocketRoom", () => {
   });
 
   it("a room made at module scope never mixes the members of two room objects in one isolate", async () => {
-    const { clients: [one], ids: [oneId] } = await members(freshObject(), 1);
-    const { clients: [two], ids: [twoId] } = await members(freshObject(), 1);
+    const {
+      clients: [one],
+      ids: [oneId],
+    } = await members(freshObject(), 1);
+    const {
+      clients: [two],
+      ids: [twoId],
+    } = await members(freshObject(), 1);
     one!.sendJson({ op: "broadcast", text: "only for object one" });
     expect(await one!.receive()).toBe("only for object one");
     const fromOne = await one!.receiveJson<Reply>();

@@ -46,8 +46,12 @@ describe("WebSocketRouter", () => {
 
   it("refuses bad paths, missing handlers and duplicate patterns with clear errors", () => {
     const router = new WebSocketRouter().route("/taken", noop);
-    expect(() => router.route("no-slash", noop)).toThrow('A route path must be a string starting with "/", got "no-slash"');
-    expect(() => router.route("/x", undefined as unknown as WebSocketHandler)).toThrow("The handler for /x must be a function");
+    expect(() => router.route("no-slash", noop)).toThrow(
+      'A route path must be a string starting with "/", got "no-slash"',
+    );
+    expect(() => router.route("/x", undefined as unknown as WebSocketHandler)).toThrow(
+      "The handler for /x must be a function",
+    );
     expect(() => router.route("/taken", noop)).toThrow("A WebSocket route for /taken is already registered");
   });
 
@@ -55,7 +59,11 @@ describe("WebSocketRouter", () => {
     const app = new Hypern();
     const router = new WebSocketRouter().route("/feed", noop).route("/feed/:topic", noop);
     app.include(router, { prefix: "/api/v1/" }).ws("/direct", noop);
-    expect(app.router.getRoutes().map((route) => route.path)).toEqual(["/api/v1/feed", "/api/v1/feed/:topic", "/direct"]);
+    expect(app.router.getRoutes().map((route) => route.path)).toEqual([
+      "/api/v1/feed",
+      "/api/v1/feed/:topic",
+      "/direct",
+    ]);
     expect(app.router.getHandler("/api/v1/feed/news")).toBe(noop);
     expect(() => app.include(router, { prefix: "api" })).toThrow('A prefix must start with "/", got "api"');
   });

@@ -57,11 +57,14 @@ describe("a session client's frames are checked before anything is decoded", () 
     expect((await socket.closed()).code).toBe(1007);
   });
 
-  it("counts a frame against the limits before it reads it: a frame over the size limit is 1009, whatever it holds", async () => {
-    const { socket } = await rawSession(`/session/${freshRoom()}`);
-    socket.send(`{"t":"m","id":"big","d":"${"x".repeat(1 << 20)}"}`);
-    expect((await socket.closed()).code).toBe(1009);
-  });
+  it(
+    "counts a frame against the limits before it reads it: a frame over the size limit is 1009, " + "whatever it holds",
+    async () => {
+      const { socket } = await rawSession(`/session/${freshRoom()}`);
+      socket.send(`{"t":"m","id":"big","d":"${"x".repeat(1 << 20)}"}`);
+      expect((await socket.closed()).code).toBe(1009);
+    },
+  );
 });
 
 describe("a client message is processed once", () => {
@@ -88,32 +91,43 @@ describe("a client message is processed once", () => {
 describe("acknowledgements are checked against what was sent", () => {
   it("closes with 1002 on an acknowledgement of a direct message never sent", async () => {
     const { socket } = await rawSession(`/session/${freshRoom()}`);
-    socket.send("{\"t\":\"m\",\"id\":\"d\",\"d\":\"!direct:2\"}");
+    socket.send('{"t":"m","id":"d","d":"!direct:2"}');
     for (let i = 0; i < 3; i++) await socket.receive(); // k, direct 1, direct 2 (in some order)
     socket.sendJson({ t: "a", s: 2 });
     socket.sendJson({ t: "a", s: 3 });
-    expect(await socket.closed()).toEqual({ code: 1002, reason: "Protocol error: acknowledged direct message 3, but the last sent is 2" });
-  });
-
-  it("closes with 1002 on an acknowledgement of an offset never sent in a room; one of another epoch is let be", async () => {
-    const { socket } = await rawSession(`/session/${freshRoom()}`);
-    socket.sendJson({ t: "m", id: "1", d: "hello" });
-    const frames = [await socket.receiveJson<{ t: string; e?: string; o?: number }>(), await socket.receiveJson<{ t: string; e?: string; o?: number }>()];
-    const broadcast = frames.find(({ t }) => t === "b");
-    expect(broadcast).toBeDefined();
-    socket.sendJson({ t: "a", s: 0, r: { talk: (broadcast?.o ?? 0) + 10 }, e: { talk: "an-epoch-cleared-since" } });
-    socket.sendJson({ t: "a", s: 0, r: { talk: broadcast?.o }, e: { talk: broadcast?.e } });
-    // A message after both: its acknowledgement and broadcast come, and nothing else (no close) before them.
-    socket.sendJson({ t: "m", id: "2", d: "still open" });
-    const after = await receiveJsonUntil<ServerFrame>(socket, broadcastOf("still open"));
-    expect(after.filter(({ t, id, d }) => !(t === "k" && id === "2") && !(t === "b" && d === "still open"))).toEqual([]);
-    const last = after.at(-1)?.o ?? 0;
-    socket.sendJson({ t: "a", s: 0, r: { talk: last + 1 } });
     expect(await socket.closed()).toEqual({
       code: 1002,
-      reason: `Protocol error: acknowledged offset ${last + 1} in room "talk", but the last sent is ${last}`,
+      reason: "Protocol error: acknowledged direct message 3, but the last sent is 2",
     });
   });
+
+  it(
+    "closes with 1002 on an acknowledgement of an offset never sent in a room; one of another epoch " + "is let be",
+    async () => {
+      const { socket } = await rawSession(`/session/${freshRoom()}`);
+      socket.sendJson({ t: "m", id: "1", d: "hello" });
+      const frames = [
+        await socket.receiveJson<{ t: string; e?: string; o?: number }>(),
+        await socket.receiveJson<{ t: string; e?: string; o?: number }>(),
+      ];
+      const broadcast = frames.find(({ t }) => t === "b");
+      expect(broadcast).toBeDefined();
+      socket.sendJson({ t: "a", s: 0, r: { talk: (broadcast?.o ?? 0) + 10 }, e: { talk: "an-epoch-cleared-since" } });
+      socket.sendJson({ t: "a", s: 0, r: { talk: broadcast?.o }, e: { talk: broadcast?.e } });
+      // A message after both: its acknowledgement and broadcast come, and nothing else (no close) before them.
+      socket.sendJson({ t: "m", id: "2", d: "still open" });
+      const after = await receiveJsonUntil<ServerFrame>(socket, broadcastOf("still open"));
+      expect(after.filter(({ t, id, d }) => !(t === "k" && id === "2") && !(t === "b" && d === "still open"))).toEqual(
+        [],
+      );
+      const last = after.at(-1)?.o ?? 0;
+      socket.sendJson({ t: "a", s: 0, r: { talk: last + 1 } });
+      expect(await socket.closed()).toEqual({
+        code: 1002,
+        reason: `Protocol error: acknowledged offset ${last + 1} in room "talk", but the last sent is ${last}`,
+      });
+    },
+  );
 });
 
 describe("direct-message backpressure", () => {
@@ -132,27 +146,37 @@ describe("direct-message backpressure", () => {
     socket.sendJson({ t: "m", id: "1", d: "!direct:100" });
     expect(await socket.receiveJson()).toEqual({ t: "k", id: "1" });
     socket.sendJson({ t: "m", id: "3", d: "!direct:1" });
-    expect(await socket.closed()).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
+    expect(await socket.closed()).toEqual({
+      code: 1013,
+      reason: "Too far behind: acknowledge what you receive, and resume to catch up",
+    });
   });
 });
 
 describe("resuming a session too far behind", () => {
-  it("ends it (expired) when the client has not taken what it was sent: resumes cannot grow it one message each", async () => {
-    const room = freshRoom();
-    const { socket, welcome } = await rawSession(`/session/${room}`);
-    socket.sendJson({ t: "m", id: "1", d: "!direct:201" });
-    expect((await socket.closed()).code).toBe(1013);
-    const again = await connect(`/session/${room}`, { protocols: sessionProtocols({ session: welcome.session, seq: 0, rooms: {} }) });
-    expect(await again.receiveJson()).toMatchObject({ t: "w", recovered: false, lost: "expired" });
-    again.close();
-  });
+  it(
+    "ends it (expired) when the client has not taken what it was sent: resumes cannot grow it one " + "message each",
+    async () => {
+      const room = freshRoom();
+      const { socket, welcome } = await rawSession(`/session/${room}`);
+      socket.sendJson({ t: "m", id: "1", d: "!direct:201" });
+      expect((await socket.closed()).code).toBe(1013);
+      const again = await connect(`/session/${room}`, {
+        protocols: sessionProtocols({ session: welcome.session, seq: 0, rooms: {} }),
+      });
+      expect(await again.receiveJson()).toMatchObject({ t: "w", recovered: false, lost: "expired" });
+      again.close();
+    },
+  );
 
   it("resumes it when the client has taken what it was sent", async () => {
     const room = freshRoom();
     const { socket, welcome } = await rawSession(`/session/${room}`);
     socket.sendJson({ t: "m", id: "1", d: "!direct:201" });
     expect((await socket.closed()).code).toBe(1013);
-    const again = await connect(`/session/${room}`, { protocols: sessionProtocols({ session: welcome.session, seq: 201, rooms: {} }) });
+    const again = await connect(`/session/${room}`, {
+      protocols: sessionProtocols({ session: welcome.session, seq: 201, rooms: {} }),
+    });
     expect(await again.receiveJson()).toMatchObject({ t: "w", recovered: true, missed: 0, session: welcome.session });
     again.close();
   });
@@ -165,7 +189,11 @@ describe("a room's history past its age", () => {
     client.send("soon gone");
     expect(await client.receive()).toBe("soon gone");
     const stub = roomStub(app.roomObject(env, room, { route: "/fleeting/:room" }));
-    const rows = () => runInDurableObject(stub, (_, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM hypern_history").one().n);
+    const rows = () =>
+      runInDurableObject(
+        stub,
+        (_, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM hypern_history").one().n,
+      );
     expect(await rows()).toBe(1);
     await sleep(400);
     await runAlarm(app.roomObject(env, room, { route: "/fleeting/:room" }));
@@ -188,18 +216,21 @@ describe.each(["/keep", "/keep-sharded"])("what a handler sends while its sessio
     member.close();
   });
 
-  it("is kept for the client's resume when the server restarts it (closeAll 1012) during the handler's await", async () => {
-    const room = freshRoom();
-    const member = sessionClient(`${route}/${room}`);
-    await member.welcomed();
-    member.client.send("slow:second");
-    await member.received(1);
-    await app.roomObject(env, room, { route: `${route}/:room` }).closeAll(1012, "deploy");
-    await member.received(2, { timeout: 8_000 });
-    expect(member.texts).toEqual(["second", "reply:second"]);
-    expect(member.resets).toEqual([]);
-    member.close();
-  });
+  it(
+    "is kept for the client's resume when the server restarts it (closeAll 1012) during the " + "handler's await",
+    async () => {
+      const room = freshRoom();
+      const member = sessionClient(`${route}/${room}`);
+      await member.welcomed();
+      member.client.send("slow:second");
+      await member.received(1);
+      await app.roomObject(env, room, { route: `${route}/:room` }).closeAll(1012, "deploy");
+      await member.received(2, { timeout: 8_000 });
+      expect(member.texts).toEqual(["second", "reply:second"]);
+      expect(member.resets).toEqual([]);
+      member.close();
+    },
+  );
 
   it("reaches through a member handle a member whose session client dropped, on its resume", async () => {
     const room = freshRoom();
@@ -224,62 +255,86 @@ describe.each(["/keep", "/keep-sharded"])("what a handler sends while its sessio
 describe("dropped sessions are bounded", () => {
   const address = (n: number) => ({ "CF-Connecting-IP": `198.51.100.${n}` });
   const sessionRows = (stub: DurableObjectStub) =>
-    runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM hypern_sessions").one().n);
+    runInDurableObject(
+      stub,
+      (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM hypern_sessions").one().n,
+    );
   /** The sessions waiting for their client to come back (their socket gone, their window running). */
   const awaySessionRows = (stub: DurableObjectStub) =>
-    runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM hypern_sessions WHERE expires_at IS NOT NULL").one().n);
+    runInDurableObject(
+      stub,
+      (_, state) =>
+        state.storage.sql
+          .exec<{ n: number }>("SELECT COUNT(*) AS n FROM hypern_sessions WHERE expires_at IS NOT NULL")
+          .one().n,
+    );
 
-  it("per client address: a new session ends the address's oldest dropped ones past maxResumablePerClient (16)", async () => {
-    const room = freshRoom();
-    for (let i = 0; i < 30; i++) {
-      const socket = await connect(`/session/${room}`, { protocols: [SESSION_PROTOCOL], headers: address(7) });
-      await socket.receiveJson();
-      socket.close(4000, "gone"); // not a goodbye: the session can be resumed
-      await socket.closed();
-    }
-    // Another address is not counted with it.
-    const other = await connect(`/session/${room}`, { protocols: [SESSION_PROTOCOL], headers: address(8) });
-    await other.receiveJson();
-    const stub = roomStub(app.roomObject(env, room, { route: "/session/:room" }));
-    expect(await sessionRows(stub)).toBe(16 + 1);
-  });
+  it(
+    "per client address: a new session ends the address's oldest dropped ones past " + "maxResumablePerClient (16)",
+    async () => {
+      const room = freshRoom();
+      for (let i = 0; i < 30; i++) {
+        const socket = await connect(`/session/${room}`, { protocols: [SESSION_PROTOCOL], headers: address(7) });
+        await socket.receiveJson();
+        socket.close(4000, "gone"); // not a goodbye: the session can be resumed
+        await socket.closed();
+      }
+      // Another address is not counted with it.
+      const other = await connect(`/session/${room}`, { protocols: [SESSION_PROTOCOL], headers: address(8) });
+      await other.receiveJson();
+      const stub = roomStub(app.roomObject(env, room, { route: "/session/:room" }));
+      expect(await sessionRows(stub)).toBe(16 + 1);
+    },
+  );
 
-  it("per room: kept places count with sockets against maxConnectionsPerRoom, and the oldest dropped session makes room", async () => {
-    const { strict } = await import("../worker/strict.js");
-    const room = freshRoom();
-    // The strict app holds at most 3 connections per room.
-    for (let i = 0; i < 12; i++) {
-      const socket = await connect(`/strict/session/${room}?token=t`, { protocols: [SESSION_PROTOCOL] });
-      await socket.receiveJson();
-      socket.close(4000, "gone");
-      await socket.closed();
-    }
-    expect(await sessionRows(roomStub(strict.roomObject(env, room, { route: "/strict/session/:room" })))).toBe(3);
-  });
+  it(
+    "per room: kept places count with sockets against maxConnectionsPerRoom, and the oldest dropped " +
+      "session makes room",
+    async () => {
+      const { strict } = await import("../worker/strict.js");
+      const room = freshRoom();
+      // The strict app holds at most 3 connections per room.
+      for (let i = 0; i < 12; i++) {
+        const socket = await connect(`/strict/session/${room}?token=t`, { protocols: [SESSION_PROTOCOL] });
+        await socket.receiveJson();
+        socket.close(4000, "gone");
+        await socket.closed();
+      }
+      expect(await sessionRows(roomStub(strict.roomObject(env, room, { route: "/strict/session/:room" })))).toBe(3);
+    },
+  );
 
-  it("in bytes: a client that does not acknowledge is closed past maxUnacknowledgedBytes; a session whose client is away ends there", { timeout: 30_000 }, async () => {
-    const { socket } = await rawSession(`/keep/${freshRoom()}`);
-    socket.sendJson({ t: "m", id: "1", d: "flood:30:100" });
-    expect(await socket.closed({ timeout: 10_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
+  it(
+    "in bytes: a client that does not acknowledge is closed past maxUnacknowledgedBytes; a session whose client is " +
+      "away ends there",
+    { timeout: 30_000 },
+    async () => {
+      const { socket } = await rawSession(`/keep/${freshRoom()}`);
+      socket.sendJson({ t: "m", id: "1", d: "flood:30:100" });
+      expect(await socket.closed({ timeout: 10_000 })).toEqual({
+        code: 1013,
+        reason: "Too far behind: acknowledge what you receive, and resume to catch up",
+      });
 
-    // It stays away until the handler has sent past the bound: the handler waits at a gate until the
-    // server has seen the drop, and the client comes back once the session has ended.
-    const room = freshRoom();
-    const stub = roomStub(app.roomObject(env, room, { route: "/keep/:room" }));
-    const away = heldReturn();
-    const member = sessionClient(`/keep/${room}`, { retry: away.retry });
-    await member.welcomed();
-    member.client.send(`flood:30:100:${room}`);
-    await eventually(() => expect(member.client.pending).toBe(0)); // taken: its handler waits at the gate
-    member.drop();
-    await eventually(async () => expect(await awaySessionRows(stub)).toBe(1));
-    openGate(room);
-    await eventually(async () => expect(await sessionRows(stub)).toBe(0));
-    away.release();
-    await member.welcomed(2, { timeout: 10_000 });
-    expect(member.resets.map(({ reason }) => reason)).toEqual(["expired"]);
-    member.close();
-  });
+      // It stays away until the handler has sent past the bound: the handler waits at a gate until the
+      // server has seen the drop, and the client comes back once the session has ended.
+      const room = freshRoom();
+      const stub = roomStub(app.roomObject(env, room, { route: "/keep/:room" }));
+      const away = heldReturn();
+      const member = sessionClient(`/keep/${room}`, { retry: away.retry });
+      await member.welcomed();
+      member.client.send(`flood:30:100:${room}`);
+      await eventually(() => expect(member.client.pending).toBe(0)); // taken: its handler waits at the gate
+      member.drop();
+      await eventually(async () => expect(await awaySessionRows(stub)).toBe(1));
+      openGate(room);
+      await eventually(async () => expect(await sessionRows(stub)).toBe(0));
+      away.release();
+      await member.welcomed(2, { timeout: 10_000 });
+      expect(member.resets.map(({ reason }) => reason)).toEqual(["expired"]);
+      member.close();
+    },
+  );
 
   it("over shards: one client's drops stay in one shard instead of spreading the room's fan-out", async () => {
     const room = freshRoom();

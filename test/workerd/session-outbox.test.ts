@@ -3,13 +3,17 @@ import { describe, expect, it } from "vitest";
 import { SessionStore } from "../../durable-objects/sessions/session-store.js";
 import { countingWrites } from "./rows-written.js";
 
-/** Runs against a fresh room object's own SQLite storage; `wake` gives a store as after an eviction (same storage, nothing in memory). */
+/**
+ * Runs against a fresh room object's own SQLite storage; `wake` gives a store as after an eviction (same storage,
+ * nothing in memory).
+ */
 function inStorage(test: (sql: SqlStorage, wake: () => SessionStore) => void): Promise<void> {
   const stub = env.ROOMS.get(env.ROOMS.idFromName(`outbox-unit-${Math.random()}`));
   return runInDurableObject(stub, (_, state) => test(state.storage.sql, () => new SessionStore(state.storage.sql)));
 }
 
-const seqs = (store: SessionStore, id: string, after = 0) => store.messages.unacknowledged(id, after).map(({ seq }) => seq);
+const seqs = (store: SessionStore, id: string, after = 0) =>
+  store.messages.unacknowledged(id, after).map(({ seq }) => seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe("a session's direct messages in storage", () => {
@@ -24,7 +28,8 @@ describe("a session's direct messages in storage", () => {
         expect(store.messages.keep("s", `m${seq}`)).toBe(seq);
         kept!.rows += rowsWritten() - before;
         before = rowsWritten();
-        if (seq % 5 === 0) store.messages.acknowledged("s", seq - 2); // a client a little behind, acknowledging in batches
+        // a client a little behind, acknowledging in batches
+        if (seq % 5 === 0) store.messages.acknowledged("s", seq - 2);
         acks!.rows += rowsWritten() - before;
       }
       expect(kept!.rows).toBe(500);
@@ -41,28 +46,34 @@ describe("a session's direct messages in storage", () => {
     });
   });
 
-  it("keeps every message of a client far behind (past the ring), in order, across a wake, and lets its rows go as it acknowledges", async () => {
-    await inStorage((sql, wake) => {
-      const store = new SessionStore(sql);
-      store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      for (let seq = 1; seq <= 300; seq++) store.messages.keep("s", `m${seq}`);
-      expect(seqs(store, "s")).toEqual(range(1, 300));
-      store.messages.acknowledged("s", 120);
-      expect(seqs(store, "s")).toEqual(range(121, 300));
-      const woken = wake();
-      expect(woken.messages.unacknowledgedCount("s")).toBe(180);
-      for (let seq = 301; seq <= 400; seq++) expect(woken.messages.keep("s", `m${seq}`)).toBe(seq);
-      expect(woken.messages.unacknowledged("s", 250).map(({ data }) => data)).toEqual(range(251, 400).map((seq) => `m${seq}`));
-      woken.messages.acknowledged("s", 400);
-      expect(woken.messages.unacknowledgedCount("s")).toBe(0);
-      expect(woken.messages.unacknowledgedBytes("s")).toBe(0);
-      // All acknowledged, every message's own row deleted: the numbering still goes on after another wake.
-      const again = wake();
-      expect(again.messages.lastSeq("s")).toBe(400);
-      expect(again.messages.keep("s", "m401")).toBe(401);
-      expect(sql.exec("SELECT COUNT(*) AS n FROM hypern_kept").one().n).toBeLessThanOrEqual(64);
-    });
-  });
+  it(
+    "keeps every message of a client far behind (past the ring), in order, across a wake, and lets " +
+      "its rows go as it acknowledges",
+    async () => {
+      await inStorage((sql, wake) => {
+        const store = new SessionStore(sql);
+        store.create("s", "c", "/r", { data: null, rooms: [] }, null);
+        for (let seq = 1; seq <= 300; seq++) store.messages.keep("s", `m${seq}`);
+        expect(seqs(store, "s")).toEqual(range(1, 300));
+        store.messages.acknowledged("s", 120);
+        expect(seqs(store, "s")).toEqual(range(121, 300));
+        const woken = wake();
+        expect(woken.messages.unacknowledgedCount("s")).toBe(180);
+        for (let seq = 301; seq <= 400; seq++) expect(woken.messages.keep("s", `m${seq}`)).toBe(seq);
+        expect(woken.messages.unacknowledged("s", 250).map(({ data }) => data)).toEqual(
+          range(251, 400).map((seq) => `m${seq}`),
+        );
+        woken.messages.acknowledged("s", 400);
+        expect(woken.messages.unacknowledgedCount("s")).toBe(0);
+        expect(woken.messages.unacknowledgedBytes("s")).toBe(0);
+        // All acknowledged, every message's own row deleted: the numbering still goes on after another wake.
+        const again = wake();
+        expect(again.messages.lastSeq("s")).toBe(400);
+        expect(again.messages.keep("s", "m401")).toBe(401);
+        expect(sql.exec("SELECT COUNT(*) AS n FROM hypern_kept").one().n).toBeLessThanOrEqual(64);
+      });
+    },
+  );
 
   it("never takes an acknowledgement beyond the last message numbered, and forgets nothing on one", async () => {
     await inStorage((sql) => {
@@ -111,10 +122,17 @@ describe("a session's direct messages in storage", () => {
   it("takes over the messages an earlier version kept a row each", async () => {
     await inStorage((sql) => {
       sql.exec(
-        "CREATE TABLE hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, kept_bytes INTEGER NOT NULL DEFAULT 0)",
+        "CREATE TABLE hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state " +
+          "TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, " +
+          "kept_bytes INTEGER NOT NULL DEFAULT 0)",
       );
-      sql.exec("CREATE TABLE hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (session, seq))");
-      sql.exec(`INSERT INTO hypern_sessions VALUES ('s', 'c', '/r', '{"data":null,"rooms":[]}', '{}', 8, NULL, NULL, 6)`);
+      sql.exec(
+        "CREATE TABLE hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight " +
+          "INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (session, seq))",
+      );
+      sql.exec(
+        `INSERT INTO hypern_sessions VALUES ('s', 'c', '/r', '{"data":null,"rooms":[]}', '{}', 8, NULL, NULL, 6)`,
+      );
       for (const seq of [5, 6, 7]) sql.exec("INSERT INTO hypern_outbox VALUES ('s', ?, ?, NULL, 2)", seq, `m${seq}`);
       const store = new SessionStore(sql);
       expect(store.messages.unacknowledged("s", 0).map(({ data }) => data)).toEqual(["m5", "m6", "m7"]);
@@ -125,24 +143,39 @@ describe("a session's direct messages in storage", () => {
     });
   });
 
-  it("counts, after taking them over, only the messages an earlier version still kept (it deleted those acknowledged)", async () => {
-    await inStorage((sql) => {
-      sql.exec(
-        "CREATE TABLE hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, kept_bytes INTEGER NOT NULL DEFAULT 0)",
-      );
-      sql.exec("CREATE TABLE hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (session, seq))");
-      // "s": 2,000 messages sent, the client acknowledged all but the last three; "t": 1,500 sent, all acknowledged.
-      sql.exec(`INSERT INTO hypern_sessions VALUES ('s', 'c', '/r', '{"data":null,"rooms":[]}', '{}', 2001, NULL, NULL, 6)`);
-      sql.exec(`INSERT INTO hypern_sessions VALUES ('t', 'd', '/r', '{"data":null,"rooms":[]}', '{}', 1501, NULL, NULL, 0)`);
-      for (const seq of [1998, 1999, 2000]) sql.exec("INSERT INTO hypern_outbox VALUES ('s', ?, ?, NULL, 2)", seq, `m${seq}`);
-      const store = new SessionStore(sql);
-      // maxUnacknowledged is 1,000 by default: a count of all ever sent would close (or end) both sessions at their next message.
-      expect(store.messages.unacknowledgedCount("s")).toBe(3);
-      expect(store.messages.unacknowledgedCount("t")).toBe(0);
-      expect(store.messages.keep("t", "m1501")).toBe(1501);
-      expect(store.messages.unacknowledgedCount("t")).toBe(1);
-      expect(store.messages.unacknowledgedBytes("s")).toBe(6);
-      expect(seqs(store, "s")).toEqual([1998, 1999, 2000]);
-    });
-  });
+  it(
+    "counts, after taking them over, only the messages an earlier version still kept (it deleted " +
+      "those acknowledged)",
+    async () => {
+      await inStorage((sql) => {
+        sql.exec(
+          "CREATE TABLE hypern_sessions (id TEXT PRIMARY KEY, connection TEXT NOT NULL, route TEXT NOT NULL, state " +
+            "TEXT NOT NULL, joined TEXT NOT NULL, next_seq INTEGER NOT NULL, expires_at INTEGER, address TEXT, " +
+            "kept_bytes INTEGER NOT NULL DEFAULT 0)",
+        );
+        sql.exec(
+          "CREATE TABLE hypern_outbox (session TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT, bytes BLOB, weight " +
+            "INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (session, seq))",
+        );
+        // "s": 2,000 messages sent, the client acknowledged all but the last three; "t": 1,500 sent, all acknowledged.
+        sql.exec(
+          `INSERT INTO hypern_sessions VALUES ('s', 'c', '/r', '{"data":null,"rooms":[]}', '{}', 2001, NULL, NULL, 6)`,
+        );
+        sql.exec(
+          `INSERT INTO hypern_sessions VALUES ('t', 'd', '/r', '{"data":null,"rooms":[]}', '{}', 1501, NULL, NULL, 0)`,
+        );
+        for (const seq of [1998, 1999, 2000])
+          sql.exec("INSERT INTO hypern_outbox VALUES ('s', ?, ?, NULL, 2)", seq, `m${seq}`);
+        const store = new SessionStore(sql);
+        // maxUnacknowledged is 1,000 by default: a count of all ever sent would close (or end) both sessions at their
+        // next message.
+        expect(store.messages.unacknowledgedCount("s")).toBe(3);
+        expect(store.messages.unacknowledgedCount("t")).toBe(0);
+        expect(store.messages.keep("t", "m1501")).toBe(1501);
+        expect(store.messages.unacknowledgedCount("t")).toBe(1);
+        expect(store.messages.unacknowledgedBytes("s")).toBe(6);
+        expect(seqs(store, "s")).toEqual([1998, 1999, 2000]);
+      });
+    },
+  );
 });

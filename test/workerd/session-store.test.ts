@@ -7,10 +7,16 @@ describe("the session store (in a real object's SQLite storage)", () => {
     const stub = env.ROOMS.get(env.ROOMS.idFromName(`session-store-${Date.now()}`));
     await runInDurableObject(stub, (_, state) => {
       const store = new SessionStore(state.storage.sql);
-      const [even, odd] = [store.create("s1", "c1", "/r", { data: null, rooms: [] }, null), store.create("s2", "c2", "/r", { data: null, rooms: [] }, null)];
+      const [even, odd] = [
+        store.create("s1", "c1", "/r", { data: null, rooms: [] }, null),
+        store.create("s2", "c2", "/r", { data: null, rooms: [] }, null),
+      ];
       for (let i = 0; i < 3_000; i++) store.remember(i % 2 === 0 ? even : odd, `m${i}`, Date.now());
       const counts = state.storage.sql
-        .exec<{ session: string; count: number }>("SELECT session, COUNT(*) AS count FROM hypern_inbox GROUP BY session ORDER BY session = ? DESC", even)
+        .exec<{ session: string; count: number }>(
+          "SELECT session, COUNT(*) AS count FROM hypern_inbox GROUP BY session ORDER BY session = ? DESC",
+          even,
+        )
         .toArray()
         .map(({ count }) => count);
       expect(counts).toHaveLength(2);

@@ -15,91 +15,122 @@ const roomObjectOf = (room: string) => app.roomObject(env, room, { route: "/sess
 /** The sessions a room object of /session/:room keeps (each until its window has passed). */
 async function sessionRows(room: string): Promise<number> {
   const [stub] = await roomObjects(roomObjectOf(room));
-  return runInDurableObject(stub!, (_, state) => state.storage.sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM hypern_sessions").one().count);
+  return runInDurableObject(
+    stub!,
+    (_, state) =>
+      state.storage.sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM hypern_sessions").one().count,
+  );
 }
 
 describe("sessions: resume with nothing lost or doubled", () => {
-  it("welcomes a new session; messages come back with their place in the room's log, and are acknowledged", async () => {
-    const room = freshRoom();
-    const ada = sessionClient(`/session/${room}?name=ada&report=${room}`);
-    expect(await ada.welcomed()).toMatchObject({ recovered: false, missed: 0 });
-    ada.client.send("hello");
-    expect(await ada.received(1)).toEqual(["hello"]);
-    await eventually(() => expect(ada.client.pending).toBe(0));
-    ada.close();
-  });
+  it(
+    "welcomes a new session; messages come back with their place in the room's log, and are " + "acknowledged",
+    async () => {
+      const room = freshRoom();
+      const ada = sessionClient(`/session/${room}?name=ada&report=${room}`);
+      expect(await ada.welcomed()).toMatchObject({ recovered: false, missed: 0 });
+      ada.client.send("hello");
+      expect(await ada.received(1)).toEqual(["hello"]);
+      await eventually(() => expect(ada.client.pending).toBe(0));
+      ada.close();
+    },
+  );
 
-  it("resumes after a drop: same id, data and rooms; the broadcasts it missed in order, then the live ones", async () => {
-    const room = freshRoom();
-    const [ada, bo] = [sessionClient(`/session/${room}?name=ada&report=${room}-ada`), sessionClient(`/session/${room}?name=bo`)];
-    const first = await ada.welcomed();
-    await bo.welcomed();
-    bo.client.send("before");
-    await ada.received(1);
-    ada.drop();
-    for (const text of ["while away 1", "while away 2", "while away 3"]) bo.client.send(text);
-    await bo.received(4);
-    const second = await ada.welcomed(2);
-    expect(second).toMatchObject({ recovered: true, missed: 3, id: first.id, session: first.session });
-    bo.client.send("after");
-    await ada.received(5);
-    expect(ada.texts).toEqual(["before", "while away 1", "while away 2", "while away 3", "after"]);
-    expect(ada.replayed).toEqual(["while away 1", "while away 2", "while away 3"]);
-    expect(reported(`${room}-ada`).at(-1)).toEqual({ id: first.id, recovered: true, resumed: false, name: "ada" });
-    for (const member of [ada, bo]) member.close();
-  });
+  it(
+    "resumes after a drop: same id, data and rooms; the broadcasts it missed in order, then the " + "live ones",
+    async () => {
+      const room = freshRoom();
+      const [ada, bo] = [
+        sessionClient(`/session/${room}?name=ada&report=${room}-ada`),
+        sessionClient(`/session/${room}?name=bo`),
+      ];
+      const first = await ada.welcomed();
+      await bo.welcomed();
+      bo.client.send("before");
+      await ada.received(1);
+      ada.drop();
+      for (const text of ["while away 1", "while away 2", "while away 3"]) bo.client.send(text);
+      await bo.received(4);
+      const second = await ada.welcomed(2);
+      expect(second).toMatchObject({ recovered: true, missed: 3, id: first.id, session: first.session });
+      bo.client.send("after");
+      await ada.received(5);
+      expect(ada.texts).toEqual(["before", "while away 1", "while away 2", "while away 3", "after"]);
+      expect(ada.replayed).toEqual(["while away 1", "while away 2", "while away 3"]);
+      expect(reported(`${room}-ada`).at(-1)).toEqual({ id: first.id, recovered: true, resumed: false, name: "ada" });
+      for (const member of [ada, bo]) member.close();
+    },
+  );
 
-  it("sends again what the server had not acknowledged when the connection dropped, and the server processes it once", async () => {
-    const room = freshRoom();
-    const [ada, bo] = [sessionClient(`/session/${room}?name=ada`), sessionClient(`/session/${room}?name=bo`)];
-    await ada.welcomed();
-    await bo.welcomed();
-    for (let i = 0; i < 20; i++) {
-      ada.client.send(`ada ${i}`);
-      if (i % 5 === 2) ada.drop(); // mid-stream: some sent, some acknowledged, some neither
-    }
-    const all = Array.from({ length: 20 }, (_, i) => `ada ${i}`);
-    await bo.received(20);
-    await ada.received(20);
-    await eventually(() => expect(ada.client.pending).toBe(0));
-    expect(bo.texts).toEqual(all);
-    expect(ada.texts).toEqual(all);
-    for (const member of [ada, bo]) member.close();
-  });
+  it(
+    "sends again what the server had not acknowledged when the connection dropped, and the server " +
+      "processes it once",
+    async () => {
+      const room = freshRoom();
+      const [ada, bo] = [sessionClient(`/session/${room}?name=ada`), sessionClient(`/session/${room}?name=bo`)];
+      await ada.welcomed();
+      await bo.welcomed();
+      for (let i = 0; i < 20; i++) {
+        ada.client.send(`ada ${i}`);
+        if (i % 5 === 2) ada.drop(); // mid-stream: some sent, some acknowledged, some neither
+      }
+      const all = Array.from({ length: 20 }, (_, i) => `ada ${i}`);
+      await bo.received(20);
+      await ada.received(20);
+      await eventually(() => expect(ada.client.pending).toBe(0));
+      expect(bo.texts).toEqual(all);
+      expect(ada.texts).toEqual(all);
+      for (const member of [ada, bo]) member.close();
+    },
+  );
 
-  it("processes once the messages a library close (a full queue, 1013) left untaken: the client sends them again, the old handler never gets them", async () => {
-    const room = freshRoom();
-    const first = `${room}-first`;
-    const [ada, bo] = [sessionClient(`/session/${room}?name=ada&gate=${first}&ends=${first}`), sessionClient(`/session/${room}?name=bo`)];
-    await ada.welcomed();
-    await bo.welcomed();
-    const all = Array.from({ length: 40 }, (_, i) => `ada ${i}`);
-    for (const text of all) ada.client.send(text); // the first handler is not reading (it waits at a gate): its queue (16) overflows
-    await ada.welcomed(2);
-    openGate(first); // the first handler goes on, long after its connection was closed, and ends
-    await bo.received(40);
-    await eventually(() => expect(reported(first)).toContainEqual({ ended: expect.any(String), recovered: false }));
-    // Whatever it had broadcast before it ended would come before this.
-    bo.client.send("after the first handler ended");
-    await bo.received("after the first handler ended");
-    expect(bo.texts).toEqual([...all, "after the first handler ended"]);
-    for (const member of [ada, bo]) member.close();
-  });
+  it(
+    "processes once the messages a library close (a full queue, 1013) left untaken: the client " +
+      "sends them again, the old handler never gets them",
+    async () => {
+      const room = freshRoom();
+      const first = `${room}-first`;
+      const [ada, bo] = [
+        sessionClient(`/session/${room}?name=ada&gate=${first}&ends=${first}`),
+        sessionClient(`/session/${room}?name=bo`),
+      ];
+      await ada.welcomed();
+      await bo.welcomed();
+      const all = Array.from({ length: 40 }, (_, i) => `ada ${i}`);
+      // the first handler is not reading (it waits at a gate): its queue (16) overflows
+      for (const text of all) ada.client.send(text);
+      await ada.welcomed(2);
+      openGate(first); // the first handler goes on, long after its connection was closed, and ends
+      await bo.received(40);
+      await eventually(() => expect(reported(first)).toContainEqual({ ended: expect.any(String), recovered: false }));
+      // Whatever it had broadcast before it ended would come before this.
+      bo.client.send("after the first handler ended");
+      await bo.received("after the first handler ended");
+      expect(bo.texts).toEqual([...all, "after the first handler ended"]);
+      for (const member of [ada, bo]) member.close();
+    },
+  );
 
-  it("replays whole, in order, over several resumes, what is larger than the outbound budget allows at once", async () => {
-    const room = freshRoom();
-    const [ada, bo] = [sessionClient(`/strict/session/${room}?token=ada`), sessionClient(`/strict/session/${room}?token=bo`)];
-    await ada.welcomed();
-    await bo.welcomed();
-    ada.drop();
-    bo.client.send("40:600"); // 24 KB into the log while ada is away; a socket may receive 8 KiB at once
-    const all = Array.from({ length: 40 }, (_, i) => `${i}:`.padEnd(600, "f"));
-    await ada.received(40, { timeout: 4_000 });
-    expect(ada.texts).toEqual(all);
-    expect(ada.welcomes.length).toBeGreaterThanOrEqual(4); // the first, then one resume per 8 KiB or so
-    expect(ada.resets).toEqual([]);
-    for (const member of [ada, bo]) member.close();
-  });
+  it(
+    "replays whole, in order, over several resumes, what is larger than the outbound budget allows " + "at once",
+    async () => {
+      const room = freshRoom();
+      const [ada, bo] = [
+        sessionClient(`/strict/session/${room}?token=ada`),
+        sessionClient(`/strict/session/${room}?token=bo`),
+      ];
+      await ada.welcomed();
+      await bo.welcomed();
+      ada.drop();
+      bo.client.send("40:600"); // 24 KB into the log while ada is away; a socket may receive 8 KiB at once
+      const all = Array.from({ length: 40 }, (_, i) => `${i}:`.padEnd(600, "f"));
+      await ada.received(40, { timeout: 4_000 });
+      expect(ada.texts).toEqual(all);
+      expect(ada.welcomes.length).toBeGreaterThanOrEqual(4); // the first, then one resume per 8 KiB or so
+      expect(ada.resets).toEqual([]);
+      for (const member of [ada, bo]) member.close();
+    },
+  );
 
   it("never replays from before the session joined the room, whatever position the resume token claims", async () => {
     const room = freshRoom();
@@ -127,7 +158,10 @@ describe("sessions: resume with nothing lost or doubled", () => {
     const headers = { Cookie: `c=${"x".repeat(17_000)}` }; // too large for the attachment: kept in storage
     const first = await connect(`/session/${room}?name=ada`, { protocols: [SESSION_PROTOCOL], headers });
     const { session } = await first.receiveJson<{ session: string }>();
-    const second = await connect(`/session/${room}?name=ada`, { protocols: sessionProtocols({ session, seq: 0, rooms: {} }), headers });
+    const second = await connect(`/session/${room}?name=ada`, {
+      protocols: sessionProtocols({ session, seq: 0, rooms: {} }),
+      headers,
+    });
     expect(await second.receiveJson()).toMatchObject({ t: "w", recovered: true });
     expect((await first.closed()).code).toBe(3001); // superseded: its handler ends
     await hibernate(app.roomObject(env, room, { route: "/session/:room" }));
@@ -139,7 +173,10 @@ describe("sessions: resume with nothing lost or doubled", () => {
 
   it("does not replay to a resumed client the broadcasts that left it out", async () => {
     const room = freshRoom();
-    const [ada, bo] = [sessionClient(`/session/${room}?name=ada&excludeSelf`), sessionClient(`/session/${room}?name=bo&excludeSelf`)];
+    const [ada, bo] = [
+      sessionClient(`/session/${room}?name=ada&excludeSelf`),
+      sessionClient(`/session/${room}?name=bo&excludeSelf`),
+    ];
     await ada.welcomed();
     await bo.welcomed();
     ada.client.send("ada's own");
@@ -171,28 +208,35 @@ describe("sessions: resume with nothing lost or doubled", () => {
     ada.close();
   });
 
-  it("tells the client when its session expired: a new session, and which sends it did not get through", { timeout: 30_000 }, async () => {
-    const room = freshRoom();
-    // It comes back once its session has ended: the route's window is 2 s, then the alarm ends it.
-    const away = heldReturn();
-    const ada = sessionClient(`/session/${room}?name=ada`, { retry: away.retry });
-    const first = await ada.welcomed();
-    ada.drop();
-    ada.client.send("sent while away");
-    await eventually(async () => expect(await sessionRows(room)).toBe(0), 15_000);
-    away.release();
-    const second = await ada.welcomed(2, { timeout: 8_000 });
-    expect(second.recovered).toBe(false);
-    expect(second.session).not.toBe(first.session);
-    expect(ada.resets).toEqual([{ reason: "expired", unsent: [expect.any(String)] }]);
-    ada.close();
-  });
+  it(
+    "tells the client when its session expired: a new session, and which sends it did not get through",
+    { timeout: 30_000 },
+    async () => {
+      const room = freshRoom();
+      // It comes back once its session has ended: the route's window is 2 s, then the alarm ends it.
+      const away = heldReturn();
+      const ada = sessionClient(`/session/${room}?name=ada`, { retry: away.retry });
+      const first = await ada.welcomed();
+      ada.drop();
+      ada.client.send("sent while away");
+      await eventually(async () => expect(await sessionRows(room)).toBe(0), 15_000);
+      away.release();
+      const second = await ada.welcomed(2, { timeout: 8_000 });
+      expect(second.recovered).toBe(false);
+      expect(second.session).not.toBe(first.session);
+      expect(ada.resets).toEqual([{ reason: "expired", unsent: [expect.any(String)] }]);
+      ada.close();
+    },
+  );
 
   it("tells the client when a room's log cannot fill its gap: trimmed, or started anew", async () => {
     const room = freshRoom();
     // ada comes back each time once what she must miss has happened, not after a backoff that races it.
     const away = heldReturn();
-    const [ada, bo] = [sessionClient(`/session/${room}?brief&name=ada`, { retry: away.retry }), sessionClient(`/session/${room}?brief&name=bo`)];
+    const [ada, bo] = [
+      sessionClient(`/session/${room}?brief&name=ada`, { retry: away.retry }),
+      sessionClient(`/session/${room}?brief&name=bo`),
+    ];
     await ada.welcomed();
     await bo.welcomed();
     bo.client.send("seen");
@@ -254,7 +298,10 @@ describe("sessions under faults", () => {
     const talker = sessionClient(`/session/${room}?name=talker`);
     await talker.welcomed();
     for (let i = 0; i < 220; i++) talker.client.send(`${i}`);
-    expect(await laggard.closed({ timeout: 10_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
+    expect(await laggard.closed({ timeout: 10_000 })).toEqual({
+      code: 1013,
+      reason: "Too far behind: acknowledge what you receive, and resume to catch up",
+    });
 
     const silent = await connect(`/session/${room}?name=silent`, { protocols: [SESSION_PROTOCOL] });
     await silent.receiveJson();
@@ -263,83 +310,112 @@ describe("sessions under faults", () => {
     talker.close();
   });
 
-  it("closes with 1013 a session member that never acknowledges, its handler dormant since the object hibernated", { timeout: 20_000 }, async () => {
-    const room = freshRoom();
-    const never = await connect(`/session/${room}?name=never`, { protocols: [SESSION_PROTOCOL] });
-    expect(await never.receiveJson()).toMatchObject({ t: "w", recovered: false });
-    await hibernate(app.roomObject(env, room, { route: "/session/:room" }));
-    const talker = sessionClient(`/session/${room}?name=talker`);
-    await talker.welcomed();
-    for (let i = 0; i < 220; i++) talker.client.send(`${i}`);
-    expect(await never.closed({ timeout: 10_000 })).toEqual({ code: 1013, reason: "Too far behind: acknowledge what you receive, and resume to catch up" });
-    talker.close();
-  });
+  it(
+    "closes with 1013 a session member that never acknowledges, its handler dormant since the object hibernated",
+    { timeout: 20_000 },
+    async () => {
+      const room = freshRoom();
+      const never = await connect(`/session/${room}?name=never`, { protocols: [SESSION_PROTOCOL] });
+      expect(await never.receiveJson()).toMatchObject({ t: "w", recovered: false });
+      await hibernate(app.roomObject(env, room, { route: "/session/:room" }));
+      const talker = sessionClient(`/session/${room}?name=talker`);
+      await talker.welcomed();
+      for (let i = 0; i < 220; i++) talker.client.send(`${i}`);
+      expect(await never.closed({ timeout: 10_000 })).toEqual({
+        code: 1013,
+        reason: "Too far behind: acknowledge what you receive, and resume to catch up",
+      });
+      talker.close();
+    },
+  );
 
-  it("ends, once their window has passed, the sessions whose sockets vanished in a reset (no close event came)", { timeout: 30_000 }, async () => {
-    const room = freshRoom();
-    const gone = await connect(`/session/${room}?name=gone`, { protocols: [SESSION_PROTOCOL] });
-    await gone.receiveJson();
-    await abortAllDurableObjects(); // its socket goes with the object; the client never comes back
-    const stays = await connect(`/session/${room}?name=stays`, { protocols: [SESSION_PROTOCOL] });
-    await stays.receiveJson();
-    const [stub] = await roomObjects(app.roomObject(env, room, { route: "/session/:room" }));
-    const sessions = () => runInDurableObject(stub!, (_, state) => state.storage.sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM hypern_sessions").one().count);
-    expect(await sessions()).toBe(2);
-    await eventually(async () => expect(await sessions()).toBe(1), 20_000); // the window is 2 s; the alarm ends it
-    stays.close();
-  });
+  it(
+    "ends, once their window has passed, the sessions whose sockets vanished in a reset (no close event came)",
+    { timeout: 30_000 },
+    async () => {
+      const room = freshRoom();
+      const gone = await connect(`/session/${room}?name=gone`, { protocols: [SESSION_PROTOCOL] });
+      await gone.receiveJson();
+      await abortAllDurableObjects(); // its socket goes with the object; the client never comes back
+      const stays = await connect(`/session/${room}?name=stays`, { protocols: [SESSION_PROTOCOL] });
+      await stays.receiveJson();
+      const [stub] = await roomObjects(app.roomObject(env, room, { route: "/session/:room" }));
+      const sessions = () =>
+        runInDurableObject(
+          stub!,
+          (_, state) =>
+            state.storage.sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM hypern_sessions").one().count,
+        );
+      expect(await sessions()).toBe(2);
+      await eventually(async () => expect(await sessions()).toBe(1), 20_000); // the window is 2 s; the alarm ends it
+      stays.close();
+    },
+  );
 
-  it("loses, duplicates and reorders nothing for any client through drops, evictions, resets and a deploy", { timeout: 60_000 }, async () => {
-    const room = freshRoom();
-    const names = ["a", "b", "c", "d"];
-    const members = names.map((name) => sessionClient(`/session/${room}?name=${name}`));
-    for (const member of members) await member.welcomed();
-    const perMember = 100;
-    let faults = 0;
-    let sending = true;
-    const chaos = (async () => {
-      const random = seeded(7);
-      while (sending) {
-        await sleep(15 + Math.floor(random() * 30));
-        const pick = random();
-        if (pick < 0.5) members[Math.floor(random() * members.length)]!.drop();
-        else if (pick < 0.75) await hibernate(app.roomObject(env, room, { route: "/session/:room" })).catch(() => undefined);
-        else if (pick < 0.9) await abortAllDurableObjects();
-        else await app.roomObject(env, room, { route: "/session/:room" }).closeAll(1012, "deploy").catch(() => undefined);
-        faults += 1;
-      }
-    })();
-    const dropAfterSending = seeded(11);
-    for (let i = 0; i < perMember; i++) {
-      for (const [index, member] of members.entries()) {
-        member.client.send(`${names[index]}${i}`);
-        // Now and then the connection drops right after a send: processed or not, acknowledged or not.
-        if (dropAfterSending() < 0.05) {
-          member.drop();
+  it(
+    "loses, duplicates and reorders nothing for any client through drops, evictions, resets and a deploy",
+    { timeout: 60_000 },
+    async () => {
+      const room = freshRoom();
+      const names = ["a", "b", "c", "d"];
+      const members = names.map((name) => sessionClient(`/session/${room}?name=${name}`));
+      for (const member of members) await member.welcomed();
+      const perMember = 100;
+      let faults = 0;
+      let sending = true;
+      const chaos = (async () => {
+        const random = seeded(7);
+        while (sending) {
+          await sleep(15 + Math.floor(random() * 30));
+          const pick = random();
+          if (pick < 0.5) members[Math.floor(random() * members.length)]!.drop();
+          else if (pick < 0.75)
+            await hibernate(app.roomObject(env, room, { route: "/session/:room" })).catch(() => undefined);
+          else if (pick < 0.9) await abortAllDurableObjects();
+          else
+            await app
+              .roomObject(env, room, { route: "/session/:room" })
+              .closeAll(1012, "deploy")
+              .catch(() => undefined);
           faults += 1;
         }
+      })();
+      const dropAfterSending = seeded(11);
+      for (let i = 0; i < perMember; i++) {
+        for (const [index, member] of members.entries()) {
+          member.client.send(`${names[index]}${i}`);
+          // Now and then the connection drops right after a send: processed or not, acknowledged or not.
+          if (dropAfterSending() < 0.05) {
+            member.drop();
+            faults += 1;
+          }
+        }
+        await sleep(10);
       }
-      await sleep(10);
-    }
-    await eventually(() => {
-      for (const member of members) if (member.client.pending > 0) throw new Error(`${member.client.pending} pending`);
-    }, 30_000);
-    sending = false;
-    await chaos;
-    const total = names.length * perMember;
-    for (const member of members) await member.received(total, { timeout: 30_000 });
-    // One more message, once the faults have stopped: a late double of anything before it comes before it.
-    members[0]!.client.send("end");
-    for (const member of members) await member.received("end", { timeout: 30_000 });
-    const reference = members[0]!.texts;
-    expect(reference.at(-1)).toBe("end");
-    expect(new Set(reference).size).toBe(total + 1);
-    for (const member of members) expect(member.texts).toEqual(reference);
-    // Each sender's own messages stay in the order it sent them.
-    for (const name of names) expect(reference.filter((text) => text.startsWith(name))).toEqual(Array.from({ length: perMember }, (_, i) => `${name}${i}`));
-    console.log(`sessions under faults: ${faults} faults during ${total} messages to ${names.length} members`);
-    for (const member of members) member.close();
-  });
+      await eventually(() => {
+        for (const member of members)
+          if (member.client.pending > 0) throw new Error(`${member.client.pending} pending`);
+      }, 30_000);
+      sending = false;
+      await chaos;
+      const total = names.length * perMember;
+      for (const member of members) await member.received(total, { timeout: 30_000 });
+      // One more message, once the faults have stopped: a late double of anything before it comes before it.
+      members[0]!.client.send("end");
+      for (const member of members) await member.received("end", { timeout: 30_000 });
+      const reference = members[0]!.texts;
+      expect(reference.at(-1)).toBe("end");
+      expect(new Set(reference).size).toBe(total + 1);
+      for (const member of members) expect(member.texts).toEqual(reference);
+      // Each sender's own messages stay in the order it sent them.
+      for (const name of names)
+        expect(reference.filter((text) => text.startsWith(name))).toEqual(
+          Array.from({ length: perMember }, (_, i) => `${name}${i}`),
+        );
+      console.log(`sessions under faults: ${faults} faults during ${total} messages to ${names.length} members`);
+      for (const member of members) member.close();
+    },
+  );
 });
 
 /** A small deterministic random source, so a failing run can be repeated. */

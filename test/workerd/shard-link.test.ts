@@ -31,7 +31,10 @@ describe("a shard's link to its sequencer (in a real object's storage)", () => {
       const before = Date.now();
       link.settled(); // the shard's first connection: the sequencer must hear of it
       // Every attempt fails: six, 3.1 s of retry delays apart in all (later on a loaded machine).
-      await eventually(() => expect(warnings).toEqual([expect.stringMatching(/could not be reached for a report after 6 attempts/)]), 20_000);
+      await eventually(
+        () => expect(warnings).toEqual([expect.stringMatching(/could not be reached for a report after 6 attempts/)]),
+        20_000,
+      );
       expect(wakes).toHaveLength(1);
       expect(wakes[0]! - before).toBeGreaterThanOrEqual(10_000);
       reachable = true;

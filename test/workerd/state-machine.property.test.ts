@@ -37,7 +37,13 @@ function model(ops: readonly ScriptOp[], frames: readonly ClientFrame[]) {
       case "sendBytes":
       case "sendJson":
         if (state === "connected") {
-          sent.push(op.op === "sendText" ? `text ${index}` : op.op === "sendBytes" ? `bytes ${index}` : JSON.stringify({ index }));
+          sent.push(
+            op.op === "sendText"
+              ? `text ${index}`
+              : op.op === "sendBytes"
+                ? `bytes ${index}`
+                : JSON.stringify({ index }),
+          );
           result("ok");
         } else result("WebSocketError");
         break;
@@ -49,7 +55,10 @@ function model(ops: readonly ScriptOp[], frames: readonly ClientFrame[]) {
           const frame = frames[next++] as ClientFrame;
           const isJson = frame.kind === "text" && parsesAsJson(frame.data);
           const fits =
-            op.kind === "any" || (op.kind === "text" && frame.kind === "text") || (op.kind === "bytes" && frame.kind === "bytes") || (op.kind === "json" && isJson);
+            op.kind === "any" ||
+            (op.kind === "text" && frame.kind === "text") ||
+            (op.kind === "bytes" && frame.kind === "bytes") ||
+            (op.kind === "json" && isJson);
           result(fits ? "ok" : "WebSocketError");
         }
         break;
@@ -88,7 +97,10 @@ const byteLength = (text: string): number => new TextEncoder().encode(text).byte
 const opArbitrary: fc.Arbitrary<ScriptOp> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ op: "accept" as const }) },
   { weight: 3, arbitrary: fc.constantFrom("sendText", "sendBytes", "sendJson").map((op) => ({ op })) },
-  { weight: 4, arbitrary: fc.constantFrom("any", "text", "bytes", "json").map((kind) => ({ op: "receive" as const, kind })) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom("any", "text", "bytes", "json").map((kind) => ({ op: "receive" as const, kind })),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -101,9 +113,15 @@ const opArbitrary: fc.Arbitrary<ScriptOp> = fc.oneof(
 );
 
 const frameArbitrary: fc.Arbitrary<ClientFrame> = fc.oneof(
-  fc.oneof(fc.constant('{"a":1}'), fc.constant("[1,2]"), fc.constant("not json"), fc.constant(""), fc.string({ maxLength: 8 })).map(
-    (data) => ({ kind: "text" as const, data }),
-  ),
+  fc
+    .oneof(
+      fc.constant('{"a":1}'),
+      fc.constant("[1,2]"),
+      fc.constant("not json"),
+      fc.constant(""),
+      fc.string({ maxLength: 8 }),
+    )
+    .map((data) => ({ kind: "text" as const, data })),
   fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 4 }).map((data) => ({ kind: "bytes" as const, data })),
 );
 
@@ -115,31 +133,37 @@ const scenarioArbitrary = fc
 let runs = 0;
 
 describe("the connection state machine, property-based against the real runtime", () => {
-  it("every call's outcome and state, what the client receives and how it ends match the model", { timeout: 120_000 }, async () => {
-    await fc.assert(
-      fc.asyncProperty(scenarioArbitrary, async ([ops, frames]) => {
-        const key = `script-${++runs}`;
-        const expected = model(ops, frames);
-        const response = await upgrade(`/script?report=${key}&ops=${encodeURIComponent(JSON.stringify(ops))}`);
-        if (!expected.accepted) {
-          expect(response.status).toBe(403);
-        } else {
-          expect(response.status).toBe(101);
-          const client = new TestSocket(response, "/script");
-          for (const frame of frames) client.send(frame.kind === "text" ? frame.data : new Uint8Array(frame.data));
-          const closed = await client.closed();
-          expect(closed.code).toBe(expected.closeCode);
-          const received = (await client.collect(0)).map((frame) => (typeof frame === "string" ? frame : `bytes ${new Uint8Array(frame)[0]}`));
-          expect(received).toEqual(expected.sent);
-        }
-        const outcomes = await eventually(() => {
-          const list = reported(key);
-          if ((list.at(-1) as { done?: boolean } | undefined)?.done !== true) throw new Error("script not done");
-          return list.slice(0, -1);
-        });
-        expect(outcomes).toEqual(expected.outcomes);
-      }),
-      { numRuns: 60 },
-    );
-  });
+  it(
+    "every call's outcome and state, what the client receives and how it ends match the model",
+    { timeout: 120_000 },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(scenarioArbitrary, async ([ops, frames]) => {
+          const key = `script-${++runs}`;
+          const expected = model(ops, frames);
+          const response = await upgrade(`/script?report=${key}&ops=${encodeURIComponent(JSON.stringify(ops))}`);
+          if (!expected.accepted) {
+            expect(response.status).toBe(403);
+          } else {
+            expect(response.status).toBe(101);
+            const client = new TestSocket(response, "/script");
+            for (const frame of frames) client.send(frame.kind === "text" ? frame.data : new Uint8Array(frame.data));
+            const closed = await client.closed();
+            expect(closed.code).toBe(expected.closeCode);
+            const received = (await client.collect(0)).map((frame) =>
+              typeof frame === "string" ? frame : `bytes ${new Uint8Array(frame)[0]}`,
+            );
+            expect(received).toEqual(expected.sent);
+          }
+          const outcomes = await eventually(() => {
+            const list = reported(key);
+            if ((list.at(-1) as { done?: boolean } | undefined)?.done !== true) throw new Error("script not done");
+            return list.slice(0, -1);
+          });
+          expect(outcomes).toEqual(expected.outcomes);
+        }),
+        { numRuns: 60 },
+      );
+    },
+  );
 });

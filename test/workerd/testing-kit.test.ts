@@ -18,7 +18,9 @@ type HandlerRun = { recovered: boolean; resumed: boolean };
  * of each sender once, in the order sent (the two senders' messages interleave), and nothing else.
  * Resolves with the members and their handlers' runs.
  */
-async function burstThrough(fault: (room: string, members: readonly SessionTestClient[]) => unknown): Promise<{ members: readonly SessionTestClient[]; runs: HandlerRun[][] }> {
+async function burstThrough(
+  fault: (room: string, members: readonly SessionTestClient[]) => unknown,
+): Promise<{ members: readonly SessionTestClient[]; runs: HandlerRun[][] }> {
   const room = freshRoom();
   const names = ["ada", "bo"];
   const members = names.map((name) => sessionClient(`/session/${room}?name=${name}&report=${room}-${name}`));
@@ -64,15 +66,22 @@ describe("sessionClient through the faults of hypern-workers/testing: each messa
     for (const run of runs) expect(run).toMatchObject([{ recovered: false }, { recovered: true }]);
   });
 
-  it("resetRoomObjects(): the room object loses its memory and its sockets, and every member resumes from storage", async () => {
-    const { members, runs } = await burstThrough(() => resetRoomObjects());
-    for (const member of members) expect(member.welcomes.map(({ recovered }) => recovered)).toEqual([false, true]);
-    for (const run of runs) expect(run).toMatchObject([{ recovered: false }, { recovered: true }]);
-  });
+  it(
+    "resetRoomObjects(): the room object loses its memory and its sockets, and every member resumes " + "from storage",
+    async () => {
+      const { members, runs } = await burstThrough(() => resetRoomObjects());
+      for (const member of members) expect(member.welcomes.map(({ recovered }) => recovered)).toEqual([false, true]);
+      for (const run of runs) expect(run).toMatchObject([{ recovered: false }, { recovered: true }]);
+    },
+  );
 
   it("hibernate(): an eviction keeps the connections (nobody resumes), and the handlers run again", async () => {
     const { members, runs } = await burstThrough((room) => hibernate(roomObject(room)));
     for (const member of members) expect(member.welcomes).toHaveLength(1);
-    for (const run of runs) expect(run).toMatchObject([{ recovered: false, resumed: false }, { recovered: false, resumed: true }]);
+    for (const run of runs)
+      expect(run).toMatchObject([
+        { recovered: false, resumed: false },
+        { recovered: false, resumed: true },
+      ]);
   });
 });

@@ -6,7 +6,9 @@ const app = new Hypern<Env>({
   fallback: async (request, env): Promise<Response> => {
     const room = /^\/announce\/([^/]+)$/.exec(new URL(request.url).pathname)?.[1];
     if (request.method !== "POST" || room === undefined) return new Response("Not found", { status: 404 });
-    const sent = await app.roomObject(env, room, { route: "/chat/:room" }).broadcastJson({ from: "server", text: await request.text() });
+    const sent = await app
+      .roomObject(env, room, { route: "/chat/:room" })
+      .broadcastJson({ from: "server", text: await request.text() });
     return Response.json({ sent });
   },
 });

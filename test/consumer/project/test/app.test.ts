@@ -12,7 +12,11 @@ describe("a user's app, tested with hypern-workers/testing", () => {
   });
 
   it("broadcasts to everyone but the sender, and keeps the room through a forced hibernation", async () => {
-    const [alice, bob, carol] = [await connect("/chat/lobby"), await connect("/chat/lobby"), await connect("/chat/lobby")];
+    const [alice, bob, carol] = [
+      await connect("/chat/lobby"),
+      await connect("/chat/lobby"),
+      await connect("/chat/lobby"),
+    ];
     const welcome = await alice.receiveJson<{ id: string }>();
     await bob.receiveJson();
     await carol.receiveJson();
