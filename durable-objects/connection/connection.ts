@@ -1,7 +1,7 @@
 import { assertCloseArguments } from "../../src/shared/close-code.js";
 import type { ResolvedLimits } from "../../src/shared/limits.js";
 import { WebSocketDisconnect, WebSocketError, endOfConnection } from "./errors.js";
-import type { Convert, ReceiveOptions } from "./frame-queue.js";
+import type { Convert, Ended, ReceiveOptions } from "./frame-queue.js";
 import { FrameQueue } from "./frame-queue.js";
 import type { Frame, OutgoingFrame } from "./frames.js";
 import type { Violation } from "./inbound-limits.js";
@@ -22,9 +22,13 @@ export interface Handshake {
 }
 
 /** How a connection stopped being open. */
-export interface Ending {
+/** A close's code and reason. */
+interface CloseFrame {
   readonly code: number;
   readonly reason: string;
+}
+
+export interface Ending extends CloseFrame {
   /** The client closed it (or vanished); otherwise the server did. */
   readonly byClient: boolean;
 }
@@ -90,7 +94,7 @@ export class Connection {
   #handshake: Handshake | null;
   #acceptCalled = false;
   /** Why the connection ended, when it was not the handler's own close(): a later send reports it. */
-  #disconnect: WebSocketDisconnect | null = null;
+  #disconnect: CloseFrame | null = null;
   /** Its socket is gone but its session goes on: sends are kept for the client's resume. */
   #keepsSends = false;
   /** A newer connection carries its session on: its ending does not end the session. */
@@ -219,6 +223,15 @@ export class Connection {
     return this.#queue.take(convert, options);
   }
 
+  /** As take(), for a loop over the messages: ENDED once the connection is closed, where take() rejects. */
+  next<T>(convert: Convert<T>, options?: ReceiveOptions): Promise<T | Ended> {
+    if (this.state === WebSocketState.CONNECTING) {
+      return Promise.reject(new WebSocketError("Cannot receive before accept()"));
+    }
+    if (this.#receivesAfter !== null) return this.#receivesAfter.then(() => this.#queue.next(convert, options));
+    return this.#queue.next(convert, options);
+  }
+
   /**
    * The handler's receives wait for `gate` (what arrives meanwhile is queued): a resumed session's
    * new connection takes its client's messages only once the older connection's handler, still busy
@@ -234,7 +247,7 @@ export class Connection {
   /** The handler's own close: messages it has not taken are dropped, its receives raise the disconnect. */
   close(code: number, reason: string): void {
     assertCloseArguments(code, reason);
-    this.#close(endOfConnection(code, reason), false);
+    this.#close({ code, reason }, false);
   }
 
   /**
@@ -245,7 +258,7 @@ export class Connection {
    */
   closeUnder(code: number, reason: string): void {
     assertCloseArguments(code, reason);
-    const disconnect = endOfConnection(code, reason);
+    const disconnect = { code, reason };
     if (this.state === WebSocketState.CONNECTED) this.#disconnect = disconnect;
     this.#close(disconnect, this.#record.session === null);
   }
@@ -296,10 +309,10 @@ export class Connection {
     const wasOpen = this.state === WebSocketState.CONNECTED;
     this.state = WebSocketState.DISCONNECTED;
     if (!wasOpen) return;
-    this.#disconnect = endOfConnection(code, reason);
+    this.#disconnect = { code, reason };
     this.#ended({ code, reason, byClient: true });
     // A session client resends what was not processed when it comes back: nothing to keep for this handler.
-    this.#queue.end(this.#disconnect, this.#record.session !== null);
+    this.#queue.end(() => endOfConnection(code, reason), this.#record.session !== null);
   }
 
   /** The handler returned (or threw, with `failure`): close what it left open. */
@@ -309,8 +322,8 @@ export class Connection {
       if (failure === undefined) this.#refuse(403, "The WebSocket handler returned without accepting the connection");
       else this.#refuse(500, "The WebSocket handler failed before accepting the connection");
     } else if (this.state === WebSocketState.CONNECTED) {
-      if (failure === undefined) this.#close(endOfConnection(1000, ""), false);
-      else this.#close(endOfConnection(1011, "Internal error"), false);
+      if (failure === undefined) this.#close({ code: 1000, reason: "" }, false);
+      else this.#close({ code: 1011, reason: "Internal error" }, false);
     }
     this.#keepsSends = false;
     this.#queue.abandon(() => endOfConnection(1006, "The handler has ended"));
@@ -321,12 +334,13 @@ export class Connection {
     this.#keepsSends = this.#deps.ended(this, ending);
   }
 
-  #close(disconnect: WebSocketDisconnect, keepQueued: boolean): void {
+  #close(disconnect: CloseFrame, keepQueued: boolean): void {
+    const error = (): Error => endOfConnection(disconnect.code, disconnect.reason);
     switch (this.state) {
       case WebSocketState.CONNECTING:
         this.state = WebSocketState.DISCONNECTED;
         this.#refuse(403, "The WebSocket handler closed the connection before accepting it");
-        this.#queue.end(disconnect, true);
+        this.#queue.end(error, true);
         return;
       case WebSocketState.CONNECTED:
         this.state = WebSocketState.DISCONNECTING;
@@ -338,7 +352,7 @@ export class Connection {
         } catch {
           // The client went away at the same moment; its close event finishes the job.
         }
-        this.#queue.end(disconnect, !keepQueued);
+        this.#queue.end(error, !keepQueued);
         return;
       default:
         return;

@@ -13,12 +13,22 @@ export interface ReceiveOptions {
 /** Turns a frame into what a receive returns, or throws to reject that receive. */
 export type Convert<T> = (frame: Frame) => T;
 
+/**
+ * What `next()` resolves with once the queue has ended, where `take()` rejects with the disconnect: a loop over the
+ * messages ends without an error made, thrown and caught for each connection.
+ */
+export const ENDED: unique symbol = Symbol("ended");
+export type Ended = typeof ENDED;
+
 /** A receive waiting for a frame. */
 interface Pending {
   /** When a timed receive gives up (epoch milliseconds); undefined without a timeout. */
   readonly deadline?: number | undefined;
+  /** It resolves with ENDED at the end (a `next()`), instead of rejecting with the disconnect. */
+  readonly quiet: boolean;
   deliver(frame: Frame): void;
   fail(error: unknown): void;
+  endQuietly(): void;
 }
 
 /** Called whenever the earliest deadline of the pending receives may have changed. */
@@ -30,7 +40,13 @@ class Waiter<T> implements Pending {
     readonly convert: Convert<T>,
     readonly resolve: (value: T) => void,
     readonly fail: (error: unknown) => void,
+    readonly quiet: boolean,
   ) {}
+
+  endQuietly(): void {
+    // Only a `next()` is quiet, and its T includes Ended.
+    (this.resolve as (value: Ended) => void)(ENDED);
+  }
 
   deliver(frame: Frame): void {
     let value: T;
@@ -48,7 +64,8 @@ class Waiter<T> implements Pending {
  * The inbound frames of one connection, waiting for the handler's `receive*()`.
  *
  * Bounded in frames and in weight (bytes, or characters for text): `push` refuses past either. Ends with an error (the
- * disconnect) that every receive gets once the frames before it are taken. `untaken()` lets the runtime event that
+ * disconnect, made only when a receive gets it) that every receive gets once the frames before it are taken; `next()`
+ * gets ENDED instead. `untaken()` lets the runtime event that
  * delivered a frame stay open until the handler has it, which keeps the room object from hibernating with frames in
  * memory. A receive converts its frame as it takes it, so each receive costs one promise.
  *
@@ -69,7 +86,9 @@ export class FrameQueue {
   readonly #onTaken: ((() => void) | undefined)[] = [];
   #head = 0;
   readonly #waiters: Pending[] = [];
-  #end: Error | null = null;
+  /** Makes the error the receives end with; the error itself is made once, when the first needs it. */
+  #end: (() => Error) | null = null;
+  #endError: Error | null = null;
   #endSeen = false;
   #allTaken: { promise: Promise<void>; resolve: () => void } | null = null;
   /** A deadline passed while nobody was waiting (the object slept through it): the next receive gives up. */
@@ -117,7 +136,17 @@ export class FrameQueue {
     return this.#allTaken.promise;
   }
 
+  /** The next frame, converted; rejects with the disconnect once the queue has ended. */
   take<T>(convert: Convert<T>, options?: ReceiveOptions): Promise<T> {
+    return this.#take(convert, options, false) as Promise<T>;
+  }
+
+  /** The next frame, converted, or ENDED once the queue has ended. */
+  next<T>(convert: Convert<T>, options?: ReceiveOptions): Promise<T | Ended> {
+    return this.#take(convert, options, true);
+  }
+
+  #take<T>(convert: Convert<T>, options: ReceiveOptions | undefined, quiet: boolean): Promise<T | Ended> {
     if (this.#timeoutDue !== null) {
       const timedOut = this.#timeoutDue;
       this.#timeoutDue = null;
@@ -133,25 +162,30 @@ export class FrameQueue {
     if (this.#end !== null) {
       this.#endSeen = true;
       this.#settleIfAllTaken();
-      return Promise.reject(this.#end);
+      return quiet ? Promise.resolve(ENDED) : Promise.reject(this.#endErrorMade());
     }
     if (options === undefined || (options.timeout === undefined && options.signal === undefined)) {
-      return new Promise<T>((resolve, reject) => this.#waiters.push(new Waiter(convert, resolve, reject)));
+      return new Promise<T | Ended>((resolve, reject) =>
+        this.#waiters.push(new Waiter(convert, resolve, reject, quiet)),
+      );
     }
-    return this.#takeWithin(convert, options);
+    return this.#takeWithin(convert, options, quiet);
   }
 
   /**
-   * No more frames will come; receives get `error` after the buffered frames, or at once with `discard`.
-   * Idempotent: the first end wins.
+   * No more frames will come; receives get the error `error()` makes after the buffered frames, or at once with
+   * `discard`. Idempotent: the first end wins.
    */
-  end(error: Error, discard: boolean): void {
+  end(error: () => Error, discard: boolean): void {
     if (this.#end !== null) return;
     this.#end = error;
     if (discard) this.#dropFrames();
     if (this.size === 0 && this.#waiters.length > 0) {
       this.#endSeen = true;
-      for (const pending of this.#waiters.splice(0)) pending.fail(error);
+      for (const pending of this.#waiters.splice(0)) {
+        if (pending.quiet) pending.endQuietly();
+        else pending.fail(this.#endErrorMade());
+      }
       this.#deadlineChanged();
     }
     this.#settleIfAllTaken();
@@ -185,10 +219,14 @@ export class FrameQueue {
 
   /** The handler is gone: nothing will be taken any more. `reason` is made only if the queue had not ended. */
   abandon(reason: () => Error): void {
-    if (this.#end === null) this.end(reason(), true);
+    if (this.#end === null) this.end(reason, true);
     this.#dropFrames();
     this.#endSeen = true;
     this.#settleIfAllTaken();
+  }
+
+  #endErrorMade(): Error {
+    return (this.#endError ??= (this.#end as () => Error)());
   }
 
   #hasUntaken(): boolean {
@@ -224,7 +262,7 @@ export class FrameQueue {
     }
   }
 
-  #takeWithin<T>(convert: Convert<T>, { timeout, signal }: ReceiveOptions): Promise<T> {
+  #takeWithin<T>(convert: Convert<T>, { timeout, signal }: ReceiveOptions, quiet: boolean): Promise<T | Ended> {
     if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0 && Number.isFinite(timeout))) {
       return Promise.reject(
         new RangeError(`timeout must be a finite number of milliseconds >= 0, got ${String(timeout)}`),
@@ -232,7 +270,7 @@ export class FrameQueue {
     }
     if (signal?.aborted) return Promise.reject(fromSignal(signal.reason));
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<T | Ended>((resolve, reject) => {
       const onAbort = (): void => {
         const index = this.#waiters.indexOf(pending);
         if (index === -1) return;
@@ -240,7 +278,7 @@ export class FrameQueue {
         if (deadline !== undefined) this.#deadlineChanged();
         reject(fromSignal(signal?.reason));
       };
-      const pending = new TimedWaiter<T>(
+      const pending = new TimedWaiter<T | Ended>(
         convert,
         (value) => {
           signal?.removeEventListener("abort", onAbort);
@@ -252,6 +290,7 @@ export class FrameQueue {
         },
         deadline,
         timeout,
+        quiet,
       );
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiters.push(pending);
@@ -271,8 +310,9 @@ class TimedWaiter<T> extends Waiter<T> {
     fail: (error: unknown) => void,
     readonly deadline: number | undefined,
     readonly timeout: number | undefined,
+    quiet: boolean,
   ) {
-    super(convert, resolve, fail);
+    super(convert, resolve, fail, quiet);
   }
 }
 

@@ -1,18 +1,14 @@
-import { WebSocketDisconnect } from "./errors.js";
+import type { Ended } from "./frame-queue.js";
+import { ENDED } from "./frame-queue.js";
 
 /**
- * Yields what `next` resolves with until the connection is closed: the loop over it simply ends then.
- * Any other error (a wrong frame type, bad JSON, a timeout) ends it by throwing, as a receive would.
+ * Yields what `next` resolves with until it resolves ENDED (the connection is closed): the loop over it simply ends
+ * then. Any error (a wrong frame type, bad JSON, a timeout) ends it by throwing, as a receive would.
  */
-export async function* untilDisconnect<T>(next: () => Promise<T>): AsyncGenerator<T, void, undefined> {
+export async function* untilEnded<T>(next: () => Promise<T | Ended>): AsyncGenerator<T, void, undefined> {
   for (;;) {
-    let value: T;
-    try {
-      value = await next();
-    } catch (error) {
-      if (error instanceof WebSocketDisconnect) return;
-      throw error;
-    }
+    const value = await next();
+    if (value === ENDED) return;
     yield value;
   }
 }

@@ -3,9 +3,9 @@ import type { WebSocketMessage } from "./frames.js";
 import { toMessage } from "./frames.js";
 import { expectBytes, expectText, parseJson } from "./receive-as.js";
 import { bytesPayload, jsonPayload, textPayload } from "../../src/shared/payload.js";
-import type { ReceiveOptions } from "./frame-queue.js";
+import type { Ended, ReceiveOptions } from "./frame-queue.js";
 import type { AnyParams } from "../../src/shared/route-params.js";
-import { untilDisconnect } from "./iterate.js";
+import { untilEnded } from "./iterate.js";
 import { WebSocketState } from "./state.js";
 import type { ReadonlyData } from "../../src/shared/readonly-data.js";
 import { deepFreeze } from "../../src/shared/readonly-data.js";
@@ -197,7 +197,7 @@ export class ServerWebSocket<Params = AnyParams, Data = unknown> {
    * The loop ends quietly when the client leaves or the connection is closed; a timeout ends it by throwing.
    */
   iter(options?: ReceiveOptions): AsyncGenerator<WebSocketMessage, void, undefined> {
-    return untilDisconnect(() => this.receive(options));
+    return untilEnded(() => this.#connection.next(toMessage, options));
   }
 
   /**
@@ -205,19 +205,19 @@ export class ServerWebSocket<Params = AnyParams, Data = unknown> {
    * throwing a WebSocketError.
    */
   iterText(options?: ReceiveOptions): AsyncGenerator<string, void, undefined> {
-    return untilDisconnect(() => this.receiveText(options));
+    return untilEnded(() => this.#connection.next(expectText, options));
   }
 
   /** Binary messages until the connection closes. A text frame ends it by throwing a WebSocketError. */
   iterBytes(options?: ReceiveOptions): AsyncGenerator<Uint8Array, void, undefined> {
-    return untilDisconnect(() => this.receiveBytes(options));
+    return untilEnded(() => this.#connection.next(expectBytes, options));
   }
 
   /**
    * JSON messages until the connection closes. Bad JSON ends it by throwing a WebSocketError that carries the frame.
    */
   iterJson<T = unknown>(options?: ReceiveOptions): AsyncGenerator<T, void, undefined> {
-    return untilDisconnect(() => this.receiveJson<T>(options));
+    return untilEnded(() => this.#connection.next(parseJson, options) as Promise<T | Ended>);
   }
 
   /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { TimeoutError, WebSocketDisconnect } from "../../src/index.js";
 import type { Frame } from "../../durable-objects/connection/frames.js";
 import { expectText } from "../../durable-objects/connection/receive-as.js";
-import { FrameQueue } from "../../durable-objects/connection/frame-queue.js";
+import { ENDED, FrameQueue } from "../../durable-objects/connection/frame-queue.js";
 
 const asIs = (frame: Frame): Frame => frame;
 
@@ -55,14 +55,14 @@ describe("FrameQueue", () => {
     const queue = new FrameQueue(10);
     queue.push("last words");
     const disconnect = new WebSocketDisconnect(4000, "bye");
-    queue.end(disconnect, false);
+    queue.end(() => disconnect, false);
     const pending = queue.untaken();
     expect(await queue.take(asIs)).toBe("last words");
     expect(await settled(pending)).toBe(false);
     await expect(queue.take(asIs)).rejects.toBe(disconnect);
     expect(await settled(pending)).toBe(true);
     await expect(queue.take(asIs)).rejects.toBe(disconnect);
-    queue.end(new WebSocketDisconnect(1000), false);
+    queue.end(() => new WebSocketDisconnect(1000), false);
     await expect(queue.take(asIs)).rejects.toBe(disconnect);
   });
 
@@ -70,14 +70,39 @@ describe("FrameQueue", () => {
     const queue = new FrameQueue(10);
     const waiting = queue.take(asIs);
     const disconnect = new WebSocketDisconnect(1006);
-    queue.end(disconnect, true);
+    queue.end(() => disconnect, true);
     await expect(waiting).rejects.toBe(disconnect);
 
     const discarding = new FrameQueue(10);
     discarding.push("dropped");
-    discarding.end(disconnect, true);
+    discarding.end(() => disconnect, true);
     expect(discarding.size).toBe(0);
     await expect(discarding.take(asIs)).rejects.toBe(disconnect);
+  });
+
+  it("next() gives ENDED where take() rejects, and makes no error when nothing rejects", async () => {
+    const queue = new FrameQueue(10);
+    queue.push("last words");
+    let made = 0;
+    const disconnect = new WebSocketDisconnect(4000, "bye");
+    queue.end(() => (made++, disconnect), false);
+    expect(await queue.next(asIs)).toBe("last words");
+    expect(await queue.next(asIs)).toBe(ENDED);
+    expect(await queue.next(asIs, { timeout: 1_000 })).toBe(ENDED);
+    expect(made).toBe(0);
+    await expect(queue.take(asIs)).rejects.toBe(disconnect);
+    await expect(queue.take(asIs)).rejects.toBe(disconnect);
+    expect(made).toBe(1);
+
+    const waiting = new FrameQueue(10);
+    const plain = waiting.next(asIs);
+    const timed = waiting.next(asIs, { timeout: 60_000 });
+    const rejecting = waiting.take(asIs);
+    waiting.end(() => disconnect, false);
+    expect(await plain).toBe(ENDED);
+    expect(await timed).toBe(ENDED);
+    await expect(rejecting).rejects.toBe(disconnect);
+    expect(waiting.nextDeadline()).toBeNull();
   });
 
   it("abandon() settles untaken() even when nobody will take again", async () => {
