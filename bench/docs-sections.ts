@@ -183,7 +183,7 @@ function renderSvg(files: ResultsFiles): string {
     .map(({ row }) => row);
   return `${svgChart(
     rows,
-    "Medians from bench/results/<scenario>.json; dates, sizes and machines in " + "bench/README.md",
+    "Medians from bench/results/<scenario>.json; dates, sizes and machines in bench/README.md",
   )}\n`;
 }
 
