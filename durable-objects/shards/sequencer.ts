@@ -20,12 +20,8 @@ import type {
   StreamEntry,
   Submitted,
 } from "./shard-protocol.js";
-
-interface ShardRow extends Record<string, SqlStorageValue> {
-  shard: number;
-  connections: number;
-  delivered: number;
-}
+import type { ShardRow } from "./shard-table.js";
+import { ShardTable } from "./shard-table.js";
 
 interface EntryRow extends Record<string, SqlStorageValue> {
   seq: number;
@@ -49,25 +45,8 @@ const FIRST_RETRY_MS = 250;
 const LONGEST_RETRY_MS = 10_000;
 /** While deliveries are pending, the alarm is set this far ahead: a reset sequencer comes back to finish them. */
 const RESUME_AFTER_RESET_MS = 1_000;
-/**
- * How long a placement counts as on its way to a shard. One that never settles (the Worker's call to the
- * shard failed) stops holding a place, or keeping an empty shard on the stream, after this.
- */
-const PLACEMENT_PENDING_MS = 30_000;
 /** While shards hold connections, the sequencer asks them this often whether they still do (see #prune). */
 const PROBE_LIVE_SHARDS_MS = 5 * 60_000;
-/**
- * How long a client address is placed in the shard it was last placed in (longer than a session's window, by default).
- */
-const CLIENT_AFFINITY_MS = 10 * 60_000;
-/** Upgrades placed in a shard and not yet settled, while the last placement is recent. */
-const PENDING = "CASE WHEN placed_at > ? THEN MAX(0, placed - settled) ELSE 0 END";
-/**
- * Shards that receive the stream: those that hold open connections or sessions (which may be resumed
- * there, and replay from the shard's copy of the history), or have recently been given a connection that
- * has not settled yet.
- */
-const LIVE = `connections > 0 OR sessions > 0 OR ${PENDING} > 0`;
 
 export interface SequencerDeps {
   readonly sql: SqlStorage;
@@ -92,6 +71,7 @@ export interface SequencerDeps {
 export class Sequencer {
   readonly #deps: SequencerDeps;
   readonly #presence: PresenceTable;
+  readonly #shards: ShardTable;
   readonly #inFlight = new Set<number>();
   readonly #failing = new Map<number, { error: string; attempts: number; retryAt: number }>();
   #ready = false;
@@ -99,86 +79,20 @@ export class Sequencer {
   constructor(deps: SequencerDeps) {
     this.#deps = deps;
     this.#presence = new PresenceTable(deps.sql);
+    this.#shards = new ShardTable({
+      sql: deps.sql,
+      options: deps.options,
+      head: () => this.#head(),
+      wakeAt: (time) => deps.wakeAt(time),
+    });
   }
 
   place(after: number, home?: number, client?: string, now = Date.now()): number {
-    this.#prepare();
-    const { sql, options } = this.#deps;
-    const stale = now - PLACEMENT_PENDING_MS;
-    // A resuming session goes to its shard, and a client to the shard it was last placed in, whatever
-    // the counts here say (they lag after a reset): the shard itself knows whether it has the session
-    // and its place (or the client's own dropped session, to end for it), and refuses as full if not.
-    // A new connection takes none of the places shards keep for their resumable sessions.
-    sql.exec("DELETE FROM hypern_clients WHERE at < ?", now - CLIENT_AFFINITY_MS);
-    const preferred =
-      home ??
-      (client === undefined
-        ? undefined
-        : sql.exec<{ shard: number }>("SELECT shard FROM hypern_clients WHERE address = ?", client).toArray()[0]
-            ?.shard);
-    const open =
-      (preferred === undefined || preferred < after
-        ? undefined
-        : sql.exec<{ shard: number }>("SELECT shard FROM hypern_shards WHERE shard = ?", preferred).toArray()[0]) ??
-      sql
-        .exec<{ shard: number }>(
-          `SELECT shard FROM hypern_shards WHERE shard >= ? AND held + resumable + ${PENDING} < ? ORDER BY shard ` +
-            `LIMIT 1`,
-          Math.max(0, after),
-          stale,
-          options.maxConnections,
-        )
-        .toArray()[0];
-    let shard = open?.shard;
-    if (shard === undefined) {
-      // The lowest index free from `after` on: a shard forgotten when it held nothing is used again.
-      shard = sql
-        .exec<{ free: number }>(
-          "SELECT MIN(candidate) AS free FROM (SELECT ? AS candidate UNION SELECT shard + 1 FROM hypern_shards " +
-            "WHERE shard >= ?) WHERE candidate NOT IN (SELECT shard FROM hypern_shards)",
-          Math.max(0, after),
-          Math.max(0, after),
-        )
-        .one().free;
-      // A new shard starts at the stream's head: nothing before it is for its (future) members.
-      sql.exec(
-        "INSERT OR IGNORE INTO hypern_shards (shard, connections, held, sessions, resumable, placed, settled, " +
-          "placed_at, report, delivered) VALUES (?, 0, 0, 0, 0, 0, 0, 0, 0, ?)",
-        shard,
-        this.#head(),
-      );
-    }
-    // Placements that never settled, once stale, are forgotten: counting starts again from what settled.
-    sql.exec(
-      "UPDATE hypern_shards SET placed = (CASE WHEN placed_at > ? THEN placed ELSE settled END) + 1, placed_at = ? " +
-        "WHERE shard = ?",
-      stale,
-      now,
-      shard,
-    );
-    if (client !== undefined) {
-      sql.exec("INSERT OR REPLACE INTO hypern_clients (address, shard, at) VALUES (?, ?, ?)", client, shard, now);
-      this.#deps.wakeAt(now + CLIENT_AFFINITY_MS);
-    }
-    // An unsettled placement keeps the shard until it goes stale: the alarm comes back then.
-    this.#deps.wakeAt(now + PLACEMENT_PENDING_MS);
-    return shard;
+    return this.#shards.place(after, home, client, now);
   }
 
   report(report: ShardReport): void {
-    this.#prepare();
-    this.#deps.sql.exec(
-      "UPDATE hypern_shards SET connections = ?, held = ?, sessions = ?, resumable = ?, settled = MAX(settled, ?), " +
-        "report = ? WHERE shard = ? AND report < ?",
-      report.open,
-      report.held,
-      report.sessions,
-      report.resumable,
-      report.settled,
-      report.number,
-      report.shard,
-      report.number,
-    );
+    this.#shards.report(report);
     this.#forgetIdle(Date.now(), report.shard);
     this.#fanOut();
   }
@@ -187,11 +101,11 @@ export class Sequencer {
   submit(ops: readonly RoomOp[]): Submitted {
     const seqs = ops.map((op) => this.#append(op));
     this.#fanOut();
-    return { seqs, connections: this.#connections() };
+    return { seqs, connections: this.#shards.connections() };
   }
 
   async size(room: string | null): Promise<number> {
-    if (room === null) return this.#connections();
+    if (room === null) return this.#shards.connections();
     const sizes = await Promise.all(this.#liveShards().map((shard) => this.#deps.shard(shard).shardSize(room)));
     return sizes.reduce((sum, size) => sum + size, 0);
   }
@@ -202,16 +116,12 @@ export class Sequencer {
   }
 
   shards(): ShardStatus[] {
-    this.#prepare();
-    return this.#deps.sql
-      .exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards ORDER BY shard")
-      .toArray()
-      .map((row) => ({
-        shard: row.shard,
-        connections: row.connections,
-        delivered: row.delivered,
-        failing: this.#failing.get(row.shard)?.error ?? null,
-      }));
+    return this.#shards.all().map((row) => ({
+      shard: row.shard,
+      connections: row.connections,
+      delivered: row.delivered,
+      failing: this.#failing.get(row.shard)?.error ?? null,
+    }));
   }
 
   /** A room's presence, key by key. */
@@ -250,30 +160,23 @@ export class Sequencer {
   /**
    * What the sequencer remembers for a while (op ids against retries, where each client address was
    * placed) goes once its time has passed, and shards that hold nothing are forgotten: a room that
-   * falls quiet keeps nothing of its traffic. Returns when the next remembered thing is due.
+   * falls quiet keeps nothing of its traffic. The alarm comes back when the next remembered thing is due.
    */
   #prune(now: number): void {
     const { sql, wakeAt } = this.#deps;
     sql.exec("DELETE FROM hypern_ops WHERE at < ?", now - REMEMBER_OPS_MS);
-    sql.exec("DELETE FROM hypern_clients WHERE at < ?", now - CLIENT_AFFINITY_MS);
+    this.#shards.forgetClients(now);
     this.#forgetIdle(now);
     // A shard reset without a close event for its sockets hears nothing more, and reports nothing: it is
     // asked (an empty delivery, after which it reports whatever it has), so that its place is not held for good.
-    const live = this.#liveRows();
+    const live = this.#shards.live();
     for (const row of live) if (!this.#inFlight.has(row.shard)) void this.#probe(row);
     if (live.length > 0) wakeAt(now + PROBE_LIVE_SHARDS_MS);
-    const next = sql
-      .exec<{ next: number | null }>(
-        "SELECT MIN(due) AS next FROM (SELECT MIN(at) + ? AS due FROM hypern_ops UNION ALL SELECT MIN(at) + ? FROM " +
-          "hypern_clients UNION ALL SELECT MIN(placed_at) + ? FROM hypern_shards WHERE connections = 0 AND " +
-          "sessions = " +
-          "0)",
-        REMEMBER_OPS_MS,
-        CLIENT_AFFINITY_MS,
-        PLACEMENT_PENDING_MS,
-      )
-      .one().next;
-    if (next !== null) wakeAt(Math.max(next, now + 1_000));
+    const dues = [
+      sql.exec<{ due: number | null }>("SELECT MIN(at) + ? AS due FROM hypern_ops", REMEMBER_OPS_MS).one().due,
+      this.#shards.nextDue(),
+    ].filter((due) => due !== null);
+    if (dues.length > 0) wakeAt(Math.max(Math.min(...dues), now + 1_000));
   }
 
   async #probe(row: ShardRow): Promise<void> {
@@ -284,30 +187,11 @@ export class Sequencer {
     }
   }
 
-  /**
-   * Forgets the shards (one, or all) that hold nothing: no connection, socket, session, nor placement
-   * on its way. One placed in again later starts anew, at the stream's head, as a new shard does.
-   */
+  /** Forgets the shards (one, or all) that hold nothing (see ShardTable.forgetIdle). */
   #forgetIdle(now: number, shard?: number): void {
-    const idle = `connections = 0 AND held = 0 AND sessions = 0 AND resumable = 0 AND NOT (${PENDING} > 0)`;
-    const forgotten =
-      shard === undefined
-        ? this.#deps.sql
-            .exec<{ shard: number }>(
-              `DELETE FROM hypern_shards WHERE ${idle} RETURNING shard`,
-              now - PLACEMENT_PENDING_MS,
-            )
-            .toArray()
-        : this.#deps.sql
-            .exec<{ shard: number }>(
-              `DELETE FROM hypern_shards WHERE shard = ? AND ${idle} RETURNING shard`,
-              shard,
-              now - PLACEMENT_PENDING_MS,
-            )
-            .toArray();
     // What a shard that holds nothing still had in a room's presence is gone: every shard is told.
     let told = false;
-    for (const { shard: idleShard } of forgotten) {
+    for (const idleShard of this.#shards.forgetIdle(now, shard)) {
       for (const { room, changes } of this.#presence.forgetShard(idleShard, now)) {
         const entry = this.#presenceEntry(room, changes);
         if (entry !== null) {
@@ -405,7 +289,7 @@ export class Sequencer {
   #fanOut(): void {
     let pending = false;
     const head = this.#head();
-    for (const row of this.#liveRows()) {
+    for (const row of this.#shards.live()) {
       if (row.delivered >= head) continue;
       pending = true;
       const failing = this.#failing.get(row.shard);
@@ -421,7 +305,7 @@ export class Sequencer {
     this.#inFlight.add(shard);
     try {
       for (;;) {
-        const row = this.#row(shard);
+        const row = this.#shards.row(shard);
         if (row === undefined) return;
         const entries = this.#entriesAfter(row.delivered);
         if (entries.length === 0) return;
@@ -433,7 +317,7 @@ export class Sequencer {
           return;
         }
         this.#failing.delete(shard);
-        this.#deps.sql.exec("UPDATE hypern_shards SET delivered = MAX(delivered, ?) WHERE shard = ?", applied, shard);
+        this.#shards.markDelivered(shard, applied);
       }
     } finally {
       this.#inFlight.delete(shard);
@@ -454,11 +338,7 @@ export class Sequencer {
 
   /** Entries every shard with connections has applied are no longer needed. */
   #trim(): void {
-    this.#deps.sql.exec(
-      `DELETE FROM hypern_stream WHERE seq <= COALESCE((SELECT MIN(delivered) FROM hypern_shards WHERE ${LIVE}), ?)`,
-      Date.now() - PLACEMENT_PENDING_MS,
-      this.#head(),
-    );
+    this.#deps.sql.exec("DELETE FROM hypern_stream WHERE seq <= ?", this.#shards.lowestDelivered() ?? this.#head());
   }
 
   #entriesAfter(delivered: number): StreamEntry[] {
@@ -486,32 +366,8 @@ export class Sequencer {
       }));
   }
 
-  #liveRows(): ShardRow[] {
-    this.#prepare();
-    return this.#deps.sql
-      .exec<ShardRow>(
-        `SELECT shard, connections, delivered FROM hypern_shards WHERE ${LIVE}`,
-        Date.now() - PLACEMENT_PENDING_MS,
-      )
-      .toArray();
-  }
-
   #liveShards(): number[] {
-    return this.#liveRows().map((row) => row.shard);
-  }
-
-  #row(shard: number): ShardRow | undefined {
-    return this.#deps.sql
-      .exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards WHERE shard = ?", shard)
-      .toArray()[0];
-  }
-
-  #connections(): number {
-    this.#prepare();
-    return (
-      this.#deps.sql.exec<{ total: number | null }>("SELECT SUM(connections) AS total FROM hypern_shards").one()
-        .total ?? 0
-    );
+    return this.#shards.live().map((row) => row.shard);
   }
 
   /** The last entry sequenced so far. */
@@ -528,11 +384,6 @@ export class Sequencer {
     if (this.#ready) return;
     const { sql } = this.#deps;
     sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_shards (shard INTEGER PRIMARY KEY, connections INTEGER NOT NULL, held " +
-        "INTEGER NOT NULL, sessions INTEGER NOT NULL, resumable INTEGER NOT NULL, placed INTEGER NOT NULL, settled " +
-        "INTEGER NOT NULL, placed_at INTEGER NOT NULL, report INTEGER NOT NULL, delivered INTEGER NOT NULL)",
-    );
-    sql.exec(
       "CREATE TABLE IF NOT EXISTS hypern_stream (seq INTEGER PRIMARY KEY, op TEXT, room TEXT, kind TEXT NOT NULL, " +
         "text TEXT, bytes BLOB, exclude TEXT NOT NULL, epoch TEXT, offset INTEGER, code INTEGER NOT NULL, reason " +
         "TEXT NOT NULL)",
@@ -544,11 +395,6 @@ export class Sequencer {
     sql.exec("CREATE TABLE IF NOT EXISTS hypern_ops (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)");
     sql.exec("CREATE INDEX IF NOT EXISTS hypern_ops_at ON hypern_ops (at)");
     sql.exec("CREATE TABLE IF NOT EXISTS hypern_sequence (next INTEGER NOT NULL)");
-    sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_clients (address TEXT PRIMARY KEY, shard INTEGER NOT NULL, at INTEGER NOT " +
-        "NULL)",
-    );
-    sql.exec("CREATE INDEX IF NOT EXISTS hypern_clients_at ON hypern_clients (at)");
     if (sql.exec("SELECT 1 FROM hypern_sequence").toArray().length === 0)
       sql.exec("INSERT INTO hypern_sequence (next) VALUES (1)");
     this.#ready = true;
