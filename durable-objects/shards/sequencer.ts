@@ -1,73 +1,19 @@
-import { doublingDelay } from "../../src/shared/doubling.js";
-import type { LogPosition, LostReason } from "../../src/shared/session-protocol.js";
+import type { LostReason } from "../../src/shared/session-protocol.js";
 import type { ResolvedShards } from "../../src/shared/route-options.js";
-import { frameColumns } from "../connection/frames.js";
 import type { RoomHistory } from "../rooms/history.js";
 import type { HistoryQuery, HistoryRead } from "../rooms/history-read.js";
 import { readHistory } from "../rooms/history.js";
 import type { PresenceView } from "../rooms/local-presence.js";
-import type { KeyChange } from "../rooms/presence.js";
-import { changeFrame, noPresence, snapshotFrame } from "../rooms/presence.js";
+import { noPresence, snapshotFrame } from "../rooms/presence.js";
 import { historyOf, presenceOf } from "../rooms/room-registry.js";
 import { PresenceTable } from "./presence-table.js";
-import { addMissingColumns } from "../storage/columns.js";
-import type {
-  RoomOp,
-  ShardMemberInfo,
-  ShardReport,
-  ShardRpc,
-  ShardStatus,
-  StreamEntry,
-  Submitted,
-} from "./shard-protocol.js";
+import { SequencerStream } from "./sequencer-stream.js";
+import type { RoomOp, ShardMemberInfo, ShardReport, ShardRpc, ShardStatus, Submitted } from "./shard-protocol.js";
+import { ShardTable } from "./shard-table.js";
+import { StreamDelivery } from "./stream-delivery.js";
 
-interface ShardRow extends Record<string, SqlStorageValue> {
-  shard: number;
-  connections: number;
-  delivered: number;
-}
-
-interface EntryRow extends Record<string, SqlStorageValue> {
-  seq: number;
-  op: string | null;
-  room: string | null;
-  kind: string;
-  text: string | null;
-  bytes: ArrayBuffer | null;
-  exclude: string;
-  epoch: string | null;
-  offset: number | null;
-  code: number;
-  reason: string;
-}
-
-/** Entries sent to a shard in one call, at most. */
-const BATCH = 500;
-/** How long the sequencer remembers an op's id, so that a shard's retry is not sequenced twice. */
-const REMEMBER_OPS_MS = 10 * 60_000;
-const FIRST_RETRY_MS = 250;
-const LONGEST_RETRY_MS = 10_000;
-/** While deliveries are pending, the alarm is set this far ahead: a reset sequencer comes back to finish them. */
-const RESUME_AFTER_RESET_MS = 1_000;
-/**
- * How long a placement counts as on its way to a shard. One that never settles (the Worker's call to the
- * shard failed) stops holding a place, or keeping an empty shard on the stream, after this.
- */
-const PLACEMENT_PENDING_MS = 30_000;
 /** While shards hold connections, the sequencer asks them this often whether they still do (see #prune). */
 const PROBE_LIVE_SHARDS_MS = 5 * 60_000;
-/**
- * How long a client address is placed in the shard it was last placed in (longer than a session's window, by default).
- */
-const CLIENT_AFFINITY_MS = 10 * 60_000;
-/** Upgrades placed in a shard and not yet settled, while the last placement is recent. */
-const PENDING = "CASE WHEN placed_at > ? THEN MAX(0, placed - settled) ELSE 0 END";
-/**
- * Shards that receive the stream: those that hold open connections or sessions (which may be resumed
- * there, and replay from the shard's copy of the history), or have recently been given a connection that
- * has not settled yet.
- */
-const LIVE = `connections > 0 OR sessions > 0 OR ${PENDING} > 0`;
 
 export interface SequencerDeps {
   readonly sql: SqlStorage;
@@ -82,116 +28,61 @@ export interface SequencerDeps {
 }
 
 /**
- * The one order of a room that spans several objects. It places new connections in shards (filling
- * each to its cap, lowest first, never a full one), gives every broadcast and `closeAll` its place in
- * the room's stream (and its room's history, for rooms with history) and fans the stream out to the shards
- * that have connections: one call at a time per shard, carrying everything sequenced since its last
- * one, so a burst costs one call per shard per turn. A shard applies each entry once, in order; a
- * shard that cannot be reached is retried (and reported) from the last entry it applied.
+ * The one order of a room that spans several objects. It places new connections in shards (shard-table.ts),
+ * gives every broadcast and `closeAll` its place in the room's stream (and its room's history, for rooms
+ * with history: sequencer-stream.ts) and fans the stream out to the shards that have connections
+ * (stream-delivery.ts); and it answers for the whole room: its size, members, presence and history.
  */
 export class Sequencer {
   readonly #deps: SequencerDeps;
   readonly #presence: PresenceTable;
-  readonly #inFlight = new Set<number>();
-  readonly #failing = new Map<number, { error: string; attempts: number; retryAt: number }>();
-  #ready = false;
+  readonly #shards: ShardTable;
+  readonly #stream: SequencerStream;
+  readonly #delivery: StreamDelivery;
 
   constructor(deps: SequencerDeps) {
     this.#deps = deps;
     this.#presence = new PresenceTable(deps.sql);
+    this.#shards = new ShardTable({
+      sql: deps.sql,
+      options: deps.options,
+      head: () => this.#stream.head(),
+      wakeAt: (time) => deps.wakeAt(time),
+    });
+    this.#stream = new SequencerStream({
+      sql: deps.sql,
+      history: deps.history,
+      presence: this.#presence,
+      wakeAt: (time) => deps.wakeAt(time),
+    });
+    this.#delivery = new StreamDelivery({
+      stream: this.#stream,
+      shards: this.#shards,
+      shard: (index) => deps.shard(index),
+      wakeAt: (time) => deps.wakeAt(time),
+      warn: (message) => deps.warn(message),
+    });
   }
 
   place(after: number, home?: number, client?: string, now = Date.now()): number {
-    this.#prepare();
-    const { sql, options } = this.#deps;
-    const stale = now - PLACEMENT_PENDING_MS;
-    // A resuming session goes to its shard, and a client to the shard it was last placed in, whatever
-    // the counts here say (they lag after a reset): the shard itself knows whether it has the session
-    // and its place (or the client's own dropped session, to end for it), and refuses as full if not.
-    // A new connection takes none of the places shards keep for their resumable sessions.
-    sql.exec("DELETE FROM hypern_clients WHERE at < ?", now - CLIENT_AFFINITY_MS);
-    const preferred =
-      home ??
-      (client === undefined
-        ? undefined
-        : sql.exec<{ shard: number }>("SELECT shard FROM hypern_clients WHERE address = ?", client).toArray()[0]
-            ?.shard);
-    const open =
-      (preferred === undefined || preferred < after
-        ? undefined
-        : sql.exec<{ shard: number }>("SELECT shard FROM hypern_shards WHERE shard = ?", preferred).toArray()[0]) ??
-      sql
-        .exec<{ shard: number }>(
-          `SELECT shard FROM hypern_shards WHERE shard >= ? AND held + resumable + ${PENDING} < ? ORDER BY shard ` +
-            `LIMIT 1`,
-          Math.max(0, after),
-          stale,
-          options.maxConnections,
-        )
-        .toArray()[0];
-    let shard = open?.shard;
-    if (shard === undefined) {
-      // The lowest index free from `after` on: a shard forgotten when it held nothing is used again.
-      shard = sql
-        .exec<{ free: number }>(
-          "SELECT MIN(candidate) AS free FROM (SELECT ? AS candidate UNION SELECT shard + 1 FROM hypern_shards " +
-            "WHERE shard >= ?) WHERE candidate NOT IN (SELECT shard FROM hypern_shards)",
-          Math.max(0, after),
-          Math.max(0, after),
-        )
-        .one().free;
-      // A new shard starts at the stream's head: nothing before it is for its (future) members.
-      sql.exec(
-        "INSERT OR IGNORE INTO hypern_shards (shard, connections, held, sessions, resumable, placed, settled, " +
-          "placed_at, report, delivered) VALUES (?, 0, 0, 0, 0, 0, 0, 0, 0, ?)",
-        shard,
-        this.#head(),
-      );
-    }
-    // Placements that never settled, once stale, are forgotten: counting starts again from what settled.
-    sql.exec(
-      "UPDATE hypern_shards SET placed = (CASE WHEN placed_at > ? THEN placed ELSE settled END) + 1, placed_at = ? " +
-        "WHERE shard = ?",
-      stale,
-      now,
-      shard,
-    );
-    if (client !== undefined) {
-      sql.exec("INSERT OR REPLACE INTO hypern_clients (address, shard, at) VALUES (?, ?, ?)", client, shard, now);
-      this.#deps.wakeAt(now + CLIENT_AFFINITY_MS);
-    }
-    // An unsettled placement keeps the shard until it goes stale: the alarm comes back then.
-    this.#deps.wakeAt(now + PLACEMENT_PENDING_MS);
-    return shard;
+    return this.#shards.place(after, home, client, now);
   }
 
   report(report: ShardReport): void {
-    this.#prepare();
-    this.#deps.sql.exec(
-      "UPDATE hypern_shards SET connections = ?, held = ?, sessions = ?, resumable = ?, settled = MAX(settled, ?), " +
-        "report = ? WHERE shard = ? AND report < ?",
-      report.open,
-      report.held,
-      report.sessions,
-      report.resumable,
-      report.settled,
-      report.number,
-      report.shard,
-      report.number,
-    );
+    this.#shards.report(report);
     this.#forgetIdle(Date.now(), report.shard);
-    this.#fanOut();
+    this.#delivery.fanOut();
   }
 
   /** Puts ops in the room's order, in the order given; an op already sequenced (a retry) keeps its place. */
   submit(ops: readonly RoomOp[]): Submitted {
-    const seqs = ops.map((op) => this.#append(op));
-    this.#fanOut();
-    return { seqs, connections: this.#connections() };
+    const seqs = ops.map((op) => this.#stream.append(op));
+    this.#delivery.fanOut();
+    return { seqs, connections: this.#shards.connections() };
   }
 
   async size(room: string | null): Promise<number> {
-    if (room === null) return this.#connections();
+    if (room === null) return this.#shards.connections();
     const sizes = await Promise.all(this.#liveShards().map((shard) => this.#deps.shard(shard).shardSize(room)));
     return sizes.reduce((sum, size) => sum + size, 0);
   }
@@ -202,16 +93,12 @@ export class Sequencer {
   }
 
   shards(): ShardStatus[] {
-    this.#prepare();
-    return this.#deps.sql
-      .exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards ORDER BY shard")
-      .toArray()
-      .map((row) => ({
-        shard: row.shard,
-        connections: row.connections,
-        delivered: row.delivered,
-        failing: this.#failing.get(row.shard)?.error ?? null,
-      }));
+    return this.#shards.all().map((row) => ({
+      shard: row.shard,
+      connections: row.connections,
+      delivered: row.delivered,
+      failing: this.#delivery.failure(row.shard),
+    }));
   }
 
   /** A room's presence, key by key. */
@@ -226,10 +113,9 @@ export class Sequencer {
 
   /** A room's presence whole, as a session client gets it, and the place in the stream it is as of. */
   presenceFrame(room: string): { frame: string; seq: number } {
-    this.#prepare();
     return {
       frame: snapshotFrame(room, this.#presence.states(room), presenceOf(room)?.countsOnly ?? false),
-      seq: this.#head(),
+      seq: this.#stream.head(),
     };
   }
 
@@ -242,315 +128,38 @@ export class Sequencer {
 
   /** The alarm fired: retry what is due, and deliver whatever is still pending. */
   retry(now: number): void {
-    for (const failure of this.#failing.values()) if (failure.retryAt <= now) failure.retryAt = 0;
-    this.#fanOut();
+    this.#delivery.retry(now);
     this.#prune(now);
+  }
+
+  /** The last entry sequenced so far. */
+  head(): number {
+    return this.#stream.head();
   }
 
   /**
    * What the sequencer remembers for a while (op ids against retries, where each client address was
    * placed) goes once its time has passed, and shards that hold nothing are forgotten: a room that
-   * falls quiet keeps nothing of its traffic. Returns when the next remembered thing is due.
+   * falls quiet keeps nothing of its traffic. The alarm comes back when the next remembered thing is due.
    */
   #prune(now: number): void {
-    const { sql, wakeAt } = this.#deps;
-    sql.exec("DELETE FROM hypern_ops WHERE at < ?", now - REMEMBER_OPS_MS);
-    sql.exec("DELETE FROM hypern_clients WHERE at < ?", now - CLIENT_AFFINITY_MS);
+    const { wakeAt } = this.#deps;
+    this.#stream.forgetOps(now);
+    this.#shards.forgetClients(now);
     this.#forgetIdle(now);
-    // A shard reset without a close event for its sockets hears nothing more, and reports nothing: it is
-    // asked (an empty delivery, after which it reports whatever it has), so that its place is not held for good.
-    const live = this.#liveRows();
-    for (const row of live) if (!this.#inFlight.has(row.shard)) void this.#probe(row);
+    const live = this.#shards.live();
+    this.#delivery.probe(live);
     if (live.length > 0) wakeAt(now + PROBE_LIVE_SHARDS_MS);
-    const next = sql
-      .exec<{ next: number | null }>(
-        "SELECT MIN(due) AS next FROM (SELECT MIN(at) + ? AS due FROM hypern_ops UNION ALL SELECT MIN(at) + ? FROM " +
-          "hypern_clients UNION ALL SELECT MIN(placed_at) + ? FROM hypern_shards WHERE connections = 0 AND " +
-          "sessions = " +
-          "0)",
-        REMEMBER_OPS_MS,
-        CLIENT_AFFINITY_MS,
-        PLACEMENT_PENDING_MS,
-      )
-      .one().next;
-    if (next !== null) wakeAt(Math.max(next, now + 1_000));
+    const dues = [this.#stream.nextDue(), this.#shards.nextDue()].filter((due) => due !== null);
+    if (dues.length > 0) wakeAt(Math.max(Math.min(...dues), now + 1_000));
   }
 
-  async #probe(row: ShardRow): Promise<void> {
-    try {
-      await this.#deps.shard(row.shard).shardDeliver([], row.delivered + 1);
-    } catch {
-      // Unreachable now: the next delivery, or the next probe, tries again.
-    }
-  }
-
-  /**
-   * Forgets the shards (one, or all) that hold nothing: no connection, socket, session, nor placement
-   * on its way. One placed in again later starts anew, at the stream's head, as a new shard does.
-   */
+  /** Forgets the shards (one, or all) that hold nothing, and what they had in the rooms' presence. */
   #forgetIdle(now: number, shard?: number): void {
-    const idle = `connections = 0 AND held = 0 AND sessions = 0 AND resumable = 0 AND NOT (${PENDING} > 0)`;
-    const forgotten =
-      shard === undefined
-        ? this.#deps.sql
-            .exec<{ shard: number }>(
-              `DELETE FROM hypern_shards WHERE ${idle} RETURNING shard`,
-              now - PLACEMENT_PENDING_MS,
-            )
-            .toArray()
-        : this.#deps.sql
-            .exec<{ shard: number }>(
-              `DELETE FROM hypern_shards WHERE shard = ? AND ${idle} RETURNING shard`,
-              shard,
-              now - PLACEMENT_PENDING_MS,
-            )
-            .toArray();
-    // What a shard that holds nothing still had in a room's presence is gone: every shard is told.
-    let told = false;
-    for (const { shard: idleShard } of forgotten) {
-      for (const { room, changes } of this.#presence.forgetShard(idleShard, now)) {
-        const entry = this.#presenceEntry(room, changes);
-        if (entry !== null) {
-          this.#insert(crypto.randomUUID(), entry);
-          told = true;
-        }
-      }
-    }
-    if (told) this.#fanOut();
-  }
-
-  /**
-   * Appends an op to the stream (a broadcast into a room with history to the room's history too); returns its place.
-   */
-  #append(op: RoomOp): number {
-    this.#prepare();
-    const { sql, history } = this.#deps;
-    const now = Date.now();
-    const known = sql.exec<{ seq: number }>("SELECT seq FROM hypern_ops WHERE id = ?", op.id).toArray()[0];
-    if (known !== undefined) return known.seq;
-    let entry: Omit<StreamEntry, "seq" | "id"> | null;
-    if (op.kind === "broadcast") {
-      const options = op.room === null ? null : historyOf(op.room);
-      const position =
-        options === null || op.room === null ? null : history.append(op.room, op.frame, options, op.exclude);
-      entry = { room: op.room, kind: "broadcast", frame: op.frame, exclude: op.exclude, position, code: 0, reason: "" };
-    } else if (op.kind === "close") {
-      entry = {
-        room: op.room,
-        kind: "close",
-        frame: null,
-        exclude: [],
-        position: null,
-        code: op.code,
-        reason: op.reason,
-      };
-    } else if (op.kind === "clear") {
-      // Clearing a room that keeps no history changes nothing: no entry.
-      entry =
-        historyOf(op.room) === null
-          ? null
-          : {
-              room: op.room,
-              kind: "clear",
-              frame: null,
-              exclude: [],
-              position: history.clear(op.room),
-              code: 0,
-              reason: "",
-            };
-    } else {
-      entry = this.#presenceEntry(op.room, this.#presence.apply(op.room, op.shard, op.states, op.full, now));
-    }
-    // An op that changes nothing takes no place of its own: it is placed after all that came before it.
-    const seq = entry === null ? this.#head() : this.#insert(op.id, entry);
-    sql.exec("INSERT INTO hypern_ops (id, seq, at) VALUES (?, ?, ?)", op.id, seq, now);
-    sql.exec("DELETE FROM hypern_ops WHERE at < ?", now - REMEMBER_OPS_MS);
-    // The alarm comes back to forget it, should the room fall quiet.
-    this.#deps.wakeAt(now + REMEMBER_OPS_MS);
-    return seq;
-  }
-
-  /** Puts an entry at the end of the stream; returns its place. */
-  #insert(id: string, entry: Omit<StreamEntry, "seq" | "id">): number {
-    const { sql } = this.#deps;
-    const seq = sql
-      .exec<{ next: number }>("UPDATE hypern_sequence SET next = next + 1 RETURNING next - 1 AS next")
-      .one().next;
-    const [text, bytes] = entry.frame === null ? [null, null] : frameColumns(entry.frame);
-    sql.exec(
-      "INSERT INTO hypern_stream (seq, op, room, kind, text, bytes, exclude, epoch, offset, code, reason) VALUES " +
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      seq,
-      id,
-      entry.room,
-      entry.kind,
-      text,
-      bytes,
-      JSON.stringify(entry.exclude),
-      entry.position?.epoch ?? null,
-      entry.position?.offset ?? null,
-      entry.code,
-      entry.reason,
-    );
-    return seq;
-  }
-
-  /** The stream entry that tells every shard what changed of a room's presence, or null when nothing did. */
-  #presenceEntry(room: string, changes: readonly KeyChange[]): Omit<StreamEntry, "seq" | "id"> | null {
-    const frame = changeFrame(room, changes, presenceOf(room)?.countsOnly ?? false, () => this.#presence.states(room));
-    return frame === null ? null : { room, kind: "presence", frame, exclude: [], position: null, code: 0, reason: "" };
-  }
-
-  /** Starts a delivery to every shard with connections that has none in flight and is not waiting to retry. */
-  #fanOut(): void {
-    let pending = false;
-    const head = this.#head();
-    for (const row of this.#liveRows()) {
-      if (row.delivered >= head) continue;
-      pending = true;
-      const failing = this.#failing.get(row.shard);
-      if (this.#inFlight.has(row.shard) || (failing !== undefined && failing.retryAt > Date.now())) continue;
-      void this.#deliver(row.shard);
-    }
-    // Should the object be reset meanwhile, its alarm brings it back to finish.
-    if (pending) this.#deps.wakeAt(Date.now() + RESUME_AFTER_RESET_MS);
-    this.#trim();
-  }
-
-  async #deliver(shard: number): Promise<void> {
-    this.#inFlight.add(shard);
-    try {
-      for (;;) {
-        const row = this.#row(shard);
-        if (row === undefined) return;
-        const entries = this.#entriesAfter(row.delivered);
-        if (entries.length === 0) return;
-        let applied: number;
-        try {
-          applied = await this.#deps.shard(shard).shardDeliver(entries, (entries[0] as StreamEntry).seq);
-        } catch (error) {
-          this.#failed(shard, error);
-          return;
-        }
-        this.#failing.delete(shard);
-        this.#deps.sql.exec("UPDATE hypern_shards SET delivered = MAX(delivered, ?) WHERE shard = ?", applied, shard);
-      }
-    } finally {
-      this.#inFlight.delete(shard);
-      // Once per round, not per shard: trimming reads every shard's row. While deliveries keep
-      // overlapping, the trim at each fan-out does the work.
-      if (this.#inFlight.size === 0) this.#trim();
-    }
-  }
-
-  #failed(shard: number, error: unknown): void {
-    const attempts = (this.#failing.get(shard)?.attempts ?? 0) + 1;
-    const delay = doublingDelay(attempts, FIRST_RETRY_MS, LONGEST_RETRY_MS);
-    const message = error instanceof Error ? error.message : String(error);
-    this.#failing.set(shard, { error: message, attempts, retryAt: Date.now() + delay });
-    this.#deps.warn(`shard ${shard} could not be reached (attempt ${attempts}: ${message}); retrying in ${delay} ms`);
-    this.#deps.wakeAt(Date.now() + delay);
-  }
-
-  /** Entries every shard with connections has applied are no longer needed. */
-  #trim(): void {
-    this.#deps.sql.exec(
-      `DELETE FROM hypern_stream WHERE seq <= COALESCE((SELECT MIN(delivered) FROM hypern_shards WHERE ${LIVE}), ?)`,
-      Date.now() - PLACEMENT_PENDING_MS,
-      this.#head(),
-    );
-  }
-
-  #entriesAfter(delivered: number): StreamEntry[] {
-    return this.#deps.sql
-      .exec<EntryRow>(
-        "SELECT seq, op, room, kind, text, bytes, exclude, epoch, offset, code, reason FROM hypern_stream WHERE " +
-          "seq > ? ORDER BY seq LIMIT ?",
-        delivered,
-        BATCH,
-      )
-      .toArray()
-      .map((row) => ({
-        seq: row.seq,
-        id: row.op ?? "",
-        room: row.room,
-        kind: row.kind as StreamEntry["kind"],
-        frame: row.text ?? row.bytes,
-        exclude: JSON.parse(row.exclude) as string[],
-        position:
-          row.epoch === null || row.offset === null
-            ? null
-            : ({ epoch: row.epoch, offset: row.offset } satisfies LogPosition),
-        code: row.code,
-        reason: row.reason,
-      }));
-  }
-
-  #liveRows(): ShardRow[] {
-    this.#prepare();
-    return this.#deps.sql
-      .exec<ShardRow>(
-        `SELECT shard, connections, delivered FROM hypern_shards WHERE ${LIVE}`,
-        Date.now() - PLACEMENT_PENDING_MS,
-      )
-      .toArray();
+    if (this.#stream.shardsForgotten(this.#shards.forgetIdle(now, shard), now)) this.#delivery.fanOut();
   }
 
   #liveShards(): number[] {
-    return this.#liveRows().map((row) => row.shard);
-  }
-
-  #row(shard: number): ShardRow | undefined {
-    return this.#deps.sql
-      .exec<ShardRow>("SELECT shard, connections, delivered FROM hypern_shards WHERE shard = ?", shard)
-      .toArray()[0];
-  }
-
-  #connections(): number {
-    this.#prepare();
-    return (
-      this.#deps.sql.exec<{ total: number | null }>("SELECT SUM(connections) AS total FROM hypern_shards").one()
-        .total ?? 0
-    );
-  }
-
-  /** The last entry sequenced so far. */
-  head(): number {
-    return this.#head();
-  }
-
-  #head(): number {
-    this.#prepare();
-    return this.#deps.sql.exec<{ next: number }>("SELECT next FROM hypern_sequence").one().next - 1;
-  }
-
-  #prepare(): void {
-    if (this.#ready) return;
-    const { sql } = this.#deps;
-    sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_shards (shard INTEGER PRIMARY KEY, connections INTEGER NOT NULL, held " +
-        "INTEGER NOT NULL, sessions INTEGER NOT NULL, resumable INTEGER NOT NULL, placed INTEGER NOT NULL, settled " +
-        "INTEGER NOT NULL, placed_at INTEGER NOT NULL, report INTEGER NOT NULL, delivered INTEGER NOT NULL)",
-    );
-    sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_stream (seq INTEGER PRIMARY KEY, op TEXT, room TEXT, kind TEXT NOT NULL, " +
-        "text TEXT, bytes BLOB, exclude TEXT NOT NULL, epoch TEXT, offset INTEGER, code INTEGER NOT NULL, reason " +
-        "TEXT NOT NULL)",
-    );
-    // A stream made by an earlier version has no op ids (its entries keep none).
-    addMissingColumns(sql, "hypern_stream", { op: "TEXT" });
-    // Ops are remembered with their place in the stream (an earlier version kept ids alone, in hypern_published).
-    sql.exec("DROP TABLE IF EXISTS hypern_published");
-    sql.exec("CREATE TABLE IF NOT EXISTS hypern_ops (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)");
-    sql.exec("CREATE INDEX IF NOT EXISTS hypern_ops_at ON hypern_ops (at)");
-    sql.exec("CREATE TABLE IF NOT EXISTS hypern_sequence (next INTEGER NOT NULL)");
-    sql.exec(
-      "CREATE TABLE IF NOT EXISTS hypern_clients (address TEXT PRIMARY KEY, shard INTEGER NOT NULL, at INTEGER NOT " +
-        "NULL)",
-    );
-    sql.exec("CREATE INDEX IF NOT EXISTS hypern_clients_at ON hypern_clients (at)");
-    if (sql.exec("SELECT 1 FROM hypern_sequence").toArray().length === 0)
-      sql.exec("INSERT INTO hypern_sequence (next) VALUES (1)");
-    this.#ready = true;
+    return this.#shards.live().map((row) => row.shard);
   }
 }
