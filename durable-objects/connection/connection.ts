@@ -9,7 +9,7 @@ import { InboundLimits, QUEUE_FULL } from "./inbound-limits.js";
 import type { Logger } from "./logger.js";
 import type { Delivery } from "./outbox.js";
 import type { ConnectionRecord, RecordView } from "./record.js";
-import { checkRoomNames, persistRecord, storableData } from "./record.js";
+import { RecordKeeper } from "./record-keeper.js";
 import { WebSocketState } from "./state.js";
 import { chooseSubprotocol } from "./subprotocol.js";
 
@@ -84,11 +84,12 @@ export class Connection {
   readonly recovered: boolean;
   /** How the connection ended (either side), once it has. */
   ending: { readonly code: number; readonly reason: string } | null = null;
-  readonly #record: ConnectionRecord;
+  readonly #record: RecordView;
+  /** The one way the record changes. */
+  readonly #kept: RecordKeeper;
   readonly #queue: FrameQueue;
   readonly #deps: ConnectionDeps;
   readonly #inbound: InboundLimits;
-  readonly #maxDataBytes: number;
   /** Its client offered the session protocol on a route with sessions: accept() answers with it. */
   readonly #sessionOffered: boolean;
   #handshake: Handshake | null;
@@ -104,6 +105,7 @@ export class Connection {
 
   constructor(init: ConnectionInit) {
     this.#record = init.record;
+    this.#kept = new RecordKeeper(init.record, init.socket, init.limits.maxDataBytes);
     this.params = init.params;
     this.headers = init.headers;
     this.socket = init.socket;
@@ -112,7 +114,6 @@ export class Connection {
       this.#deadlineChanged(deadline),
     );
     this.#inbound = new InboundLimits(init.limits);
-    this.#maxDataBytes = init.limits.maxDataBytes;
     this.#handshake = init.handshake ?? null;
     this.rerun = init.handshake === undefined;
     this.recovered = init.session?.recovered ?? false;
@@ -137,39 +138,26 @@ export class Connection {
 
   /** Stores a JSON copy of `data` with the connection; the old data stays if it cannot be stored. */
   setData(data: unknown): void {
-    const stored = storableData(data, this.#maxDataBytes);
-    const previous = this.#record.data;
-    this.#record.data = stored;
-    if (!this.isOpen) return;
-    this.#persistOr(() => (this.#record.data = previous));
-    this.#deps.dataChanged(this);
+    this.#kept.setData(data, this.isOpen);
+    if (this.isOpen) this.#deps.dataChanged(this);
   }
 
   /** Records that the connection joined a room (false: it is a member already); the names of its rooms are bounded. */
   joinRoom(room: string): boolean {
-    const rooms = this.#record.rooms;
-    if (rooms.includes(room)) return false;
+    if (this.#record.rooms.includes(room)) return false;
     if (!this.isOpen) throw new WebSocketError(`Cannot join room "${room}": the connection is ${this.state}`);
-    checkRoomNames([...rooms, room]);
-    rooms.push(room);
-    this.#persistOr(() => rooms.pop());
+    this.#kept.addRoom(room);
     return true;
   }
 
   /** Records that the connection left a room (false: it was not a member). */
   leaveRoom(room: string): boolean {
-    const rooms = this.#record.rooms;
-    const index = rooms.indexOf(room);
-    if (index === -1) return false;
-    rooms.splice(index, 1);
-    if (this.isOpen) this.#persist();
-    return true;
+    return this.#kept.removeRoom(room, this.isOpen);
   }
 
   /** The connection carries this session from now on. */
   startSession(session: string): void {
-    this.#record.session = session;
-    this.#persist();
+    this.#kept.setSession(session);
   }
 
   accept(subprotocol: string | undefined, headers: HeadersInit | undefined): void {
@@ -184,11 +172,8 @@ export class Connection {
     }
     const responseHeaders = new Headers(headers);
     const chosen = chooseSubprotocol(subprotocol, this.#sessionOffered, this.headers);
-    if (chosen !== null) {
-      responseHeaders.set("Sec-WebSocket-Protocol", chosen);
-      this.#record.subprotocol = chosen;
-    }
-    this.#persist();
+    if (chosen !== null) responseHeaders.set("Sec-WebSocket-Protocol", chosen);
+    this.#kept.accepted(chosen);
     // Open while the handshake accepts: a resumed session's welcome, replay and presence go out then.
     this.state = WebSocketState.CONNECTED;
     try {
@@ -344,10 +329,10 @@ export class Connection {
         return;
       case WebSocketState.CONNECTED:
         this.state = WebSocketState.DISCONNECTING;
-        this.#record.closing = true;
+        this.#kept.setClosing();
         this.#ended({ code: disconnect.code, reason: disconnect.reason, byClient: false });
         try {
-          this.#persist();
+          this.#kept.store();
           this.socket.close(disconnect.code, disconnect.reason);
         } catch {
           // The client went away at the same moment; its close event finishes the job.
@@ -366,30 +351,12 @@ export class Connection {
   #missedDeadline(deadline: number): void {
     const now = Date.now();
     if (deadline <= now) this.#queue.timeoutDue(deadline, now);
-    this.#record.deadline = null;
-    this.#persist();
+    this.#kept.setDeadline(null, true);
   }
 
   /** The earliest deadline of the pending receives changed: keep it with the record, so it survives a wake. */
   #deadlineChanged(deadline: number | null): void {
-    if (deadline === this.#record.deadline) return;
-    this.#record.deadline = deadline;
-    if (this.isOpen) this.#persist();
-    if (deadline !== null) this.#deps.wakeAt(deadline);
-  }
-
-  #persist(): void {
-    persistRecord(this.socket, this.#record);
-  }
-
-  /** Stores the record; if it does not fit, `undo` puts the change back and the error goes on. */
-  #persistOr(undo: () => void): void {
-    try {
-      this.#persist();
-    } catch (error) {
-      undo();
-      throw error;
-    }
+    if (this.#kept.setDeadline(deadline, this.isOpen) && deadline !== null) this.#deps.wakeAt(deadline);
   }
 
   #refuse(status: number, message: string): void {
