@@ -1,5 +1,5 @@
 import { SESSION_PROTOCOL, resumeRequestIn } from "../src/shared/session-protocol.js";
-import type { Handshake } from "./connection/connection.js";
+import type { Handshake } from "./connection/handshake.js";
 import { Connection } from "./connection/connection.js";
 import type { ConnectionDeps } from "./connection/connection.js";
 import type { HeaderStore } from "./connection/header-store.js";

@@ -4,6 +4,8 @@ import { WebSocketDisconnect, WebSocketError, endOfConnection } from "./errors.j
 import type { Convert, Ended, ReceiveOptions } from "./frame-queue.js";
 import { FrameQueue } from "./frame-queue.js";
 import type { Frame, OutgoingFrame } from "./frames.js";
+import type { Handshake } from "./handshake.js";
+import { HandshakeAnswer } from "./handshake.js";
 import type { Violation } from "./inbound-limits.js";
 import { InboundLimits, QUEUE_FULL } from "./inbound-limits.js";
 import type { Logger } from "./logger.js";
@@ -11,23 +13,14 @@ import type { Delivery } from "./outbox.js";
 import type { ConnectionRecord, RecordView } from "./record.js";
 import { RecordKeeper } from "./record-keeper.js";
 import { WebSocketState } from "./state.js";
-import { chooseSubprotocol } from "./subprotocol.js";
 
-/** Answers the upgrade request that is still waiting for the handler's decision. */
-export interface Handshake {
-  /** Accept the socket and answer 101 with these extra headers. */
-  accept(responseHeaders: Headers): void;
-  /** Answer with an HTTP error instead of upgrading. */
-  refuse(status: number, message: string): void;
-}
-
-/** How a connection stopped being open. */
 /** A close's code and reason. */
 interface CloseFrame {
   readonly code: number;
   readonly reason: string;
 }
 
+/** How a connection stopped being open. */
 export interface Ending extends CloseFrame {
   /** The client closed it (or vanished); otherwise the server did. */
   readonly byClient: boolean;
@@ -90,10 +83,7 @@ export class Connection {
   readonly #queue: FrameQueue;
   readonly #deps: ConnectionDeps;
   readonly #inbound: InboundLimits;
-  /** Its client offered the session protocol on a route with sessions: accept() answers with it. */
-  readonly #sessionOffered: boolean;
-  #handshake: Handshake | null;
-  #acceptCalled = false;
+  readonly #handshake: HandshakeAnswer;
   /** Why the connection ended, when it was not the handler's own close(): a later send reports it. */
   #disconnect: CloseFrame | null = null;
   /** Its socket is gone but its session goes on: sends are kept for the client's resume. */
@@ -114,10 +104,9 @@ export class Connection {
       this.#deadlineChanged(deadline),
     );
     this.#inbound = new InboundLimits(init.limits);
-    this.#handshake = init.handshake ?? null;
+    this.#handshake = new HandshakeAnswer(init.handshake, init.session?.offered ?? false, init.headers);
     this.rerun = init.handshake === undefined;
     this.recovered = init.session?.recovered ?? false;
-    this.#sessionOffered = init.session?.offered ?? false;
     this.state = this.rerun ? WebSocketState.CONNECTED : WebSocketState.CONNECTING;
     if (this.rerun && init.record.deadline !== null) this.#missedDeadline(init.record.deadline);
   }
@@ -161,29 +150,17 @@ export class Connection {
   }
 
   accept(subprotocol: string | undefined, headers: HeadersInit | undefined): void {
-    if (this.#acceptCalled) throw new WebSocketError("accept() was already called on this connection");
-    // A rerun's connection was accepted before the room object hibernated.
-    if (this.rerun) {
-      this.#acceptCalled = true;
-      return;
-    }
-    if (this.state !== WebSocketState.CONNECTING || this.#handshake === null) {
-      throw new WebSocketError(`Cannot accept: the connection is ${this.state}`);
-    }
-    const responseHeaders = new Headers(headers);
-    const chosen = chooseSubprotocol(subprotocol, this.#sessionOffered, this.headers);
-    if (chosen !== null) responseHeaders.set("Sec-WebSocket-Protocol", chosen);
-    this.#kept.accepted(chosen);
+    const acceptance = this.#handshake.acceptance(this.state, subprotocol, headers);
+    if (acceptance === null) return;
+    this.#kept.accepted(acceptance.subprotocol);
     // Open while the handshake accepts: a resumed session's welcome, replay and presence go out then.
     this.state = WebSocketState.CONNECTED;
     try {
-      this.#handshake.accept(responseHeaders);
+      this.#handshake.accept(acceptance);
     } catch (error) {
       this.state = WebSocketState.CONNECTING;
       throw error;
     }
-    this.#handshake = null;
-    this.#acceptCalled = true;
   }
 
   send(frame: OutgoingFrame): void {
@@ -304,8 +281,9 @@ export class Connection {
   finish(failure?: unknown): void {
     if (this.state === WebSocketState.CONNECTING) {
       this.state = WebSocketState.DISCONNECTED;
-      if (failure === undefined) this.#refuse(403, "The WebSocket handler returned without accepting the connection");
-      else this.#refuse(500, "The WebSocket handler failed before accepting the connection");
+      if (failure === undefined)
+        this.#handshake.refuse(403, "The WebSocket handler returned without accepting the connection");
+      else this.#handshake.refuse(500, "The WebSocket handler failed before accepting the connection");
     } else if (this.state === WebSocketState.CONNECTED) {
       if (failure === undefined) this.#close({ code: 1000, reason: "" }, false);
       else this.#close({ code: 1011, reason: "Internal error" }, false);
@@ -324,7 +302,7 @@ export class Connection {
     switch (this.state) {
       case WebSocketState.CONNECTING:
         this.state = WebSocketState.DISCONNECTED;
-        this.#refuse(403, "The WebSocket handler closed the connection before accepting it");
+        this.#handshake.refuse(403, "The WebSocket handler closed the connection before accepting it");
         this.#queue.end(error, true);
         return;
       case WebSocketState.CONNECTED:
@@ -357,11 +335,6 @@ export class Connection {
   /** The earliest deadline of the pending receives changed: keep it with the record, so it survives a wake. */
   #deadlineChanged(deadline: number | null): void {
     if (this.#kept.setDeadline(deadline, this.isOpen) && deadline !== null) this.#deps.wakeAt(deadline);
-  }
-
-  #refuse(status: number, message: string): void {
-    this.#handshake?.refuse(status, message);
-    this.#handshake = null;
   }
 
   #cannotSend(): Error {
