@@ -12,19 +12,8 @@ import type { Logger } from "./logger.js";
 import type { Delivery } from "./outbox.js";
 import type { ConnectionRecord, RecordView } from "./record.js";
 import { RecordKeeper } from "./record-keeper.js";
+import type { CloseFrame, Ending } from "./state.js";
 import { WebSocketState } from "./state.js";
-
-/** A close's code and reason. */
-interface CloseFrame {
-  readonly code: number;
-  readonly reason: string;
-}
-
-/** How a connection stopped being open. */
-export interface Ending extends CloseFrame {
-  /** The client closed it (or vanished); otherwise the server did. */
-  readonly byClient: boolean;
-}
 
 /** What a connection needs from its room object. */
 export interface ConnectionDeps {

@@ -1,7 +1,8 @@
 import { OPEN } from "../../src/shared/ready-state.js";
 import type { ResumeRequest } from "../../src/shared/session-protocol.js";
-import type { Connection, Ending } from "../connection/connection.js";
+import type { Connection } from "../connection/connection.js";
 import type { ConnectionRecord } from "../connection/record.js";
+import type { Ending } from "../connection/state.js";
 import type { HeldSessions, SessionDeps } from "./held-sessions.js";
 import type { Recovery } from "./sessions.js";
 import { SUPERSEDED } from "./sessions.js";
