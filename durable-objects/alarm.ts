@@ -5,13 +5,13 @@ import type { Liveness } from "./liveness.js";
 import type { RoomHistory } from "./rooms/history.js";
 import { historyOf } from "./rooms/room-registry.js";
 import type { ObjectPart } from "./rooms/rooms.js";
-import type { SessionLinks } from "./sessions/session-links.js";
+import type { HeldSessions } from "./sessions/held-sessions.js";
 
 /** What the alarm needs from the room object. */
 export interface AlarmDeps {
   readonly ctx: DurableObjectState;
   readonly connections: Connections;
-  readonly sessions: SessionLinks;
+  readonly sessions: HeldSessions;
   readonly history: RoomHistory;
   readonly liveness: Liveness;
   readonly part: ObjectPart;

@@ -18,7 +18,10 @@ import { LocalRooms } from "./rooms/local-rooms.js";
 import { runWithRooms } from "./rooms/current-rooms.js";
 import type { Rooms } from "./rooms/rooms.js";
 import { Sending } from "./sending.js";
+import type { SessionDeps } from "./sessions/held-sessions.js";
+import { HeldSessions } from "./sessions/held-sessions.js";
 import { SessionLinks } from "./sessions/session-links.js";
+import { SessionTraffic } from "./sessions/session-traffic.js";
 import type { SessionSource } from "./sessions/sessions.js";
 import { Sequencer } from "./shards/sequencer.js";
 import { SequencerRooms } from "./shards/sequencer-rooms.js";
@@ -57,7 +60,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
   const connectionDeps: ConnectionDeps = {
     logger,
     ended: (connection, ending) => {
-      const continues = sessions.ended(connection, ending);
+      const continues = links.ended(connection, ending);
       local?.forget(connection, connection.superseded ? "kept" : continues ? "away" : "gone");
       rooms.part.changed();
       return continues;
@@ -65,7 +68,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
     send: (connection, frame) => sending.direct(connection, frame),
     keep: (connection, frame) => sending.keep(connection, frame),
     dataChanged: (connection) => {
-      sessions.changed(connection);
+      links.changed(connection);
       local?.presenceHere.dataChanged(connection);
     },
     wakeAt: (deadline) => schedule.wakeAt(deadline),
@@ -88,26 +91,29 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
     // A shard's histories are copies, which start with the first broadcast it applies.
     historyHead: shardIndex === null ? (room) => history.head(room) : (room) => history.knownHead(room),
   };
-  const sessions: SessionLinks = new SessionLinks(
-    {
-      ctx,
-      source,
-      running: (socket) => connections.running(socket),
-      connectionOf: (socket) => connections.of(socket),
-      recordOf: (socket) => connections.recordOf(socket),
-      send: (socket, frame) => sending.send(socket, frame),
-      sessionsOf: (route) => config.router.getRoute(route)?.sessions ?? null,
-      heartbeatOf: (route) => config.router.getRoute(route)?.heartbeat ?? null,
-      wakeAt: (time) => schedule.wakeAt(time),
-      sessionsChanged: () => {
-        rooms.part.changed();
-        local?.presenceHere.sessionsChanged();
-      },
-      orphaned: (members) => local?.presenceHere.orphaned(members),
+  const sessionDeps: SessionDeps = {
+    ctx,
+    source,
+    running: (socket) => connections.running(socket),
+    connectionOf: (socket) => connections.of(socket),
+    recordOf: (socket) => connections.recordOf(socket),
+    send: (socket, frame) => sending.send(socket, frame),
+    sessionsOf: (route) => config.router.getRoute(route)?.sessions ?? null,
+    heartbeatOf: (route) => config.router.getRoute(route)?.heartbeat ?? null,
+    wakeAt: (time) => schedule.wakeAt(time),
+    sessionsChanged: () => {
+      rooms.part.changed();
+      local?.presenceHere.sessionsChanged();
     },
+    orphaned: (members) => local?.presenceHere.orphaned(members),
+  };
+  const sessions = new HeldSessions(
+    sessionDeps,
     // A shard serves its group's routes only; any other object, any route.
     shardIndex === null ? config.hasSessions : config.router.hasSessionsIn(address?.group ?? ""),
   );
+  const links = new SessionLinks(sessionDeps, sessions);
+  const traffic = new SessionTraffic(sessionDeps, sessions);
   const local: LocalRooms | null =
     part !== undefined && "sequencer" in part
       ? null
@@ -120,7 +126,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
           deliver: (socket, id, broadcast) => sending.broadcast(socket, id, broadcast),
           sendTo: (id, frame) => sending.toMember(id, frame),
           close: (socket, code, reason) => connections.close(socket, code, reason),
-          membershipChanged: (connection, room, joined) => sessions.membershipChanged(connection, room, joined),
+          membershipChanged: (connection, room, joined) => links.membershipChanged(connection, room, joined),
           sendAsIs: (socket, frame) => void sending.send(socket, frame),
           isSession: (socket) => sessions.sessionOf(socket) !== null,
           dropped: (room) => sessions.dropped().filter(({ rooms: joined }) => joined.includes(room)),
@@ -158,7 +164,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
       sessionCounts: () => sessions.counts(),
       copied: (room, position, frame, exclude) => sessions.copied(room, position, frame, exclude),
       restarted: (room, head) => sessions.restarted(room, head),
-      closeSessions: (code, reason) => sessions.closeAll(code, reason),
+      closeSessions: (code, reason) => links.closeAll(code, reason),
       dropCopies: () => history.dropAll(),
       sendHere: (id, frame) => sending.toMember(id, frame),
       closeHere: (id, code, reason) => {
@@ -174,6 +180,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
   const sending: Sending = new Sending({
     limits: config.limits,
     sessions,
+    traffic,
     connectionOf: (socket) => connections.of(socket),
     socketOf: (id) => connections.socketOf(id),
     part: rooms.part,
@@ -200,7 +207,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
   const schedule: AlarmSchedule = new AlarmSchedule(ctx.storage, () => alarm.earliest());
   const dispatch = new Dispatch({
     connections,
-    sessions,
+    traffic,
     liveness,
     logger,
     part: rooms.part,
@@ -216,6 +223,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
     headers,
     held,
     sessions,
+    links,
     connections,
     sending,
     liveness,

@@ -5,12 +5,14 @@ import type { Delivery } from "./connection/outbox.js";
 import { Outbox } from "./connection/outbox.js";
 import type { Broadcast } from "./rooms/local-rooms.js";
 import type { ObjectPart } from "./rooms/rooms.js";
-import type { SessionLinks } from "./sessions/session-links.js";
+import type { HeldSessions } from "./sessions/held-sessions.js";
+import type { SessionTraffic } from "./sessions/session-traffic.js";
 
 /** What sending needs from the room object. */
 export interface SendingDeps {
   readonly limits: ResolvedLimits;
-  readonly sessions: SessionLinks;
+  readonly sessions: HeldSessions;
+  readonly traffic: SessionTraffic;
   /** The connection of a socket, its handler rerun if dormant (to be closed under it). */
   connectionOf(socket: WebSocket): Connection | undefined;
   /** The open socket of a connection id. */
@@ -65,8 +67,8 @@ export class Sending {
    * resume, in order with the handler's earlier sends (some may still wait for the room's order).
    */
   keep(connection: Connection, frame: OutgoingFrame): boolean {
-    if (this.#deps.part.holdSend(() => void this.#deps.sessions.keep(connection, frame))) return true;
-    return this.#deps.sessions.keep(connection, frame);
+    if (this.#deps.part.holdSend(() => void this.#deps.traffic.keep(connection, frame))) return true;
+    return this.#deps.traffic.keep(connection, frame);
   }
 
   /**
@@ -83,32 +85,32 @@ export class Sending {
    * later).
    */
   broadcast(socket: WebSocket, id: string, broadcast: Broadcast): Delivery | "skipped" {
-    const { sessions } = this.#deps;
+    const { sessions, traffic } = this.#deps;
     if (sessions.sessionOf(socket) === null) return this.send(socket, broadcast.frame);
-    const envelope = (broadcast.envelope ??= sessions.envelope(broadcast.room, broadcast.position, broadcast.frame));
+    const envelope = (broadcast.envelope ??= traffic.envelope(broadcast.room, broadcast.position, broadcast.frame));
     const { room, position } = broadcast;
     if (room === null || position === null) return this.send(socket, envelope);
-    if (broadcast.fromHistory !== true && sessions.roomBacklogOver(socket, id, room, position.offset)) return "skipped";
+    if (broadcast.fromHistory !== true && traffic.roomBacklogOver(socket, id, room, position.offset)) return "skipped";
     const delivery = this.send(socket, envelope);
-    if (delivery === "sent") sessions.sent(id, room, position);
+    if (delivery === "sent") traffic.sent(id, room, position);
     return delivery;
   }
 
   #directNow(socket: WebSocket, frame: OutgoingFrame): Delivery {
-    const { sessions } = this.#deps;
+    const { sessions, traffic } = this.#deps;
     const session = sessions.sessionOf(socket);
-    return session === null ? this.send(socket, frame) : sessions.sendDirect(socket, session, frame);
+    return session === null ? this.send(socket, frame) : traffic.sendDirect(socket, session, frame);
   }
 
   /** A send that waited for the room's order: the connection may have closed meanwhile (its session may keep it). */
   #directLater(connection: Connection, frame: OutgoingFrame): void {
     if (connection.isOpen) this.#directNow(connection.socket, frame);
-    else if (connection.record.session !== null) this.#deps.sessions.keep(connection, frame);
+    else if (connection.record.session !== null) this.#deps.traffic.keep(connection, frame);
   }
 
   #toMemberNow(id: string, frame: OutgoingFrame): boolean {
     const socket = this.#deps.socketOf(id);
     if (socket !== undefined) return this.#directNow(socket, frame) === "sent";
-    return this.#deps.sessions.keepFor(id, frame);
+    return this.#deps.traffic.keepFor(id, frame);
   }
 }

@@ -1,5 +1,5 @@
 import { SESSION_PROTOCOL, resumeRequestIn } from "../src/shared/session-protocol.js";
-import type { Handshake } from "./connection/connection.js";
+import type { Handshake } from "./connection/handshake.js";
 import { Connection } from "./connection/connection.js";
 import type { ConnectionDeps } from "./connection/connection.js";
 import type { HeaderStore } from "./connection/header-store.js";
@@ -13,6 +13,7 @@ import type { Liveness } from "./liveness.js";
 import type { LocalRooms } from "./rooms/local-rooms.js";
 import type { ObjectPart } from "./rooms/rooms.js";
 import type { Sending } from "./sending.js";
+import type { HeldSessions } from "./sessions/held-sessions.js";
 import type { SessionLinks } from "./sessions/session-links.js";
 
 /** What answering an upgrade needs from the room object. */
@@ -22,7 +23,8 @@ export interface UpgradeDeps {
   readonly logger: Logger;
   readonly headers: HeaderStore;
   readonly held: HeldSockets;
-  readonly sessions: SessionLinks;
+  readonly sessions: HeldSessions;
+  readonly links: SessionLinks;
   readonly connections: Connections;
   readonly sending: Sending;
   readonly liveness: Liveness;
@@ -53,7 +55,7 @@ function refused(status: number, message: string, headers?: Record<string, strin
  * session's id, data and rooms before its handler runs.
  */
 export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> {
-  const { ctx, config, sessions, part, local } = deps;
+  const { ctx, config, sessions, links, part, local } = deps;
   if (local === null) return Promise.resolve(refused(404, "This room object holds no connections"));
   const upgradeRequest = readUpgrade(request, config);
   if (isRefusal(upgradeRequest)) {
@@ -64,9 +66,7 @@ export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> 
   const sessionOffered = route.sessions !== null && protocols.includes(SESSION_PROTOCOL);
   const resume = sessionOffered ? resumeRequestIn(protocols) : null;
   const { recovery, record } =
-    resume === null
-      ? { recovery: null, record: upgradeRequest.record }
-      : sessions.recover(resume, upgradeRequest.record);
+    resume === null ? { recovery: null, record: upgradeRequest.record } : links.recover(resume, upgradeRequest.record);
   const recovered = recovery !== null && "session" in recovery;
   // The object keeps places for sessions that may resume in it (a resume claims its own at once); the
   // sockets this resume supersedes give theirs to it. Full because of such places, it makes room: the
@@ -80,7 +80,7 @@ export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> 
   while (isRefusal(reservation) && reservation.status === 503 && sessions.endOldestDropped(address, cap === undefined))
     reservation = reserve();
   if (isRefusal(reservation)) {
-    sessions.release(recovery);
+    links.release(recovery);
     part.settled();
     return Promise.resolve(refused(reservation.status, reservation.message, reservation.headers));
   }
@@ -91,7 +91,7 @@ export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> 
         if (storedHeaders !== null) deps.headers.keep(record.id, storedHeaders);
         // A resumed session reuses its id: what an older connection of it kept is not this one's.
         else if (recovered) deps.headers.drop(record.id);
-        const opening = sessionOffered ? sessions.open(connection, recovery) : null;
+        const opening = sessionOffered ? links.open(connection, recovery) : null;
         // The id as a tag lets RPC broadcasts exclude ids without reading every attachment.
         ctx.acceptWebSocket(server, [record.id, ...reservation.tags, ...(opening?.tags ?? [])]);
         deps.held.accepted(reservation);
@@ -112,7 +112,7 @@ export function upgrade(request: Request, deps: UpgradeDeps): Promise<Response> 
       },
       refuse: (status, message) => {
         reservation.release();
-        sessions.release(recovery);
+        links.release(recovery);
         part.settled();
         resolve(new Response(message, { status }));
       },

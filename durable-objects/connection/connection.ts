@@ -4,34 +4,16 @@ import { WebSocketDisconnect, WebSocketError, endOfConnection } from "./errors.j
 import type { Convert, Ended, ReceiveOptions } from "./frame-queue.js";
 import { FrameQueue } from "./frame-queue.js";
 import type { Frame, OutgoingFrame } from "./frames.js";
+import type { Handshake } from "./handshake.js";
+import { HandshakeAnswer } from "./handshake.js";
 import type { Violation } from "./inbound-limits.js";
 import { InboundLimits, QUEUE_FULL } from "./inbound-limits.js";
 import type { Logger } from "./logger.js";
 import type { Delivery } from "./outbox.js";
 import type { ConnectionRecord, RecordView } from "./record.js";
-import { checkRoomNames, persistRecord, storableData } from "./record.js";
+import { RecordKeeper } from "./record-keeper.js";
+import type { CloseFrame, Ending } from "./state.js";
 import { WebSocketState } from "./state.js";
-import { chooseSubprotocol } from "./subprotocol.js";
-
-/** Answers the upgrade request that is still waiting for the handler's decision. */
-export interface Handshake {
-  /** Accept the socket and answer 101 with these extra headers. */
-  accept(responseHeaders: Headers): void;
-  /** Answer with an HTTP error instead of upgrading. */
-  refuse(status: number, message: string): void;
-}
-
-/** How a connection stopped being open. */
-/** A close's code and reason. */
-interface CloseFrame {
-  readonly code: number;
-  readonly reason: string;
-}
-
-export interface Ending extends CloseFrame {
-  /** The client closed it (or vanished); otherwise the server did. */
-  readonly byClient: boolean;
-}
 
 /** What a connection needs from its room object. */
 export interface ConnectionDeps {
@@ -84,15 +66,13 @@ export class Connection {
   readonly recovered: boolean;
   /** How the connection ended (either side), once it has. */
   ending: { readonly code: number; readonly reason: string } | null = null;
-  readonly #record: ConnectionRecord;
+  readonly #record: RecordView;
+  /** The one way the record changes. */
+  readonly #kept: RecordKeeper;
   readonly #queue: FrameQueue;
   readonly #deps: ConnectionDeps;
   readonly #inbound: InboundLimits;
-  readonly #maxDataBytes: number;
-  /** Its client offered the session protocol on a route with sessions: accept() answers with it. */
-  readonly #sessionOffered: boolean;
-  #handshake: Handshake | null;
-  #acceptCalled = false;
+  readonly #handshake: HandshakeAnswer;
   /** Why the connection ended, when it was not the handler's own close(): a later send reports it. */
   #disconnect: CloseFrame | null = null;
   /** Its socket is gone but its session goes on: sends are kept for the client's resume. */
@@ -104,6 +84,7 @@ export class Connection {
 
   constructor(init: ConnectionInit) {
     this.#record = init.record;
+    this.#kept = new RecordKeeper(init.record, init.socket, init.limits.maxDataBytes);
     this.params = init.params;
     this.headers = init.headers;
     this.socket = init.socket;
@@ -112,11 +93,9 @@ export class Connection {
       this.#deadlineChanged(deadline),
     );
     this.#inbound = new InboundLimits(init.limits);
-    this.#maxDataBytes = init.limits.maxDataBytes;
-    this.#handshake = init.handshake ?? null;
+    this.#handshake = new HandshakeAnswer(init.handshake, init.session?.offered ?? false, init.headers);
     this.rerun = init.handshake === undefined;
     this.recovered = init.session?.recovered ?? false;
-    this.#sessionOffered = init.session?.offered ?? false;
     this.state = this.rerun ? WebSocketState.CONNECTED : WebSocketState.CONNECTING;
     if (this.rerun && init.record.deadline !== null) this.#missedDeadline(init.record.deadline);
   }
@@ -137,68 +116,40 @@ export class Connection {
 
   /** Stores a JSON copy of `data` with the connection; the old data stays if it cannot be stored. */
   setData(data: unknown): void {
-    const stored = storableData(data, this.#maxDataBytes);
-    const previous = this.#record.data;
-    this.#record.data = stored;
-    if (!this.isOpen) return;
-    this.#persistOr(() => (this.#record.data = previous));
-    this.#deps.dataChanged(this);
+    this.#kept.setData(data, this.isOpen);
+    if (this.isOpen) this.#deps.dataChanged(this);
   }
 
   /** Records that the connection joined a room (false: it is a member already); the names of its rooms are bounded. */
   joinRoom(room: string): boolean {
-    const rooms = this.#record.rooms;
-    if (rooms.includes(room)) return false;
+    if (this.#record.rooms.includes(room)) return false;
     if (!this.isOpen) throw new WebSocketError(`Cannot join room "${room}": the connection is ${this.state}`);
-    checkRoomNames([...rooms, room]);
-    rooms.push(room);
-    this.#persistOr(() => rooms.pop());
+    this.#kept.addRoom(room);
     return true;
   }
 
   /** Records that the connection left a room (false: it was not a member). */
   leaveRoom(room: string): boolean {
-    const rooms = this.#record.rooms;
-    const index = rooms.indexOf(room);
-    if (index === -1) return false;
-    rooms.splice(index, 1);
-    if (this.isOpen) this.#persist();
-    return true;
+    return this.#kept.removeRoom(room, this.isOpen);
   }
 
   /** The connection carries this session from now on. */
   startSession(session: string): void {
-    this.#record.session = session;
-    this.#persist();
+    this.#kept.setSession(session);
   }
 
   accept(subprotocol: string | undefined, headers: HeadersInit | undefined): void {
-    if (this.#acceptCalled) throw new WebSocketError("accept() was already called on this connection");
-    // A rerun's connection was accepted before the room object hibernated.
-    if (this.rerun) {
-      this.#acceptCalled = true;
-      return;
-    }
-    if (this.state !== WebSocketState.CONNECTING || this.#handshake === null) {
-      throw new WebSocketError(`Cannot accept: the connection is ${this.state}`);
-    }
-    const responseHeaders = new Headers(headers);
-    const chosen = chooseSubprotocol(subprotocol, this.#sessionOffered, this.headers);
-    if (chosen !== null) {
-      responseHeaders.set("Sec-WebSocket-Protocol", chosen);
-      this.#record.subprotocol = chosen;
-    }
-    this.#persist();
+    const acceptance = this.#handshake.acceptance(this.state, subprotocol, headers);
+    if (acceptance === null) return;
+    this.#kept.accepted(acceptance.subprotocol);
     // Open while the handshake accepts: a resumed session's welcome, replay and presence go out then.
     this.state = WebSocketState.CONNECTED;
     try {
-      this.#handshake.accept(responseHeaders);
+      this.#handshake.accept(acceptance);
     } catch (error) {
       this.state = WebSocketState.CONNECTING;
       throw error;
     }
-    this.#handshake = null;
-    this.#acceptCalled = true;
   }
 
   send(frame: OutgoingFrame): void {
@@ -319,8 +270,9 @@ export class Connection {
   finish(failure?: unknown): void {
     if (this.state === WebSocketState.CONNECTING) {
       this.state = WebSocketState.DISCONNECTED;
-      if (failure === undefined) this.#refuse(403, "The WebSocket handler returned without accepting the connection");
-      else this.#refuse(500, "The WebSocket handler failed before accepting the connection");
+      if (failure === undefined)
+        this.#handshake.refuse(403, "The WebSocket handler returned without accepting the connection");
+      else this.#handshake.refuse(500, "The WebSocket handler failed before accepting the connection");
     } else if (this.state === WebSocketState.CONNECTED) {
       if (failure === undefined) this.#close({ code: 1000, reason: "" }, false);
       else this.#close({ code: 1011, reason: "Internal error" }, false);
@@ -339,15 +291,15 @@ export class Connection {
     switch (this.state) {
       case WebSocketState.CONNECTING:
         this.state = WebSocketState.DISCONNECTED;
-        this.#refuse(403, "The WebSocket handler closed the connection before accepting it");
+        this.#handshake.refuse(403, "The WebSocket handler closed the connection before accepting it");
         this.#queue.end(error, true);
         return;
       case WebSocketState.CONNECTED:
         this.state = WebSocketState.DISCONNECTING;
-        this.#record.closing = true;
+        this.#kept.setClosing();
         this.#ended({ code: disconnect.code, reason: disconnect.reason, byClient: false });
         try {
-          this.#persist();
+          this.#kept.store();
           this.socket.close(disconnect.code, disconnect.reason);
         } catch {
           // The client went away at the same moment; its close event finishes the job.
@@ -366,35 +318,12 @@ export class Connection {
   #missedDeadline(deadline: number): void {
     const now = Date.now();
     if (deadline <= now) this.#queue.timeoutDue(deadline, now);
-    this.#record.deadline = null;
-    this.#persist();
+    this.#kept.setDeadline(null, true);
   }
 
   /** The earliest deadline of the pending receives changed: keep it with the record, so it survives a wake. */
   #deadlineChanged(deadline: number | null): void {
-    if (deadline === this.#record.deadline) return;
-    this.#record.deadline = deadline;
-    if (this.isOpen) this.#persist();
-    if (deadline !== null) this.#deps.wakeAt(deadline);
-  }
-
-  #persist(): void {
-    persistRecord(this.socket, this.#record);
-  }
-
-  /** Stores the record; if it does not fit, `undo` puts the change back and the error goes on. */
-  #persistOr(undo: () => void): void {
-    try {
-      this.#persist();
-    } catch (error) {
-      undo();
-      throw error;
-    }
-  }
-
-  #refuse(status: number, message: string): void {
-    this.#handshake?.refuse(status, message);
-    this.#handshake = null;
+    if (this.#kept.setDeadline(deadline, this.isOpen) && deadline !== null) this.#deps.wakeAt(deadline);
   }
 
   #cannotSend(): Error {

@@ -11,3 +11,15 @@ export const WebSocketState = {
 } as const;
 
 export type WebSocketState = (typeof WebSocketState)[keyof typeof WebSocketState];
+
+/** A close's code and reason. */
+export interface CloseFrame {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/** How a connection stopped being open. */
+export interface Ending extends CloseFrame {
+  /** The client closed it (or vanished); otherwise the server did. */
+  readonly byClient: boolean;
+}

@@ -3,14 +3,8 @@
  * It speaks the session protocol to routes with `sessions`, and depends on nothing else.
  */
 export { SessionClient } from "./session-client.js";
-export type {
-  ConnectionState,
-  ReceivedMessage,
-  Reset,
-  SessionClientEvents,
-  SessionClientOptions,
-  Welcome,
-} from "./session-client.js";
+export type { ConnectionState, ReceivedMessage, Reset, SessionClientEvents, Welcome } from "./events.js";
+export type { SessionClientOptions } from "./options.js";
 export type { CloseInfo } from "./close-info.js";
 export type { WebSocketConstructor, WebSocketLike } from "./websocket.js";
 export type { FetchLike } from "./plain-get.js";
