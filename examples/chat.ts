@@ -97,33 +97,32 @@ async function welcome(ws: ChatSocket): Promise<void> {
   // Both are read now, in the same turn as the join: what is broadcast from here on reaches the new
   // member live, and nothing before it is missing from the history or in it twice.
   const [present, log] = await Promise.all([members.getConnections(), members.history()]);
-  const history = recentMessages(log.entries);
-  ws.sendJson({
-    type: "welcome",
-    id: ws.id,
-    name: memberName(ws),
-    room: ws.params.room,
-    members: people(present),
-    recovered: false,
-    history,
-  });
+  sendWelcome(ws, present, false, recentMessages(log.entries));
   await plainClients.broadcastJson({ type: "joined", id: ws.id, name: memberName(ws) });
   if (!isSessionClient(ws)) plainClients.join(ws);
 }
 
 /** A session client came back: it is a member again already, and has been sent what it missed. */
 async function welcomeBack(ws: ChatSocket): Promise<void> {
-  const present = await members.getConnections();
+  sendWelcome(ws, await members.getConnections(), true, []);
+  await plainClients.broadcastJson({ type: "back", id: ws.id, name: memberName(ws) });
+}
+
+function sendWelcome(
+  ws: ChatSocket,
+  present: readonly RoomMember<ChatMember>[],
+  recovered: boolean,
+  history: readonly RecentMessage[],
+): void {
   ws.sendJson({
     type: "welcome",
     id: ws.id,
     name: memberName(ws),
     room: ws.params.room,
     members: people(present),
-    recovered: true,
-    history: [],
+    recovered,
+    history,
   });
-  await plainClients.broadcastJson({ type: "back", id: ws.id, name: memberName(ws) });
 }
 
 function isSessionClient(ws: ChatSocket): boolean {
@@ -134,10 +133,16 @@ function people(connections: readonly RoomMember<ChatMember>[]): { id: string; n
   return connections.map(({ id, data }) => ({ id, name: data?.name ?? "unknown" }));
 }
 
-/** The log holds every broadcast into the room: its chat messages, the last RECENT, with when they were sent. */
-function recentMessages(
-  entries: readonly HistoryEntry[],
-): { id: string | null; name: string; text: string; at: number }[] {
+/** A chat message as a welcome lists it. */
+interface RecentMessage {
+  readonly id: string | null;
+  readonly name: string;
+  readonly text: string;
+  readonly at: number;
+}
+
+/** The history holds every broadcast into the room: its chat messages, the last RECENT, with when they were sent. */
+function recentMessages(entries: readonly HistoryEntry[]): RecentMessage[] {
   const messages = [];
   for (const { data, at } of entries) {
     if (typeof data !== "string") continue;

@@ -1,6 +1,5 @@
 import type { RoomPart } from "../../src/shared/room-address.js";
 import type { OutgoingFrame } from "../connection/frames.js";
-import { toFrame } from "../connection/frames.js";
 import type { HistoryQuery, HistoryRead } from "../rooms/history-read.js";
 import type { PresenceView } from "../rooms/local-presence.js";
 import { completeRead, noHistory } from "../rooms/history-read.js";
@@ -8,6 +7,7 @@ import type { RoomMember } from "../rooms/room-member.js";
 import { historyOf } from "../rooms/room-registry.js";
 import type { ObjectPart, Rooms } from "../rooms/rooms.js";
 import type { Sequencer } from "./sequencer.js";
+import { broadcastOp } from "./shard-protocol.js";
 import type { OtherShards } from "./shard-members.js";
 import { otherShardMember, sendToShard } from "./shard-members.js";
 
@@ -44,14 +44,7 @@ export class SequencerRooms implements Rooms {
   }
 
   broadcast(room: string | null, frame: OutgoingFrame, exclude?: ReadonlySet<string>): number {
-    const op = {
-      kind: "broadcast",
-      id: crypto.randomUUID(),
-      room,
-      frame: toFrame(frame),
-      exclude: [...(exclude ?? [])],
-    } as const;
-    return this.#sequencer.submit([op]).connections;
+    return this.#sequencer.submit([broadcastOp(room, frame, exclude)]).connections;
   }
 
   closeAll(room: string | null, code: number, reason: string): number {

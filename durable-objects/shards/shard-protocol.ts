@@ -1,5 +1,6 @@
 import type { LogPosition, LostReason } from "../../src/shared/session-protocol.js";
-import type { Frame } from "../connection/frames.js";
+import type { Frame, OutgoingFrame } from "../connection/frames.js";
+import { toFrame } from "../connection/frames.js";
 import type { HistoryQuery, HistoryRead } from "../rooms/history-read.js";
 import type { PresenceView } from "../rooms/local-presence.js";
 import type { KeyState } from "../rooms/presence.js";
@@ -31,6 +32,11 @@ export type RoomOp =
       readonly states: readonly KeyState[];
       readonly full: boolean;
     };
+
+/** A broadcast as an op of the room's stream, with an id of its own. */
+export function broadcastOp(room: string | null, frame: OutgoingFrame, exclude?: ReadonlySet<string>): RoomOp {
+  return { kind: "broadcast", id: crypto.randomUUID(), room, frame: toFrame(frame), exclude: [...(exclude ?? [])] };
+}
 
 /** One item of a sharded room's ordered stream, as every shard applies it. */
 export interface StreamEntry {

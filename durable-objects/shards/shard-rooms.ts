@@ -3,7 +3,6 @@ import type { RoomPart } from "../../src/shared/room-address.js";
 import type { LogPosition } from "../../src/shared/session-protocol.js";
 import type { Connection } from "../connection/connection.js";
 import type { Frame, OutgoingFrame } from "../connection/frames.js";
-import { toFrame } from "../connection/frames.js";
 import type { HistoryQuery, HistoryRead } from "../rooms/history-read.js";
 import { completeRead, noHistory } from "../rooms/history-read.js";
 import type { LocalRooms } from "../rooms/local-rooms.js";
@@ -20,6 +19,7 @@ import type { OtherShards } from "./shard-members.js";
 import { otherShardMember, sendToShard } from "./shard-members.js";
 import { ShardLink } from "./shard-link.js";
 import type { SequencerRpc, ShardCounts, ShardMemberInfo, StreamEntry } from "./shard-protocol.js";
+import { broadcastOp } from "./shard-protocol.js";
 
 /** The rooms whose presence this shard has told the sequencer of (it tells them again when it starts). */
 const PRESENCE_ROOMS_KEY = "hypern:shard:presence-rooms";
@@ -125,14 +125,7 @@ export class ShardRooms implements Rooms {
   }
 
   async broadcast(room: string | null, frame: OutgoingFrame, exclude?: ReadonlySet<string>): Promise<number> {
-    const op = {
-      kind: "broadcast",
-      id: crypto.randomUUID(),
-      room,
-      frame: toFrame(frame),
-      exclude: [...(exclude ?? [])],
-    } as const;
-    return (await this.#ops.submit(op)).connections;
+    return (await this.#ops.submit(broadcastOp(room, frame, exclude))).connections;
   }
 
   async closeAll(room: string | null, code: number, reason: string): Promise<number> {
