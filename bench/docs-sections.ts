@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describeMachine } from "./machine.ts";
 import type { Summary } from "./report.ts";
 import { checkTargets, markdownTable, svgChart, targetsTable } from "./report.ts";
+import { checkCostTargets } from "./report-targets.ts";
 import { idleHeartbeatTable } from "./report-idle-heartbeat.ts";
 import { abuseActivityTable, abuseTable } from "./report-abuse.ts";
 import { checkOursTargets, oursTable } from "./report-ours.ts";
@@ -76,11 +77,18 @@ function targets(files: ResultsFiles): string | null {
     fileOf(files, "idle"),
     fileOf(files, "reconnect"),
   ];
-  if (!echo || !broadcast || !churn || !idle || !reconnect) return null;
+  const [wake, storage, bundle] = [fileOf(files, "wake"), fileOf(files, "storage"), fileOf(files, "bundle")];
+  if (!echo || !broadcast || !churn || !idle || !reconnect || !wake || !storage || !bundle) return null;
   const compared = [...echo.summary, ...broadcast.summary.compared, ...churn.summary, ...idle.summary];
   return targetsTable([
     ...checkTargets(compared),
     ...checkOursTargets([...broadcast.summary.ours, ...reconnect.summary]),
+    ...checkCostTargets({
+      churn: churn.summary,
+      wake: wake.summary.compared,
+      storage: storage.summary,
+      bundle: bundle.summary,
+    }),
   ]);
 }
 

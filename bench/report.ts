@@ -104,7 +104,7 @@ export function checkTargets(rows: readonly Summary[]): TargetCheck[] {
   const atMost = (target: string, value: number, limit: number): void => {
     checks.push({ target, value, limit, met: value <= limit });
   };
-  atMost("echo: ours CPU/message ≤ 1.10× raw", row("echo", "cpuMicrosPerMessage").ratios.ours, 1.1);
+  atMost("echo: ours CPU/message ≤ 1.05× raw", row("echo", "cpuMicrosPerMessage").ratios.ours, 1.05);
   atMost("broadcast: ours CPU/delivery ≤ 1.10× raw", row("broadcast", "cpuMicrosPerMessage").ratios.ours, 1.1);
   for (const [scenario, metric] of [
     ["echo", "cpuMicrosPerMessage"],
