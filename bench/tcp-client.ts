@@ -5,7 +5,7 @@ import { FrameCounter } from "./frame-counter.ts";
 import { sleep } from "./clients.ts";
 
 /** A client's text frame: its header with a mask key, and the payload masked with that key (RFC 6455 §5.3). */
-function maskedTextFrame(payload: Buffer): [header: Buffer, body: Buffer] {
+export function maskedTextFrame(payload: Buffer): [header: Buffer, body: Buffer] {
   const length = payload.length;
   const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
   const header = Buffer.alloc(2 + lengthBytes + 4);

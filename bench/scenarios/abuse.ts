@@ -5,6 +5,7 @@ import { resolveSessions } from "../../src/shared/route-options.ts";
 import { sleep } from "../clients.ts";
 import { control } from "../control.ts";
 import type { BenchServer } from "../server.ts";
+import { maskedTextFrame } from "../tcp-client.ts";
 
 export interface AbuseSizes {
   /** How long the abusive client keeps at it, in seconds. */
@@ -113,23 +114,6 @@ const RESUME_PREFIX = "hypern.session.resume.";
 const resumeToken = (session: string): string =>
   RESUME_PREFIX + Buffer.from(JSON.stringify({ session, seq: 0, rooms: {} })).toString("base64url");
 
-/** A client's text frame, masked with a key of zeros (the payload then goes as it is). */
-function textFrame(payload: Buffer): Buffer {
-  const length = payload.length;
-  const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
-  const header = Buffer.alloc(2 + lengthBytes + 4);
-  header[0] = 0x81;
-  if (length < 126) header[1] = 0x80 | length;
-  else if (length < 65536) {
-    header[1] = 0x80 | 126;
-    header.writeUInt16BE(length, 2);
-  } else {
-    header[1] = 0x80 | 127;
-    header.writeBigUInt64BE(BigInt(length), 2);
-  }
-  return Buffer.concat([header, payload]);
-}
-
 interface WelcomeFrame {
   session: string;
   recovered: boolean;
@@ -199,7 +183,8 @@ class AbusiveSocket {
 
   /** Sends one message for the handler, with its id. */
   send(id: string, text: string): void {
-    if (!this.ended) this.#socket.write(textFrame(Buffer.from(JSON.stringify({ t: "m", id, d: text }))));
+    if (!this.ended)
+      this.#socket.write(Buffer.concat(maskedTextFrame(Buffer.from(JSON.stringify({ t: "m", id, d: text })))));
   }
 
   /** Waits until `done()`, checking every 5 ms; gives up (false) after `timeoutMs` without a frame from the server. */
