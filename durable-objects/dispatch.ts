@@ -79,11 +79,11 @@ export class Dispatch {
   }
 
   #message(socket: WebSocket, frame: Frame): Promise<void> | undefined {
-    this.#deps.liveness.heard(socket);
     const connection = this.#deps.connections.of(socket);
     // After the server's close, frames still in flight from the client are not the handler's.
     if (connection === undefined || !connection.isOpen) return undefined;
-    const { session } = connection.record;
+    const { session, route } = connection.record;
+    this.#deps.liveness.heard(socket, route);
     const violation =
       session === null
         ? (connection.checkFrame(frame) ?? connection.enqueue(frame))

@@ -40,9 +40,9 @@ export class Liveness {
     if (any) deps.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
   }
 
-  /** A message came in on a socket. */
-  heard(socket: WebSocket): void {
-    if (this.#any) this.#heard.set(socket, Date.now());
+  /** A message came in on an open connection of `route`: noted only where that route has a heartbeat. */
+  heard(socket: WebSocket, route: string): void {
+    if (this.#any && this.#deps.router.getRoute(route)?.heartbeat) this.#heard.set(socket, Date.now());
   }
 
   /** A connection was accepted on a route: the alarm comes back when it would be silent too long. */

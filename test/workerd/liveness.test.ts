@@ -65,6 +65,23 @@ describe("the heartbeat", () => {
     beating.close();
   });
 
+  it("counts a message as heard: a client that sends messages and no heartbeat stays open", async () => {
+    const room = freshRoom();
+    const [talking, silent] = [await connect(`/beat/${room}`), await connect(`/beat/${room}`)];
+    // Messages 100 ms apart for twice the 400 ms timeout; the silent one's timeout runs out meanwhile.
+    for (let i = 0; i < 8; i++) {
+      talking.send(`m${i}`);
+      expect(await talking.receive()).toBe(`echo:m${i}`);
+      await sleep(100);
+    }
+    await runAlarm(roomObjectOf(room));
+    expect((await silent.closed()).code).toBe(3008);
+    talking.send("still here");
+    expect(await talking.receive()).toBe("echo:still here");
+    expect(talking.closedEvent).toBeNull();
+    talking.close();
+  });
+
   it("tells a session client its heartbeat in the welcome, and a silent session can be resumed", async () => {
     const room = freshRoom();
     const client = await connect(`/beat/${room}`, { protocols: [SESSION_PROTOCOL] });
