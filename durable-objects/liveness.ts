@@ -5,7 +5,7 @@ import type { RouteTable } from "./connection/handler.js";
 import { readRecord } from "./connection/record.js";
 
 /** How a connection is closed when it has been silent for its route's heartbeat timeout. */
-export const SILENT = { code: 3008, reason: "No heartbeat: the connection was silent too long" } as const;
+const SILENT = { code: 3008, reason: "No heartbeat: the connection was silent too long" } as const;
 
 /** What liveness needs from the room object. */
 export interface LivenessDeps {

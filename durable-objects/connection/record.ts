@@ -54,7 +54,7 @@ const MAX_ATTACHMENT_BYTES = 16_384;
 const ENVELOPE_BYTES = 64;
 const FIXED_BYTES = 1_024;
 export const MAX_URL_BYTES = 4_096;
-export const MAX_ROOM_NAME_BYTES = 1_024;
+const MAX_ROOM_NAME_BYTES = 1_024;
 /** Headers past what the attachment holds are kept in storage, up to this; more gets 431. */
 export const MAX_HEADER_BYTES = 32_768;
 
