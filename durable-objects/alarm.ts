@@ -5,14 +5,15 @@ import type { Liveness } from "./liveness.js";
 import type { RoomHistory } from "./rooms/history.js";
 import { historyOf } from "./rooms/room-registry.js";
 import type { ObjectPart } from "./rooms/rooms.js";
-import type { HeldSessions } from "./sessions/held-sessions.js";
+import type { SessionParts } from "./sessions/session-parts.js";
 
 /** What the alarm needs from the room object. */
 export interface AlarmDeps {
   readonly ctx: DurableObjectState;
   readonly connections: Connections;
-  readonly sessions: HeldSessions;
-  readonly history: RoomHistory;
+  readonly sessions: SessionParts["held"];
+  /** Null in an app built without history. */
+  readonly history: RoomHistory | null;
   readonly liveness: Liveness;
   readonly part: ObjectPart;
   schedule(): AlarmSchedule;
@@ -35,15 +36,15 @@ export class ObjectAlarm {
   }
 
   async run(appAlarm: (() => unknown) | undefined): Promise<void> {
-    const { ctx, connections, sessions, part } = this.#deps;
+    const { ctx, connections, sessions, history, part } = this.#deps;
     const schedule = this.#deps.schedule();
     const now = Date.now();
     const appDue = schedule.fired(now);
     part.alarm(now);
-    const nexts = [sessions.sweep(now), this.#deps.history.expire(now, historyOf), this.#deps.liveness.check(now)];
+    const nexts = [sessions.sweep(now), history?.expire(now, historyOf) ?? null, this.#deps.liveness.check(now)];
     for (const next of nexts) if (next !== null) schedule.wakeAt(next);
     // With no session left to know their epochs, histories emptied by age keep nothing, not even their head.
-    if (sessions.counts().sessions === 0) this.#deps.history.dropEmptyHeads();
+    if (sessions.counts().sessions === 0) history?.dropEmptyHeads();
     for (const connection of connections.runningConnections()) connection.expireReceives(now);
     for (const socket of ctx.getWebSockets()) {
       const deadline = this.#deadlineOf(socket);
@@ -63,7 +64,7 @@ export class ObjectAlarm {
   /** The earliest time the library needs the object awake (read after a wake, before the alarm is armed again). */
   earliest(): number | null {
     let earliest = this.#deps.sessions.nextExpiry();
-    for (const next of [this.#deps.history.nextExpiry(historyOf), this.#deps.liveness.next()]) {
+    for (const next of [this.#deps.history?.nextExpiry(historyOf) ?? null, this.#deps.liveness.next()]) {
       if (next !== null && (earliest === null || next < earliest)) earliest = next;
     }
     for (const socket of this.#deps.ctx.getWebSockets()) {

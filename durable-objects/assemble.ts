@@ -1,10 +1,13 @@
 import type { RoomAddress, RoomPart } from "../src/shared/room-address.js";
 import { describeAddress, objectName, parseObjectName } from "../src/shared/room-address.js";
 import { resolveShards } from "../src/shared/route-options.js";
+import { missingFeature } from "../src/shared/missing-feature.js";
 import { shardSessionPrefix } from "../src/shared/session-protocol.js";
 import { AlarmSchedule } from "./alarm-schedule.js";
 import { ObjectAlarm } from "./alarm.js";
 import type { RoomObjectConfig } from "./config.js";
+import type { RoomObjectFeatures, SessionsPart, ShardsPart } from "./features.js";
+import type { RoomHistory } from "./rooms/history.js";
 import type { ConnectionDeps } from "./connection/connection.js";
 import { HeaderStore } from "./connection/header-store.js";
 import { Logger } from "./connection/logger.js";
@@ -13,19 +16,16 @@ import { Connections } from "./connections.js";
 import { Dispatch } from "./dispatch.js";
 import { HeldSockets } from "./held-sockets.js";
 import { Liveness } from "./liveness.js";
-import { RoomHistory } from "./rooms/history.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import { runWithRooms } from "./rooms/current-rooms.js";
 import type { Rooms } from "./rooms/rooms.js";
 import { Sending } from "./sending.js";
 import type { SessionDeps } from "./sessions/held-sessions.js";
-import { HeldSessions } from "./sessions/held-sessions.js";
-import { SessionLinks } from "./sessions/session-links.js";
-import { SessionTraffic } from "./sessions/session-traffic.js";
+import type { SessionParts } from "./sessions/session-parts.js";
 import type { SessionSource } from "./sessions/sessions.js";
-import { Sequencer } from "./shards/sequencer.js";
-import { SequencerRooms } from "./shards/sequencer-rooms.js";
-import { ShardRooms } from "./shards/shard-rooms.js";
+import type { Sequencer } from "./shards/sequencer.js";
+import type { ShardRooms } from "./shards/shard-rooms.js";
+import { WITHOUT_SESSIONS } from "./without-sessions.js";
 import { upgrade } from "./upgrade.js";
 
 /** A room object's parts, assembled once when it starts (again after every wake). */
@@ -53,7 +53,8 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
     address === null ? (ctx.id.name ?? ctx.id.toString()) : describeAddress(address),
     config.verbose,
   );
-  const history = new RoomHistory(ctx.storage.sql, (time) => schedule.wakeAt(time));
+  const { features } = config;
+  const history = features.history?.history(ctx.storage.sql, (time) => schedule.wakeAt(time)) ?? null;
   const headers = new HeaderStore(ctx);
   const held = new HeldSockets(ctx, config.limits);
   const inRoomObject = <R>(callback: () => R): R => runWithRooms(rooms, callback);
@@ -85,35 +86,41 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
   });
   const part = address?.part;
   const shardIndex = part !== undefined && "shard" in part ? part.shard : null;
-  const source: SessionSource = {
-    idPrefix: shardIndex === null ? "" : shardSessionPrefix(shardIndex),
-    history,
-    // A shard's histories are copies, which start with the first broadcast it applies.
-    historyHead: shardIndex === null ? (room) => history.head(room) : (room) => history.knownHead(room),
-  };
-  const sessionDeps: SessionDeps = {
-    ctx,
-    source,
-    running: (socket) => connections.running(socket),
-    connectionOf: (socket) => connections.of(socket),
-    recordOf: (socket) => connections.recordOf(socket),
-    send: (socket, frame) => sending.send(socket, frame),
-    sessionsOf: (route) => config.router.getRoute(route)?.sessions ?? null,
-    heartbeatOf: (route) => config.router.getRoute(route)?.heartbeat ?? null,
-    wakeAt: (time) => schedule.wakeAt(time),
-    sessionsChanged: () => {
-      rooms.part.changed();
-      local?.presenceHere.sessionsChanged();
-    },
-    orphaned: (members) => local?.presenceHere.orphaned(members),
-  };
-  const sessions = new HeldSessions(
-    sessionDeps,
+  const sessionsFrom = (part: SessionsPart): SessionParts => {
+    const kept = historyIn(history);
+    const source: SessionSource = {
+      idPrefix: shardIndex === null ? "" : shardSessionPrefix(shardIndex),
+      history: kept,
+      // A shard's histories are copies, which start with the first broadcast it applies.
+      historyHead: shardIndex === null ? (room) => kept.head(room) : (room) => kept.knownHead(room),
+    };
+    const sessionDeps: SessionDeps = {
+      ctx,
+      source,
+      running: (socket) => connections.running(socket),
+      connectionOf: (socket) => connections.of(socket),
+      recordOf: (socket) => connections.recordOf(socket),
+      send: (socket, frame) => sending.send(socket, frame),
+      sessionsOf: (route) => config.router.getRoute(route)?.sessions ?? null,
+      heartbeatOf: (route) => config.router.getRoute(route)?.heartbeat ?? null,
+      wakeAt: (time) => schedule.wakeAt(time),
+      sessionsChanged: () => {
+        rooms.part.changed();
+        local?.presenceHere.sessionsChanged();
+      },
+      orphaned: (members) => local?.presenceHere.orphaned(members),
+    };
     // A shard serves its group's routes only; any other object, any route.
-    shardIndex === null ? config.hasSessions : config.router.hasSessionsIn(address?.group ?? ""),
-  );
-  const links = new SessionLinks(sessionDeps, sessions);
-  const traffic = new SessionTraffic(sessionDeps, sessions);
+    return part.sessions(
+      sessionDeps,
+      shardIndex === null ? config.hasSessions : config.router.hasSessionsIn(address?.group ?? ""),
+    );
+  };
+  const {
+    held: sessions,
+    links,
+    traffic,
+  } = features.sessions === undefined ? WITHOUT_SESSIONS : sessionsFrom(features.sessions);
   const local: LocalRooms | null =
     part !== undefined && "sequencer" in part
       ? null
@@ -141,17 +148,19 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
   let sequencer: Sequencer | null = null;
   let rooms: Rooms;
   if (local === null) {
-    sequencer = new Sequencer({
-      sql: ctx.storage.sql,
-      history,
-      options: config.router.shardsOf(address?.group ?? "") ?? resolveShards(true),
-      shard: (index) => stubOf({ shard: index }) as never,
-      wakeAt: (time) => schedule.wakeAt(time),
-      warn: (message) => logger.warn(message),
-    });
-    rooms = new SequencerRooms(sequencer, stubOf);
+    ({ sequencer, rooms } = shardsIn(features).sequencer(
+      {
+        sql: ctx.storage.sql,
+        history: historyIn(history),
+        options: config.router.shardsOf(address?.group ?? "") ?? resolveShards(true),
+        shard: (index) => stubOf({ shard: index }) as never,
+        wakeAt: (time) => schedule.wakeAt(time),
+        warn: (message) => logger.warn(message),
+      },
+      stubOf,
+    ));
   } else if (shardIndex !== null) {
-    rooms = shard = new ShardRooms({
+    rooms = shard = shardsIn(features).shard({
       kv: ctx.storage.kv,
       index: shardIndex,
       options: config.router.shardsOf(address?.group ?? "") ?? resolveShards(true),
@@ -165,7 +174,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
       copied: (room, position, frame, exclude) => sessions.copied(room, position, frame, exclude),
       restarted: (room, head) => sessions.restarted(room, head),
       closeSessions: (code, reason) => links.closeAll(code, reason),
-      dropCopies: () => history.dropAll(),
+      dropCopies: () => historyIn(history).dropAll(),
       sendHere: (id, frame) => sending.toMember(id, frame),
       closeHere: (id, code, reason) => {
         const socket = connections.socketOf(id);
@@ -248,6 +257,17 @@ function partStub(env: unknown, binding: string, address: RoomAddress | null, pa
   if (namespace === undefined || address === null)
     throw new Error(`No Durable Object binding "${binding}" for the room's other objects`);
   return namespace.get(namespace.idFromName(objectName({ group: address.group, room: address.room, part })));
+}
+
+function shardsIn(features: RoomObjectFeatures): ShardsPart {
+  if (features.shards === undefined) throw missingFeature("shards", "A sharded room's object");
+  return features.shards;
+}
+
+/** Sessions and shards replay from room histories: an app with either has them. */
+function historyIn(history: RoomHistory | null): RoomHistory {
+  if (history === null) throw missingFeature("history", "Sessions and sharded rooms");
+  return history;
 }
 
 function notA(what: string): never {

@@ -1,5 +1,6 @@
 import type { ResolvedLimits } from "../src/shared/limits.js";
 import type { RouteTable } from "./connection/handler.js";
+import type { RoomObjectFeatures } from "./features.js";
 
 /** What a room object needs from the app that made its class. */
 export interface RoomObjectConfig {
@@ -13,6 +14,8 @@ export interface RoomObjectConfig {
   readonly hasSessions: boolean;
   /** Whether any route has a heartbeat (else the runtime is not asked to answer one). */
   readonly hasHeartbeat: boolean;
+  /** The parts it was built with (history, sessions, shards). */
+  readonly features: RoomObjectFeatures;
   /** The name of the room namespace binding: the objects of a sharded room find each other through it. */
   readonly binding: string;
 }

@@ -6,7 +6,7 @@ import type { Logger } from "./connection/logger.js";
 import type { Connections } from "./connections.js";
 import type { Liveness } from "./liveness.js";
 import type { ObjectPart } from "./rooms/rooms.js";
-import type { SessionTraffic } from "./sessions/session-traffic.js";
+import type { SessionParts } from "./sessions/session-parts.js";
 
 /** The code a close frame without a code is reported with; it never travels in a frame. */
 const NO_STATUS_RECEIVED = 1005;
@@ -15,7 +15,7 @@ const PROTOCOL_ERROR = 1002;
 /** What the runtime's WebSocket events need from the room object. */
 export interface DispatchDeps {
   readonly connections: Connections;
-  readonly traffic: SessionTraffic;
+  readonly traffic: SessionParts["traffic"];
   readonly liveness: Liveness;
   readonly logger: Logger;
   readonly part: ObjectPart;

@@ -6,6 +6,10 @@
 export { roomObjectClass } from "./room-object.js";
 export type { RoomObjectClass, RoomObjectRpc } from "./room-object.js";
 export type { RoomObjectConfig } from "./config.js";
+export type { HistoryPart, RoomObjectFeatures, SessionsPart, ShardsPart } from "./features.js";
+export { historyPart } from "./history-part.js";
+export { sessionsPart } from "./sessions-part.js";
+export { shardsPart } from "./shards-part.js";
 export type { SequencerRpc } from "./shards/shard-protocol.js";
 export type { WebSocketHandler } from "./connection/handler.js";
 export { ServerWebSocket } from "./connection/server-websocket.js";

@@ -5,14 +5,13 @@ import type { Delivery } from "./connection/outbox.js";
 import { Outbox } from "./connection/outbox.js";
 import type { Broadcast } from "./rooms/local-rooms.js";
 import type { ObjectPart } from "./rooms/rooms.js";
-import type { HeldSessions } from "./sessions/held-sessions.js";
-import type { SessionTraffic } from "./sessions/session-traffic.js";
+import type { SessionParts } from "./sessions/session-parts.js";
 
 /** What sending needs from the room object. */
 export interface SendingDeps {
   readonly limits: ResolvedLimits;
-  readonly sessions: HeldSessions;
-  readonly traffic: SessionTraffic;
+  readonly sessions: SessionParts["held"];
+  readonly traffic: SessionParts["traffic"];
   /** The connection of a socket, its handler rerun if dormant (to be closed under it). */
   connectionOf(socket: WebSocket): Connection | undefined;
   /** The open socket of a connection id. */

@@ -13,8 +13,7 @@ import type { Liveness } from "./liveness.js";
 import type { LocalRooms } from "./rooms/local-rooms.js";
 import type { ObjectPart } from "./rooms/rooms.js";
 import type { Sending } from "./sending.js";
-import type { HeldSessions } from "./sessions/held-sessions.js";
-import type { SessionLinks } from "./sessions/session-links.js";
+import type { SessionParts } from "./sessions/session-parts.js";
 
 /** What answering an upgrade needs from the room object. */
 export interface UpgradeDeps {
@@ -23,8 +22,8 @@ export interface UpgradeDeps {
   readonly logger: Logger;
   readonly headers: HeaderStore;
   readonly held: HeldSockets;
-  readonly sessions: HeldSessions;
-  readonly links: SessionLinks;
+  readonly sessions: SessionParts["held"];
+  readonly links: SessionParts["links"];
   readonly connections: Connections;
   readonly sending: Sending;
   readonly liveness: Liveness;

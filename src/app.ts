@@ -7,7 +7,9 @@ import { placeConnection } from "./placement.js";
 import { RoomObjectClient } from "./room-object-client.js";
 import type { RouteOptions } from "./router.js";
 import { WebSocketRouter } from "./router.js";
-import { toShard } from "./shard-placement.js";
+import { checkRouteFeatures, featureSet } from "./feature-set.js";
+import type { FeatureSet } from "./feature-set.js";
+import type { HypernFeature } from "./features.js";
 import { withAdmission } from "./shared/admission-header.js";
 import type { HypernLimits, ResolvedLimits } from "./shared/limits.js";
 import { resolveLimits } from "./shared/limits.js";
@@ -34,6 +36,11 @@ export interface HypernOptions<Env = unknown> {
    * false.
    */
   verbose?: boolean;
+  /**
+   * What `Hypern` from `hypern-workers/core` adds to its bundle: `history`, `sessions`, `shards` from
+   * `hypern-workers/features`. `Hypern` from `hypern-workers` has them all.
+   */
+  features?: readonly HypernFeature[];
   /** Answers requests that match no WebSocket route (HTTP routes, pages). Default: 404. */
   fallback?: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
 }
@@ -65,6 +72,7 @@ export class Hypern<Env = unknown> {
   readonly #options: HypernOptions<Env>;
   readonly #binding: string;
   readonly #limits: ResolvedLimits;
+  readonly #features: FeatureSet;
   #roomObject: RoomObjectClass<Env> | undefined;
   #warnedNameAlone = false;
 
@@ -72,6 +80,7 @@ export class Hypern<Env = unknown> {
     this.#options = options;
     this.#binding = options.binding ?? DEFAULT_BINDING;
     this.#limits = resolveLimits(options.limits);
+    this.#features = featureSet(options.features ?? []);
   }
 
   /** Registers a WebSocket handler for a path pattern (`:name`, `:name?`, `:name+`, `*`). */
@@ -80,6 +89,7 @@ export class Hypern<Env = unknown> {
     handler: WebSocketHandler<Env, RouteParams<Path>, Data>,
     options?: RouteOptions<Env, RouteParams<Path>>,
   ): this {
+    checkRouteFeatures(this.#features, path, options);
     this.#router.addRoute(path, handler, options);
     return this;
   }
@@ -88,7 +98,9 @@ export class Hypern<Env = unknown> {
   include(router: WebSocketRouter<Env>, options: { prefix?: string } = {}): this {
     const prefix = (options.prefix ?? "").replace(/\/+$/, "");
     if (prefix !== "" && !prefix.startsWith("/")) throw new TypeError(`A prefix must start with "/", got "${prefix}"`);
-    for (const route of router.getRoutes()) this.#router.addRoute(prefix + route.path, route.handler, route.options);
+    const routes = router.getRoutes();
+    for (const route of routes) checkRouteFeatures(this.#features, prefix + route.path, route.options);
+    for (const route of routes) this.#router.addRoute(prefix + route.path, route.handler, route.options);
     return this;
   }
 
@@ -134,8 +146,9 @@ export class Hypern<Env = unknown> {
       const placement = await placeConnection(match.route, { params, request, url, env });
       if ("refused" in placement) return textResponse(placement.refused.status, placement.refused.message);
       // The room object matches the path again itself: only admitted data travels in a header.
-      if (match.route.shards !== null)
-        return await toShard(
+      const { shards } = this.#features;
+      if (match.route.shards !== null && shards !== undefined)
+        return await shards.place(
           forwarded,
           placement.address,
           (address) => this.#stub(env, address),
@@ -219,6 +232,7 @@ export class Hypern<Env = unknown> {
       admits: this.#options.authorize !== undefined,
       verbose: this.#options.verbose ?? false,
       binding: this.#binding,
+      features: this.#features,
       get hasSessions() {
         return router.getRoutes().some((route) => route.sessions !== null);
       },

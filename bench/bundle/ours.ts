@@ -1,7 +1,10 @@
-import { Hypern } from "../../src/index.js";
+import { Hypern } from "../../src/core.js";
 import type { BundleEnv } from "./env.js";
 
-/** Echo on `/echo/:room`, each room a hibernating Durable Object: with this library. */
+/**
+ * Echo on `/echo/:room`, each room a hibernating Durable Object: with this library's core (`hypern-workers/core`), as
+ * an app that uses no history, sessions or shards is built.
+ */
 const app = new Hypern<BundleEnv>({ binding: "ROOMS" });
 
 app.ws(

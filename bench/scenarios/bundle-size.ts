@@ -33,9 +33,9 @@ function oursFromPackage(): string {
   execFileSync("npm", ["run", "build"], { cwd: repoDir, stdio: "ignore" });
   const entry = join(mkdtempSync(join(tmpdir(), "hypern-bundle-")), "ours.ts");
   const source = readFileSync(join(bundleDir, "ours.ts"), "utf8");
-  const fromPackage = source.replace('"../../src/index.js"', JSON.stringify(join(repoDir, "dist", "src", "index.js")));
+  const fromPackage = source.replace('"../../src/core.js"', JSON.stringify(join(repoDir, "dist", "src", "core.js")));
   if (fromPackage === source)
-    throw new Error("bench/bundle/ours.ts no longer imports ../../src/index.js: update oursFromPackage");
+    throw new Error("bench/bundle/ours.ts no longer imports ../../src/core.js: update oursFromPackage");
   writeFileSync(entry, fromPackage);
   return entry;
 }

@@ -7,21 +7,6 @@ import type { HistoryHead } from "./history-ring.js";
 import { HistoryRing } from "./history-ring.js";
 import { createHistoryTables, hasHistoryTables } from "./history-tables.js";
 
-/** Reads a room's history: its last entries, or those after a position; or why those cannot all be given. */
-export function readHistory(
-  history: RoomHistory,
-  room: string,
-  options: ResolvedHistory,
-  query: HistoryQuery,
-): HistoryRead | { readonly lost: LostReason } {
-  const { epoch } = history.head(room);
-  const count = query.last ?? options.limit;
-  if (query.since === undefined) return { epoch, entries: history.last(room, count, options) };
-  const missed = history.since(room, query.since, options);
-  if ("lost" in missed) return missed;
-  return { epoch, entries: missed.entries.slice(-count).map(({ offset, at, data }) => ({ offset, at, data })) };
-}
-
 /**
  * The histories of the rooms that keep history, in the room object's SQLite storage. Each room's
  * history has an epoch, made when it starts (anew): offsets count up within it, so a client can tell
@@ -44,6 +29,15 @@ export class RoomHistory {
   constructor(sql: SqlStorage, wakeAt: (time: number) => void = () => undefined) {
     this.#sql = sql;
     this.#ring = new HistoryRing(sql, wakeAt);
+  }
+  /** Reads a room's history: its last entries, or those after a position; or why those cannot all be given. */
+  read(room: string, options: ResolvedHistory, query: HistoryQuery): HistoryRead | { readonly lost: LostReason } {
+    const { epoch } = this.head(room);
+    const count = query.last ?? options.limit;
+    if (query.since === undefined) return { epoch, entries: this.last(room, count, options) };
+    const missed = this.since(room, query.since, options);
+    if ("lost" in missed) return missed;
+    return { epoch, entries: missed.entries.slice(-count).map(({ offset, at, data }) => ({ offset, at, data })) };
   }
 
   /** The history's epoch and its last offset (0 when empty). */

@@ -1,3 +1,4 @@
+import { missingFeature } from "../../src/shared/missing-feature.js";
 import { OPEN } from "../../src/shared/ready-state.js";
 import type { LogPosition } from "../../src/shared/session-protocol.js";
 import type { Connection } from "../connection/connection.js";
@@ -9,7 +10,6 @@ import { deepFreeze } from "../../src/shared/readonly-data.js";
 import type { ReadonlyData } from "../../src/shared/readonly-data.js";
 import type { RoomHistory } from "./history.js";
 import type { HistoryEntry, HistoryQuery, HistoryRead } from "./history-read.js";
-import { readHistory } from "./history.js";
 import { completeRead, noHistory } from "./history-read.js";
 import { HistoryGate } from "./history-gate.js";
 import type { PresenceView } from "./local-presence.js";
@@ -36,7 +36,8 @@ export interface Broadcast {
 
 /** What a room object's rooms need from it. */
 export interface LocalRoomsDeps {
-  readonly history: RoomHistory;
+  /** The object's room histories; null in an app built without history. */
+  readonly history: RoomHistory | null;
   /** Open sockets with their connection ids, dormant ones included. */
   sockets(): Iterable<[id: string, socket: WebSocket]>;
   /** The same sockets without their ids (their records hold them). */
@@ -154,7 +155,9 @@ export class LocalRooms implements Rooms {
   broadcast(room: string | null, frame: OutgoingFrame, exclude?: ReadonlySet<string>): number {
     const history = room === null ? null : historyOf(room);
     const position =
-      history === null || room === null ? null : this.#deps.history.append(room, frame, history, [...(exclude ?? [])]);
+      history === null || room === null
+        ? null
+        : this.#histories(room).append(room, frame, history, [...(exclude ?? [])]);
     return this.deliverHere({ room, frame, position }, exclude);
   }
 
@@ -220,7 +223,7 @@ export class LocalRooms implements Rooms {
   history(room: string, query: HistoryQuery): HistoryRead {
     const options = historyOf(room);
     if (options === null) throw noHistory(room);
-    return completeRead(readHistory(this.#deps.history, room, options, query), query);
+    return completeRead(this.#histories(room).read(room, options, query), query);
   }
 
   async sendHistory(room: string, connection: Connection, query: HistoryQuery): Promise<number> {
@@ -256,7 +259,7 @@ export class LocalRooms implements Rooms {
   }
 
   clearHistory(room: string): void {
-    if (historyOf(room) !== null) this.#deps.history.clear(room);
+    if (historyOf(room) !== null) this.#histories(room).clear(room);
   }
 
   /** A connection's `ws.data`, frozen, from memory or its attachment. */
@@ -289,6 +292,13 @@ export class LocalRooms implements Rooms {
 
   #pairs(room: string | null): [string, WebSocket][] {
     return room === null ? [...this.#deps.sockets()] : [...this.#members().members(room)];
+  }
+
+  /** The histories of a room that keeps one: an app built without history cannot. */
+  #histories(room: string): RoomHistory {
+    const { history } = this.#deps;
+    if (history === null) throw missingFeature("history", `The room ${JSON.stringify(room)} (with { history })`);
+    return history;
   }
 
   #members(): Membership {

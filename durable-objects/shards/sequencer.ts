@@ -2,7 +2,6 @@ import type { LostReason } from "../../src/shared/session-protocol.js";
 import type { ResolvedShards } from "../../src/shared/route-options.js";
 import type { RoomHistory } from "../rooms/history.js";
 import type { HistoryQuery, HistoryRead } from "../rooms/history-read.js";
-import { readHistory } from "../rooms/history.js";
 import type { PresenceView } from "../rooms/local-presence.js";
 import { noPresence, snapshotFrame } from "../rooms/presence.js";
 import { historyOf, presenceOf } from "../rooms/room-registry.js";
@@ -123,7 +122,7 @@ export class Sequencer {
   history(room: string, query: HistoryQuery): HistoryRead | { lost: LostReason } {
     const options = historyOf(room);
     if (options === null) throw new Error(`The room "${room}" keeps no history`);
-    return readHistory(this.#deps.history, room, options, query);
+    return this.#deps.history.read(room, options, query);
   }
 
   /** The alarm fired: retry what is due, and deliver whatever is still pending. */

@@ -118,6 +118,22 @@ describe("a new Worker project that installs the packed tarball", () => {
     expect(statSync(join(out, "index.js")).size).toBeGreaterThan(0);
   });
 
+  it("bundles an app on hypern-workers/core with the features it adds, and not the others", () => {
+    const out = join(work, "small");
+    tool("wrangler/bin/wrangler.js", ["deploy", "--dry-run", "--outdir", out, "src/small.ts"]);
+    const small = readFileSync(join(out, "small.js"), "utf8");
+    const full = readFileSync(join(work, "bundle", "index.js"), "utf8");
+    // Class names survive an unminified bundle (`var Name = class`): each feature's own classes show whether it came.
+    const classes = (bundle: string): string[] =>
+      [...bundle.matchAll(/\bvar (\w+) = class\b/g)].map((match) => match[1]!);
+    const [fullClasses, smallClasses] = [classes(full), classes(small)];
+    expect(fullClasses).toEqual(expect.arrayContaining(["RoomHistory", "HeldSessions", "ShardRooms", "Sequencer"]));
+    expect(smallClasses).toContain("RoomHistory");
+    for (const name of ["HeldSessions", "SessionTraffic", "ShardRooms", "Sequencer"])
+      expect(smallClasses).not.toContain(name);
+    expect(small.length).toBeLessThan(full.length * 0.75);
+  });
+
   it(
     "runs its own tests with @cloudflare/vitest-plugin and hypern-workers/testing: echo, broadcast with " +
       "exclude, a hibernation, a push, a session client's drop",

@@ -4,8 +4,8 @@
  * Every ```ts (or ```typescript) block of README.md, CONTRIBUTING.md and docs/*.md is a module of its
  * own. A block whose first line is a comment naming a file (`// src/index.ts`) is that file of its
  * page's project, so that the blocks of one page can import each other as a reader's files would
- * (`import { app } from "../src/index.js"`). `hypern-workers`, `hypern-workers/client` and
- * `hypern-workers/testing` resolve to this repository's sources (the entry points the package's
+ * (`import { app } from "../src/index.js"`). `hypern-workers` and its `/core`, `/features`, `/client` and
+ * `/testing` entries resolve to this repository's sources (the entry points the package's
  * `exports` are built from), with the Workers types, the Vitest plugin's types and the demo's `Env`
  * (worker-configuration.d.ts), under the repository's own compiler options. One program checks them
  * all at once.
@@ -163,6 +163,8 @@ function compilerOptions(root: string): ts.CompilerOptions {
     baseUrl: root,
     paths: {
       "hypern-workers": ["src/index.ts"],
+      "hypern-workers/core": ["src/core.ts"],
+      "hypern-workers/features": ["src/features.ts"],
       "hypern-workers/client": ["src/client/index.ts"],
       "hypern-workers/testing": ["src/testing/index.ts"],
     },

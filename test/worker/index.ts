@@ -17,8 +17,10 @@ import { miswired, placement } from "./placement.js";
 import { script } from "./script.js";
 import { QUEUE_BOUND } from "./queue-bound.js";
 import { strict } from "./strict.js";
+import { core } from "./core.js";
 
 export { StrictRooms } from "./strict.js";
+export { CoreRooms } from "./core.js";
 export { PlainObject } from "./placement.js";
 
 const http = AutoRouter();
@@ -84,11 +86,15 @@ http.post("/close/:object", async (request, env: Env) => {
 
 export { app };
 
-/** `/strict/*` goes to the strict app, everything else to the main one (whose fallback is `http`). */
+/**
+ * `/strict/*` goes to the strict app, `/core/*` to the one without features, everything else to the main one (whose
+ * fallback is `http`).
+ */
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const { pathname } = new URL(request.url);
     if (pathname.startsWith("/strict/")) return strict.fetch(request, env, ctx);
+    if (pathname.startsWith("/core/")) return core.fetch(request, env, ctx);
     if (pathname === "/miswired") return miswired.fetch(request, env, ctx);
     return app.fetch(request, env, ctx);
   },
