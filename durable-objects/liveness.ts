@@ -3,6 +3,7 @@ import { OPEN } from "../src/shared/ready-state.js";
 import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/shared/session-protocol.js";
 import type { RouteTable } from "./connection/handler.js";
 import { readRecord } from "./connection/record.js";
+import { SocketSlot } from "./connection/socket-slot.js";
 
 /** How a connection is closed when it has been silent for its route's heartbeat timeout. */
 const SILENT = { code: 3008, reason: "No heartbeat: the connection was silent too long" } as const;
@@ -29,8 +30,8 @@ export class Liveness {
   readonly #deps: LivenessDeps;
   readonly #startedAt = Date.now();
   /** When each socket was last heard since the object started: its accept, or its last message. */
-  readonly #heard = new WeakMap<WebSocket, number>();
-  readonly #routes = new WeakMap<WebSocket, ResolvedHeartbeat | null>();
+  readonly #heard = new SocketSlot<number>();
+  readonly #routes = new SocketSlot<ResolvedHeartbeat | null>();
   /** Whether any route has a heartbeat (else none of this runs). */
   readonly #any: boolean;
 

@@ -3,6 +3,7 @@ import type { Violation } from "./inbound-limits.js";
 import { bucketFor } from "./inbound-limits.js";
 import type { OutgoingFrame } from "./frames.js";
 import { weightOf } from "./frames.js";
+import { SocketSlot } from "./socket-slot.js";
 import type { TokenBucket } from "./token-bucket.js";
 import { OPEN } from "../../src/shared/ready-state.js";
 
@@ -17,7 +18,7 @@ export type Delivery = "sent" | "over-budget" | "closed";
  * socket, so dormant members are counted too.
  */
 export class Outbox {
-  readonly #buckets = new WeakMap<WebSocket, TokenBucket>();
+  readonly #buckets = new SocketSlot<TokenBucket>();
   readonly #perSecond: number;
   readonly #burst: number;
   /** How a connection over its budget is closed. */

@@ -1,3 +1,5 @@
+import { SocketSlot } from "../connection/socket-slot.js";
+
 const SESSION_TAG = "session:";
 
 /**
@@ -7,7 +9,7 @@ const SESSION_TAG = "session:";
 export class SessionTags {
   readonly #ctx: DurableObjectState;
   /** Each socket's session id (null: a plain client), once looked up. */
-  readonly #sessionOf = new WeakMap<WebSocket, string | null>();
+  readonly #sessionOf = new SocketSlot<string | null>();
 
   constructor(ctx: DurableObjectState) {
     this.#ctx = ctx;

@@ -8,6 +8,7 @@ import type { Violation } from "../connection/inbound-limits.js";
 import type { Delivery } from "../connection/outbox.js";
 import type { HeldSessions, SessionDeps } from "./held-sessions.js";
 import { encode } from "./sessions.js";
+import { SocketSlot } from "../connection/socket-slot.js";
 
 /** A session client sent a frame that is not one of the protocol's. */
 const INVALID_SESSION_FRAME: Violation = { code: 1007, reason: "Invalid session frame: see the session protocol" };
@@ -24,7 +25,7 @@ const TOO_FAR_BEHIND: Violation = {
 export class SessionTraffic {
   readonly #deps: SessionDeps;
   readonly #sessions: HeldSessions;
-  readonly #options = new WeakMap<WebSocket, ResolvedSessions | null>();
+  readonly #options = new SocketSlot<ResolvedSessions | null>();
   /** Per connection: the ids of its client's messages waiting in its queue. */
   readonly #queued = new WeakMap<Connection, Set<string>>();
 
