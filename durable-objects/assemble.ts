@@ -110,11 +110,10 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
       },
       orphaned: (members) => local?.presenceHere.orphaned(members),
     };
-    // A shard serves its group's routes only; any other object, any route.
-    return part.sessions(
-      sessionDeps,
-      shardIndex === null ? config.hasSessions : config.router.hasSessionsIn(address?.group ?? ""),
-    );
+    // An object of a group serves that group's routes only: in the rooms of routes without sessions, no socket is
+    // looked up for one. An object named otherwise may serve any route.
+    const group = address?.group ?? null;
+    return part.sessions(sessionDeps, group === null ? config.hasSessions : config.router.hasSessionsIn(group));
   };
   const {
     held: sessions,

@@ -168,24 +168,12 @@ export class LocalRooms implements Rooms {
   deliverHere(broadcast: Broadcast, exclude: ReadonlySet<string> | undefined): number {
     const { room } = broadcast;
     if (room === null) return this.#deliverToAll(broadcast, exclude);
-    const membership = this.#members();
+    const membership = this.#membership;
+    if (membership === null) return this.#deliverWhileRebuilding(room, broadcast, exclude);
     let sent = 0;
     // One pass: a member whose socket has died is dropped here, as it is met.
-    for (const [id, socket] of membership.current(room)) {
-      if (socket.readyState !== OPEN) {
-        membership.remove(room, id, socket);
-        continue;
-      }
-      if (exclude?.has(id)) continue;
-      const admission = this.#gate.admit(socket, room, broadcast.position, broadcast.frame);
-      if (admission !== "send") {
-        if (admission === "held") sent += 1;
-        continue;
-      }
-      const delivery = this.#deps.deliver(socket, id, broadcast);
-      if (delivery === "sent") sent += 1;
-      else if (delivery === "closed") membership.remove(room, id, socket);
-    }
+    for (const [id, socket] of membership.current(room))
+      sent += this.#deliverToMember(membership, room, id, socket, broadcast, exclude);
     return sent;
   }
 
@@ -302,6 +290,49 @@ export class LocalRooms implements Rooms {
   }
 
   #members(): Membership {
-    return (this.#membership ??= new Membership(this.#deps.openSockets(), (socket) => this.#deps.recordOf(socket)));
+    if (this.#membership === null) {
+      const membership = (this.#membership = new Membership());
+      for (const socket of this.#deps.openSockets()) membership.addRecord(socket, this.#deps.recordOf(socket));
+    }
+    return this.#membership;
+  }
+
+  /**
+   * The first broadcast into a room after a wake: the membership is rebuilt from the records in the same pass, each
+   * member's copy sent as soon as its record is read, not after all of them are.
+   */
+  #deliverWhileRebuilding(room: string, broadcast: Broadcast, exclude: ReadonlySet<string> | undefined): number {
+    const membership = (this.#membership = new Membership());
+    const reached = new Set<string>();
+    let sent = 0;
+    for (const socket of this.#deps.openSockets()) {
+      const record = this.#deps.recordOf(socket);
+      membership.addRecord(socket, record);
+      if (record === null || record.closing || !record.rooms.includes(room) || reached.has(record.id)) continue;
+      reached.add(record.id);
+      sent += this.#deliverToMember(membership, room, record.id, socket, broadcast, exclude);
+    }
+    return sent;
+  }
+
+  /** Delivers a broadcast to one member; 1 if it was sent (or held back, to follow a history read), else 0. */
+  #deliverToMember(
+    membership: Membership,
+    room: string,
+    id: string,
+    socket: WebSocket,
+    broadcast: Broadcast,
+    exclude: ReadonlySet<string> | undefined,
+  ): number {
+    if (socket.readyState !== OPEN) {
+      membership.remove(room, id, socket);
+      return 0;
+    }
+    if (exclude?.has(id)) return 0;
+    const admission = this.#gate.admit(socket, room, broadcast.position, broadcast.frame);
+    if (admission !== "send") return admission === "held" ? 1 : 0;
+    const delivery = this.#deps.deliver(socket, id, broadcast);
+    if (delivery === "closed") membership.remove(room, id, socket);
+    return delivery === "sent" ? 1 : 0;
   }
 }

@@ -10,13 +10,10 @@ const NO_MEMBERS: ReadonlyMap<string, WebSocket> = new Map();
 export class Membership {
   readonly #rooms = new Map<string, Map<string, WebSocket>>();
 
-  /** `sockets`: the object's open sockets; their records say which connection each is, and which rooms it is in. */
-  constructor(sockets: Iterable<WebSocket>, recordOf: (socket: WebSocket) => RecordView | null) {
-    for (const socket of sockets) {
-      const record = recordOf(socket);
-      if (record === null || record.closing) continue;
-      for (const room of record.rooms) this.add(room, record.id, socket);
-    }
+  /** Adds a socket's rooms as its record says: none for a socket without one, or that the server is closing. */
+  addRecord(socket: WebSocket, record: RecordView | null): void {
+    if (record === null || record.closing) return;
+    for (const room of record.rooms) this.add(room, record.id, socket);
   }
 
   add(room: string, id: string, socket: WebSocket): void {
