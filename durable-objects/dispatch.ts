@@ -36,46 +36,50 @@ export class Dispatch {
   }
 
   message(socket: WebSocket, frame: Frame): Promise<void> | undefined {
-    return this.#guarded(socket, () => this.#message(socket, frame));
+    try {
+      return this.#message(socket, frame);
+    } catch (error) {
+      return this.#failed(socket, error);
+    }
   }
 
   closed(socket: WebSocket, code: number, reason: string): Promise<void> | undefined {
-    return this.#guarded(socket, () => {
+    try {
       this.#deps.closing(socket);
       answerClose(socket, code, reason);
       // A socket the server was closing is let go only now: a shard's held count changes.
       this.#deps.part.changed();
       return this.#ended(socket, code, reason);
-    });
+    } catch (error) {
+      return this.#failed(socket, error);
+    }
   }
 
   /** The socket failed: nothing to answer, the handler sees an abnormal closure. */
   errored(socket: WebSocket, error: unknown): Promise<void> | undefined {
-    return this.#guarded(socket, () => {
+    try {
       this.#deps.closing(socket);
       this.#deps.part.changed();
       return this.#ended(socket, 1006, error instanceof Error ? error.message : String(error));
-    });
+    } catch (failure) {
+      return this.#failed(socket, failure);
+    }
   }
 
   /**
    * Nothing a client sends may throw out of the runtime's event (it would be an uncaught error, and
    * the connection would stay open): a failure is logged, and its connection closed with 1011.
    */
-  #guarded(socket: WebSocket, event: () => Promise<void> | undefined): Promise<void> | undefined {
+  #failed(socket: WebSocket, error: unknown): undefined {
+    console.error("[hypern] a WebSocket event failed; closing its connection with 1011:", error);
+    const running = this.#deps.connections.running(socket);
     try {
-      return event();
-    } catch (error) {
-      console.error("[hypern] a WebSocket event failed; closing its connection with 1011:", error);
-      const running = this.#deps.connections.running(socket);
-      try {
-        if (running !== undefined) running.closeUnder(1011, "Internal error");
-        else if (socket.readyState === OPEN) socket.close(1011, "Internal error");
-      } catch {
-        // Closed meanwhile: nothing more to do.
-      }
-      return undefined;
+      if (running !== undefined) running.closeUnder(1011, "Internal error");
+      else if (socket.readyState === OPEN) socket.close(1011, "Internal error");
+    } catch {
+      // Closed meanwhile: nothing more to do.
     }
+    return undefined;
   }
 
   #message(socket: WebSocket, frame: Frame): Promise<void> | undefined {

@@ -5,7 +5,7 @@ import { expectBytes, expectText, parseJson } from "./receive-as.js";
 import { bytesPayload, jsonPayload, textPayload } from "../../src/shared/payload.js";
 import type { Ended, ReceiveOptions } from "./frame-queue.js";
 import type { AnyParams } from "../../src/shared/route-params.js";
-import { untilEnded } from "./iterate.js";
+import { UntilEnded } from "./iterate.js";
 import { WebSocketState } from "./state.js";
 import type { ReadonlyData } from "../../src/shared/readonly-data.js";
 import { deepFreeze } from "../../src/shared/readonly-data.js";
@@ -196,28 +196,28 @@ export class ServerWebSocket<Params = AnyParams, Data = unknown> {
    * The messages, one at a time, until the connection closes: `for await (const message of ws.iter())`.
    * The loop ends quietly when the client leaves or the connection is closed; a timeout ends it by throwing.
    */
-  iter(options?: ReceiveOptions): AsyncGenerator<WebSocketMessage, void, undefined> {
-    return untilEnded(() => this.#connection.next(toMessage, options));
+  iter(options?: ReceiveOptions): AsyncIterableIterator<WebSocketMessage> {
+    return new UntilEnded(() => this.#connection.next(toMessage, options));
   }
 
   /**
    * `for await (const text of ws.iterText())`: text messages until the connection closes. A binary frame ends it by
    * throwing a WebSocketError.
    */
-  iterText(options?: ReceiveOptions): AsyncGenerator<string, void, undefined> {
-    return untilEnded(() => this.#connection.next(expectText, options));
+  iterText(options?: ReceiveOptions): AsyncIterableIterator<string> {
+    return new UntilEnded(() => this.#connection.next(expectText, options));
   }
 
   /** Binary messages until the connection closes. A text frame ends it by throwing a WebSocketError. */
-  iterBytes(options?: ReceiveOptions): AsyncGenerator<Uint8Array, void, undefined> {
-    return untilEnded(() => this.#connection.next(expectBytes, options));
+  iterBytes(options?: ReceiveOptions): AsyncIterableIterator<Uint8Array> {
+    return new UntilEnded(() => this.#connection.next(expectBytes, options));
   }
 
   /**
    * JSON messages until the connection closes. Bad JSON ends it by throwing a WebSocketError that carries the frame.
    */
-  iterJson<T = unknown>(options?: ReceiveOptions): AsyncGenerator<T, void, undefined> {
-    return untilEnded(() => this.#connection.next(parseJson, options) as Promise<T | Ended>);
+  iterJson<T = unknown>(options?: ReceiveOptions): AsyncIterableIterator<T> {
+    return new UntilEnded(() => this.#connection.next(parseJson, options) as Promise<T | Ended>);
   }
 
   /**
