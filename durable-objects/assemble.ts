@@ -86,7 +86,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
   });
   const part = address?.part;
   const shardIndex = part !== undefined && "shard" in part ? part.shard : null;
-  const sessionsFrom = (part: SessionsPart): SessionParts => {
+  const sessionsFrom = (feature: SessionsPart): SessionParts => {
     const kept = historyIn(history);
     const source: SessionSource = {
       idPrefix: shardIndex === null ? "" : shardSessionPrefix(shardIndex),
@@ -113,7 +113,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
     // An object of a group serves that group's routes only: in the rooms of routes without sessions, no socket is
     // looked up for one. An object named otherwise may serve any route.
     const group = address?.group ?? null;
-    return part.sessions(sessionDeps, group === null ? config.hasSessions : config.router.hasSessionsIn(group));
+    return feature.sessions(sessionDeps, group === null ? config.hasSessions : config.router.hasSessionsIn(group));
   };
   const {
     held: sessions,
