@@ -12,7 +12,7 @@ import { liveness } from "./liveness.js";
 import { who } from "./who.js";
 import { fleetingRoute, keeping } from "./keeping.js";
 import { presence } from "./presence.js";
-import { sessions } from "./sessions.js";
+import { mixedGroup, sessions } from "./sessions.js";
 import { miswired, placement } from "./placement.js";
 import { script } from "./script.js";
 import { QUEUE_BOUND } from "./queue-bound.js";
@@ -41,6 +41,7 @@ app
   .include(deadlines)
   .include(presence)
   .include(sessions)
+  .include(mixedGroup)
   .include(crowds)
   .include(order)
   .include(keeping)

@@ -55,3 +55,20 @@ export const sessions = new WebSocketRouter<Env>().route(
   },
   { roomObject: ({ params }) => params.room, sessions: { window: 2_000, maxUnacknowledged: 200 } },
 );
+
+const mixedTalk = new WebSocketRoom("mixed-talk", { history: true });
+
+/** Relays every text to the room, its sender included. */
+async function relay(ws: ServerWebSocket<RouteParams<"/mixed/plain/:room">>): Promise<void> {
+  await ws.accept();
+  if (!ws.rerun && !ws.recovered) mixedTalk.join(ws);
+  for await (const text of ws.iterText()) mixedTalk.broadcast(text);
+}
+
+/**
+ * Two routes in one group, so in the same room objects: the first without sessions, the second with them. A room
+ * object asks its sockets for sessions when a route of its group has them.
+ */
+export const mixedGroup = new WebSocketRouter<Env>()
+  .route("/mixed/plain/:room", relay, { roomObject: ({ params }) => params.room, group: "mixed" })
+  .route("/mixed/session/:room", relay, { roomObject: ({ params }) => params.room, group: "mixed", sessions: true });

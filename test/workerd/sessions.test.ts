@@ -62,6 +62,27 @@ describe("sessions: resume with nothing lost or doubled", () => {
     },
   );
 
+  it("resumes in a room object shared with a route without sessions (one group), the plain route first", async () => {
+    const room = freshRoom();
+    const plain = await connect(`/mixed/plain/${room}`);
+    const ada = sessionClient(`/mixed/session/${room}`);
+    const first = await ada.welcomed();
+    plain.send("before");
+    await ada.received(1);
+    ada.drop();
+    plain.send("while away");
+    expect(await plain.receive()).toBe("before");
+    expect(await plain.receive()).toBe("while away");
+    expect(await ada.welcomed(2)).toMatchObject({ recovered: true, missed: 1, id: first.id });
+    // Dormant, ada's socket is known as a session's by its tag, which the object reads only if its group has sessions.
+    await hibernate(app.roomObject(env, room, { group: "mixed" }));
+    plain.send("after");
+    await ada.received(3);
+    expect(ada.texts).toEqual(["before", "while away", "after"]);
+    ada.close();
+    plain.close();
+  });
+
   it(
     "sends again what the server had not acknowledged when the connection dropped, and the server " +
       "processes it once",
