@@ -111,9 +111,11 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
       orphaned: (members) => local?.presenceHere.orphaned(members),
     };
     // An object of a group serves that group's routes only: in the rooms of routes without sessions, no socket is
-    // looked up for one. An object named otherwise may serve any route.
+    // looked up for one. An object named otherwise, or of a group no route has any more (renamed in a deploy, its
+    // sockets still held), may hold any route's.
     const group = address?.group ?? null;
-    return feature.sessions(sessionDeps, group === null ? config.hasSessions : config.router.hasSessionsIn(group));
+    const served = group !== null && config.router.hasGroup(group);
+    return feature.sessions(sessionDeps, served ? config.router.hasSessionsIn(group) : config.hasSessions);
   };
   const {
     held: sessions,
@@ -265,7 +267,7 @@ function shardsIn(features: RoomObjectFeatures): ShardsPart {
 
 /** Sessions and shards replay from room histories: an app with either has them. */
 function historyIn(history: RoomHistory | null): RoomHistory {
-  if (history === null) throw missingFeature("history", "Sessions and sharded rooms");
+  if (history === null) throw missingFeature("history", "A room object with sessions or shards");
   return history;
 }
 

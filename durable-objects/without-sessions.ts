@@ -1,5 +1,8 @@
 import type { SessionParts } from "./sessions/session-parts.js";
 
+/** A socket that carries a session from before the app lost its sessions (a deploy): its client should come back. */
+const NO_LONGER_SERVED = { code: 1012, reason: "Sessions are no longer served here" } as const;
+
 function noSessions(): never {
   throw new Error("This room object was built without sessions");
 }
@@ -29,7 +32,7 @@ export const WITHOUT_SESSIONS: SessionParts = {
     ended: () => false,
   },
   traffic: {
-    receive: noSessions,
+    receive: () => NO_LONGER_SERVED,
     sendDirect: noSessions,
     keep: () => false,
     keepFor: () => false,

@@ -11,6 +11,7 @@ import { checkRouteFeatures, featureSet } from "./feature-set.js";
 import type { FeatureSet } from "./feature-set.js";
 import type { HypernFeature } from "./features.js";
 import { withAdmission } from "./shared/admission-header.js";
+import { missingFeature } from "./shared/missing-feature.js";
 import type { HypernLimits, ResolvedLimits } from "./shared/limits.js";
 import { resolveLimits } from "./shared/limits.js";
 import { decodeParams } from "./shared/path-params.js";
@@ -146,9 +147,8 @@ export class Hypern<Env = unknown> {
       const placement = await placeConnection(match.route, { params, request, url, env });
       if ("refused" in placement) return textResponse(placement.refused.status, placement.refused.message);
       // The room object matches the path again itself: only admitted data travels in a header.
-      const { shards } = this.#features;
-      if (match.route.shards !== null && shards !== undefined)
-        return await shards.place(
+      if (match.route.shards !== null)
+        return await this.#shards(match.route.path).place(
           forwarded,
           placement.address,
           (address) => this.#stub(env, address),
@@ -240,6 +240,13 @@ export class Hypern<Env = unknown> {
         return router.getRoutes().some((route) => route.heartbeat !== null);
       },
     }));
+  }
+
+  /** A route with shards is registered only in an app that has them. */
+  #shards(path: string): NonNullable<FeatureSet["shards"]> {
+    const { shards } = this.#features;
+    if (shards === undefined) throw missingFeature("shards", `The route ${JSON.stringify(path)} (with { shards })`);
+    return shards;
   }
 
   #placesByName(group: string): boolean {

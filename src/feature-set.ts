@@ -15,7 +15,7 @@ export function featureSet(features: readonly HypernFeature[]): FeatureSet {
   const add = (feature: HypernFeature): void => {
     if (typeof feature !== "object" || feature === null || !KINDS.has(feature.kind)) {
       throw new TypeError(
-        `features takes history, sessions and shards from "hypern-workers/features", got ${String(feature)}`,
+        `features takes history, sessions and shards from "hypern-workers/features", got ${describe(feature)}`,
       );
     }
     set[feature.kind] = feature;
@@ -23,6 +23,12 @@ export function featureSet(features: readonly HypernFeature[]): FeatureSet {
   };
   for (const feature of features) add(feature);
   return set as FeatureSet;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value !== "object" || value === null) return String(value);
+  return `an object with kind ${JSON.stringify((value as { kind?: unknown }).kind)}`;
 }
 
 /** A route's options that need a feature the app was built without are refused when it is registered. */

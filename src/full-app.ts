@@ -8,6 +8,8 @@ import { history, sessions, shards } from "./features.js";
  */
 export class Hypern<Env = unknown> extends CoreHypern<Env> {
   constructor(options: HypernOptions<Env> = {}) {
-    super({ ...options, features: [history, sessions, shards, ...(options.features ?? [])] });
+    const { features = [] } = options;
+    // Anything but an array goes on as it is, for the core's check to refuse it.
+    super({ ...options, features: Array.isArray(features) ? [history, sessions, shards, ...features] : features });
   }
 }

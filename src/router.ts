@@ -158,6 +158,11 @@ export class WebSocketRouter<Env = unknown> {
     return this.#routes.find((route) => route.group === group && route.shards !== null)?.shards ?? null;
   }
 
+  /** Whether any route is in the group. */
+  hasGroup(group: string): boolean {
+    return this.#routes.some((route) => route.group === group);
+  }
+
   /** Whether a route of the group has sessions. */
   hasSessionsIn(group: string): boolean {
     return this.#routes.some((route) => route.group === group && route.sessions !== null);

@@ -30,6 +30,8 @@ export interface RouteTable {
   paramsOf(route: HostedRoute, pathname: string): Readonly<Record<string, string | undefined>> | undefined;
   /** The shards of the rooms of a group (a route's pattern, or the group routes share), or null when they have none. */
   shardsOf(group: string): ResolvedShards | null;
+  /** Whether any route is in the group. */
+  hasGroup(group: string): boolean;
   /** Whether a route of the group has sessions. */
   hasSessionsIn(group: string): boolean;
 }

@@ -89,6 +89,8 @@ export class LocalRooms implements Rooms {
   readonly presenceHere: LocalPresence;
   readonly #deps: LocalRoomsDeps;
   #membership: Membership | null = null;
+  /** While the first broadcast after a wake rebuilds the membership: the sockets, and how many have been read. */
+  #rebuilding: { readonly sockets: readonly WebSocket[]; read: number } | null = null;
   readonly #gate = new HistoryGate();
 
   constructor(deps: LocalRoomsDeps) {
@@ -290,6 +292,7 @@ export class LocalRooms implements Rooms {
   }
 
   #members(): Membership {
+    if (this.#rebuilding !== null) this.#readRest(this.#rebuilding);
     if (this.#membership === null) {
       const membership = (this.#membership = new Membership());
       for (const socket of this.#deps.openSockets()) membership.addRecord(socket, this.#deps.recordOf(socket));
@@ -299,20 +302,40 @@ export class LocalRooms implements Rooms {
 
   /**
    * The first broadcast into a room after a wake: the membership is rebuilt from the records in the same pass, each
-   * member's copy sent as soon as its record is read, not after all of them are.
+   * member's copy sent as soon as its record is read, not after all of them are. Whatever asks for the membership
+   * meanwhile (a delivery that closes a member, and so changes presence) has the rest read first: it sees it whole.
    */
   #deliverWhileRebuilding(room: string, broadcast: Broadcast, exclude: ReadonlySet<string> | undefined): number {
     const membership = (this.#membership = new Membership());
+    const rebuilding = (this.#rebuilding = { sockets: [...this.#deps.openSockets()], read: 0 });
+    // One copy per member id, as the membership holds one socket per id.
     const reached = new Set<string>();
     let sent = 0;
-    for (const socket of this.#deps.openSockets()) {
-      const record = this.#deps.recordOf(socket);
-      membership.addRecord(socket, record);
-      if (record === null || record.closing || !record.rooms.includes(room) || reached.has(record.id)) continue;
-      reached.add(record.id);
-      sent += this.#deliverToMember(membership, room, record.id, socket, broadcast, exclude);
+    try {
+      for (const [index, socket] of rebuilding.sockets.entries()) {
+        const record = this.#deps.recordOf(socket);
+        if (index >= rebuilding.read) {
+          membership.addRecord(socket, record);
+          rebuilding.read = index + 1;
+        }
+        if (record === null || record.closing || !record.rooms.includes(room) || reached.has(record.id)) continue;
+        reached.add(record.id);
+        sent += this.#deliverToMember(membership, room, record.id, socket, broadcast, exclude);
+      }
+    } finally {
+      this.#readRest(rebuilding);
+      this.#rebuilding = null;
     }
     return sent;
+  }
+
+  /** Reads the records a rebuild has not read yet into the membership. */
+  #readRest(rebuilding: { readonly sockets: readonly WebSocket[]; read: number }): void {
+    const membership = this.#membership as Membership;
+    for (; rebuilding.read < rebuilding.sockets.length; rebuilding.read += 1) {
+      const socket = rebuilding.sockets[rebuilding.read] as WebSocket;
+      membership.addRecord(socket, this.#deps.recordOf(socket));
+    }
   }
 
   /** Delivers a broadcast to one member; 1 if it was sent (or held back, to follow a history read), else 0. */

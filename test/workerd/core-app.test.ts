@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Hypern, WebSocketRouter } from "../../src/core.js";
 import type { HypernFeature } from "../../src/core.js";
 import { history, sessions, shards } from "../../src/features.js";
+import { Hypern as FullHypern } from "../../src/index.js";
 import { connect } from "./client.js";
 
 const noop = async (): Promise<void> => {};
@@ -33,7 +34,13 @@ describe("hypern-workers/core: an app built without history, sessions or shards"
 
   it("refuses a feature that is not one", () => {
     expect(() => new Hypern({ features: ["sessions" as unknown as HypernFeature] })).toThrow(
-      /features takes history, sessions and shards from "hypern-workers\/features", got sessions/,
+      /features takes history, sessions and shards from "hypern-workers\/features", got "sessions"/,
+    );
+    expect(() => new Hypern({ features: [{ kind: "presence" } as unknown as HypernFeature] })).toThrow(
+      /got an object with kind "presence"/,
+    );
+    expect(() => new FullHypern({ features: history as unknown as HypernFeature[] })).toThrow(
+      /features must be an array/,
     );
     expect(() => new Hypern({ features: sessions as unknown as HypernFeature[] })).toThrow(/features must be an array/);
   });
@@ -53,7 +60,7 @@ describe("hypern-workers/core: an app built without history, sessions or shards"
     const client = await connect("/core/history");
     client.send("hello");
     expect(await client.receive()).toMatch(
-      /^The room "core-kept" \(with \{ history \}\) needs history, which this app was built without: import Hypern/,
+      /^The room "core-kept" \(with \{ history \}\) needs history, which this app was built without: import { Hypern }/,
     );
   });
 });
