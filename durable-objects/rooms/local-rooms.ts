@@ -15,7 +15,8 @@ import { HistoryGate } from "./history-gate.js";
 import type { PresenceView } from "./local-presence.js";
 import { LocalPresence } from "./local-presence.js";
 import type { KeyChange } from "./presence.js";
-import { Membership } from "./membership.js";
+import type { Membership } from "./membership.js";
+import { MembershipAfterWake } from "./membership-after-wake.js";
 import type { RoomMember } from "./room-member.js";
 import { memberHandle } from "./room-member.js";
 import { historyOf, presenceOf } from "./room-registry.js";
@@ -88,19 +89,19 @@ export class LocalRooms implements Rooms {
   /** Who is in the rooms with presence, of the members held here. */
   readonly presenceHere: LocalPresence;
   readonly #deps: LocalRoomsDeps;
-  #membership: Membership | null = null;
-  /** While the first broadcast after a wake rebuilds the membership: the sockets, and how many have been read. */
-  #rebuilding: { readonly sockets: readonly WebSocket[]; read: number } | null = null;
+  readonly #membership: MembershipAfterWake;
   readonly #gate = new HistoryGate();
 
   constructor(deps: LocalRoomsDeps) {
     this.#deps = deps;
+    this.#membership = new MembershipAfterWake(deps);
     this.presenceHere = new LocalPresence({
       connected: (room) =>
-        [...this.#members().members(room)].map(([id, socket]) => ({ id, data: deps.recordOf(socket)?.data })),
+        [...this.#membership.get().members(room)].map(([id, socket]) => ({ id, data: deps.recordOf(socket)?.data })),
       dropped: (room) => deps.dropped(room),
       stillAway: () => deps.stillAway(),
-      sessionMembers: (room) => [...this.#members().members(room).values()].filter((socket) => deps.isSession(socket)),
+      sessionMembers: (room) =>
+        [...this.#membership.get().members(room).values()].filter((socket) => deps.isSession(socket)),
       send: (socket, frame) => deps.sendAsIs(socket, frame),
       changed: (room, changes) => deps.presenceChanged(room, changes),
       sendSnapshot: (room, connection) => deps.sendPresence(room, connection),
@@ -113,7 +114,7 @@ export class LocalRooms implements Rooms {
     if (!this.#deps.runsHere(connection))
       throw new WebSocketError("This connection belongs to another room object (or its handler has ended)");
     connection.joinRoom(room);
-    this.#members().add(room, connection.record.id, connection.socket);
+    this.#membership.get().add(room, connection.record.id, connection.socket);
     this.#deps.membershipChanged(connection, room, true);
     this.presenceHere.joined(room, connection);
     return true;
@@ -121,7 +122,7 @@ export class LocalRooms implements Rooms {
 
   leave(room: string, connection: Connection): void {
     if (!connection.leaveRoom(room)) return;
-    this.#members().remove(room, connection.record.id, connection.socket);
+    this.#membership.get().remove(room, connection.record.id, connection.socket);
     // A connection that has ended is in no room's presence any more (away, if its session may resume):
     // a handler leaving as its loop ends changes nothing there, nor in the session it leaves behind.
     if (!connection.isOpen) return;
@@ -138,7 +139,7 @@ export class LocalRooms implements Rooms {
       // A room's presence, sent whole, can find the socket's outbound budget spent by the replay: the
       // connection closes (1013) and its member is away in all its rooms, those not yet restored too.
       if (!connection.isOpen) return;
-      this.#members().add(room, connection.record.id, connection.socket);
+      this.#membership.get().add(room, connection.record.id, connection.socket);
       this.presenceHere.joined(room, connection);
     }
   }
@@ -149,7 +150,8 @@ export class LocalRooms implements Rooms {
    */
   forget(connection: Connection, whereabouts: "away" | "gone" | "kept"): void {
     const { record, socket } = connection;
-    if (this.#membership !== null) for (const room of record.rooms) this.#membership.remove(room, record.id, socket);
+    const membership = this.#membership.ifRead();
+    if (membership !== null) for (const room of record.rooms) membership.remove(room, record.id, socket);
     this.#gate.forget(socket);
     this.presenceHere.ended(connection, whereabouts);
   }
@@ -170,8 +172,8 @@ export class LocalRooms implements Rooms {
   deliverHere(broadcast: Broadcast, exclude: ReadonlySet<string> | undefined): number {
     const { room } = broadcast;
     if (room === null) return this.#deliverToAll(broadcast, exclude);
-    const membership = this.#membership;
-    if (membership === null) return this.#deliverWhileRebuilding(room, broadcast, exclude);
+    const membership = this.#membership.ifRead();
+    if (membership === null) return this.#deliverWhileReading(room, broadcast, exclude);
     let sent = 0;
     // One pass: a member whose socket has died is dropped here, as it is met.
     for (const [id, socket] of membership.current(room))
@@ -183,13 +185,13 @@ export class LocalRooms implements Rooms {
     const sockets =
       room === null
         ? [...this.#deps.sockets()].map(([, socket]) => socket)
-        : [...this.#members().members(room).values()];
+        : [...this.#membership.get().members(room).values()];
     for (const socket of sockets) this.#deps.close(socket, code, reason);
     return sockets.length;
   }
 
   size(room: string | null): number {
-    return room === null ? [...this.#deps.sockets()].length : this.#members().members(room).size;
+    return room === null ? [...this.#deps.sockets()].length : this.#membership.get().members(room).size;
   }
 
   members<Data>(room: string | null): RoomMember<Data>[] {
@@ -281,7 +283,7 @@ export class LocalRooms implements Rooms {
   }
 
   #pairs(room: string | null): [string, WebSocket][] {
-    return room === null ? [...this.#deps.sockets()] : [...this.#members().members(room)];
+    return room === null ? [...this.#deps.sockets()] : [...this.#membership.get().members(room)];
   }
 
   /** The histories of a room that keeps one: an app built without history cannot. */
@@ -291,51 +293,20 @@ export class LocalRooms implements Rooms {
     return history;
   }
 
-  #members(): Membership {
-    if (this.#rebuilding !== null) this.#readRest(this.#rebuilding);
-    if (this.#membership === null) {
-      const membership = (this.#membership = new Membership());
-      for (const socket of this.#deps.openSockets()) membership.addRecord(socket, this.#deps.recordOf(socket));
-    }
-    return this.#membership;
-  }
-
   /**
-   * The first broadcast into a room after a wake: the membership is rebuilt from the records in the same pass, each
-   * member's copy sent as soon as its record is read, not after all of them are. Whatever asks for the membership
-   * meanwhile (a delivery that closes a member, and so changes presence) has the rest read first: it sees it whole.
+   * The first broadcast into a room after a wake: the membership is read from the records in the same pass, each
+   * member's copy sent as soon as its record is read, not after all of them are.
    */
-  #deliverWhileRebuilding(room: string, broadcast: Broadcast, exclude: ReadonlySet<string> | undefined): number {
-    const membership = (this.#membership = new Membership());
-    const rebuilding = (this.#rebuilding = { sockets: [...this.#deps.openSockets()], read: 0 });
+  #deliverWhileReading(room: string, broadcast: Broadcast, exclude: ReadonlySet<string> | undefined): number {
     // One copy per member id, as the membership holds one socket per id.
     const reached = new Set<string>();
     let sent = 0;
-    try {
-      for (const [index, socket] of rebuilding.sockets.entries()) {
-        const record = this.#deps.recordOf(socket);
-        if (index >= rebuilding.read) {
-          membership.addRecord(socket, record);
-          rebuilding.read = index + 1;
-        }
-        if (record === null || record.closing || !record.rooms.includes(room) || reached.has(record.id)) continue;
-        reached.add(record.id);
-        sent += this.#deliverToMember(membership, room, record.id, socket, broadcast, exclude);
-      }
-    } finally {
-      this.#readRest(rebuilding);
-      this.#rebuilding = null;
-    }
+    this.#membership.readWhile((socket, record, membership) => {
+      if (record === null || record.closing || !record.rooms.includes(room) || reached.has(record.id)) return;
+      reached.add(record.id);
+      sent += this.#deliverToMember(membership, room, record.id, socket, broadcast, exclude);
+    });
     return sent;
-  }
-
-  /** Reads the records a rebuild has not read yet into the membership. */
-  #readRest(rebuilding: { readonly sockets: readonly WebSocket[]; read: number }): void {
-    const membership = this.#membership as Membership;
-    for (; rebuilding.read < rebuilding.sockets.length; rebuilding.read += 1) {
-      const socket = rebuilding.sockets[rebuilding.read] as WebSocket;
-      membership.addRecord(socket, this.#deps.recordOf(socket));
-    }
   }
 
   /** Delivers a broadcast to one member; 1 if it was sent (or held back, to follow a history read), else 0. */
