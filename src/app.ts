@@ -7,7 +7,7 @@ import { placeConnection } from "./placement.js";
 import { RoomObjectClient } from "./room-object-client.js";
 import type { RouteOptions } from "./router.js";
 import { WebSocketRouter } from "./router.js";
-import { checkRouteFeatures, featureSet } from "./feature-set.js";
+import { FeatureCheckedRouter, checkRouteFeatures, featureSet } from "./feature-set.js";
 import type { FeatureSet } from "./feature-set.js";
 import type { HypernFeature } from "./features.js";
 import { withAdmission } from "./shared/admission-header.js";
@@ -69,7 +69,7 @@ const DEFAULT_BINDING = "ROOMS";
  * Worker (`export default app`) and its room object class (`export class Rooms extends app.RoomObject {}`).
  */
 export class Hypern<Env = unknown> {
-  readonly #router = new WebSocketRouter<Env>();
+  readonly #router: WebSocketRouter<Env>;
   readonly #options: HypernOptions<Env>;
   readonly #binding: string;
   readonly #limits: ResolvedLimits;
@@ -81,7 +81,8 @@ export class Hypern<Env = unknown> {
     this.#options = options;
     this.#binding = options.binding ?? DEFAULT_BINDING;
     this.#limits = resolveLimits(options.limits);
-    this.#features = featureSet(options.features ?? []);
+    this.#features = featureSet(options.features === undefined ? [] : options.features);
+    this.#router = new FeatureCheckedRouter<Env>(this.#features);
   }
 
   /** Registers a WebSocket handler for a path pattern (`:name`, `:name?`, `:name+`, `*`). */
@@ -90,7 +91,6 @@ export class Hypern<Env = unknown> {
     handler: WebSocketHandler<Env, RouteParams<Path>, Data>,
     options?: RouteOptions<Env, RouteParams<Path>>,
   ): this {
-    checkRouteFeatures(this.#features, path, options);
     this.#router.addRoute(path, handler, options);
     return this;
   }
@@ -100,7 +100,8 @@ export class Hypern<Env = unknown> {
     const prefix = (options.prefix ?? "").replace(/\/+$/, "");
     if (prefix !== "" && !prefix.startsWith("/")) throw new TypeError(`A prefix must start with "/", got "${prefix}"`);
     const routes = router.getRoutes();
-    for (const route of routes) checkRouteFeatures(this.#features, prefix + route.path, route.options);
+    // All are checked before any is added: a router with a route this app cannot serve adds none.
+    for (const route of routes) checkRouteFeatures(this.#features, { ...route, path: prefix + route.path });
     for (const route of routes) this.#router.addRoute(prefix + route.path, route.handler, route.options);
     return this;
   }

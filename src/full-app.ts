@@ -9,7 +9,7 @@ import { history, sessions, shards } from "./features.js";
 export class Hypern<Env = unknown> extends CoreHypern<Env> {
   constructor(options: HypernOptions<Env> = {}) {
     const { features = [] } = options;
-    // Anything but an array goes on as it is, for the core's check to refuse it.
+    // Anything but an array (null included) goes on as it is, for the core's check to refuse it.
     super({ ...options, features: Array.isArray(features) ? [history, sessions, shards, ...features] : features });
   }
 }

@@ -42,22 +42,29 @@ export interface RouteOptions<Env = unknown, Params = AnyParams> {
   group?: string;
   /**
    * Let clients that negotiate the session protocol (`hypern-workers/client` does) resume after a
-   * drop, a restart or a deploy with nothing lost or doubled: `true`, or the window and backlog.
+   * drop, a restart or a deploy with nothing lost or doubled: `true`, or the window and backlog (`false`: none).
    * Plain clients on the route are unaffected. See docs/sessions.md.
    */
-  sessions?: SessionOptions | true;
+  sessions?: SessionOptions | boolean;
   /**
    * Let each of the route's room objects span several Durable Objects (shards), each holding at most
    * `maxConnections` (default 1000), with one sequencer per room giving every member the same order.
-   * The handler does not change. See docs/sharded-rooms.md.
+   * The handler does not change (`false`: one object per room). See docs/sharded-rooms.md.
    */
-  shards?: ShardOptions | true;
+  shards?: ShardOptions | boolean;
   /**
    * Close connections that fall silent (a network that dropped them without a close frame): clients
    * send a heartbeat the runtime answers without waking the room object, and a connection silent for
-   * `timeoutMs` is closed with 3008. `true` for every 30 s, closed after 75 s. See docs/liveness.md.
+   * `timeoutMs` is closed with 3008. `true` for every 30 s, closed after 75 s (`false`: none). See docs/liveness.md.
    */
-  heartbeat?: HeartbeatOptions | true;
+  heartbeat?: HeartbeatOptions | boolean;
+}
+
+/** An option that is on (`true` or its settings), or off (absent or `false`: null). */
+function chosen<T extends object>(value: T | boolean | undefined, name: string, path: string): T | true | null {
+  if (value === undefined || value === false) return null;
+  if (value === true || (typeof value === "object" && value !== null)) return value;
+  throw new TypeError(`The ${name} option of ${path} must be true, false or its settings, got ${String(value)}`);
 }
 
 /** A registered route: its pattern, handler and options. */
@@ -78,9 +85,12 @@ export class WebSocketRoute<Env = unknown> {
     readonly handler: WebSocketHandler<Env>,
     readonly options: RouteOptions<Env> = {},
   ) {
-    this.sessions = options.sessions === undefined ? null : resolveSessions(options.sessions);
-    this.shards = options.shards === undefined ? null : resolveShards(options.shards);
-    this.heartbeat = options.heartbeat === undefined ? null : resolveHeartbeat(options.heartbeat);
+    const sessions = chosen(options.sessions, "sessions", path);
+    this.sessions = sessions === null ? null : resolveSessions(sessions);
+    const shards = chosen(options.shards, "shards", path);
+    this.shards = shards === null ? null : resolveShards(shards);
+    const heartbeat = chosen(options.heartbeat, "heartbeat", path);
+    this.heartbeat = heartbeat === null ? null : resolveHeartbeat(heartbeat);
     this.group = options.group ?? path;
     if (options.roomObject !== undefined && options.room !== undefined) {
       throw new TypeError(`The route ${path} has both roomObject and room (its deprecated name): keep roomObject`);
@@ -132,11 +142,15 @@ export class WebSocketRouter<Env = unknown> {
     }
     if (this.#byPath.has(path)) throw new Error(`A WebSocket route for ${path} is already registered`);
     const route = new WebSocketRoute<Env>(path, handler as WebSocketHandler<Env>, (options ?? {}) as RouteOptions<Env>);
+    this.admit(route);
     this.#routes.push(route);
     this.#byPath.set(path, route);
     this.#patterns.all(path);
     return route;
   }
+
+  /** Called with each route before it is added: a router that refuses some throws here. */
+  protected admit(_route: WebSocketRoute<Env>): void {}
 
   /** The handler registered for `path`: a pattern as registered, or else a concrete path it matches. */
   getHandler(path: string): WebSocketHandler<Env> | undefined {

@@ -18,6 +18,22 @@ describe("hypern-workers/core: an app built without history, sessions or shards"
     expect(app.router.getRoutes()).toEqual([]);
   });
 
+  it("refuses such a route added through app.router too", () => {
+    const app = new Hypern();
+    expect(() => app.router.route("/chat", noop, { sessions: true })).toThrow(/The route "\/chat" .*needs sessions/);
+    expect(() => app.router.addRoute("/big", noop, { shards: true })).toThrow(/The route "\/big" .*needs shards/);
+    expect(app.router.getRoutes()).toEqual([]);
+  });
+
+  it("takes false as none: a route with { sessions: false } or { shards: false } needs no feature", () => {
+    const app = new Hypern().ws("/plain", noop, { sessions: false, shards: false, heartbeat: false });
+    expect(app.router.getRoute("/plain")).toMatchObject({ sessions: null, shards: null, heartbeat: null });
+    expect(new FullHypern().ws("/also", noop, { sessions: false }).router.getRoute("/also")?.sessions).toBeNull();
+    expect(() => new Hypern().ws("/odd", noop, { sessions: "yes" as unknown as true })).toThrow(
+      /The sessions option of \/odd must be true, false or its settings, got yes/,
+    );
+  });
+
   it("refuses an included router with such a route, and adds none of its routes", () => {
     const app = new Hypern();
     const router = new WebSocketRouter().route("/plain", noop).route("/resumable", noop, { sessions: true });
@@ -42,6 +58,12 @@ describe("hypern-workers/core: an app built without history, sessions or shards"
     expect(() => new FullHypern({ features: history as unknown as HypernFeature[] })).toThrow(
       /features must be an array/,
     );
+    expect(() => new FullHypern({ features: null as unknown as HypernFeature[] })).toThrow(/features must be an array/);
+    // The right kind, but not the feature itself: it would fail in every room object's constructor.
+    for (const forged of [{ kind: "sessions", requires: [] }, { kind: "history" }])
+      expect(() => new Hypern({ features: [history, forged as unknown as HypernFeature] })).toThrow(
+        new RegExp(`got an object with kind "${forged.kind}"`),
+      );
     expect(() => new Hypern({ features: sessions as unknown as HypernFeature[] })).toThrow(/features must be an array/);
   });
 
