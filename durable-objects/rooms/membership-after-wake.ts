@@ -25,11 +25,8 @@ export class MembershipAfterWake {
   /** The membership, read whole first if it was not. */
   get(): Membership {
     if (this.#reading !== null) this.#readRest(this.#reading);
-    if (this.#membership === null) {
-      const membership = (this.#membership = new Membership());
-      for (const socket of this.#source.openSockets()) membership.addRecord(socket, this.#source.recordOf(socket));
-    }
-    return this.#membership;
+    if (this.#membership === null) this.readWhile(() => {});
+    return this.#membership as Membership;
   }
 
   /** The membership if it has been read (or is being read); null if not, when nothing in it can change. */
