@@ -57,7 +57,7 @@ export class Sending {
 
   /** A handler's send to its own client, in order with the room's broadcasts it made before. */
   direct(connection: Connection, frame: OutgoingFrame): Delivery {
-    if (this.#deps.part.holdSend(() => this.#directLater(connection, frame))) return "sent";
+    if (this.#deps.part.holdSend?.(() => this.#directLater(connection, frame))) return "sent";
     return this.#directNow(connection.socket, frame);
   }
 
@@ -66,7 +66,7 @@ export class Sending {
    * resume, in order with the handler's earlier sends (some may still wait for the room's order).
    */
   keep(connection: Connection, frame: OutgoingFrame): boolean {
-    if (this.#deps.part.holdSend(() => void this.#deps.traffic.keep(connection, frame))) return true;
+    if (this.#deps.part.holdSend?.(() => void this.#deps.traffic.keep(connection, frame))) return true;
     return this.#deps.traffic.keep(connection, frame);
   }
 
@@ -75,7 +75,7 @@ export class Sending {
    * gone.
    */
   toMember(id: string, frame: OutgoingFrame): boolean {
-    if (this.#deps.part.holdSend(() => void this.#toMemberNow(id, frame))) return true;
+    if (this.#deps.part.holdSend?.(() => void this.#toMemberNow(id, frame))) return true;
     return this.#toMemberNow(id, frame);
   }
 

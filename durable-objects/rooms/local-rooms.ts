@@ -75,7 +75,7 @@ const ALONE: ObjectPart = {
   changed() {},
   shards: () => [],
   alarm() {},
-  holdSend: () => false,
+  holdSend: null,
 };
 
 /**

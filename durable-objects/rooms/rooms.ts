@@ -65,7 +65,8 @@ export interface ObjectPart {
   /**
    * Queues a send to a member held here behind the broadcasts and closes this object made before it,
    * when those are still on their way back to it (a shard's go through the room's sequencer); returns
-   * whether it queued. In one object nothing is ever on its way: it never does.
+   * whether it queued. Null for an object where nothing is ever on its way (a room in one object): then a send
+   * costs no closure for it.
    */
-  holdSend(send: () => void): boolean;
+  readonly holdSend: ((send: () => void) => boolean) | null;
 }

@@ -31,7 +31,7 @@ export class SequencerRooms implements Rooms {
       changed() {},
       shards: () => sequencer.shards().map(({ shard }) => shard),
       alarm: (now) => sequencer.retry(now),
-      holdSend: () => false,
+      holdSend: null,
     };
   }
 
