@@ -11,7 +11,8 @@ type AlarmMethods = Pick<DurableObjectStorage, "setAlarm" | "getAlarm" | "delete
 export class AlarmSchedule {
   readonly #runtime: AlarmMethods;
   readonly #kv: SyncKvStorage;
-  #app: number | null;
+  /** The app's alarm time, read from storage on first use: a wake that needs no alarm touches no storage. */
+  #appTime: number | null | undefined = undefined;
   #library: number | null = null;
   /** After a wake, the library's earliest deadline is read from the connections before the alarm is next armed. */
   #libraryKnown = false;
@@ -28,10 +29,9 @@ export class AlarmSchedule {
       deleteAlarm: storage.deleteAlarm.bind(storage),
     };
     this.#kv = storage.kv;
-    this.#app = this.#kv.get<number>(APP_ALARM_KEY) ?? null;
     const app: AlarmMethods = {
       setAlarm: async (time) => this.#setApp(typeof time === "number" ? time : time.getTime()),
-      getAlarm: async () => this.#app,
+      getAlarm: async () => this.#app(),
       deleteAlarm: async () => this.#setApp(null),
     };
     for (const [name, method] of Object.entries(app))
@@ -53,12 +53,14 @@ export class AlarmSchedule {
     this.#armed = null;
     this.#library = null;
     this.#libraryKnown = true;
-    return this.#app !== null && this.#app <= now;
+    const app = this.#app();
+    return app !== null && app <= now;
   }
 
   /** The app's alarm ran without throwing: it is spent (unless it set a new one). */
   appRan(firedAt: number): void {
-    if (this.#app !== null && this.#app <= firedAt) this.#setAppNow(null);
+    const app = this.#app();
+    if (app !== null && app <= firedAt) this.#setAppNow(null);
     this.#arm();
   }
 
@@ -73,9 +75,14 @@ export class AlarmSchedule {
   }
 
   #setAppNow(time: number | null): void {
-    this.#app = time;
+    this.#appTime = time;
     if (time === null) this.#kv.delete(APP_ALARM_KEY);
     else this.#kv.put(APP_ALARM_KEY, time);
+  }
+
+  #app(): number | null {
+    if (this.#appTime === undefined) this.#appTime = this.#kv.get<number>(APP_ALARM_KEY) ?? null;
+    return this.#appTime;
   }
 
   #learnLibrary(): void {
@@ -87,7 +94,7 @@ export class AlarmSchedule {
 
   #arm(): void {
     this.#learnLibrary();
-    const times = [this.#app, this.#library].filter((time): time is number => time !== null);
+    const times = [this.#app(), this.#library].filter((time): time is number => time !== null);
     const next = times.length === 0 ? null : Math.min(...times);
     if (next === this.#armed) return;
     this.#armed = next;

@@ -168,4 +168,17 @@ describe("receive timeouts kept by the object's alarm, not by a timer", () => {
       expect(await member.collect(0)).toEqual([]);
     },
   );
+
+  it("keeps the app's alarm across an eviction: getAlarm() gives it after the wake, and alarm() runs at it", async () => {
+    const object = freshObject();
+    const member = await waiting(object, 60_000, "&tick");
+    const stub = roomStub(roomOf(object)) as unknown as DurableObjectStub<TestRooms>;
+    const scheduled = await stub.scheduleTick(1_500);
+    await hibernate(roomOf(object));
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBe(scheduled);
+    await hibernate(roomOf(object));
+    expect(await member.receive(ALARM_WAIT)).toBe("tick");
+    expect(Date.now()).toBeGreaterThanOrEqual(scheduled as number);
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
+  });
 });
