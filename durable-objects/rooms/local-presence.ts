@@ -112,14 +112,18 @@ export class LocalPresence {
 
   /**
    * Members whose connections vanished without a close (a reset) and whose sessions may resume: away.
-   * Told while the room's members are being read (the sessions are read then), so applied just after.
+   * Told while the room's members are being read (the sessions are read then), so applied just after; by then the
+   * resume that found them may have brought one back, and it stays here.
    */
   orphaned(
     members: readonly { readonly id: string; readonly data: unknown; readonly rooms: readonly string[] }[],
   ): void {
     queueMicrotask(() => {
-      for (const { id, data, rooms } of members)
+      const away = this.#deps.stillAway();
+      for (const { id, data, rooms } of members) {
+        if (!away.has(id)) continue;
         for (const room of rooms) if (presenceOf(room) !== null) this.#book.away(room, id, data);
+      }
     });
   }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { PresenceChange, PresenceEntry } from "../../src/client/index.js";
 import type { SessionTestClient } from "../../src/testing/index.js";
 import { app } from "../worker/index.js";
+import { resetRoomObjects } from "../../src/testing/index.js";
 import { deploy, eventually, hibernate, runAlarm, sessionClient } from "./client.js";
 
 let rooms = 0;
@@ -89,6 +90,19 @@ describe.each(["/who", "/who-sharded"])("presence in %s", (route) => {
         told(one.changes.slice(before[index])).filter((line) => /(^| )[-+]/.test(line) && !line.startsWith("whole")),
       ).toEqual([]);
     }
+    for (const one of [ada, bo]) one.client.close();
+  });
+
+  it("a reset (memory and sockets gone) ends in everyone back, the first to resume too, with no leave", async () => {
+    const room = freshRoom();
+    const [ada, bo] = [person(route, room, "ada"), person(route, room, "bo")];
+    await eventually(() => expect(ada.people()).toEqual({ ada: { n: 1, a: false }, bo: { n: 1, a: false } }));
+    await resetRoomObjects();
+    await ada.client.welcomed(2);
+    await bo.client.welcomed(2);
+    for (const one of [ada, bo])
+      await eventually(() => expect(one.people()).toEqual({ ada: { n: 1, a: false }, bo: { n: 1, a: false } }));
+    for (const one of [ada, bo]) expect(told(one.changes).filter((line) => /(^| )-/.test(line))).toEqual([]);
     for (const one of [ada, bo]) one.client.close();
   });
 
