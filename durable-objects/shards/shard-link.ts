@@ -6,7 +6,8 @@ const SETTLED_KEY = "hypern:shard:settled";
 const REPORTS_KEY = "hypern:shard:reports";
 /**
  * Set when the shard reports holding nothing (no open connection, no session), which lets the
- * sequencer stop delivering to it; cleared by the next entry applied.
+ * sequencer stop delivering to it; cleared by the first delivery once it holds something again (what
+ * reaches it while it still holds nothing, such as its own members' leaving, leaves it idle).
  */
 const IDLE_KEY = "hypern:shard:idle";
 /** Set while a report did not get through: the alarm makes it again. */
@@ -97,7 +98,7 @@ export class ShardLink {
       this.#applied = applied = from - 1;
       this.#runWaiting(applied);
     }
-    if (idle) kv.delete(IDLE_KEY);
+    if (idle && holdsAnything(this.#deps.counts())) kv.delete(IDLE_KEY);
     try {
       for (const entry of entries) {
         if (entry.seq <= applied) continue;
@@ -152,7 +153,7 @@ export class ShardLink {
     kv.put(REPORTS_KEY, number);
     const report = { shard, number, ...counts, settled: kv.get<number>(SETTLED_KEY) ?? 0 };
     this.#reported = counts;
-    if (counts.open === 0 && counts.sessions === 0) kv.put(IDLE_KEY, true);
+    if (!holdsAnything(counts)) kv.put(IDLE_KEY, true);
     withRetries("report", () => this.#deps.sequencer().sequencerReport(report), this.#deps.warn).then(
       () => {
         if (kv.get(REPORT_DUE_KEY) !== undefined) kv.delete(REPORT_DUE_KEY);
@@ -181,4 +182,8 @@ export class ShardLink {
       run();
     }
   }
+}
+
+function holdsAnything(counts: ShardCounts): boolean {
+  return counts.open > 0 || counts.sessions > 0;
 }

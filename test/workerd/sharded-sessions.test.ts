@@ -464,3 +464,25 @@ describe("sessions in a room that spans several objects (a shard for each member
     },
   );
 });
+
+describe("a shard emptied, then placed in again", () => {
+  it("starts anew: its own members' leaving, delivered to it while it held nothing, is no gap", async () => {
+    const room = freshRoom();
+    const route = "/who-sharded/:room";
+    const ada = sessionClient(`/who-sharded/${room}?user=ada`);
+    expect((await ada.welcomed()).session).toMatch(/^0\./);
+    const bo = sessionClient(`/who-sharded/${room}?user=bo`);
+    expect((await bo.welcomed()).session).toMatch(/^1\./);
+    bo.close(); // its session ends: shard 1 holds nothing, and is told of bo's leaving as it says so
+    await eventually(async () => expect((await shardRows(room, route)).map(({ shard }) => shard)).toEqual([0]));
+    for (const mood of ["a", "b", "c"]) ada.client.send(`mood:${mood}`); // the stream goes on without shard 1
+    const cy = sessionClient(`/who-sharded/${room}?user=cy`);
+    expect((await cy.welcomed()).session).toMatch(/^1\./);
+    ada.client.send("mood:d");
+    await eventually(() => expect(cy.client.presence("present").get("ada")?.d).toMatchObject({ mood: "d" }));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A false gap would have closed cy (1012) for a resume.
+    expect(cy.welcomes).toHaveLength(1);
+    for (const member of [ada, cy]) member.close();
+  });
+});
