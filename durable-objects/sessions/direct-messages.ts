@@ -7,6 +7,8 @@ import { freeOwnerNumber, MAX_SLOTS, ownerKeys, slotKey } from "../storage/slot-
 export interface KeptMessage {
   readonly seq: number;
   readonly data: string | ArrayBuffer;
+  /** Where the session's rooms' histories stood when it was sent (replay-order.ts); null from an earlier version. */
+  readonly after: string | null;
 }
 
 /**
@@ -50,8 +52,9 @@ export class DirectMessages {
   createTable(): void {
     this.#sql.exec(
       "CREATE TABLE IF NOT EXISTS hypern_kept (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL, text TEXT, bytes " +
-        "BLOB, weight INTEGER NOT NULL, acked INTEGER NOT NULL)",
+        "BLOB, weight INTEGER NOT NULL, acked INTEGER NOT NULL, after TEXT)",
     );
+    addMissingColumns(this.#sql, "hypern_kept", { after: "TEXT" });
     this.#adoptEarlierOutbox();
   }
 
@@ -66,8 +69,11 @@ export class DirectMessages {
     this.#outboxes.delete(id);
   }
 
-  /** Keeps a direct message until the client acknowledges it; returns its number in the session. */
-  keep(id: string, data: OutgoingFrame): number {
+  /**
+   * Keeps a direct message until the client acknowledges it, with where the session's rooms' histories stood
+   * (`after`); returns its number in the session.
+   */
+  keep(id: string, data: OutgoingFrame, after: string): number {
     const outbox = this.#outbox(id);
     const seq = outbox.next;
     // The ring slot's last message (RING before this one) is acknowledged: write over it. Else a row of its own.
@@ -78,13 +84,14 @@ export class DirectMessages {
     const weight = weightOf(data);
     const [text, bytes] = frameColumns(data);
     this.#sql.exec(
-      "INSERT OR REPLACE INTO hypern_kept (key, seq, text, bytes, weight, acked) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO hypern_kept (key, seq, text, bytes, weight, acked, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
       slotKey(outbox.owner, slot),
       seq,
       text,
       bytes,
       weight,
       outbox.acked,
+      after,
     );
     outbox.keptBytes += weight;
     return seq;
@@ -144,13 +151,13 @@ export class DirectMessages {
     const outbox = this.#outbox(id);
     const from = Math.max(afterSeq, outbox.acked);
     return this.#sql
-      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null }>(
-        "SELECT seq, text, bytes FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ? ORDER BY seq",
+      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null; after: string | null }>(
+        "SELECT seq, text, bytes, after FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ? ORDER BY seq",
         ...ownerKeys(outbox.owner),
         from,
       )
       .toArray()
-      .map((row) => ({ seq: row.seq, data: row.text ?? (row.bytes as ArrayBuffer) }));
+      .map((row) => ({ seq: row.seq, data: row.text ?? (row.bytes as ArrayBuffer), after: row.after }));
   }
 
   /**

@@ -17,6 +17,8 @@ import type { ResolvedHistory } from "../rooms/history-options.js";
 import { historyOf } from "../rooms/room-registry.js";
 import type { SessionState, StoredSession } from "./session-store.js";
 import { NOT_IN_HISTORY_YET, SessionStore } from "./session-store.js";
+import type { MissedInRoom } from "./replay-order.js";
+import { historyMarks, inSentOrder } from "./replay-order.js";
 import type { SessionTags } from "./session-tags.js";
 
 /** What a session is opened with: its connection's id, route, state and client address, and its route's settings. */
@@ -69,6 +71,8 @@ export class Sessions {
   readonly #acknowledged = new Map<string, Map<string, number>>();
   /** Per connection id: the last place sent to its client in each room's history, since the object woke. */
   readonly #sentPositions = new Map<string, Map<string, LogPosition>>();
+  /** Per session: the rooms with history it is in, read from its row once (their heads mark its direct messages). */
+  readonly #historyRooms = new Map<string, readonly string[]>();
 
   constructor(sql: SqlStorage, source: SessionSource, tags: SessionTags) {
     this.#source = source;
@@ -128,15 +132,18 @@ export class Sessions {
       session = this.store.create(this.#source.idPrefix + crypto.randomUUID(), connection, route, state, address);
     } else {
       session = recovered.session.id;
+      const missed: MissedInRoom[] = [];
       for (const room of state.rooms) {
         const history = historyOf(room);
         // From where the client got to, but never from before the session joined the room.
         const from = laterOf(recovered.resume.rooms[room], recovered.session.joined[room]);
-        const welcome = history === null ? undefined : this.#replayRoom(room, history, from, connection, replay);
+        const welcome = history === null ? undefined : this.#replayRoom(room, history, from, connection, missed);
         if (welcome !== undefined) rooms[room] = welcome;
       }
-      for (const { seq, data } of this.store.messages.unacknowledged(session, recovered.resume.seq))
-        replay.push(encode({ t: "m", s: seq, ...payloadOf(data) }));
+      const directs = this.store.messages
+        .unacknowledged(session, recovered.resume.seq)
+        .map(({ seq, data, after }) => ({ after, frame: encode({ t: "m", s: seq, ...payloadOf(data) }) }));
+      replay.push(...inSentOrder(missed, directs));
     }
     this.#tags.carries(socket, session);
     for (const [room, { e, o }] of Object.entries(rooms)) this.sent(connection, room, { epoch: e, offset: o });
@@ -157,7 +164,13 @@ export class Sessions {
 
   /** A direct message for a session client: kept until acknowledged, numbered. */
   direct(session: string, frame: OutgoingFrame): string {
-    const seq = this.store.messages.keep(session, frame);
+    let rooms = this.#historyRooms.get(session);
+    if (rooms === undefined) this.#historyRooms.set(session, (rooms = this.store.historyRooms(session)));
+    const seq = this.store.messages.keep(
+      session,
+      frame,
+      historyMarks(rooms, (room) => this.#source.historyHead(room)),
+    );
     return encode({ t: "m", s: seq, ...payloadOf(frame) });
   }
 
@@ -177,6 +190,7 @@ export class Sessions {
 
   /** Ends a session: what it kept goes. */
   end(session: string): void {
+    this.#historyRooms.delete(session);
     this.store.end(session);
   }
 
@@ -262,6 +276,7 @@ export class Sessions {
   /** A session member joined (or left) a room: remember where its history stood, to replay from there on a resume. */
   joined(session: string, room: string, joining: boolean): void {
     if (historyOf(room) === null) return;
+    this.#historyRooms.delete(session);
     this.store.setJoined(session, room, joining ? (this.#source.historyHead(room) ?? NOT_IN_HISTORY_YET) : null);
   }
 
@@ -300,17 +315,21 @@ export class Sessions {
     history: ResolvedHistory,
     position: LogPosition | undefined,
     connection: string,
-    replay: string[],
+    missed: MissedInRoom[],
   ): WelcomeRoom | undefined {
     const head = this.#source.historyHead(room);
     if (head === undefined) return undefined;
     // No position, or a join no broadcast has followed here: nothing missed.
     if (position === undefined || position.epoch === NOT_IN_HISTORY_YET.epoch) return { e: head.epoch, o: head.offset };
-    const missed = this.#source.history.since(room, position, history);
-    if ("lost" in missed) return { e: head.epoch, o: head.offset, lost: missed.lost };
-    for (const entry of missed.entries)
-      if (!entry.exclude.includes(connection))
-        replay.push(encode({ t: "b", r: room, e: head.epoch, o: entry.offset, ...payloadOf(entry.data) }));
+    const since = this.#source.history.since(room, position, history);
+    if ("lost" in since) return { e: head.epoch, o: head.offset, lost: since.lost };
+    const entries = since.entries
+      .filter(({ exclude }) => !exclude.includes(connection))
+      .map(({ offset, data }) => ({
+        offset,
+        frame: encode({ t: "b", r: room, e: head.epoch, o: offset, ...payloadOf(data) }),
+      }));
+    missed.push({ room, epoch: head.epoch, entries });
     return { e: head.epoch, o: head.offset };
   }
 }

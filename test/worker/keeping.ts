@@ -9,7 +9,8 @@ const kept = new WebSocketRoom("kept", { history: { limit: 100 } });
  * `slow:<text>` broadcasts `<text>`, waits 300 ms (the client drops, or the server restarts, meanwhile)
  * and replies `reply:<text>`; `collect` keeps handles to the other members; `tell` sends `told` to
  * each of them; `flood:<n>:<size>` waits 300 ms (`flood:<n>:<size>:<gate>`: until the test opens that
- * gate, see gates.ts), then sends n messages of size characters. A session
+ * gate, see gates.ts), then sends n messages of size characters; `seq:<tag>:<n>` broadcasts `<tag>-b<i>`, then
+ * sends its own client `<tag>-d<i>`, for each i below n, awaiting each broadcast. A session
  * keeps at most 2,000 bytes for its client. In one object (`/keep/:room`) and with one connection per
  * shard (`/keep-sharded/:room`).
  */
@@ -36,6 +37,12 @@ for (const [path, shards] of [
           const [n, size, key] = text.slice("flood:".length).split(":") as [string, string, string | undefined];
           await (key === undefined ? new Promise((resolve) => setTimeout(resolve, 300)) : gate(key));
           for (let i = 0; i < Number(n); i++) ws.sendText(`${i}:`.padEnd(Number(size), "f"));
+        } else if (text.startsWith("seq:")) {
+          const [tag, n] = text.slice("seq:".length).split(":") as [string, string];
+          for (let i = 0; i < Number(n); i++) {
+            await kept.broadcast(`${tag}-b${i}`);
+            ws.sendText(`${tag}-d${i}`);
+          }
         } else if (text === "tell") {
           const reached = await Promise.all(others.map((other) => other.sendText("told")));
           ws.sendText(`told:${reached.filter(Boolean).length}`);

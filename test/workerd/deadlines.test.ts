@@ -169,7 +169,7 @@ describe("receive timeouts kept by the object's alarm, not by a timer", () => {
     },
   );
 
-  it("keeps the app's alarm across an eviction: getAlarm() gives it after the wake, and alarm() runs at it", async () => {
+  it("keeps the app's alarm across an eviction: getAlarm() gives it after a wake, and alarm() runs at it", async () => {
     const object = freshObject();
     const member = await waiting(object, 60_000, "&tick");
     const stub = roomStub(roomOf(object)) as unknown as DurableObjectStub<TestRooms>;

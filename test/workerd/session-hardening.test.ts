@@ -232,6 +232,21 @@ describe.each(["/keep", "/keep-sharded"])("what a handler sends while its sessio
     },
   );
 
+  it("comes back on the resume between the room's broadcasts, in the order the handler made them", async () => {
+    const room = freshRoom();
+    const away = heldReturn();
+    const member = sessionClient(`${route}/${room}`, { retry: away.retry });
+    await member.welcomed();
+    member.client.send("seq:z:4");
+    await member.received(1);
+    member.drop();
+    away.release();
+    await member.received("z-d3", { timeout: 8_000 });
+    expect(member.texts).toEqual(["z-b0", "z-d0", "z-b1", "z-d1", "z-b2", "z-d2", "z-b3", "z-d3"]);
+    expect(member.resets).toEqual([]);
+    member.close();
+  });
+
   it("reaches through a member handle a member whose session client dropped, on its resume", async () => {
     const room = freshRoom();
     const [away, teller] = [sessionClient(`${route}/${room}`), sessionClient(`${route}/${room}`)];
