@@ -172,7 +172,7 @@ export function assemble(ctx: DurableObjectState, env: unknown, config: RoomObje
         return { open: [...connections.sockets()].length, held: countHeld(sockets) };
       },
       sessionCounts: () => sessions.counts(),
-      copied: (room, position, frame, exclude) => sessions.copied(room, position, frame, exclude),
+      copied: (room, position, place, frame, exclude) => sessions.copied(room, position, place, frame, exclude),
       restarted: (room, head) => sessions.restarted(room, head),
       closeSessions: (code, reason) => links.closeAll(code, reason),
       dropCopies: () => historyIn(history).dropAll(),

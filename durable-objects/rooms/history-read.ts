@@ -10,9 +10,13 @@ export interface HistoryEntry {
   readonly data: string | ArrayBuffer;
 }
 
-/** An entry with the connections its broadcast left out (a replay must leave them out too). */
+/**
+ * An entry with the connections its broadcast left out (a replay must leave them out too), and its place among the
+ * entries of every room of the object (see `RoomHistory.lastPlace`).
+ */
 export interface LoggedEntry extends HistoryEntry {
   readonly exclude: readonly string[];
+  readonly place: number;
 }
 
 /** Which part of a room's history to read: the last entries, or those after a position in its history. */

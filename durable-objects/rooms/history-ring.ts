@@ -11,6 +11,7 @@ interface EntryRow extends Record<string, SqlStorageValue> {
   bytes: ArrayBuffer | null;
   weight: number;
   exclude: string | null;
+  place: number;
 }
 
 /**
@@ -49,10 +50,14 @@ export class HistoryRing {
     this.#wakeAt = wakeAt;
   }
 
-  /** Writes an entry into its slot (over the one `limit` before it), then trims what its options no longer keep. */
+  /**
+   * Writes an entry into its slot (over the one `limit` before it), with its place among every room's entries, then
+   * trims what its options no longer keep.
+   */
   put(
     head: HistoryHead,
     offset: number,
+    place: number,
     data: OutgoingFrame,
     options: ResolvedHistory,
     exclude: readonly string[],
@@ -67,8 +72,8 @@ export class HistoryRing {
       head.first += 1;
     }
     this.#sql.exec(
-      "INSERT OR REPLACE INTO hypern_history (key, offset, at, text, bytes, weight, exclude) VALUES (?, ?, ?, ?, " +
-        "?, ?, ?)",
+      "INSERT OR REPLACE INTO hypern_history (key, offset, at, text, bytes, weight, exclude, place) VALUES (?, ?, ?, " +
+        "?, ?, ?, ?, ?)",
       slotKey(head.owner, offset % options.limit),
       offset,
       now,
@@ -76,6 +81,7 @@ export class HistoryRing {
       bytes,
       weight,
       exclude.length === 0 ? null : JSON.stringify(exclude),
+      place,
     );
     head.offset = offset;
     head.weight += weight;
@@ -131,7 +137,8 @@ export class HistoryRing {
   ): LoggedEntry[] {
     const rows = this.#sql
       .exec<EntryRow>(
-        `SELECT offset, at, text, bytes, weight, exclude FROM hypern_history WHERE key BETWEEN ? AND ? AND ` +
+        `SELECT offset, at, text, bytes, weight, exclude, COALESCE(place, 0) AS place FROM hypern_history WHERE key ` +
+          `BETWEEN ? AND ? AND ` +
           `${where} ORDER BY offset ${order} LIMIT ?`,
         ...ownerKeys(head.owner),
         ...bindings,
@@ -143,6 +150,7 @@ export class HistoryRing {
       at: row.at,
       data: row.text ?? (row.bytes as ArrayBuffer),
       exclude: row.exclude === null ? [] : (JSON.parse(row.exclude) as string[]),
+      place: row.place,
     }));
   }
 

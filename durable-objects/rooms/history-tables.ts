@@ -1,3 +1,4 @@
+import { addMissingColumns } from "../storage/columns.js";
 import { freeOwnerNumber, slotKey } from "../storage/slot-keys.js";
 
 /**
@@ -11,8 +12,9 @@ export function createHistoryTables(sql: SqlStorage): void {
   );
   sql.exec(
     "CREATE TABLE IF NOT EXISTS hypern_history (key INTEGER PRIMARY KEY, offset INTEGER NOT NULL, at INTEGER NOT " +
-      "NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT)",
+      "NULL, text TEXT, bytes BLOB, weight INTEGER NOT NULL, exclude TEXT, place INTEGER)",
   );
+  addMissingColumns(sql, "hypern_history", { place: "INTEGER" });
   adoptEarlierTables(sql);
 }
 

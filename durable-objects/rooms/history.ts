@@ -24,6 +24,8 @@ export class RoomHistory {
   readonly #heads = new Map<string, HistoryHead>();
   readonly #ring: HistoryRing;
   #ready = false;
+  /** The place of the last entry written into any room's history here, read back once after a wake. */
+  #lastPlace: number | null = null;
 
   /** `wakeAt` asks for the object's alarm by a time: entries reach their age then, and go. */
   constructor(sql: SqlStorage, wakeAt: (time: number) => void = () => undefined) {
@@ -56,7 +58,7 @@ export class RoomHistory {
     return this.head(room);
   }
 
-  /** Appends a broadcast (and whom it left out); returns its place. Trims what the options no longer keep. */
+  /** Appends a broadcast (and whom it left out); returns its position. Trims what the options no longer keep. */
   append(
     room: string,
     data: OutgoingFrame,
@@ -65,19 +67,38 @@ export class RoomHistory {
     now = Date.now(),
   ): LogPosition {
     const head = this.#head(room);
-    this.#ring.put(head, head.offset + 1, data, options, exclude, now);
+    // From the clock, so that a place comes after every place given before the object last slept, even if their
+    // entries are gone since.
+    const place = (this.#lastPlace = Math.max(now * 1000, this.lastPlace() + 1));
+    this.#ring.put(head, head.offset + 1, place, data, options, exclude, now);
     return { epoch: head.epoch, offset: head.offset };
   }
 
   /**
-   * Copies an entry of a history kept by another object (a sharded room's sequencer) at the same place.
-   * The copy holds an unbroken run of the original's entries: when `position` does not follow its
-   * last one (another epoch, or entries it never got), it starts again from `position`. Returns true
-   * when it did (or when this is its first entry).
+   * The place of the last entry written into any room's history here: entries of all rooms are ordered by their
+   * places (a broadcast's place comes from the clock here, or is its place in a sharded room's stream in a copy).
+   */
+  lastPlace(): number {
+    if (this.#lastPlace === null) {
+      // An object that never kept history is not given its tables for this.
+      if (!this.#ready && !hasHistoryTables(this.#sql)) return (this.#lastPlace = 0);
+      this.#prepare();
+      this.#lastPlace =
+        this.#sql.exec<{ place: number | null }>("SELECT MAX(place) AS place FROM hypern_history").one().place ?? 0;
+    }
+    return this.#lastPlace;
+  }
+
+  /**
+   * Copies an entry of a history kept by another object (a sharded room's sequencer) at the same position, its
+   * `place` the entry's in the room's stream. The copy holds an unbroken run of the original's entries: when
+   * `position` does not follow its last one (another epoch, or entries it never got), it starts again from
+   * `position`. Returns true when it did (or when this is its first entry).
    */
   copy(
     room: string,
     position: LogPosition,
+    place: number,
     data: OutgoingFrame,
     options: ResolvedHistory,
     exclude: readonly string[] = [],
@@ -87,7 +108,8 @@ export class RoomHistory {
     if (known !== undefined && known.epoch === position.epoch && position.offset <= known.offset) return false;
     const restarts = known === undefined || known.epoch !== position.epoch || position.offset !== known.offset + 1;
     if (restarts) this.restart(room, { epoch: position.epoch, offset: position.offset - 1 });
-    this.#ring.put(this.#head(room), position.offset, data, options, exclude, now);
+    this.#lastPlace = Math.max(this.lastPlace(), place);
+    this.#ring.put(this.#head(room), position.offset, place, data, options, exclude, now);
     return restarts;
   }
 

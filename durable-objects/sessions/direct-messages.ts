@@ -7,8 +7,8 @@ import { freeOwnerNumber, MAX_SLOTS, ownerKeys, slotKey } from "../storage/slot-
 export interface KeptMessage {
   readonly seq: number;
   readonly data: string | ArrayBuffer;
-  /** Where the session's rooms' histories stood when it was sent (replay-order.ts); null from an earlier version. */
-  readonly after: string | null;
+  /** The place of the last broadcast before it (see `RoomHistory.lastPlace`); null if kept by an earlier version. */
+  readonly after: number | null;
 }
 
 /**
@@ -52,9 +52,9 @@ export class DirectMessages {
   createTable(): void {
     this.#sql.exec(
       "CREATE TABLE IF NOT EXISTS hypern_kept (key INTEGER PRIMARY KEY, seq INTEGER NOT NULL, text TEXT, bytes " +
-        "BLOB, weight INTEGER NOT NULL, acked INTEGER NOT NULL, after TEXT)",
+        "BLOB, weight INTEGER NOT NULL, acked INTEGER NOT NULL, after INTEGER)",
     );
-    addMissingColumns(this.#sql, "hypern_kept", { after: "TEXT" });
+    addMissingColumns(this.#sql, "hypern_kept", { after: "INTEGER" });
     this.#adoptEarlierOutbox();
   }
 
@@ -70,10 +70,10 @@ export class DirectMessages {
   }
 
   /**
-   * Keeps a direct message until the client acknowledges it, with where the session's rooms' histories stood
+   * Keeps a direct message until the client acknowledges it, with the place of the last broadcast before it
    * (`after`); returns its number in the session.
    */
-  keep(id: string, data: OutgoingFrame, after: string): number {
+  keep(id: string, data: OutgoingFrame, after: number): number {
     const outbox = this.#outbox(id);
     const seq = outbox.next;
     // The ring slot's last message (RING before this one) is acknowledged: write over it. Else a row of its own.
@@ -151,7 +151,7 @@ export class DirectMessages {
     const outbox = this.#outbox(id);
     const from = Math.max(afterSeq, outbox.acked);
     return this.#sql
-      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null; after: string | null }>(
+      .exec<{ seq: number; text: string | null; bytes: ArrayBuffer | null; after: number | null }>(
         "SELECT seq, text, bytes, after FROM hypern_kept WHERE key BETWEEN ? AND ? AND seq > ? ORDER BY seq",
         ...ownerKeys(outbox.owner),
         from,

@@ -94,8 +94,8 @@ export class HeldSessions {
    * A shard applied a broadcast of a room with history: its copy, kept while it holds sessions (which replay from it),
    * takes it.
    */
-  copied(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
-    if (this.counts().sessions > 0) this.store.copied(room, position, frame, exclude);
+  copied(room: string, position: LogPosition, place: number, frame: OutgoingFrame, exclude: readonly string[]): void {
+    if (this.counts().sessions > 0) this.store.copied(room, position, place, frame, exclude);
   }
 
   /** A shard applied the start of a room's history anew: so does its copy. */

@@ -137,13 +137,6 @@ export class SessionStore {
     this.#sql.exec("UPDATE hypern_sessions SET state = ? WHERE id = ?", JSON.stringify(state), id);
   }
 
-  /** The rooms that keep history a session is in. */
-  historyRooms(id: string): string[] {
-    this.#prepare();
-    const row = this.#sql.exec<{ joined: string }>("SELECT joined FROM hypern_sessions WHERE id = ?", id).toArray()[0];
-    return row === undefined ? [] : Object.keys(JSON.parse(row.joined) as Record<string, LogPosition>);
-  }
-
   /** The session joined a room that keeps history, whose history then stood at `position` (null: it left). */
   setJoined(id: string, room: string, position: LogPosition | null): void {
     this.#prepare();

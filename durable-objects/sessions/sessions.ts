@@ -17,8 +17,8 @@ import type { ResolvedHistory } from "../rooms/history-options.js";
 import { historyOf } from "../rooms/room-registry.js";
 import type { SessionState, StoredSession } from "./session-store.js";
 import { NOT_IN_HISTORY_YET, SessionStore } from "./session-store.js";
-import type { MissedInRoom } from "./replay-order.js";
-import { historyMarks, inSentOrder } from "./replay-order.js";
+import type { MissedBroadcast } from "./replay-order.js";
+import { inSentOrder } from "./replay-order.js";
 import type { SessionTags } from "./session-tags.js";
 
 /** What a session is opened with: its connection's id, route, state and client address, and its route's settings. */
@@ -71,8 +71,6 @@ export class Sessions {
   readonly #acknowledged = new Map<string, Map<string, number>>();
   /** Per connection id: the last place sent to its client in each room's history, since the object woke. */
   readonly #sentPositions = new Map<string, Map<string, LogPosition>>();
-  /** Per session: the rooms with history it is in, read from its row once (their heads mark its direct messages). */
-  readonly #historyRooms = new Map<string, readonly string[]>();
 
   constructor(sql: SqlStorage, source: SessionSource, tags: SessionTags) {
     this.#source = source;
@@ -132,7 +130,7 @@ export class Sessions {
       session = this.store.create(this.#source.idPrefix + crypto.randomUUID(), connection, route, state, address);
     } else {
       session = recovered.session.id;
-      const missed: MissedInRoom[] = [];
+      const missed: MissedBroadcast[] = [];
       for (const room of state.rooms) {
         const history = historyOf(room);
         // From where the client got to, but never from before the session joined the room.
@@ -164,13 +162,8 @@ export class Sessions {
 
   /** A direct message for a session client: kept until acknowledged, numbered. */
   direct(session: string, frame: OutgoingFrame): string {
-    let rooms = this.#historyRooms.get(session);
-    if (rooms === undefined) this.#historyRooms.set(session, (rooms = this.store.historyRooms(session)));
-    const seq = this.store.messages.keep(
-      session,
-      frame,
-      historyMarks(rooms, (room) => this.#source.historyHead(room)),
-    );
+    // Kept with the place of the last broadcast before it: a replay puts it after that one.
+    const seq = this.store.messages.keep(session, frame, this.#source.history.lastPlace());
     return encode({ t: "m", s: seq, ...payloadOf(frame) });
   }
 
@@ -190,7 +183,6 @@ export class Sessions {
 
   /** Ends a session: what it kept goes. */
   end(session: string): void {
-    this.#historyRooms.delete(session);
     this.store.end(session);
   }
 
@@ -276,16 +268,15 @@ export class Sessions {
   /** A session member joined (or left) a room: remember where its history stood, to replay from there on a resume. */
   joined(session: string, room: string, joining: boolean): void {
     if (historyOf(room) === null) return;
-    this.#historyRooms.delete(session);
     this.store.setJoined(session, room, joining ? (this.#source.historyHead(room) ?? NOT_IN_HISTORY_YET) : null);
   }
 
-  /** A shard applied a broadcast of a room with history: its copy of the room's history takes it. */
-  copied(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void {
+  /** A shard applied a broadcast of a room with history (`place`: its place in the stream): its copy takes it. */
+  copied(room: string, position: LogPosition, place: number, frame: OutgoingFrame, exclude: readonly string[]): void {
     const history = historyOf(room);
     if (history === null) return;
     // Members who joined before the copy began joined just before this broadcast.
-    if (this.#source.history.copy(room, position, frame, history, exclude))
+    if (this.#source.history.copy(room, position, place, frame, history, exclude))
       this.store.settleJoins(room, { epoch: position.epoch, offset: position.offset - 1 });
   }
 
@@ -315,7 +306,7 @@ export class Sessions {
     history: ResolvedHistory,
     position: LogPosition | undefined,
     connection: string,
-    missed: MissedInRoom[],
+    missed: MissedBroadcast[],
   ): WelcomeRoom | undefined {
     const head = this.#source.historyHead(room);
     if (head === undefined) return undefined;
@@ -325,11 +316,11 @@ export class Sessions {
     if ("lost" in since) return { e: head.epoch, o: head.offset, lost: since.lost };
     const entries = since.entries
       .filter(({ exclude }) => !exclude.includes(connection))
-      .map(({ offset, data }) => ({
-        offset,
+      .map(({ offset, place, data }) => ({
+        place,
         frame: encode({ t: "b", r: room, e: head.epoch, o: offset, ...payloadOf(data) }),
       }));
-    missed.push({ room, epoch: head.epoch, entries });
+    missed.push(...entries);
     return { e: head.epoch, o: head.offset };
   }
 }

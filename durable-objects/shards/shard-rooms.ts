@@ -42,7 +42,7 @@ export interface ShardDeps {
   /** Sessions held here (their sockets open or gone), and those that can be resumed. */
   sessionCounts(): Pick<ShardCounts, "sessions" | "resumable">;
   /** A broadcast of a room with history was applied here: the copy of its history kept for resumes takes it. */
-  copied(room: string, position: LogPosition, frame: OutgoingFrame, exclude: readonly string[]): void;
+  copied(room: string, position: LogPosition, place: number, frame: OutgoingFrame, exclude: readonly string[]): void;
   /** The room's history started anew (`clearHistory`) at `head`: so does the copy kept here. */
   restarted(room: string, head: LogPosition): void;
   /** Closes every open session connection held here (its client resumes). */
@@ -236,7 +236,7 @@ export class ShardRooms implements Rooms {
         local.presenceHere.deliver(entry.room, entry.frame, streamPosition(entry.seq));
     } else if (entry.frame !== null) {
       if (entry.room !== null && entry.position !== null)
-        this.#deps.copied(entry.room, entry.position, entry.frame, entry.exclude);
+        this.#deps.copied(entry.room, entry.position, entry.seq, entry.frame, entry.exclude);
       local.deliverHere({ room: entry.room, frame: entry.frame, position: entry.position }, new Set(entry.exclude));
     }
   }

@@ -3,14 +3,17 @@ import type { RoomMember } from "../../src/index.js";
 import { gate } from "./gates.js";
 
 const kept = new WebSocketRoom("kept", { history: { limit: 100 } });
+/** A second room with history every connection is in too. */
+const keptToo = new WebSocketRoom("kept-too", { history: { limit: 100 } });
 
 /**
  * What a handler sends while its client is away is kept for the client's resume. Commands:
  * `slow:<text>` broadcasts `<text>`, waits 300 ms (the client drops, or the server restarts, meanwhile)
  * and replies `reply:<text>`; `collect` keeps handles to the other members; `tell` sends `told` to
  * each of them; `flood:<n>:<size>` waits 300 ms (`flood:<n>:<size>:<gate>`: until the test opens that
- * gate, see gates.ts), then sends n messages of size characters; `seq:<tag>:<n>` broadcasts `<tag>-b<i>`, then
- * sends its own client `<tag>-d<i>`, for each i below n, awaiting each broadcast. A session
+ * gate, see gates.ts), then sends n messages of size characters; `seq:<tag>:<n>` broadcasts `<tag>-b<i>`, sends its
+ * own client `<tag>-d<i>` and broadcasts `<tag>-c<i>` into the second room, for each i below n, awaiting each
+ * broadcast. A session
  * keeps at most 2,000 bytes for its client. In one object (`/keep/:room`) and with one connection per
  * shard (`/keep-sharded/:room`).
  */
@@ -23,7 +26,10 @@ for (const [path, shards] of [
     path,
     async (ws) => {
       await ws.accept();
-      if (!ws.rerun && !ws.recovered) kept.join(ws);
+      if (!ws.rerun && !ws.recovered) {
+        kept.join(ws);
+        keptToo.join(ws);
+      }
       let others: RoomMember[] = [];
       for await (const text of ws.iterText()) {
         if (text.startsWith("slow:")) {
@@ -42,6 +48,7 @@ for (const [path, shards] of [
           for (let i = 0; i < Number(n); i++) {
             await kept.broadcast(`${tag}-b${i}`);
             ws.sendText(`${tag}-d${i}`);
+            await keptToo.broadcast(`${tag}-c${i}`);
           }
         } else if (text === "tell") {
           const reached = await Promise.all(others.map((other) => other.sendText("told")));

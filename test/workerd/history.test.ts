@@ -32,6 +32,34 @@ describe("a room's log", () => {
     },
   );
 
+  it("gives each entry a place after every earlier one of any room across wakes, even once they are gone", async () => {
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(`history-places-${Math.random()}`));
+    await runInDurableObject(stub, (_, state) => {
+      const options = resolveHistory(true);
+      const history = new RoomHistory(state.storage.sql);
+      expect(history.lastPlace()).toBe(0);
+      // Within one millisecond, and the clock going back: each still after the last.
+      for (const [room, now] of [
+        ["r", 5_000],
+        ["q", 5_000],
+        ["r", 4_000],
+      ] as const)
+        history.append(room, `${room}${now}`, options, [], now);
+      const places = (room: string) => {
+        const missed = history.since(room, { epoch: history.head(room).epoch, offset: 0 }, options, 5_000);
+        return "entries" in missed ? missed.entries.map(({ place }) => place) : [];
+      };
+      expect([...places("r"), ...places("q")]).toEqual([5_000_000, 5_000_002, 5_000_001]);
+      const woken = new RoomHistory(state.storage.sql);
+      expect(woken.lastPlace()).toBe(5_000_002);
+      woken.clear("r");
+      woken.clear("q");
+      // Every entry gone: a later entry still comes after every place given, by the clock.
+      expect(new RoomHistory(state.storage.sql).append("r", "later", options, [], 6_000)).toMatchObject({ offset: 1 });
+      expect(new RoomHistory(state.storage.sql).lastPlace()).toBe(6_000_000);
+    });
+  });
+
   it("remembers whom each broadcast left out, for replays", async () => {
     await inStorage((history) => {
       const options = resolveHistory(true);
@@ -165,7 +193,7 @@ describe("a room's log", () => {
       const options = resolveHistory({ limit: 20 });
       const copy = new RoomHistory(state.storage.sql);
       for (let offset = 41; offset <= 45; offset++)
-        copy.copy("r", { epoch: "new-epoch", offset }, `n${offset}`, options, [], 2_000 + offset);
+        copy.copy("r", { epoch: "new-epoch", offset }, offset, `n${offset}`, options, [], 2_000 + offset);
       expect(copy.head("r")).toEqual({ epoch: "new-epoch", offset: 45 });
       const woken = new RoomHistory(state.storage.sql);
       expect(woken.head("r")).toEqual({ epoch: "new-epoch", offset: 45 });

@@ -26,7 +26,7 @@ describe("a session's direct messages in storage", () => {
       const [kept, acks] = [0, 0].map(() => ({ rows: 0 }));
       for (let seq = 1; seq <= 500; seq++) {
         let before = rowsWritten();
-        expect(store.messages.keep("s", `m${seq}`, "{}")).toBe(seq);
+        expect(store.messages.keep("s", `m${seq}`, 0)).toBe(seq);
         kept!.rows += rowsWritten() - before;
         before = rowsWritten();
         // a client a little behind, acknowledging in batches
@@ -43,7 +43,7 @@ describe("a session's direct messages in storage", () => {
       expect(seqs(woken, "s", 498)).toEqual([499, 500]);
       // The acknowledgement of 498 came after the last message kept carried one (493) into storage.
       expect(seqs(woken, "s")).toEqual(range(494, 500));
-      expect(woken.messages.keep("s", "m501", "{}")).toBe(501);
+      expect(woken.messages.keep("s", "m501", 0)).toBe(501);
     });
   });
 
@@ -54,13 +54,13 @@ describe("a session's direct messages in storage", () => {
       await inStorage((sql, wake) => {
         const store = new SessionStore(sql);
         store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-        for (let seq = 1; seq <= 300; seq++) store.messages.keep("s", `m${seq}`, "{}");
+        for (let seq = 1; seq <= 300; seq++) store.messages.keep("s", `m${seq}`, 0);
         expect(seqs(store, "s")).toEqual(range(1, 300));
         store.messages.acknowledged("s", 120);
         expect(seqs(store, "s")).toEqual(range(121, 300));
         const woken = wake();
         expect(woken.messages.unacknowledgedCount("s")).toBe(180);
-        for (let seq = 301; seq <= 400; seq++) expect(woken.messages.keep("s", `m${seq}`, "{}")).toBe(seq);
+        for (let seq = 301; seq <= 400; seq++) expect(woken.messages.keep("s", `m${seq}`, 0)).toBe(seq);
         expect(woken.messages.unacknowledged("s", 250).map(({ data }) => data)).toEqual(
           range(251, 400).map((seq) => `m${seq}`),
         );
@@ -70,7 +70,7 @@ describe("a session's direct messages in storage", () => {
         // All acknowledged, every message's own row deleted: the numbering still goes on after another wake.
         const again = wake();
         expect(again.messages.lastSeq("s")).toBe(400);
-        expect(again.messages.keep("s", "m401", "{}")).toBe(401);
+        expect(again.messages.keep("s", "m401", 0)).toBe(401);
         expect(sql.exec("SELECT COUNT(*) AS n FROM hypern_kept").one().n).toBeLessThanOrEqual(64);
       });
     },
@@ -80,10 +80,10 @@ describe("a session's direct messages in storage", () => {
     await inStorage((sql) => {
       const store = new SessionStore(sql);
       store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      store.messages.keep("s", "one", "{}");
+      store.messages.keep("s", "one", 0);
       store.messages.acknowledged("s", 99);
       expect(store.messages.unacknowledgedCount("s")).toBe(0);
-      expect(store.messages.keep("s", "two", "{}")).toBe(2);
+      expect(store.messages.keep("s", "two", 0)).toBe(2);
       expect(seqs(store, "s")).toEqual([2]);
     });
   });
@@ -92,7 +92,7 @@ describe("a session's direct messages in storage", () => {
     await inStorage((sql, wake) => {
       const store = new SessionStore(sql);
       store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      for (let seq = 1; seq <= 10; seq++) store.messages.keep("s", "x".repeat(100), "{}");
+      for (let seq = 1; seq <= 10; seq++) store.messages.keep("s", "x".repeat(100), 0);
       store.messages.acknowledged("s", 10);
       store.detach("s", Date.now() + 60_000);
       expect(wake().messages.unacknowledgedBytes("s")).toBe(0);
@@ -103,9 +103,9 @@ describe("a session's direct messages in storage", () => {
     await inStorage((sql) => {
       const store = new SessionStore(sql);
       store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      store.messages.keep("s", "warm-up", "{}");
+      store.messages.keep("s", "warm-up", 0);
       const before = sql.databaseSize;
-      for (let seq = 2; seq <= 201; seq++) store.messages.keep("s", "k".repeat(1024), "{}");
+      for (let seq = 2; seq <= 201; seq++) store.messages.keep("s", "k".repeat(1024), 0);
       expect((sql.databaseSize - before) / 200).toBeLessThan(1_600);
     });
   });
@@ -114,7 +114,7 @@ describe("a session's direct messages in storage", () => {
     await inStorage((sql) => {
       const store = new SessionStore(sql);
       store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      for (let seq = 1; seq <= 100; seq++) store.messages.keep("s", `m${seq}`, "{}");
+      for (let seq = 1; seq <= 100; seq++) store.messages.keep("s", `m${seq}`, 0);
       store.end("s");
       expect(sql.exec("SELECT COUNT(*) AS n FROM hypern_kept").one().n).toBe(0);
     });
@@ -137,7 +137,7 @@ describe("a session's direct messages in storage", () => {
       for (const seq of [5, 6, 7]) sql.exec("INSERT INTO hypern_outbox VALUES ('s', ?, ?, NULL, 2)", seq, `m${seq}`);
       const store = new SessionStore(sql);
       expect(store.messages.unacknowledged("s", 0).map(({ data }) => data)).toEqual(["m5", "m6", "m7"]);
-      expect(store.messages.keep("s", "m8", "{}")).toBe(8);
+      expect(store.messages.keep("s", "m8", 0)).toBe(8);
       store.messages.acknowledged("s", 6);
       expect(seqs(store, "s")).toEqual([7, 8]);
       expect(sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'hypern_outbox'").toArray()).toEqual([]);
@@ -172,7 +172,7 @@ describe("a session's direct messages in storage", () => {
         // next message.
         expect(store.messages.unacknowledgedCount("s")).toBe(3);
         expect(store.messages.unacknowledgedCount("t")).toBe(0);
-        expect(store.messages.keep("t", "m1501", "{}")).toBe(1501);
+        expect(store.messages.keep("t", "m1501", 0)).toBe(1501);
         expect(store.messages.unacknowledgedCount("t")).toBe(1);
         expect(store.messages.unacknowledgedBytes("s")).toBe(6);
         expect(seqs(store, "s")).toEqual([1998, 1999, 2000]);
@@ -182,47 +182,31 @@ describe("a session's direct messages in storage", () => {
 });
 
 describe("the order of a resume's replay", () => {
-  const room = (name: string, epoch: string, offsets: number[]) => ({
-    room: name,
-    epoch,
-    entries: offsets.map((offset) => ({ offset, frame: `${name}${offset}` })),
-  });
+  const broadcasts = (room: string, places: number[]) => places.map((place) => ({ place, frame: `${room}${place}` }));
 
-  it("puts each direct message after the broadcasts its marks say came before it, in every room", () => {
+  it("orders the rooms' broadcasts by place, each direct message right after the last broadcast before it", () => {
+    const missed = [...broadcasts("a", [1, 4, 6]), ...broadcasts("b", [2, 3, 7])];
     const directs = [
-      { after: JSON.stringify({ a: ["e", 1], b: ["e", 0] }), frame: "d1" },
-      { after: JSON.stringify({ a: ["e", 2], b: ["e", 1] }), frame: "d2" },
-      { after: JSON.stringify({ a: ["e", 2] }), frame: "d3" },
+      { after: 2, frame: "d1" },
+      { after: 4, frame: "d2" },
+      { after: 4, frame: "d3" },
     ];
-    expect(inSentOrder([room("a", "e", [1, 2, 3]), room("b", "e", [1, 2])], directs)).toEqual([
-      "a1",
-      "d1",
-      "a2",
-      "b1",
-      "d2",
-      "d3",
-      "a3",
-      "b2",
-    ]);
+    expect(inSentOrder(missed, directs)).toEqual(["a1", "b2", "d1", "b3", "a4", "d2", "d3", "a6", "b7"]);
   });
 
-  it("puts a message before a history started anew after it, one of an earlier version after every broadcast", () => {
-    const directs = [
-      { after: JSON.stringify({ a: ["old", 7] }), frame: "d1" },
-      { after: null, frame: "d2" },
-    ];
-    expect(inSentOrder([room("a", "new", [1, 2])], directs)).toEqual(["d1", "a1", "a2", "d2"]);
+  it("puts a direct message kept by an earlier version (no place) after every broadcast, as that version did", () => {
+    expect(inSentOrder(broadcasts("a", [1, 2]), [{ after: null, frame: "d1" }])).toEqual(["a1", "a2", "d1"]);
   });
 
-  it("gives a kept-messages table of an earlier version the marks' column; its messages have none", async () => {
+  it("gives a kept-messages table of an earlier version the places' column; its messages have none", async () => {
     await inStorage((sql, wake) => {
       const store = new SessionStore(sql);
       store.create("s", "c", "/r", { data: null, rooms: [] }, null);
-      store.messages.keep("s", "before", "{}");
+      store.messages.keep("s", "before", 0);
       sql.exec("ALTER TABLE hypern_kept DROP COLUMN after");
       const woken = wake();
-      expect(woken.messages.keep("s", "after", '{"a":["e",3]}')).toBe(2);
-      expect(woken.messages.unacknowledged("s", 0).map(({ after }) => after)).toEqual([null, '{"a":["e",3]}']);
+      expect(woken.messages.keep("s", "after", 3)).toBe(2);
+      expect(woken.messages.unacknowledged("s", 0).map(({ after }) => after)).toEqual([null, 3]);
     });
   });
 });
