@@ -55,10 +55,20 @@ export class Sending {
     return this.#outbox.overBudget;
   }
 
-  /** A handler's send to its own client, in order with the room's broadcasts it made before. */
+  /**
+   * A handler's send to its own client, in order with the room's broadcasts it made before (a session's is kept at
+   * once, even while it waits for them).
+   */
   direct(connection: Connection, frame: OutgoingFrame): Delivery {
-    if (this.#deps.part.holdSend?.(() => this.#directLater(connection, frame))) return "sent";
-    return this.#directNow(connection.socket, frame);
+    const { part, traffic, sessions } = this.#deps;
+    const { socket } = connection;
+    if (part.holdSend !== null) {
+      const session = sessions.sessionOf(socket);
+      if (session !== null) {
+        if (traffic.sendWhenReleased(part.holdSend, session, socket, frame)) return "sent";
+      } else if (part.holdSend(() => void (connection.isOpen && this.send(socket, frame)))) return "sent";
+    }
+    return this.#directNow(socket, frame);
   }
 
   /**
@@ -66,8 +76,7 @@ export class Sending {
    * resume, in order with the handler's earlier sends (some may still wait for the room's order).
    */
   keep(connection: Connection, frame: OutgoingFrame): boolean {
-    if (this.#deps.part.holdSend?.(() => void this.#deps.traffic.keep(connection, frame))) return true;
-    return this.#deps.traffic.keep(connection, frame);
+    return this.#deps.traffic.keep(connection, frame, this.#deps.part.holdSend);
   }
 
   /**
@@ -75,7 +84,15 @@ export class Sending {
    * gone.
    */
   toMember(id: string, frame: OutgoingFrame): boolean {
-    if (this.#deps.part.holdSend?.(() => void this.#toMemberNow(id, frame))) return true;
+    const { part, traffic, sessions } = this.#deps;
+    if (part.holdSend === null) return this.#toMemberNow(id, frame);
+    const socket = this.#deps.socketOf(id);
+    // No socket: a session away keeps it; anyone else has left.
+    if (socket === undefined) return traffic.keepFor(id, frame, part.holdSend);
+    const session = sessions.sessionOf(socket);
+    if (session !== null) {
+      if (traffic.sendWhenReleased(part.holdSend, session, socket, frame)) return true;
+    } else if (part.holdSend(() => void this.#toMemberNow(id, frame))) return true;
     return this.#toMemberNow(id, frame);
   }
 
@@ -99,12 +116,6 @@ export class Sending {
     const { sessions, traffic } = this.#deps;
     const session = sessions.sessionOf(socket);
     return session === null ? this.send(socket, frame) : traffic.sendDirect(socket, session, frame);
-  }
-
-  /** A send that waited for the room's order: the connection may have closed meanwhile (its session may keep it). */
-  #directLater(connection: Connection, frame: OutgoingFrame): void {
-    if (connection.isOpen) this.#directNow(connection.socket, frame);
-    else if (connection.record.session !== null) this.#deps.traffic.keep(connection, frame);
   }
 
   #toMemberNow(id: string, frame: OutgoingFrame): boolean {

@@ -34,6 +34,7 @@ export const WITHOUT_SESSIONS: SessionParts = {
   traffic: {
     receive: () => NO_LONGER_SERVED,
     sendDirect: noSessions,
+    sendWhenReleased: noSessions,
     keep: () => false,
     keepFor: () => false,
     roomBacklogOver: noSessions,

@@ -97,6 +97,17 @@ export class DirectMessages {
     return seq;
   }
 
+  /** A message kept earlier comes after the broadcasts up to place `after` (they were applied after it was kept). */
+  place(id: string, seq: number, after: number): void {
+    const outbox = this.#outbox(id);
+    this.#sql.exec(
+      "UPDATE hypern_kept SET after = ? WHERE key BETWEEN ? AND ? AND seq = ?",
+      after,
+      ...ownerKeys(outbox.owner),
+      seq,
+    );
+  }
+
   /** The last direct message numbered in the session (0 for none). */
   lastSeq(id: string): number {
     return this.#outbox(id).next - 1;

@@ -17,6 +17,6 @@ export interface SessionParts {
   >;
   readonly traffic: Pick<
     SessionTraffic,
-    "receive" | "sendDirect" | "keep" | "keepFor" | "roomBacklogOver" | "sent" | "envelope"
+    "receive" | "sendDirect" | "sendWhenReleased" | "keep" | "keepFor" | "roomBacklogOver" | "sent" | "envelope"
   >;
 }

@@ -9,6 +9,9 @@ import type { Delivery } from "../connection/outbox.js";
 import type { HeldSessions, SessionDeps } from "./held-sessions.js";
 import { encode } from "./sessions.js";
 import { SocketSlot } from "../connection/socket-slot.js";
+import type { ObjectPart } from "../rooms/rooms.js";
+
+type HoldSend = NonNullable<ObjectPart["holdSend"]>;
 
 /** A session client sent a frame that is not one of the protocol's. */
 const INVALID_SESSION_FRAME: Violation = { code: 1007, reason: "Invalid session frame: see the session protocol" };
@@ -84,28 +87,70 @@ export class SessionTraffic {
   /**
    * A send for a session whose connection's socket is gone (its client dropped, or a newer connection
    * carries the session on): kept, numbered, for the client to get when it resumes, and sent at once
-   * if a newer socket carries the session. False if the session has ended.
+   * if a newer socket carries the session (or once `hold` lets it go). False if the session has ended.
    */
-  keep(connection: Connection, frame: OutgoingFrame): boolean {
-    const { session, id } = connection.record;
+  keep(connection: Connection, frame: OutgoingFrame, hold: HoldSend | null = null): boolean {
+    const { session, id, route } = connection.record;
     if (session === null || !this.#sessions.store.store.holds(session)) return false;
     const newer = this.#deps.ctx
       .getWebSockets(id)
       .find((socket) => socket.readyState === OPEN && this.#sessions.sessionOf(socket) === session);
+    if (hold !== null) {
+      const held =
+        newer === undefined
+          ? this.#keepWhileAwayHeld(hold, session, route, frame)
+          : this.sendWhenReleased(hold, session, newer, frame);
+      if (held) return true;
+    }
     if (newer !== undefined) this.sendDirect(newer, session, frame);
-    else this.#keepWhileAway(session, connection.record.route, frame);
+    else this.#keepWhileAway(session, route, frame);
     return true;
   }
 
   /**
-   * A send to a member whose socket is gone: kept for its session while its client may resume it; false if it has
-   * none.
+   * A send to a member whose socket is gone: kept for its session while its client may resume it (sent on no socket
+   * before `hold` lets it go); false if it has none.
    */
-  keepFor(id: string, frame: OutgoingFrame): boolean {
+  keepFor(id: string, frame: OutgoingFrame, hold: HoldSend | null = null): boolean {
     if (!this.#sessions.anyRoute) return false;
     const found = this.#sessions.store.store.resumableOf(id);
     if (found === undefined) return false;
+    if (hold !== null && this.#keepWhileAwayHeld(hold, found.session, found.route, frame)) return true;
     this.#keepWhileAway(found.session, found.route, frame);
+    return true;
+  }
+
+  /**
+   * A direct message for a session client on `socket` that `hold` holds back for the room's order (behind this
+   * shard's own broadcasts on their way): numbered and kept at once, so that a reset of the shard meanwhile loses
+   * nothing; once let go, placed after the broadcasts applied meanwhile, and sent if the socket still carries the
+   * session (a client that resumed since got it in its replay). False when nothing is held back: send it as usual.
+   */
+  sendWhenReleased(hold: HoldSend, session: string, socket: WebSocket, frame: OutgoingFrame): boolean {
+    return this.#keepHeld(hold, session, frame, (envelope) => {
+      if (socket.readyState !== OPEN || this.#sessions.sessionOf(socket) !== session) return;
+      this.#deps.send(socket, envelope);
+      const options = this.#optionsOf(socket);
+      if (options !== null && this.#sessions.store.directBacklogOver(session, options)) this.#tooFarBehind(socket);
+    });
+  }
+
+  /** As `sendWhenReleased`, for a session whose client is away: only kept. */
+  #keepWhileAwayHeld(hold: HoldSend, session: string, route: string, frame: OutgoingFrame): boolean {
+    if (!this.#keepHeld(hold, session, frame, () => undefined)) return false;
+    this.#endIfTooFarBehind(session, route);
+    return true;
+  }
+
+  #keepHeld(hold: HoldSend, session: string, frame: OutgoingFrame, released: (envelope: string) => void): boolean {
+    let release = (): void => undefined;
+    if (!hold(() => release())) return false;
+    const sessions = this.#sessions.store;
+    const kept = sessions.keepDirect(session, frame);
+    release = () => {
+      sessions.placeDirect(session, kept);
+      released(kept.envelope);
+    };
     return true;
   }
 
@@ -115,6 +160,10 @@ export class SessionTraffic {
    */
   #keepWhileAway(session: string, route: string, frame: OutgoingFrame): void {
     this.#sessions.store.direct(session, frame);
+    this.#endIfTooFarBehind(session, route);
+  }
+
+  #endIfTooFarBehind(session: string, route: string): void {
     const options = this.#deps.sessionsOf(route);
     if (options === null || !this.#sessions.store.directBacklogOver(session, options)) return;
     this.#sessions.end(session);

@@ -43,6 +43,13 @@ function protocolError(what: string): Violation {
 export type Recovery =
   { readonly session: StoredSession; readonly resume: ResumeRequest } | { readonly lost: LostReason };
 
+/** A direct message as kept: its number, the place of the last broadcast before it, its envelope. */
+export interface KeptDirect {
+  readonly seq: number;
+  readonly after: number;
+  readonly envelope: string;
+}
+
 /** Closes a session's older socket when the client has resumed on a new one. */
 export const SUPERSEDED = { code: 3001, reason: "This session continues on a newer connection" } as const;
 
@@ -162,9 +169,20 @@ export class Sessions {
 
   /** A direct message for a session client: kept until acknowledged, numbered. */
   direct(session: string, frame: OutgoingFrame): string {
-    // Kept with the place of the last broadcast before it: a replay puts it after that one.
-    const seq = this.store.messages.keep(session, frame, this.#source.history.lastPlace());
-    return encode({ t: "m", s: seq, ...payloadOf(frame) });
+    return this.keepDirect(session, frame).envelope;
+  }
+
+  /** Keeps a direct message, numbered, with the place of the last broadcast before it: a replay puts it after that. */
+  keepDirect(session: string, frame: OutgoingFrame): KeptDirect {
+    const after = this.#source.history.lastPlace();
+    const seq = this.store.messages.keep(session, frame, after);
+    return { seq, after, envelope: encode({ t: "m", s: seq, ...payloadOf(frame) }) };
+  }
+
+  /** A direct message kept before the broadcasts it waited for were applied here: it comes after them. */
+  placeDirect(session: string, kept: KeptDirect): void {
+    const after = this.#source.history.lastPlace();
+    if (after > kept.after && this.store.holds(session)) this.store.messages.place(session, kept.seq, after);
   }
 
   /**

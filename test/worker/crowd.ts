@@ -10,8 +10,11 @@ const crowd = new WebSocketRoom<{ name: string }>("crowd", { history: { limit: 1
  * A sharded room with sessions: every member in a shard of its own (`/crowd-session`), or two to a
  * shard (`/crowd-pair`: `?delay=ms` before accepting, or `?gate=<key>`: reports "at the gate" under
  * that key and waits until the test opens it (gates.ts); `?late` sends the last 3 of the history on
- * joining); every text broadcast to all but `!clear` (clears the history) and `!nothing` (does
- * nothing: its acknowledgement says the handler is done with what came before).
+ * joining); every text broadcast to all but `!clear` (clears the history), `!nothing` (does
+ * nothing: its acknowledgement says the handler is done with what came before) and `!held:<text>` (on
+ * `/crowd-session`: broadcasts `<text>` without waiting, then sends its own client `direct:<text>`, which waits for
+ * that broadcast to come back through the stream, and `kept:<n>`: how many direct messages the shard's storage
+ * held right after).
  */
 const crowdTalk = new WebSocketRoom("crowd-talk", { history: { limit: 1_000 } });
 
@@ -66,11 +69,16 @@ export const crowds = new WebSocketRouter<Env>()
   )
   .route(
     "/crowd-session/:room",
-    async (ws: ServerWebSocket<RouteParams<"/crowd-session/:room">>) => {
+    async (ws: ServerWebSocket<RouteParams<"/crowd-session/:room">>, _env, ctx) => {
       await ws.accept();
       if (!ws.rerun && !ws.recovered) crowdTalk.join(ws);
       for await (const text of ws.iterText()) {
-        if (text === "!clear") await crowdTalk.clearHistory();
+        if (text.startsWith("!held:")) {
+          void crowdTalk.broadcast(text.slice("!held:".length));
+          ws.sendText(`direct:${text.slice("!held:".length)}`);
+          const kept = ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM hypern_kept").one().n;
+          ws.sendText(`kept:${kept}`);
+        } else if (text === "!clear") await crowdTalk.clearHistory();
         else if (text !== "!nothing") await crowdTalk.broadcast(text);
       }
     },

@@ -172,6 +172,19 @@ describe("sessions in a room that spans several objects (a shard for each member
     },
   );
 
+  it(
+    "a direct message that waits for the shard's own broadcast to come back is in storage at once: a reset " +
+      "meanwhile cannot lose it",
+    async () => {
+      const ada = sessionClient(`/crowd-session/${freshRoom()}`);
+      await ada.welcomed();
+      ada.client.send("!held:one");
+      await ada.received("kept:1");
+      expect(ada.texts).toEqual(["one", "direct:one", "kept:1"]);
+      ada.close();
+    },
+  );
+
   it("a made-up resume token naming a shard does not take the place it keeps for a session", async () => {
     const room = freshRoom();
     const away = heldReturn();
