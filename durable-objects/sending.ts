@@ -65,7 +65,8 @@ export class Sending {
     if (part.holdSend !== null) {
       const session = sessions.sessionOf(socket);
       if (session !== null) {
-        if (traffic.sendWhenReleased(part.holdSend, session, socket, frame)) return "sent";
+        const { id, route } = connection.record;
+        if (traffic.sendWhenReleased(part.holdSend, session, id, route, frame)) return "sent";
       } else if (part.holdSend(() => void (connection.isOpen && this.send(socket, frame)))) return "sent";
     }
     return this.#directNow(socket, frame);
@@ -91,7 +92,8 @@ export class Sending {
     if (socket === undefined) return traffic.keepFor(id, frame, part.holdSend);
     const session = sessions.sessionOf(socket);
     if (session !== null) {
-      if (traffic.sendWhenReleased(part.holdSend, session, socket, frame)) return true;
+      // Its socket carries the session now: no route is needed to bound what is kept for it while away.
+      if (traffic.sendWhenReleased(part.holdSend, session, id, null, frame)) return true;
     } else if (part.holdSend(() => void this.#toMemberNow(id, frame))) return true;
     return this.#toMemberNow(id, frame);
   }

@@ -64,9 +64,15 @@ export interface ObjectPart {
   alarm(now: number): void;
   /**
    * Queues a send to a member held here behind the broadcasts and closes this object made before it,
-   * when those are still on their way back to it (a shard's go through the room's sequencer); returns
-   * whether it queued. Null for an object where nothing is ever on its way (a room in one object): then a send
-   * costs no closure for it.
+   * when those are still on their way back to it (a shard's go through the room's sequencer); says
+   * whether it queued (a session's direct message is kept in storage by the caller at once). Null for an object
+   * where nothing is ever on its way (a room in one object): then a send costs no closure for it.
    */
-  readonly holdSend: ((send: () => void) => boolean) | null;
+  readonly holdSend: ((send: () => void) => Held) | null;
 }
+
+/**
+ * What holding a send back did: nothing was on its way (false), or it waits behind ops of which `behind` is the last
+ * place in the room's stream, once the sequencer has placed them all (null while one is not placed yet).
+ */
+export type Held = false | { readonly behind: number | null };

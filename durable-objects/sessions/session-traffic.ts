@@ -79,8 +79,7 @@ export class SessionTraffic {
    */
   sendDirect(socket: WebSocket, session: string, frame: OutgoingFrame): Delivery {
     const delivery = this.#deps.send(socket, this.#sessions.store.direct(session, frame));
-    const options = this.#optionsOf(socket);
-    if (options !== null && this.#sessions.store.directBacklogOver(session, options)) this.#tooFarBehind(socket);
+    this.#closeIfTooFarBehind(socket, session);
     return delivery;
   }
 
@@ -92,16 +91,8 @@ export class SessionTraffic {
   keep(connection: Connection, frame: OutgoingFrame, hold: HoldSend | null = null): boolean {
     const { session, id, route } = connection.record;
     if (session === null || !this.#sessions.store.store.holds(session)) return false;
-    const newer = this.#deps.ctx
-      .getWebSockets(id)
-      .find((socket) => socket.readyState === OPEN && this.#sessions.sessionOf(socket) === session);
-    if (hold !== null) {
-      const held =
-        newer === undefined
-          ? this.#keepWhileAwayHeld(hold, session, route, frame)
-          : this.sendWhenReleased(hold, session, newer, frame);
-      if (held) return true;
-    }
+    if (hold !== null && this.sendWhenReleased(hold, session, id, route, frame)) return true;
+    const newer = this.#carrying(id, session);
     if (newer !== undefined) this.sendDirect(newer, session, frame);
     else this.#keepWhileAway(session, route, frame);
     return true;
@@ -115,43 +106,40 @@ export class SessionTraffic {
     if (!this.#sessions.anyRoute) return false;
     const found = this.#sessions.store.store.resumableOf(id);
     if (found === undefined) return false;
-    if (hold !== null && this.#keepWhileAwayHeld(hold, found.session, found.route, frame)) return true;
+    if (hold !== null && this.sendWhenReleased(hold, found.session, id, found.route, frame)) return true;
     this.#keepWhileAway(found.session, found.route, frame);
     return true;
   }
 
   /**
-   * A direct message for a session client on `socket` that `hold` holds back for the room's order (behind this
-   * shard's own broadcasts on their way): numbered and kept at once, so that a reset of the shard meanwhile loses
-   * nothing; once let go, placed after the broadcasts applied meanwhile, and sent if the socket still carries the
-   * session (a client that resumed since got it in its replay). False when nothing is held back: send it as usual.
+   * A direct message for session `session` (member `id`) that `hold` holds back for the room's order, behind this
+   * shard's own broadcasts on their way: numbered and kept in storage at once, so that a reset of the shard meanwhile
+   * loses nothing, and left out of a replay until it is let go; then sent on the socket that carries the session, if
+   * any (else its client gets it when it resumes). False when nothing is held back: send it as usual. `route` bounds
+   * what is kept for a client that is away (null when a socket carries the session).
    */
-  sendWhenReleased(hold: HoldSend, session: string, socket: WebSocket, frame: OutgoingFrame): boolean {
-    return this.#keepHeld(hold, session, frame, (envelope) => {
-      if (socket.readyState !== OPEN || this.#sessions.sessionOf(socket) !== session) return;
-      this.#deps.send(socket, envelope);
-      const options = this.#optionsOf(socket);
-      if (options !== null && this.#sessions.store.directBacklogOver(session, options)) this.#tooFarBehind(socket);
-    });
-  }
-
-  /** As `sendWhenReleased`, for a session whose client is away: only kept. */
-  #keepWhileAwayHeld(hold: HoldSend, session: string, route: string, frame: OutgoingFrame): boolean {
-    if (!this.#keepHeld(hold, session, frame, () => undefined)) return false;
-    this.#endIfTooFarBehind(session, route);
-    return true;
-  }
-
-  #keepHeld(hold: HoldSend, session: string, frame: OutgoingFrame, released: (envelope: string) => void): boolean {
+  sendWhenReleased(hold: HoldSend, session: string, id: string, route: string | null, frame: OutgoingFrame): boolean {
     let release = (): void => undefined;
-    if (!hold(() => release())) return false;
+    const held = hold(() => release());
+    if (held === false) return false;
     const sessions = this.#sessions.store;
-    const kept = sessions.keepDirect(session, frame);
+    const kept = sessions.keepHeld(session, frame, held.behind);
+    const socket = this.#carrying(id, session);
+    if (socket !== undefined) this.#closeIfTooFarBehind(socket, session);
+    else if (route !== null) this.#endIfTooFarBehind(session, route);
     release = () => {
-      sessions.placeDirect(session, kept);
-      released(kept.envelope);
+      sessions.released(session, kept);
+      const carrying = this.#carrying(id, session);
+      if (carrying !== undefined) this.#deps.send(carrying, kept.envelope);
     };
     return true;
+  }
+
+  /** The open socket that carries a session, if any. */
+  #carrying(id: string, session: string): WebSocket | undefined {
+    return this.#deps.ctx
+      .getWebSockets(id)
+      .find((socket) => socket.readyState === OPEN && this.#sessions.sessionOf(socket) === session);
   }
 
   /**
@@ -161,6 +149,11 @@ export class SessionTraffic {
   #keepWhileAway(session: string, route: string, frame: OutgoingFrame): void {
     this.#sessions.store.direct(session, frame);
     this.#endIfTooFarBehind(session, route);
+  }
+
+  #closeIfTooFarBehind(socket: WebSocket, session: string): void {
+    const options = this.#optionsOf(socket);
+    if (options !== null && this.#sessions.store.directBacklogOver(session, options)) this.#tooFarBehind(socket);
   }
 
   #endIfTooFarBehind(session: string, route: string): void {

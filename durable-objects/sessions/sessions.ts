@@ -78,6 +78,8 @@ export class Sessions {
   readonly #acknowledged = new Map<string, Map<string, number>>();
   /** Per connection id: the last place sent to its client in each room's history, since the object woke. */
   readonly #sentPositions = new Map<string, Map<string, LogPosition>>();
+  /** Per session: the direct messages kept but held back for the room's order (a shard's), not replayed yet. */
+  readonly #held = new Map<string, Set<number>>();
 
   constructor(sql: SqlStorage, source: SessionSource, tags: SessionTags) {
     this.#source = source;
@@ -145,10 +147,12 @@ export class Sessions {
         const welcome = history === null ? undefined : this.#replayRoom(room, history, from, connection, missed);
         if (welcome !== undefined) rooms[room] = welcome;
       }
+      const held = this.#held.get(session);
       const directs = this.store.messages
         .unacknowledged(session, recovered.resume.seq)
+        .filter(({ seq }) => held?.has(seq) !== true)
         .map(({ seq, data, after }) => ({ after, frame: encode({ t: "m", s: seq, ...payloadOf(data) }) }));
-      replay.push(...inSentOrder(missed, directs));
+      for (const frame of inSentOrder(missed, directs)) replay.push(frame);
     }
     this.#tags.carries(socket, session);
     for (const [room, { e, o }] of Object.entries(rooms)) this.sent(connection, room, { epoch: e, offset: o });
@@ -172,17 +176,36 @@ export class Sessions {
     return this.keepDirect(session, frame).envelope;
   }
 
-  /** Keeps a direct message, numbered, with the place of the last broadcast before it: a replay puts it after that. */
-  keepDirect(session: string, frame: OutgoingFrame): KeptDirect {
-    const after = this.#source.history.lastPlace();
+  /**
+   * Keeps a direct message, numbered, with the place of the last broadcast before it (`behind`, when it waits for
+   * broadcasts not applied here yet): a replay puts it after that.
+   */
+  keepDirect(session: string, frame: OutgoingFrame, behind = 0): KeptDirect {
+    const after = Math.max(this.#source.history.lastPlace(), behind);
     const seq = this.store.messages.keep(session, frame, after);
     return { seq, after, envelope: encode({ t: "m", s: seq, ...payloadOf(frame) }) };
   }
 
-  /** A direct message kept before the broadcasts it waited for were applied here: it comes after them. */
-  placeDirect(session: string, kept: KeptDirect): void {
+  /**
+   * Keeps a direct message held back for the room's order, behind broadcasts of which `behind` is the last place
+   * (null while not known): a replay leaves it out until it is released.
+   */
+  keepHeld(session: string, frame: OutgoingFrame, behind: number | null): KeptDirect & { readonly placed: boolean } {
+    const kept = { ...this.keepDirect(session, frame, behind ?? 0), placed: behind !== null };
+    let held = this.#held.get(session);
+    if (held === undefined) this.#held.set(session, (held = new Set()));
+    held.add(kept.seq);
+    return kept;
+  }
+
+  /** A held direct message goes out: a replay includes it from now on, after the broadcasts applied meanwhile. */
+  released(session: string, kept: KeptDirect & { readonly placed: boolean }): void {
+    const held = this.#held.get(session);
+    held?.delete(kept.seq);
+    if (held?.size === 0) this.#held.delete(session);
+    if (kept.placed || !this.store.holds(session)) return;
     const after = this.#source.history.lastPlace();
-    if (after > kept.after && this.store.holds(session)) this.store.messages.place(session, kept.seq, after);
+    if (after > kept.after) this.store.messages.place(session, kept.seq, after);
   }
 
   /**
@@ -201,6 +224,7 @@ export class Sessions {
 
   /** Ends a session: what it kept goes. */
   end(session: string): void {
+    this.#held.delete(session);
     this.store.end(session);
   }
 
@@ -338,7 +362,7 @@ export class Sessions {
         place,
         frame: encode({ t: "b", r: room, e: head.epoch, o: offset, ...payloadOf(data) }),
       }));
-    missed.push(...entries);
+    for (const entry of entries) missed.push(entry);
     return { e: head.epoch, o: head.offset };
   }
 }

@@ -1,3 +1,5 @@
+import type { Held } from "../rooms/rooms.js";
+
 /**
  * In a shard, a broadcast goes to the room's sequencer and comes back through the room's stream,
  * while a send to a member held here could go out at once and overtake it. So a send waits for the
@@ -49,10 +51,19 @@ export class SendOrder {
       this.#held.shift()?.send();
   }
 
-  /** Queues `send` behind this shard's ops still on their way, if any; returns whether it queued. */
-  hold(send: () => void): boolean {
+  /**
+   * Queues `send` behind this shard's ops still on their way, if any; returns whether it queued, and behind which
+   * place in the stream (the last of those ops', once the sequencer has placed them all).
+   */
+  hold(send: () => void): Held {
     if (this.#last === null || (!this.#pending.has(this.#last) && this.#held.length === 0)) return false;
     this.#held.push({ after: this.#last, send });
-    return true;
+    let behind = 0;
+    for (const id of this.#pending) {
+      const place = this.#places.get(id);
+      if (place === undefined) return { behind: null };
+      behind = Math.max(behind, place);
+    }
+    return { behind };
   }
 }

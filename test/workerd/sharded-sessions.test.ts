@@ -173,8 +173,8 @@ describe("sessions in a room that spans several objects (a shard for each member
   );
 
   it(
-    "a direct message that waits for the shard's own broadcast to come back is in storage at once: a reset " +
-      "meanwhile cannot lose it",
+    "a direct message that waits for the shard's own broadcast to come back is in storage at once, and goes out " +
+      "right after it",
     async () => {
       const ada = sessionClient(`/crowd-session/${freshRoom()}`);
       await ada.welcomed();
