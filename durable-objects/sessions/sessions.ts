@@ -263,7 +263,9 @@ export class Sessions {
     record: { readonly id: string; readonly rooms: readonly string[] },
     ack: Acknowledgement,
   ): Violation | undefined {
-    const sentSeq = this.store.messages.lastSeq(session);
+    // A direct message still held back for the room's order is numbered but not sent yet.
+    const held = this.#held.get(session);
+    const sentSeq = held === undefined ? this.store.messages.lastSeq(session) : Math.min(...held) - 1;
     if (ack.s > sentSeq) return protocolError(`acknowledged direct message ${ack.s}, but the last sent is ${sentSeq}`);
     const sent = this.#sentPositions.get(record.id);
     const offsets = this.#offsetsOf(record.id);
