@@ -78,9 +78,6 @@ export class Sessions {
   readonly #acknowledged = new Map<string, Map<string, number>>();
   /** Per connection id: the last place sent to its client in each room's history, since the object woke. */
   readonly #sentPositions = new Map<string, Map<string, LogPosition>>();
-  /** Per room and connection: the last offset sent before the event running now (its time: `#eventTime`). */
-  readonly #sentBeforeEvent = new Map<string, number>();
-  #eventTime = 0;
   /** Per session: the direct messages kept but held back for the room's order (a shard's), not replayed yet. */
   readonly #held = new Map<string, Set<number>>();
 
@@ -254,24 +251,7 @@ export class Sessions {
       offsets.set(room, offset - 1);
       return false;
     }
-    return this.#sentBeforeThisEvent(connection, room, offset) - acknowledged > options.maxUnacknowledged;
-  }
-
-  /**
-   * The last offset of a room sent to a connection before the runtime event running now: what one event sends at
-   * once (a handler's burst, a batch of a sharded room's stream) is not held against a client that had no chance to
-   * acknowledge it yet. The runtime's clock stands still within an event, so it tells events apart.
-   */
-  #sentBeforeThisEvent(connection: string, room: string, offset: number): number {
-    const now = Date.now();
-    if (now !== this.#eventTime) {
-      this.#eventTime = now;
-      this.#sentBeforeEvent.clear();
-    }
-    const key = `${room}\n${connection}`;
-    let before = this.#sentBeforeEvent.get(key);
-    if (before === undefined) this.#sentBeforeEvent.set(key, (before = offset - 1));
-    return before;
+    return offset - acknowledged > options.maxUnacknowledged;
   }
 
   /**

@@ -13,8 +13,7 @@ type SessionSocket = ServerWebSocket<RouteParams<"/session/:room">, { name: stri
 /**
  * A chat on a route with sessions: every text is broadcast to everyone, its sender included, so every member's log is
  * the whole conversation (`?excludeSelf`: all but the sender). `?brief` uses the 5-entry room. Commands: `!direct:<n>`
- * sends n numbered direct messages to the sender; `!burst:<n>` broadcasts `burst 1` to `burst <n>` at once (one
- * event); `!cookie` the length of its Cookie header; `!clear` clears the room's
+ * sends n numbered direct messages to the sender; `!cookie` the length of its Cookie header; `!clear` clears the room's
  * history; `!who` reports. `?slow`: a new session's first handler waits 300 ms before it reads, so a burst overflows
  * its queue; `?gate=<key>`: it waits until the test opens that gate (gates.ts). Each handler run reports `{ started,
  * recovered, resumed }` under `?report=`, and `{ ended, recovered }` under `?ends=` when it ends (returns or throws).
@@ -42,8 +41,6 @@ export const sessions = new WebSocketRouter<Env>().route(
       for await (const text of ws.iterText()) {
         if (text.startsWith("!direct:")) {
           for (let i = 1; i <= Number(text.slice(8)); i++) ws.sendText(`direct ${i}`);
-        } else if (text.startsWith("!burst:")) {
-          for (let i = 1; i <= Number(text.slice(7)); i++) await room.broadcast(`burst ${i}`);
         } else if (text === "!cookie") {
           ws.sendText(`cookie ${ws.headers.get("cookie")?.length ?? 0}`);
         } else if (text === "!clear") {

@@ -331,20 +331,6 @@ describe("sessions under faults", () => {
     talker.close();
   });
 
-  it("does not close a session client that reads, for a burst broadcast at once past maxUnacknowledged", async () => {
-    const room = freshRoom();
-    const [reader, sender] = [sessionClient(`/session/${room}?name=reader`), sessionClient(`/session/${room}?name=s`)];
-    await reader.welcomed();
-    await sender.welcomed();
-    sender.client.send("!burst:250"); // maxUnacknowledged is 200 on this route
-    await reader.received("burst 250");
-    reader.client.send("after");
-    await reader.received("after");
-    expect(reader.welcomes).toHaveLength(1);
-    expect(reader.texts.filter((text) => text.startsWith("burst"))).toHaveLength(250);
-    for (const member of [reader, sender]) member.close();
-  });
-
   it(
     "closes with 1013 a session member that never acknowledges, its handler dormant since the object hibernated",
     { timeout: 20_000 },
