@@ -4,7 +4,7 @@ import type { OutgoingFrame } from "./connection/frames.js";
 import type { Delivery } from "./connection/outbox.js";
 import { Outbox } from "./connection/outbox.js";
 import type { Broadcast } from "./rooms/local-rooms.js";
-import type { ObjectPart } from "./rooms/rooms.js";
+import type { HoldSend, ObjectPart } from "./rooms/rooms.js";
 import type { SessionParts } from "./sessions/session-parts.js";
 
 /** What sending needs from the room object. */
@@ -60,16 +60,15 @@ export class Sending {
    * once, even while it waits for them).
    */
   direct(connection: Connection, frame: OutgoingFrame): Delivery {
-    const { part, traffic, sessions } = this.#deps;
-    const { socket } = connection;
-    if (part.holdSend !== null) {
-      const session = sessions.sessionOf(socket);
-      if (session !== null) {
-        const { id, route } = connection.record;
-        if (traffic.sendWhenReleased(part.holdSend, session, id, route, frame)) return "sent";
-      } else if (part.holdSend(() => void (connection.isOpen && this.send(socket, frame)))) return "sent";
-    }
-    return this.#directNow(socket, frame);
+    const { holdSend } = this.#deps.part;
+    const { socket, record } = connection;
+    // The closure is made only where something can be held (a shard): the send path of a room in one object has none.
+    const held =
+      holdSend !== null &&
+      this.#held(holdSend, socket, record.id, record.route, frame, () => {
+        if (connection.isOpen) this.send(socket, frame);
+      });
+    return held ? "sent" : this.#directNow(socket, frame);
   }
 
   /**
@@ -85,16 +84,13 @@ export class Sending {
    * gone.
    */
   toMember(id: string, frame: OutgoingFrame): boolean {
-    const { part, traffic, sessions } = this.#deps;
-    if (part.holdSend === null) return this.#toMemberNow(id, frame);
+    const { holdSend } = this.#deps.part;
+    if (holdSend === null) return this.#toMemberNow(id, frame);
     const socket = this.#deps.socketOf(id);
     // No socket: a session away keeps it; anyone else has left.
-    if (socket === undefined) return traffic.keepFor(id, frame, part.holdSend);
-    const session = sessions.sessionOf(socket);
-    if (session !== null) {
-      // Its socket carries the session now: no route is needed to bound what is kept for it while away.
-      if (traffic.sendWhenReleased(part.holdSend, session, id, null, frame)) return true;
-    } else if (part.holdSend(() => void this.#toMemberNow(id, frame))) return true;
+    if (socket === undefined) return this.#deps.traffic.keepFor(id, frame, holdSend);
+    // Its socket carries any session now: no route is needed to bound what is kept for it while away.
+    if (this.#held(holdSend, socket, id, null, frame, () => void this.#toMemberNow(id, frame))) return true;
     return this.#toMemberNow(id, frame);
   }
 
@@ -112,6 +108,23 @@ export class Sending {
     const delivery = this.send(socket, envelope);
     if (delivery === "sent") traffic.sent(id, room, position);
     return delivery;
+  }
+
+  /**
+   * Holds a send to member `id` on `socket` behind this shard's ops still on their way, if any: a session's is kept at
+   * once (see `SessionTraffic.sendWhenReleased`), anyone else's runs `later` when let go. False when nothing is held.
+   */
+  #held(
+    hold: HoldSend,
+    socket: WebSocket,
+    id: string,
+    route: string | null,
+    frame: OutgoingFrame,
+    later: () => void,
+  ): boolean {
+    const session = this.#deps.sessions.sessionOf(socket);
+    if (session !== null) return this.#deps.traffic.sendWhenReleased(hold, session, id, route, frame);
+    return hold(later) !== false;
   }
 
   #directNow(socket: WebSocket, frame: OutgoingFrame): Delivery {

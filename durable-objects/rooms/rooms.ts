@@ -68,8 +68,11 @@ export interface ObjectPart {
    * whether it queued (a session's direct message is kept in storage by the caller at once). Null for an object
    * where nothing is ever on its way (a room in one object): then a send costs no closure for it.
    */
-  readonly holdSend: ((send: () => void) => Held) | null;
+  readonly holdSend: HoldSend | null;
 }
+
+/** Holds a send back behind what is still on its way (see `ObjectPart.holdSend`). */
+export type HoldSend = (send: () => void) => Held;
 
 /**
  * What holding a send back did: nothing was on its way (false), or it waits behind ops of which `behind` is the last

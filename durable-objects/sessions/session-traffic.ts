@@ -9,9 +9,7 @@ import type { Delivery } from "../connection/outbox.js";
 import type { HeldSessions, SessionDeps } from "./held-sessions.js";
 import { encode } from "./sessions.js";
 import { SocketSlot } from "../connection/socket-slot.js";
-import type { ObjectPart } from "../rooms/rooms.js";
-
-type HoldSend = NonNullable<ObjectPart["holdSend"]>;
+import type { HoldSend } from "../rooms/rooms.js";
 
 /** A session client sent a frame that is not one of the protocol's. */
 const INVALID_SESSION_FRAME: Violation = { code: 1007, reason: "Invalid session frame: see the session protocol" };
